@@ -1,0 +1,10 @@
+package org.rostersync.edlink;
+
+import com.google.gson.JsonObject;
+import java.util.List;
+
+/** Receives one complete, parsed page of records at a time, in order. */
+@FunctionalInterface
+public interface PageHandler {
+  void onPage(List<JsonObject> records) throws EdlinkException;
+}

@@ -1,0 +1,85 @@
+package org.rostersync.transforms;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sql.DataSource;
+
+/** Runs a unit of database work in one transaction, retrying transient failures with backoff. */
+public final class Database {
+  /** SQLStates worth retrying: serialization failure, deadlock, shutdown, too many connections. */
+  private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "57P01", "57P02", "57P03", "53300");
+  private static final int MAX_ATTEMPTS = 10;
+  private static final long MAX_BACKOFF_MILLIS = 8_000;
+
+  /** One transaction's work. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private Database() {}
+
+  public static <T> T inTransaction(DataSource ds, Work<T> work) throws SQLException {
+    long backoff = 200;
+    for (int attempt = 1; ; attempt++) {
+      try (Connection c = ds.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          T result = work.run(c);
+          c.commit();
+          return result;
+        } catch (SQLException | RuntimeException e) {
+          safeRollback(c);
+          throw e;
+        }
+      } catch (SQLException e) {
+        if (!isTransient(e) || attempt >= MAX_ATTEMPTS) {
+          throw e;
+        }
+        SyncMetrics.DB_RETRIES.inc();
+        sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
+        backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+      }
+    }
+  }
+
+  /** Connection failures (class 08), pool time-outs and the states above; also through batch chains. */
+  public static boolean isTransient(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException) {
+        SQLException s = (SQLException) t;
+        String state = s.getSQLState();
+        if (state != null && (state.startsWith("08") || TRANSIENT_STATES.contains(state))) {
+          return true;
+        }
+        if (s instanceof java.sql.SQLTransientConnectionException) {
+          return true;
+        }
+        SQLException next = s.getNextException();
+        if (next != null && next != s && isTransient(next)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static void safeRollback(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // The connection is broken; the pool discards it.
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while backing off", ie);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package org.rostersync.transforms;
+
+import java.io.Serializable;
+import java.time.Duration;
+import org.rostersync.edlink.EdlinkClient;
+import org.rostersync.edlink.RetryListener;
+
+/** How workers reach Edlink. The application secret is a {@link SecretRef}, resolved on the worker. */
+public final class EdlinkConfig implements Serializable {
+  private final String baseUrl;
+  private final SecretRef appSecret;
+  private final int pageSize;
+  private final int maxAttempts;
+  private final long initialBackoffMillis;
+
+  private EdlinkConfig(String baseUrl, SecretRef appSecret, int pageSize, int maxAttempts, long initialBackoffMillis) {
+    this.baseUrl = baseUrl;
+    this.appSecret = appSecret;
+    this.pageSize = pageSize;
+    this.maxAttempts = maxAttempts;
+    this.initialBackoffMillis = initialBackoffMillis;
+  }
+
+  public static EdlinkConfig of(String baseUrl, SecretRef appSecret) {
+    return new EdlinkConfig(baseUrl, appSecret, EdlinkClient.MAX_PAGE_SIZE, 6, 500);
+  }
+
+  public EdlinkConfig withPageSize(int pageSize) {
+    if (pageSize < 1 || pageSize > EdlinkClient.MAX_PAGE_SIZE) {
+      throw new IllegalArgumentException("page size must be 1.." + EdlinkClient.MAX_PAGE_SIZE);
+    }
+    return new EdlinkConfig(baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis);
+  }
+
+  public EdlinkConfig withRetries(int maxAttempts, long initialBackoffMillis) {
+    return new EdlinkConfig(baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis);
+  }
+
+  public String baseUrl() { return baseUrl; }
+  public int pageSize() { return pageSize; }
+
+  /** A new client; call from {@code @Setup}. */
+  public EdlinkClient newClient(RetryListener retries) {
+    return EdlinkClient.builder()
+        .baseUrl(baseUrl)
+        .appSecret(appSecret.resolve())
+        .pageSize(pageSize)
+        .maxAttempts(maxAttempts)
+        .initialBackoff(Duration.ofMillis(initialBackoffMillis))
+        .retryListener(retries)
+        .build();
+  }
+
+  @Override
+  public String toString() {
+    return "EdlinkConfig{baseUrl=" + baseUrl + ", pageSize=" + pageSize + "}";
+  }
+}

@@ -1,0 +1,251 @@
+package org.rostersync.transforms;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.UUID;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.rostersync.edlink.EdlinkClient;
+import org.rostersync.edlink.EdlinkException;
+import org.rostersync.edlink.FetchStats;
+import org.rostersync.edlink.Integration;
+import org.rostersync.hash.CanonicalHash;
+
+/**
+ * Pages one top-level Edlink endpoint per {@link TypeTask}, hashes each record canonically, and only once the type
+ * was fetched completely emits one {@link RemoteShard} per shard (empty ones too) plus a {@link TypeFetched}
+ * signal. A failed or cut-short fetch emits no shard and no signal, only a failure: nothing downstream can then
+ * mistake missing records for deletes.
+ */
+public final class FetchEntities extends PTransform<PCollection<TypeTask>, PCollectionTuple> {
+  public static final TupleTag<KV<ShardKey, RemoteShard>> REMOTE = new TupleTag<>() {};
+  public static final TupleTag<TypeFetched> COMPLETE = new TupleTag<>() {};
+  public static final TupleTag<KV<String, RunEvent>> FAILED = new TupleTag<>() {};
+
+  private final EdlinkConfig edlink;
+  private final int recordsPerShard;
+  private final int maxShards;
+
+  private FetchEntities(EdlinkConfig edlink, int recordsPerShard, int maxShards) {
+    this.edlink = edlink;
+    this.recordsPerShard = recordsPerShard;
+    this.maxShards = maxShards;
+  }
+
+  public static FetchEntities from(EdlinkConfig edlink) {
+    return new FetchEntities(edlink, 5_000, 512);
+  }
+
+  public FetchEntities withSharding(int recordsPerShard, int maxShards) {
+    return new FetchEntities(edlink, recordsPerShard, maxShards);
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<TypeTask> tasks) {
+    if (edlink == null) {
+      throw new IllegalStateException("FetchEntities needs an EdlinkConfig");
+    }
+    if (recordsPerShard < 1 || maxShards < 1) {
+      throw new IllegalArgumentException("recordsPerShard and maxShards must be positive");
+    }
+    PCollectionTuple out = tasks.apply(ParDo.of(new FetchEntitiesFn(edlink, recordsPerShard, maxShards))
+        .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED)));
+    out.get(REMOTE).setCoder(org.apache.beam.sdk.coders.KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+    return out;
+  }
+
+  /** A record that cannot be synced: the whole type fails with this reason. */
+  static final class BadRecordException extends Exception {
+    BadRecordException(String message) {
+      super(message);
+    }
+  }
+
+  static final class FetchEntitiesFn extends DoFn<TypeTask, KV<ShardKey, RemoteShard>> {
+    private final EdlinkConfig edlink;
+    private final int recordsPerShard;
+    private final int maxShards;
+    private transient EdlinkClient client;
+
+    FetchEntitiesFn(EdlinkConfig edlink, int recordsPerShard, int maxShards) {
+      this.edlink = edlink;
+      this.recordsPerShard = recordsPerShard;
+      this.maxShards = maxShards;
+    }
+
+    @Setup
+    public void setup() {
+      client = edlink.newClient((attempt, reason) -> SyncMetrics.RETRIES.inc());
+    }
+
+    @Teardown
+    public void teardown() {
+      if (client != null) {
+        client.close();
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element TypeTask task, MultiOutputReceiver out) {
+      SyncJob job = task.job();
+      long start = System.currentTimeMillis();
+      RemoteShard all = new RemoteShard(job, null, 1024);
+      FetchStats stats;
+      try {
+        stats = fetchWithFreshToken(job.integrationId(), task, all);
+      } catch (EdlinkException e) {
+        fail(out, task, null, describe(e));
+        return;
+      } catch (BadRecordException e) {
+        fail(out, task, null, e.getMessage());
+        return;
+      } catch (RuntimeException e) {
+        fail(out, task, null, "fetch failed: " + e);
+        return;
+      }
+      FetchSummary summary =
+          new FetchSummary(all.size(), stats.pages(), stats.retries(), System.currentTimeMillis() - start);
+      SyncMetrics.FETCHED.inc(all.size());
+      SyncMetrics.PAGES.inc(stats.pages());
+      int shardCount = Sharding.shardCountFor(all.size(), recordsPerShard, maxShards);
+      RemoteShard[] shards;
+      try {
+        shards = distribute(all, job, summary, shardCount);
+      } catch (BadRecordException e) {
+        fail(out, task, summary, e.getMessage());
+        return;
+      }
+      for (int s = 0; s < shardCount; s++) {
+        ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount);
+        out.get(REMOTE).output(KV.of(key, shards[s]));
+      }
+      out.get(COMPLETE).output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
+    }
+
+    private FetchStats fetchWithFreshToken(String integrationId, TypeTask task, RemoteShard all)
+        throws EdlinkException, BadRecordException {
+      Integration integration = IntegrationTokens.get(client, edlink.baseUrl(), integrationId);
+      try {
+        return fetchInto(integration.accessToken(), task, all);
+      } catch (EdlinkException e) {
+        if (!"INVALID_TOKEN".equals(e.code()) && e.httpStatus() != 401) {
+          throw e;
+        }
+        // The token may have been rotated since it was cached: ask the Meta API once more.
+        IntegrationTokens.invalidate(edlink.baseUrl(), integrationId);
+        all.clear();
+        Integration fresh = IntegrationTokens.get(client, edlink.baseUrl(), integrationId);
+        return fetchInto(fresh.accessToken(), task, all);
+      }
+    }
+
+    private FetchStats fetchInto(String token, TypeTask task, RemoteShard all)
+        throws EdlinkException, BadRecordException {
+      BadRecordException[] bad = new BadRecordException[1];
+      FetchStats stats = client.fetchAll(token, task.type(), page -> {
+        if (bad[0] != null) {
+          return;
+        }
+        for (JsonObject record : page) {
+          try {
+            addRecord(all, record, task);
+          } catch (BadRecordException e) {
+            bad[0] = e;
+            return;
+          }
+        }
+      });
+      if (bad[0] != null) {
+        throw bad[0];
+      }
+      return stats;
+    }
+
+    private static void addRecord(RemoteShard all, JsonObject record, TypeTask task) throws BadRecordException {
+      JsonElement idElement = record.get("id");
+      if (idElement == null || !idElement.isJsonPrimitive() || !idElement.getAsJsonPrimitive().isString()) {
+        throw new BadRecordException(task.type().path() + ": a record has no string id (record #"
+            + (all.size() + 1) + ")");
+      }
+      String id = idElement.getAsString();
+      if (!Ids.isUuid(id)) {
+        throw new BadRecordException(task.type().path() + ": record id " + Ids.describe(id) + " is not a UUID");
+      }
+      UUID uuid = UUID.fromString(id);
+      byte[] canonical = CanonicalHash.canonicalBytes(record);
+      all.add(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits(), CanonicalHash.sha256(canonical),
+          canonical);
+    }
+
+    /**
+     * Splits the fetched records into shards, sorted by id within each shard so duplicates sit side by side:
+     * an identical duplicate (the same record served twice) is dropped, a conflicting one fails the type.
+     */
+    static RemoteShard[] distribute(RemoteShard all, SyncJob job, FetchSummary summary, int shardCount)
+        throws BadRecordException {
+      int n = all.size();
+      int[] shardOf = new int[n];
+      int[] sizes = new int[shardCount];
+      for (int i = 0; i < n; i++) {
+        shardOf[i] = Sharding.shardOf(new UUID(all.msb(i), all.lsb(i)), shardCount);
+        sizes[shardOf[i]]++;
+      }
+      Integer[][] members = new Integer[shardCount][];
+      int[] fill = new int[shardCount];
+      for (int s = 0; s < shardCount; s++) {
+        members[s] = new Integer[sizes[s]];
+      }
+      for (int i = 0; i < n; i++) {
+        members[shardOf[i]][fill[shardOf[i]]++] = i;
+      }
+      Comparator<Integer> byId = Comparator.<Integer>comparingLong(all::msb).thenComparingLong(all::lsb);
+      RemoteShard[] shards = new RemoteShard[shardCount];
+      for (int s = 0; s < shardCount; s++) {
+        Arrays.sort(members[s], byId);
+        RemoteShard shard = new RemoteShard(job, summary, members[s].length);
+        int prev = -1;
+        for (int i : members[s]) {
+          if (prev >= 0 && all.msb(prev) == all.msb(i) && all.lsb(prev) == all.lsb(i)) {
+            if (!Arrays.equals(all.hash(prev), all.hash(i))) {
+              throw new BadRecordException("id " + new UUID(all.msb(i), all.lsb(i))
+                  + " was served twice with different content in one fetch");
+            }
+            SyncMetrics.DUPLICATES_DROPPED.inc();
+            continue;
+          }
+          shard.add(all.msb(i), all.lsb(i), all.hash(i), all.json(i));
+          prev = i;
+        }
+        shards[s] = shard;
+      }
+      return shards;
+    }
+
+    private static void fail(MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {
+      SyncMetrics.FETCH_FAILURES.inc();
+      SyncJob job = task.job();
+      out.get(FAILED).output(KV.of(job.runKey(), RunEvent.type(job, TypeOutcome.failed(task.type(), summary, reason))));
+    }
+
+    static String describe(EdlinkException e) {
+      StringBuilder sb = new StringBuilder("Edlink ");
+      sb.append(e.httpStatus() == 0 ? "unreachable" : "HTTP " + e.httpStatus());
+      if (e.code() != null) {
+        sb.append(' ').append(String.join(",", e.codes()));
+      }
+      sb.append(": ").append(e.getMessage());
+      if (e.requestId() != null) {
+        sb.append(" (request ").append(e.requestId()).append(')');
+      }
+      return sb.toString();
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package org.rostersync.transforms;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.rostersync.edlink.EdlinkClient;
+import org.rostersync.edlink.EdlinkException;
+import org.rostersync.edlink.EventsProbe;
+import org.rostersync.edlink.Integration;
+
+/**
+ * The change gate. For each job it checks that the integration can be synced, then in {@code auto} mode asks Edlink
+ * for events after the stored newest event id: none means skip (one Edlink call, no fetch, no writes); some, an
+ * expired id, no stored id, or a last full sync older than {@code maxSkipAge} mean a full sync. Before a full sync
+ * it records the newest event id, which is stored only if the sync succeeds.
+ */
+public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollectionTuple> {
+  public static final TupleTag<SyncJob> FULL_SYNC = new TupleTag<>() {};
+  public static final TupleTag<KV<String, RunEvent>> ENDED = new TupleTag<>() {};
+
+  private final EdlinkConfig edlink;
+  private final JdbcConfig jdbc;
+  private final Duration maxSkipAge;
+
+  private PlanRuns(EdlinkConfig edlink, JdbcConfig jdbc, Duration maxSkipAge) {
+    this.edlink = edlink;
+    this.jdbc = jdbc;
+    this.maxSkipAge = maxSkipAge;
+  }
+
+  public static PlanRuns of(EdlinkConfig edlink, JdbcConfig jdbc) {
+    return new PlanRuns(edlink, jdbc, Duration.ofHours(24));
+  }
+
+  public PlanRuns withMaxSkipAge(Duration maxSkipAge) {
+    return new PlanRuns(edlink, jdbc, maxSkipAge);
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<SyncJob> jobs) {
+    if (edlink == null || jdbc == null) {
+      throw new IllegalStateException("PlanRuns needs an EdlinkConfig and a JdbcConfig");
+    }
+    PCollectionTuple out = jobs.apply(ParDo.of(new PlanRunFn(edlink, jdbc, maxSkipAge.toMillis()))
+        .withOutputTags(FULL_SYNC, TupleTagList.of(ENDED)));
+    out.get(FULL_SYNC).setCoder(SerializableCoder.of(SyncJob.class));
+    out.get(ENDED).setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RunEvent.class)));
+    return out;
+  }
+
+  /** Stored gate state of one integration. */
+  record StoredState(String newestEventId, Timestamp lastFullSyncAt) {}
+
+  static final class PlanRunFn extends DoFn<SyncJob, SyncJob> {
+    private final EdlinkConfig edlink;
+    private final JdbcConfig jdbc;
+    private final long maxSkipAgeMillis;
+    private transient EdlinkClient client;
+    private transient DataSource ds;
+
+    PlanRunFn(EdlinkConfig edlink, JdbcConfig jdbc, long maxSkipAgeMillis) {
+      this.edlink = edlink;
+      this.jdbc = jdbc;
+      this.maxSkipAgeMillis = maxSkipAgeMillis;
+    }
+
+    @Setup
+    public void setup() {
+      client = edlink.newClient((attempt, reason) -> SyncMetrics.RETRIES.inc());
+      ds = PooledDataSources.get(jdbc);
+    }
+
+    @Teardown
+    public void teardown() {
+      if (client != null) {
+        client.close();
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element SyncJob job, MultiOutputReceiver out) throws SQLException {
+      Integration integration;
+      try {
+        integration = IntegrationTokens.get(client, edlink.baseUrl(), job.integrationId());
+      } catch (EdlinkException e) {
+        end(out, job, RunResult.Status.FAILED, "integration lookup failed: " + FetchEntities.FetchEntitiesFn.describe(e));
+        return;
+      }
+      if (!"active".equals(integration.status()) && !"paused".equals(integration.status())) {
+        end(out, job, RunResult.Status.FAILED, "integration is " + integration.status() + ", not active");
+        return;
+      }
+      String token = integration.accessToken();
+      try {
+        String reason;
+        if (job.mode() == SyncJob.Mode.FULL) {
+          reason = "full sync requested";
+        } else {
+          Optional<StoredState> state = readState(job.integrationId());
+          if (state.isEmpty() || state.get().newestEventId() == null) {
+            reason = "no stored event id (first sync)";
+          } else if (state.get().lastFullSyncAt() == null
+              || System.currentTimeMillis() - state.get().lastFullSyncAt().getTime() > maxSkipAgeMillis) {
+            reason = "last full sync older than maxSkipAge";
+          } else {
+            EventsProbe probe = client.eventsAfter(token, state.get().newestEventId());
+            if (probe.kind() == EventsProbe.Kind.NONE) {
+              end(out, job, RunResult.Status.SKIPPED, "no events after " + state.get().newestEventId());
+              return;
+            }
+            reason = probe.kind() == EventsProbe.Kind.EXPIRED
+                ? "stored event id expired" : "new events after " + state.get().newestEventId();
+          }
+        }
+        String newest = client.newestEventId(token).orElse(null);
+        out.get(FULL_SYNC).output(job.withPlan(newest, reason));
+      } catch (EdlinkException e) {
+        if ("INVALID_TOKEN".equals(e.code())) {
+          IntegrationTokens.invalidate(edlink.baseUrl(), job.integrationId());
+        }
+        end(out, job, RunResult.Status.FAILED, "change gate failed: " + FetchEntities.FetchEntitiesFn.describe(e));
+      }
+    }
+
+    private Optional<StoredState> readState(String integrationId) throws SQLException {
+      return Database.inTransaction(ds, c -> {
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT newest_event_id::text, last_full_sync_at FROM sync_state WHERE integration_id = ?")) {
+          ps.setObject(1, UUID.fromString(integrationId));
+          try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(new StoredState(rs.getString(1), rs.getTimestamp(2))) : Optional.empty();
+          }
+        }
+      });
+    }
+
+    private static void end(MultiOutputReceiver out, SyncJob job, RunResult.Status status, String message) {
+      out.get(ENDED).output(KV.of(job.runKey(), RunEvent.wholeRun(job, status, message)));
+    }
+  }
+}

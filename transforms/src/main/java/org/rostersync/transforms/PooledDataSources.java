@@ -1,0 +1,47 @@
+package org.rostersync.transforms;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+
+/**
+ * One pooled DataSource per database per worker JVM, shared by every DoFn instance and thread. A pool per DoFn
+ * instance would open (threads x steps) connections and can exhaust the server.
+ */
+public final class PooledDataSources {
+  private static final Map<String, HikariDataSource> POOLS = new ConcurrentHashMap<>();
+
+  private PooledDataSources() {}
+
+  public static DataSource get(JdbcConfig config) {
+    return POOLS.computeIfAbsent(config.poolKey(), k -> create(config));
+  }
+
+  /** For {@code JdbcIO.withDataSourceProviderFn}. */
+  public static SerializableFunction<Void, DataSource> providerFn(JdbcConfig config) {
+    return ignored -> get(config);
+  }
+
+  /** Closes every pool of this JVM (tests and the local launcher, between runs against different servers). */
+  public static synchronized void closeAll() {
+    POOLS.values().forEach(HikariDataSource::close);
+    POOLS.clear();
+  }
+
+  private static HikariDataSource create(JdbcConfig config) {
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(config.url());
+    hc.setUsername(config.user());
+    hc.setPassword(config.password().resolve());
+    hc.setMaximumPoolSize(config.maxPoolSize());
+    hc.setMinimumIdle(0);
+    hc.setPoolName("roster-sync");
+    // Multi-row inserts for the upsert batches; cursors for large reads need autocommit off (JdbcIO does that).
+    hc.addDataSourceProperty("reWriteBatchedInserts", "true");
+    hc.addDataSourceProperty("ApplicationName", "roster-sync");
+    return new HikariDataSource(hc);
+  }
+}

@@ -1,0 +1,122 @@
+package org.rostersync.transforms;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.DefaultCoder;
+
+/**
+ * The remote side of one join group: every Edlink record of one shard of a completely fetched type, as
+ * (id, hash, canonical JSON) in compact arrays. Emitted once per shard, empty shards included.
+ */
+@DefaultCoder(RemoteShard.Coder.class)
+public final class RemoteShard {
+  private final SyncJob job;
+  private final FetchSummary fetch;
+  private int size;
+  private long[] msb;
+  private long[] lsb;
+  private byte[][] hashes;
+  private byte[][] json;
+
+  public RemoteShard(SyncJob job, FetchSummary fetch, int capacity) {
+    this.job = job;
+    this.fetch = fetch;
+    int c = Math.max(capacity, 4);
+    this.msb = new long[c];
+    this.lsb = new long[c];
+    this.hashes = new byte[c][];
+    this.json = new byte[c][];
+  }
+
+  private RemoteShard(SyncJob job, FetchSummary fetch, int size, long[] msb, long[] lsb, byte[][] hashes,
+      byte[][] json) {
+    this.job = job;
+    this.fetch = fetch;
+    this.size = size;
+    this.msb = msb;
+    this.lsb = lsb;
+    this.hashes = hashes;
+    this.json = json;
+  }
+
+  public void add(long idMsb, long idLsb, byte[] hash, byte[] canonicalJson) {
+    if (size == msb.length) {
+      int c = size * 2;
+      msb = Arrays.copyOf(msb, c);
+      lsb = Arrays.copyOf(lsb, c);
+      hashes = Arrays.copyOf(hashes, c);
+      json = Arrays.copyOf(json, c);
+    }
+    msb[size] = idMsb;
+    lsb[size] = idLsb;
+    hashes[size] = hash;
+    json[size] = canonicalJson;
+    size++;
+  }
+
+  /** Forgets every record (a fetch that starts over). */
+  public void clear() {
+    size = 0;
+  }
+
+  /** The same records with the fetch summary of the whole type, once it is known. */
+  public RemoteShard withFetch(FetchSummary summary) {
+    return new RemoteShard(job, summary, size, msb, lsb, hashes, json);
+  }
+
+  public SyncJob job() { return job; }
+  public FetchSummary fetch() { return fetch; }
+  public int size() { return size; }
+  public long msb(int i) { return msb[i]; }
+  public long lsb(int i) { return lsb[i]; }
+  public byte[] hash(int i) { return hashes[i]; }
+  public byte[] json(int i) { return json[i]; }
+
+  /** Binary coder: the job once, then parallel arrays. */
+  public static final class Coder extends CustomCoder<RemoteShard> {
+    public static Coder of() {
+      return new Coder();
+    }
+
+    @Override
+    public void encode(RemoteShard s, OutputStream outStream) throws IOException {
+      Codec.writeJob(s.job, outStream);
+      DataOutputStream out = new DataOutputStream(outStream);
+      out.writeLong(s.fetch.records());
+      out.writeInt(s.fetch.pages());
+      out.writeInt(s.fetch.retries());
+      out.writeLong(s.fetch.millis());
+      out.writeInt(s.size);
+      Codec.writeLongs(out, s.msb, s.size);
+      Codec.writeLongs(out, s.lsb, s.size);
+      Codec.writeBytesArray(out, s.hashes, s.size);
+      Codec.writeBytesArray(out, s.json, s.size);
+      out.flush();
+    }
+
+    @Override
+    public RemoteShard decode(InputStream inStream) throws IOException {
+      SyncJob job = Codec.readJob(inStream);
+      DataInputStream in = new DataInputStream(inStream);
+      FetchSummary fetch = new FetchSummary(in.readLong(), in.readInt(), in.readInt(), in.readLong());
+      int n = in.readInt();
+      return new RemoteShard(job, fetch, n, Codec.readLongs(in, n), Codec.readLongs(in, n),
+          Codec.readBytesArray(in, n), Codec.readBytesArray(in, n));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Coder;
+    }
+
+    @Override
+    public int hashCode() {
+      return Coder.class.hashCode();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package org.rostersync.transforms;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.DefaultCoder;
+
+/** The local side of one join group: the (id, hash) pairs the database holds for one shard. Never the payload. */
+@DefaultCoder(StoredShard.Coder.class)
+public final class StoredShard {
+  private final int size;
+  private final long[] msb;
+  private final long[] lsb;
+  private final byte[][] hashes;
+
+  public StoredShard(int size, long[] msb, long[] lsb, byte[][] hashes) {
+    this.size = size;
+    this.msb = msb;
+    this.lsb = lsb;
+    this.hashes = hashes;
+  }
+
+  public int size() { return size; }
+  public long msb(int i) { return msb[i]; }
+  public long lsb(int i) { return lsb[i]; }
+  public byte[] hash(int i) { return hashes[i]; }
+
+  /** Binary coder of the parallel arrays. */
+  public static final class Coder extends CustomCoder<StoredShard> {
+    public static Coder of() {
+      return new Coder();
+    }
+
+    @Override
+    public void encode(StoredShard s, OutputStream outStream) throws IOException {
+      DataOutputStream out = new DataOutputStream(outStream);
+      out.writeInt(s.size);
+      Codec.writeLongs(out, s.msb, s.size);
+      Codec.writeLongs(out, s.lsb, s.size);
+      Codec.writeBytesArray(out, s.hashes, s.size);
+      out.flush();
+    }
+
+    @Override
+    public StoredShard decode(InputStream inStream) throws IOException {
+      DataInputStream in = new DataInputStream(inStream);
+      int n = in.readInt();
+      return new StoredShard(n, Codec.readLongs(in, n), Codec.readLongs(in, n), Codec.readBytesArray(in, n));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Coder;
+    }
+
+    @Override
+    public int hashCode() {
+      return Coder.class.hashCode();
+    }
+  }
+}

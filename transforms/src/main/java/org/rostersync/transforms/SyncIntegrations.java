@@ -1,0 +1,135 @@
+package org.rostersync.transforms;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.rostersync.edlink.EntityType;
+
+/**
+ * The whole sync, from jobs to recorded runs, for any job source (bounded lists or Pub/Sub):
+ * change gate → fan out per entity type → fetch (remote shards) and read stored hashes (local shards) → join per
+ * (run, integration, type, shard) → classify → write upserts, guard and apply deletes → record runs.
+ */
+public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCollection<RunResult>> {
+  private static final TupleTag<RemoteShard> REMOTE = new TupleTag<>("remote") {};
+  private static final TupleTag<StoredShard> STORED = new TupleTag<>("stored") {};
+
+  private final EdlinkConfig edlink;
+  private final JdbcConfig jdbc;
+  private final int recordsPerShard;
+  private final int maxShards;
+  private final int batchSize;
+  private final DeletePolicy deletePolicy;
+  private final org.joda.time.Duration maxSkipAge;
+
+  private SyncIntegrations(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards, int batchSize,
+      DeletePolicy deletePolicy, org.joda.time.Duration maxSkipAge) {
+    this.edlink = edlink;
+    this.jdbc = jdbc;
+    this.recordsPerShard = recordsPerShard;
+    this.maxShards = maxShards;
+    this.batchSize = batchSize;
+    this.deletePolicy = deletePolicy;
+    this.maxSkipAge = maxSkipAge;
+  }
+
+  public static SyncIntegrations create() {
+    return new SyncIntegrations(null, null, 5_000, 512, 1_000, DeletePolicy.defaults(),
+        org.joda.time.Duration.standardHours(24));
+  }
+
+  public SyncIntegrations withEdlink(EdlinkConfig edlink) {
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+  }
+
+  public SyncIntegrations withDatabase(JdbcConfig jdbc) {
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+  }
+
+  /** About {@code recordsPerShard} records per join group, at most {@code maxShards} groups per type. */
+  public SyncIntegrations withSharding(int recordsPerShard, int maxShards) {
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+  }
+
+  public SyncIntegrations withBatchSize(int batchSize) {
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+  }
+
+  public SyncIntegrations withDeletePolicy(DeletePolicy policy) {
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, policy, maxSkipAge);
+  }
+
+  public SyncIntegrations withMaxSkipAge(org.joda.time.Duration maxSkipAge) {
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+  }
+
+  @Override
+  public PCollection<RunResult> expand(PCollection<SyncJob> jobs) {
+    if (edlink == null) {
+      throw new IllegalStateException("withEdlink() is required");
+    }
+    if (jdbc == null) {
+      throw new IllegalStateException("withDatabase() is required");
+    }
+    KvCoder<String, RunEvent> eventCoder = KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RunEvent.class));
+
+    PCollectionTuple planned = jobs.apply("PlanRuns",
+        PlanRuns.of(edlink, jdbc).withMaxSkipAge(java.time.Duration.ofMillis(maxSkipAge.getMillis())));
+
+    PCollection<TypeTask> tasks = planned.get(PlanRuns.FULL_SYNC)
+        .apply("FanOutEntityTypes", FlatMapElements.into(TypeDescriptor.of(TypeTask.class))
+            .via((SyncJob job) -> {
+              List<TypeTask> out = new ArrayList<>();
+              for (EntityType t : job.entityTypes()) {
+                out.add(new TypeTask(job, t));
+              }
+              return out;
+            }))
+        .setCoder(SerializableCoder.of(TypeTask.class))
+        // Spread the types of one integration over workers/threads so they are fetched in parallel.
+        .apply("SpreadEntityTypes", Reshuffle.viaRandomKey());
+
+    PCollectionTuple fetched = tasks.apply("FetchEntities",
+        FetchEntities.from(edlink).withSharding(recordsPerShard, maxShards));
+
+    PCollection<KV<ShardKey, StoredShard>> stored = fetched.get(FetchEntities.COMPLETE)
+        .setCoder(SerializableCoder.of(TypeFetched.class))
+        .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
+
+    PCollection<KV<ShardKey, CoGbkResult>> joined = KeyedPCollectionTuple
+        .of(REMOTE, fetched.get(FetchEntities.REMOTE)
+            .apply("RemoteFiresWhenComplete", Completeness.<KV<ShardKey, RemoteShard>>firesWhenBothSidesArrived()))
+        .and(STORED, stored
+            .apply("StoredFiresWhenComplete", Completeness.<KV<ShardKey, StoredShard>>firesWhenBothSidesArrived()))
+        .apply("JoinShards", CoGroupByKey.create());
+
+    PCollection<KV<String, RunEvent>> written = joined
+        .apply("ClassifyChanges", ClassifyChanges.of(REMOTE, STORED))
+        .apply("WriteChanges", WriteChanges.to(jdbc).withBatchSize(batchSize).withDeletePolicy(deletePolicy));
+
+    PCollection<KV<String, RunEvent>> events = PCollectionList
+        .of(planned.get(PlanRuns.ENDED).setCoder(eventCoder)
+            .apply("GateOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
+        .and(fetched.get(FetchEntities.FAILED).setCoder(eventCoder)
+            .apply("FetchFailures", Completeness.<KV<String, RunEvent>>everyElement()))
+        .and(written.apply("TypeOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
+        .apply("AllRunEvents", Flatten.pCollections());
+
+    return events.apply("RecordRuns", RecordRuns.to(jdbc));
+  }
+}

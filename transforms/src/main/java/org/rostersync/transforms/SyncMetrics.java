@@ -1,0 +1,31 @@
+package org.rostersync.transforms;
+
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Metrics;
+
+/** Beam counters of the sync, in one namespace, instead of per-record logging. */
+public final class SyncMetrics {
+  public static final String NAMESPACE = "roster-sync";
+
+  public static final Counter FETCHED = Metrics.counter(NAMESPACE, "records_fetched");
+  public static final Counter PAGES = Metrics.counter(NAMESPACE, "pages_fetched");
+  public static final Counter RETRIES = Metrics.counter(NAMESPACE, "edlink_retries");
+  public static final Counter FETCH_FAILURES = Metrics.counter(NAMESPACE, "types_failed");
+  public static final Counter DUPLICATES_DROPPED = Metrics.counter(NAMESPACE, "duplicate_records_dropped");
+  public static final Counter CREATED = Metrics.counter(NAMESPACE, "rows_created");
+  public static final Counter UPDATED = Metrics.counter(NAMESPACE, "rows_updated");
+  public static final Counter DELETED = Metrics.counter(NAMESPACE, "rows_deleted");
+  public static final Counter UNCHANGED = Metrics.counter(NAMESPACE, "rows_unchanged");
+  public static final Counter DELETES_HELD = Metrics.counter(NAMESPACE, "deletes_held");
+  public static final Counter DB_RETRIES = Metrics.counter(NAMESPACE, "db_retries");
+  public static final Counter INCOMPLETE_GROUPS = Metrics.counter(NAMESPACE, "incomplete_join_groups");
+  public static final Counter RUNS_SUCCEEDED = Metrics.counter(NAMESPACE, "runs_succeeded");
+  public static final Counter RUNS_FAILED = Metrics.counter(NAMESPACE, "runs_failed");
+  public static final Counter RUNS_PARTIAL = Metrics.counter(NAMESPACE, "runs_partial");
+  public static final Counter RUNS_HELD = Metrics.counter(NAMESPACE, "runs_held");
+  public static final Counter RUNS_SKIPPED = Metrics.counter(NAMESPACE, "runs_skipped");
+  public static final Distribution GROUP_SIZE = Metrics.distribution(NAMESPACE, "records_per_join_group");
+
+  private SyncMetrics() {}
+}

@@ -1,0 +1,273 @@
+package org.rostersync.transforms;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.rostersync.edlink.EntityType;
+
+/**
+ * Writes the diff: batched idempotent upserts per shard as soon as a shard is classified, then, once every shard of
+ * a type has reported, the delete guard decides for the whole type and applies its deletes in batches (or holds
+ * them). Emits one {@link RunEvent} per type, keyed by run.
+ *
+ * <p>Upserts are {@code INSERT ... ON CONFLICT DO UPDATE SET col = EXCLUDED.col}, which pgjdbc's
+ * {@code reWriteBatchedInserts} turns into multi-row inserts; replays converge to the same rows.
+ */
+public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PCollection<KV<String, RunEvent>>> {
+  static final String UPSERT = "INSERT INTO roster_entities (entity_type, integration_id, id, hash, data, synced_at,"
+      + " deleted_at) VALUES (?, ?, ?, ?, ?::jsonb, ?, NULL)"
+      + " ON CONFLICT (entity_type, integration_id, id) DO UPDATE SET hash = EXCLUDED.hash, data = EXCLUDED.data,"
+      + " synced_at = EXCLUDED.synced_at, deleted_at = NULL";
+  static final String HARD_DELETE =
+      "DELETE FROM roster_entities WHERE entity_type = ? AND integration_id = ? AND id = ANY(?)";
+  static final String SOFT_DELETE = "UPDATE roster_entities SET deleted_at = ? WHERE entity_type = ?"
+      + " AND integration_id = ? AND id = ANY(?) AND deleted_at IS NULL";
+
+  private final JdbcConfig jdbc;
+  private final int batchSize;
+  private final DeletePolicy deletes;
+
+  private WriteChanges(JdbcConfig jdbc, int batchSize, DeletePolicy deletes) {
+    this.jdbc = jdbc;
+    this.batchSize = batchSize;
+    this.deletes = deletes;
+  }
+
+  public static WriteChanges to(JdbcConfig jdbc) {
+    return new WriteChanges(jdbc, 1000, DeletePolicy.defaults());
+  }
+
+  public WriteChanges withBatchSize(int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be positive");
+    }
+    return new WriteChanges(jdbc, batchSize, deletes);
+  }
+
+  public WriteChanges withDeletePolicy(DeletePolicy policy) {
+    return new WriteChanges(jdbc, batchSize, policy);
+  }
+
+  @Override
+  public PCollection<KV<String, RunEvent>> expand(PCollection<ShardChanges> changes) {
+    if (jdbc == null) {
+      throw new IllegalStateException("WriteChanges needs a JdbcConfig");
+    }
+    return changes
+        .apply("WriteUpserts", ParDo.of(new WriteUpsertsFn(jdbc, batchSize)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ShardChanges.Coder.of()))
+        .apply("GuardAndApplyDeletes", ParDo.of(new GuardDeletesFn(jdbc, batchSize, deletes)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RunEvent.class)));
+  }
+
+  /** Upserts one shard's creates and updates in id order (no lock-order deadlocks), one transaction per shard. */
+  static final class WriteUpsertsFn extends DoFn<ShardChanges, KV<String, ShardChanges>> {
+    private final JdbcConfig jdbc;
+    private final int batchSize;
+    private transient DataSource ds;
+
+    WriteUpsertsFn(JdbcConfig jdbc, int batchSize) {
+      this.jdbc = jdbc;
+      this.batchSize = batchSize;
+    }
+
+    @Setup
+    public void setup() {
+      ds = PooledDataSources.get(jdbc);
+    }
+
+    @ProcessElement
+    public void process(@Element ShardChanges c, OutputReceiver<KV<String, ShardChanges>> out) {
+      ShardChanges result = c.withoutUpserts();
+      if (c.upserts() > 0) {
+        try {
+          Database.inTransaction(ds, conn -> upsert(conn, c));
+          SyncMetrics.CREATED.inc(c.created());
+          SyncMetrics.UPDATED.inc(c.updated());
+        } catch (SQLException e) {
+          result = result.withError("writing " + c.key() + " failed: " + e.getMessage());
+        }
+      }
+      out.output(KV.of(c.key().typeKey(), result));
+    }
+
+    private Void upsert(Connection conn, ShardChanges c) throws SQLException {
+      Integer[] order = new Integer[c.upserts()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> {
+        int m = Long.compare(c.upsertMsb(a), c.upsertMsb(b));
+        return m != 0 ? m : Long.compare(c.upsertLsb(a), c.upsertLsb(b));
+      });
+      java.sql.Timestamp now = new java.sql.Timestamp(System.currentTimeMillis());
+      UUID integration = UUID.fromString(c.key().integrationId());
+      try (PreparedStatement ps = conn.prepareStatement(UPSERT)) {
+        int pending = 0;
+        for (int i : order) {
+          ps.setString(1, c.key().type().path());
+          ps.setObject(2, integration);
+          ps.setObject(3, new UUID(c.upsertMsb(i), c.upsertLsb(i)));
+          ps.setBytes(4, c.upsertHash(i));
+          ps.setString(5, new String(c.upsertJson(i), java.nio.charset.StandardCharsets.UTF_8));
+          ps.setTimestamp(6, now);
+          ps.addBatch();
+          if (++pending == batchSize) {
+            ps.executeBatch();
+            pending = 0;
+          }
+        }
+        if (pending > 0) {
+          ps.executeBatch();
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Waits, in state, for every shard of one (run, integration, type), then decides on the type's deletes as a
+   * whole: held when the wave is suspicious, skipped when any shard failed, else applied.
+   */
+  static final class GuardDeletesFn extends DoFn<KV<String, ShardChanges>, KV<String, RunEvent>> {
+    private static final int HELD_SAMPLE = 20;
+
+    @StateId("shards")
+    private final StateSpec<BagState<ShardChanges>> shardsSpec = StateSpecs.bag(ShardChanges.Coder.of());
+
+    @StateId("seen")
+    private final StateSpec<ValueState<Integer>> seenSpec = StateSpecs.value();
+
+    private final JdbcConfig jdbc;
+    private final int batchSize;
+    private final DeletePolicy policy;
+    private transient DataSource ds;
+
+    GuardDeletesFn(JdbcConfig jdbc, int batchSize, DeletePolicy policy) {
+      this.jdbc = jdbc;
+      this.batchSize = batchSize;
+      this.policy = policy;
+    }
+
+    @Setup
+    public void setup() {
+      ds = PooledDataSources.get(jdbc);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, ShardChanges> element,
+        @StateId("shards") BagState<ShardChanges> shards, @StateId("seen") ValueState<Integer> seen,
+        OutputReceiver<KV<String, RunEvent>> out) {
+      ShardChanges c = element.getValue();
+      Integer before = seen.read();
+      int count = (before == null ? 0 : before) + 1;
+      if (count < c.key().shardCount()) {
+        shards.add(c);
+        seen.write(count);
+        return;
+      }
+      List<ShardChanges> all = new ArrayList<>();
+      shards.read().forEach(all::add);
+      all.add(c);
+      shards.clear();
+      seen.clear();
+      SyncJob job = c.job();
+      out.output(KV.of(job.runKey(), RunEvent.type(job, decide(job, c.key().type(), all))));
+    }
+
+    private TypeOutcome decide(SyncJob job, EntityType type, List<ShardChanges> all) {
+      long stored = 0, created = 0, updated = 0, unchanged = 0, deletes = 0;
+      List<String> errors = new ArrayList<>();
+      for (ShardChanges s : all) {
+        stored += s.stored();
+        unchanged += s.unchanged();
+        deletes += s.deletes();
+        if (s.error() != null) {
+          errors.add(s.error());
+        } else {
+          created += s.created();
+          updated += s.updated();
+        }
+      }
+      FetchSummary fetch = all.get(0).fetch();
+      if (!errors.isEmpty()) {
+        return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
+            List.of(), errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
+      }
+      if (policy.holds(deletes, stored, job.approveDeletes())) {
+        SyncMetrics.DELETES_HELD.inc(deletes);
+        List<String> sample = new ArrayList<>();
+        for (ShardChanges s : all) {
+          for (int i = 0; i < s.deletes() && sample.size() < HELD_SAMPLE; i++) {
+            sample.add(new UUID(s.deleteMsb(i), s.deleteLsb(i)).toString());
+          }
+        }
+        return new TypeOutcome(type, TypeOutcome.Status.HELD, fetch, stored, created, updated, 0, unchanged, deletes,
+            sample, String.format("held %d deletes of %d stored rows (over %.0f%%); approve to apply", deletes,
+                stored, policy.maxDeleteFraction() * 100));
+      }
+      try {
+        long deleted = deletes == 0 ? 0 : Database.inTransaction(ds, conn -> applyDeletes(conn, job, type, all));
+        SyncMetrics.DELETED.inc(deleted);
+        return new TypeOutcome(type, TypeOutcome.Status.OK, fetch, stored, created, updated, deleted, unchanged, 0,
+            List.of(), null);
+      } catch (SQLException e) {
+        return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
+            List.of(), "deleting failed: " + e.getMessage());
+      }
+    }
+
+    private long applyDeletes(Connection conn, SyncJob job, EntityType type, List<ShardChanges> all)
+        throws SQLException {
+      UUID integration = UUID.fromString(job.integrationId());
+      boolean soft = policy.mode() == DeletePolicy.Mode.SOFT;
+      java.sql.Timestamp now = new java.sql.Timestamp(System.currentTimeMillis());
+      long affected = 0;
+      List<UUID> chunk = new ArrayList<>(batchSize);
+      try (PreparedStatement ps = conn.prepareStatement(soft ? SOFT_DELETE : HARD_DELETE)) {
+        for (ShardChanges s : all) {
+          for (int i = 0; i < s.deletes(); i++) {
+            chunk.add(new UUID(s.deleteMsb(i), s.deleteLsb(i)));
+            if (chunk.size() == batchSize) {
+              affected += deleteChunk(conn, ps, soft, now, type, integration, chunk);
+              chunk.clear();
+            }
+          }
+        }
+        if (!chunk.isEmpty()) {
+          affected += deleteChunk(conn, ps, soft, now, type, integration, chunk);
+        }
+      }
+      return affected;
+    }
+
+    private static int deleteChunk(Connection conn, PreparedStatement ps, boolean soft, java.sql.Timestamp now,
+        EntityType type, UUID integration, List<UUID> ids) throws SQLException {
+      int p = 1;
+      if (soft) {
+        ps.setTimestamp(p++, now);
+      }
+      ps.setString(p++, type.path());
+      ps.setObject(p++, integration);
+      ps.setArray(p, conn.createArrayOf("uuid", ids.toArray()));
+      return ps.executeUpdate();
+    }
+  }
+}

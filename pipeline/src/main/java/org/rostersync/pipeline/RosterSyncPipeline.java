@@ -1,0 +1,85 @@
+package org.rostersync.pipeline;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.rostersync.edlink.EntityType;
+import org.rostersync.transforms.ExpandJobs;
+import org.rostersync.transforms.Ids;
+import org.rostersync.transforms.JobRequest;
+import org.rostersync.transforms.RunResult;
+import org.rostersync.transforms.SyncJob;
+
+/**
+ * The Flex Template entry point: {@code main} → {@link #run}. With {@code --integrationIds} or
+ * {@code --allIntegrations} it is a batch job; with {@code --jobsSubscription} a streaming one. {@code main} never
+ * waits for a Dataflow job (a Flex Template launcher must return); the DirectRunner blocks until done by itself.
+ */
+public final class RosterSyncPipeline {
+  private RosterSyncPipeline() {}
+
+  public static void main(String[] args) {
+    PipelineOptionsFactory.register(SyncOptions.class);
+    SyncOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(SyncOptions.class);
+    run(options);
+  }
+
+  public static PipelineResult run(SyncOptions options) {
+    if (options.getMigrate()) {
+      Migrations.apply(SyncConfigs.jdbc(options));
+    }
+    Pipeline pipeline = Pipeline.create(options);
+    build(pipeline, options);
+    return pipeline.run();
+  }
+
+  /** Wires the job source to the sync; tests call this with their own pipeline. */
+  public static PCollection<RunResult> build(Pipeline pipeline, SyncOptions options) {
+    boolean batch = options.getIntegrationIds() != null || options.getAllIntegrations();
+    boolean stream = options.getJobsSubscription() != null;
+    if (batch == stream) {
+      throw new IllegalArgumentException(
+          "give exactly one job source: --integrationIds / --allIntegrations (batch) or --jobsSubscription (streaming)");
+    }
+    PCollection<SyncJob> jobs;
+    if (stream) {
+      options.setStreaming(true);
+      jobs = PubsubJobSource.read(pipeline, options);
+    } else {
+      jobs = pipeline
+          .apply("BatchJobRequests", Create.of(batchRequests(options))
+              .withCoder(SerializableCoder.of(JobRequest.class)))
+          .apply("ExpandJobs", ExpandJobs.using(SyncConfigs.edlink(options)));
+    }
+    return jobs.apply("SyncIntegrations", SyncConfigs.syncTransform(options));
+  }
+
+  static List<JobRequest> batchRequests(SyncOptions options) {
+    SyncJob.Mode mode = SyncConfigs.mode(options.getMode());
+    List<String> types = Arrays.stream(EntityType.parseList(options.getEntityTypes()).toArray(EntityType[]::new))
+        .map(EntityType::path).toList();
+    List<JobRequest> requests = new ArrayList<>();
+    if (options.getAllIntegrations()) {
+      requests.add(JobRequest.forAll(mode).withEntityTypes(types).withApproveDeletes(options.getApproveDeletes()));
+    }
+    if (options.getIntegrationIds() != null) {
+      for (String id : options.getIntegrationIds().split(",")) {
+        if (id.isBlank()) {
+          continue;
+        }
+        requests.add(JobRequest.forIntegration(Ids.requireUuid(id.trim(), "--integrationIds entry"), mode)
+            .withEntityTypes(types).withApproveDeletes(options.getApproveDeletes()));
+      }
+    }
+    if (requests.isEmpty()) {
+      throw new IllegalArgumentException("--integrationIds names no integration");
+    }
+    return requests;
+  }
+}

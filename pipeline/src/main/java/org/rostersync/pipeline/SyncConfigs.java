@@ -1,0 +1,108 @@
+package org.rostersync.pipeline;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.rostersync.transforms.DeletePolicy;
+import org.rostersync.transforms.EdlinkConfig;
+import org.rostersync.transforms.JdbcConfig;
+import org.rostersync.transforms.SecretRef;
+import org.rostersync.transforms.SyncIntegrations;
+import org.rostersync.transforms.SyncJob;
+
+/** Turns command-line options into the transforms' configuration, refusing plain secrets on Dataflow. */
+public final class SyncConfigs {
+  static final String JDBC_PASSWORD_ENV = "ROSTER_SYNC_JDBC_PASSWORD";
+  static final String APP_SECRET_ENV = "EDLINK_APP_SECRET";
+  private static final Pattern SHORT_DURATION = Pattern.compile("^(\\d+)\\s*([smhd])$");
+
+  private SyncConfigs() {}
+
+  public static SyncIntegrations syncTransform(SyncOptions o) {
+    return SyncIntegrations.create()
+        .withEdlink(edlink(o))
+        .withDatabase(jdbc(o))
+        .withSharding(o.getRecordsPerShard(), o.getMaxShards())
+        .withBatchSize(o.getBatchSize())
+        .withDeletePolicy(deletePolicy(o))
+        .withMaxSkipAge(org.joda.time.Duration.millis(parseDuration(o.getMaxSkipAge()).toMillis()));
+  }
+
+  public static EdlinkConfig edlink(SyncOptions o) {
+    SecretRef secret = secret(o, o.getEdlinkAppSecret(), o.getEdlinkAppSecretSecretName(), APP_SECRET_ENV,
+        "edlinkAppSecret");
+    return EdlinkConfig.of(o.getEdlinkBaseUrl(), secret).withPageSize(o.getPageSize());
+  }
+
+  public static JdbcConfig jdbc(SyncOptions o) {
+    if (o.getJdbcUrl() == null || o.getJdbcUrl().isBlank()) {
+      throw new IllegalArgumentException("--jdbcUrl is required, e.g. jdbc:postgresql://localhost:5432/roster");
+    }
+    if (!o.getJdbcUrl().startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException("--jdbcUrl must be a PostgreSQL JDBC URL (jdbc:postgresql://...)");
+    }
+    SecretRef password = secret(o, o.getJdbcPassword(), o.getJdbcPasswordSecretName(), JDBC_PASSWORD_ENV,
+        "jdbcPassword");
+    return JdbcConfig.of(o.getJdbcUrl(), o.getJdbcUser(), password).withMaxPoolSize(o.getDbPoolSize());
+  }
+
+  public static DeletePolicy deletePolicy(SyncOptions o) {
+    DeletePolicy.Mode mode;
+    try {
+      mode = DeletePolicy.Mode.valueOf(o.getDeleteMode().trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--deleteMode must be hard or soft, got '" + o.getDeleteMode() + "'");
+    }
+    return new DeletePolicy(mode, o.getMaxDeleteFraction(), o.getDeleteGuardMinRows());
+  }
+
+  public static SyncJob.Mode mode(String value) {
+    try {
+      return SyncJob.Mode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalArgumentException("mode must be auto or full, got '" + value + "'");
+    }
+  }
+
+  /** Accepts 24h, 90m, 30s, 2d or ISO-8601 (PT12H). */
+  public static Duration parseDuration(String value) {
+    String v = value.trim();
+    Matcher m = SHORT_DURATION.matcher(v.toLowerCase(Locale.ROOT));
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    }
+    try {
+      return Duration.parse(v);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("not a duration: '" + value + "' (use e.g. 24h, 90m or PT12H)");
+    }
+  }
+
+  static boolean onDataflow(SyncOptions o) {
+    return o.getRunner() != null && o.getRunner().getSimpleName().startsWith("Dataflow");
+  }
+
+  private static SecretRef secret(SyncOptions o, String plain, String secretName, String env, String option) {
+    if (secretName != null && !secretName.isBlank()) {
+      return new SecretManagerSecret(secretName.trim());
+    }
+    if (onDataflow(o)) {
+      if (plain != null) {
+        throw new IllegalArgumentException("--" + option + " would put a secret in plain text into the Dataflow job;"
+            + " use --" + option + "SecretName with a Secret Manager name instead");
+      }
+      throw new IllegalArgumentException("--" + option + "SecretName is required on Dataflow");
+    }
+    if (plain != null) {
+      return SecretRef.plain(plain);
+    }
+    return SecretRef.plain(System.getenv(env));
+  }
+}

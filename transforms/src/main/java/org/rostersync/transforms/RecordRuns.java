@@ -43,6 +43,8 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
       + " last_gate_decision = EXCLUDED.last_gate_decision, last_gate_reason = EXCLUDED.last_gate_reason,"
       + " last_gate_at = EXCLUDED.last_gate_at, updated_at = now()";
 
+  static final String RELEASE_LEASE = "DELETE FROM sync_leases WHERE integration_id = ? AND run_id = ?";
+
   private final JdbcConfig jdbc;
 
   private RecordRuns(JdbcConfig jdbc) {
@@ -152,6 +154,11 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
         ps.setTimestamp(9, finished);
         ps.setString(10, countsJson(r.types()));
         ps.setString(11, r.error());
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement(RELEASE_LEASE)) {
+        ps.setObject(1, integration);
+        ps.setString(2, r.runId());
         ps.executeUpdate();
       }
       boolean succeeded = r.status() == RunResult.Status.SUCCEEDED;

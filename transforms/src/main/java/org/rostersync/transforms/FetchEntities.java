@@ -231,6 +231,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
 
     private static void fail(MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {
       SyncMetrics.FETCH_FAILURES.inc();
+      SyncMetrics.TYPES_COMPLETED.inc();
       SyncJob job = task.job();
       out.get(FAILED).output(KV.of(job.runKey(), RunEvent.type(job, TypeOutcome.failed(task.type(), summary, reason))));
     }

@@ -190,6 +190,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
       seen.clear();
       SyncJob job = c.job();
       out.output(KV.of(job.runKey(), RunEvent.type(job, decide(job, c.key().type(), all))));
+      SyncMetrics.TYPES_COMPLETED.inc();
     }
 
     private TypeOutcome decide(SyncJob job, EntityType type, List<ShardChanges> all) {

@@ -40,10 +40,15 @@ public final class LocalSync {
   private LocalSync() {}
 
   public static void main(String[] args) throws Exception {
+    // Exit explicitly: Beam and the embedded server leave non-daemon threads behind.
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) throws Exception {
     Map<String, String> flags = parseFlags(args);
     if (flags.containsKey("help")) {
       System.out.println(USAGE);
-      return;
+      return 0;
     }
     EmbeddedDatabase embedded = null;
     EdlinkSimulator sim = null;
@@ -109,7 +114,7 @@ public final class LocalSync {
         }
         System.out.println(allEqual ? "  -> the database equals the source." : "  -> DIFFERENCES FOUND");
         if (!allEqual) {
-          System.exit(1);
+          return 1;
         }
       }
       System.out.println("\nQuery it: psql '" + jdbc.url().replace("jdbc:", "") + "' -U " + jdbc.user()
@@ -118,6 +123,7 @@ public final class LocalSync {
         System.out.println("Keeping PostgreSQL" + (sim != null ? " and the simulator" : "") + " up; Ctrl-C to stop.");
         new CountDownLatch(1).await();
       }
+      return 0;
     } finally {
       PooledDataSources.closeAll();
       if (sim != null) {

@@ -75,6 +75,13 @@ public final class ClassifyChanges
     ShardChanges.Builder b = new ShardChanges.Builder(remote.job(), key, remote.fetch(), stored.size());
     for (int i = 0; i < remote.size(); i++) {
       Integer s = storedIndex.get(new UUID(remote.msb(i), remote.lsb(i)));
+      if (remote.json(i) == null) {
+        // Rejected record: still present at the source, so its stored row (if any) stays as it is.
+        if (s != null) {
+          seen[s] = true;
+        }
+        continue;
+      }
       if (s == null) {
         b.upsert(true, remote.msb(i), remote.lsb(i), remote.hash(i), remote.json(i));
       } else {

@@ -24,8 +24,12 @@ final class Codec {
 
   static void writeBytesArray(DataOutputStream out, byte[][] values, int n) throws IOException {
     for (int i = 0; i < n; i++) {
-      out.writeInt(values[i].length);
-      out.write(values[i]);
+      if (values[i] == null) {
+        out.writeInt(-1);
+      } else {
+        out.writeInt(values[i].length);
+        out.write(values[i]);
+      }
     }
   }
 
@@ -33,6 +37,9 @@ final class Codec {
     byte[][] v = new byte[n][];
     for (int i = 0; i < n; i++) {
       int len = in.readInt();
+      if (len == -1) {
+        continue;
+      }
       if (len < 0) {
         throw new CoderException("negative length");
       }

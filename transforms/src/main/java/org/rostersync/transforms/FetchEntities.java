@@ -2,6 +2,7 @@ package org.rostersync.transforms;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.UUID;
@@ -29,6 +30,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   public static final TupleTag<KV<ShardKey, RemoteShard>> REMOTE = new TupleTag<>() {};
   public static final TupleTag<TypeFetched> COMPLETE = new TupleTag<>() {};
   public static final TupleTag<KV<String, RunEvent>> FAILED = new TupleTag<>() {};
+  public static final TupleTag<RejectedRecord> REJECTED = new TupleTag<>() {};
 
   private final EdlinkConfig edlink;
   private final int recordsPerShard;
@@ -57,7 +59,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       throw new IllegalArgumentException("recordsPerShard and maxShards must be positive");
     }
     PCollectionTuple out = tasks.apply(ParDo.of(new FetchEntitiesFn(edlink, recordsPerShard, maxShards))
-        .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED)));
+        .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED)));
     out.get(REMOTE).setCoder(org.apache.beam.sdk.coders.KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
     return out;
   }
@@ -98,9 +100,10 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       SyncJob job = task.job();
       long start = System.currentTimeMillis();
       RemoteShard all = new RemoteShard(job, null, 1024);
+      java.util.List<RejectedRecord> rejected = new java.util.ArrayList<>();
       FetchStats stats;
       try {
-        stats = fetchWithFreshToken(job.integrationId(), task, all);
+        stats = fetchWithFreshToken(job.integrationId(), task, all, rejected);
       } catch (EdlinkException e) {
         fail(out, task, null, describe(e));
         return;
@@ -111,8 +114,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         fail(out, task, null, "fetch failed: " + e);
         return;
       }
-      FetchSummary summary =
-          new FetchSummary(all.size(), stats.pages(), stats.retries(), System.currentTimeMillis() - start);
+      FetchSummary summary = new FetchSummary(all.size(), stats.pages(), stats.retries(),
+          System.currentTimeMillis() - start, rejected.size());
       SyncMetrics.FETCHED.inc(all.size());
       SyncMetrics.PAGES.inc(stats.pages());
       int shardCount = Sharding.shardCountFor(all.size(), recordsPerShard, maxShards);
@@ -127,14 +130,15 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount);
         out.get(REMOTE).output(KV.of(key, shards[s]));
       }
+      rejected.forEach(r -> out.get(REJECTED).output(r));
       out.get(COMPLETE).output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
     }
 
-    private FetchStats fetchWithFreshToken(String integrationId, TypeTask task, RemoteShard all)
-        throws EdlinkException, BadRecordException {
+    private FetchStats fetchWithFreshToken(String integrationId, TypeTask task, RemoteShard all,
+        java.util.List<RejectedRecord> rejected) throws EdlinkException, BadRecordException {
       Integration integration = IntegrationTokens.get(client, edlink.baseUrl(), integrationId);
       try {
-        return fetchInto(integration.accessToken(), task, all);
+        return fetchInto(integration.accessToken(), task, all, rejected);
       } catch (EdlinkException e) {
         if (!"INVALID_TOKEN".equals(e.code()) && e.httpStatus() != 401) {
           throw e;
@@ -142,12 +146,13 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         // The token may have been rotated since it was cached: ask the Meta API once more.
         IntegrationTokens.invalidate(edlink.baseUrl(), integrationId);
         all.clear();
+        rejected.clear();
         Integration fresh = IntegrationTokens.get(client, edlink.baseUrl(), integrationId);
-        return fetchInto(fresh.accessToken(), task, all);
+        return fetchInto(fresh.accessToken(), task, all, rejected);
       }
     }
 
-    private FetchStats fetchInto(String token, TypeTask task, RemoteShard all)
+    private FetchStats fetchInto(String token, TypeTask task, RemoteShard all, java.util.List<RejectedRecord> rejected)
         throws EdlinkException, BadRecordException {
       BadRecordException[] bad = new BadRecordException[1];
       FetchStats stats = client.fetchAll(token, task.type(), page -> {
@@ -156,7 +161,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         }
         for (JsonObject record : page) {
           try {
-            addRecord(all, record, task);
+            addRecord(all, record, task, rejected);
           } catch (BadRecordException e) {
             bad[0] = e;
             return;
@@ -169,7 +174,12 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       return stats;
     }
 
-    private static void addRecord(RemoteShard all, JsonObject record, TypeTask task) throws BadRecordException {
+    /**
+     * Adds one record. A record without a valid id fails the type (nothing can be matched safely); a record that
+     * cannot be stored is kept as an id without payload, so it is neither written nor taken for a delete.
+     */
+    static void addRecord(RemoteShard all, JsonObject record, TypeTask task, java.util.List<RejectedRecord> rejected)
+        throws BadRecordException {
       JsonElement idElement = record.get("id");
       if (idElement == null || !idElement.isJsonPrimitive() || !idElement.getAsJsonPrimitive().isString()) {
         throw new BadRecordException(task.type().path() + ": a record has no string id (record #"
@@ -181,6 +191,15 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       }
       UUID uuid = UUID.fromString(id);
       byte[] canonical = CanonicalHash.canonicalBytes(record);
+      String problem = RecordChecks.problem(record, canonical.length);
+      if (problem != null) {
+        SyncMetrics.RECORDS_REJECTED.inc();
+        String excerpt = new String(canonical, 0, Math.min(canonical.length, 500), StandardCharsets.UTF_8);
+        rejected.add(new RejectedRecord(task.job().runId(), task.job().integrationId(), task.type(),
+            uuid.toString(), problem, excerpt));
+        all.add(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits(), new byte[0], null);
+        return;
+      }
       all.add(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits(), CanonicalHash.sha256(canonical),
           canonical);
     }

@@ -186,6 +186,7 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
           o.addProperty("pages", t.fetch().pages());
           o.addProperty("retries", t.fetch().retries());
           o.addProperty("fetch_ms", t.fetch().millis());
+          o.addProperty("rejected", t.fetch().rejected());
         }
         o.addProperty("stored_before", t.stored());
         o.addProperty("created", t.created());

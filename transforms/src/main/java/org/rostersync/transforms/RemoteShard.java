@@ -87,10 +87,7 @@ public final class RemoteShard {
     public void encode(RemoteShard s, OutputStream outStream) throws IOException {
       Codec.writeJob(s.job, outStream);
       DataOutputStream out = new DataOutputStream(outStream);
-      out.writeLong(s.fetch.records());
-      out.writeInt(s.fetch.pages());
-      out.writeInt(s.fetch.retries());
-      out.writeLong(s.fetch.millis());
+      s.fetch.writeTo(out);
       out.writeInt(s.size);
       Codec.writeLongs(out, s.msb, s.size);
       Codec.writeLongs(out, s.lsb, s.size);
@@ -103,7 +100,7 @@ public final class RemoteShard {
     public RemoteShard decode(InputStream inStream) throws IOException {
       SyncJob job = Codec.readJob(inStream);
       DataInputStream in = new DataInputStream(inStream);
-      FetchSummary fetch = new FetchSummary(in.readLong(), in.readInt(), in.readInt(), in.readLong());
+      FetchSummary fetch = FetchSummary.readFrom(in);
       int n = in.readInt();
       return new RemoteShard(job, fetch, n, Codec.readLongs(in, n), Codec.readLongs(in, n),
           Codec.readBytesArray(in, n), Codec.readBytesArray(in, n));

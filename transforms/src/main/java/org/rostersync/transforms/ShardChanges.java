@@ -163,10 +163,7 @@ public final class ShardChanges {
       Codec.writeJob(c.job, outStream);
       ShardKey.Coder.of().encode(c.key, outStream);
       DataOutputStream out = new DataOutputStream(outStream);
-      out.writeLong(c.fetch.records());
-      out.writeInt(c.fetch.pages());
-      out.writeInt(c.fetch.retries());
-      out.writeLong(c.fetch.millis());
+      c.fetch.writeTo(out);
       out.writeInt(c.stored);
       out.writeInt(c.created);
       out.writeInt(c.updated);
@@ -191,7 +188,7 @@ public final class ShardChanges {
       SyncJob job = Codec.readJob(inStream);
       ShardKey key = ShardKey.Coder.of().decode(inStream);
       DataInputStream in = new DataInputStream(inStream);
-      FetchSummary fetch = new FetchSummary(in.readLong(), in.readInt(), in.readInt(), in.readLong());
+      FetchSummary fetch = FetchSummary.readFrom(in);
       int stored = in.readInt();
       int created = in.readInt();
       int updated = in.readInt();

@@ -107,6 +107,10 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     PCollectionTuple fetched = tasks.apply("FetchEntities",
         FetchEntities.from(edlink).withSharding(recordsPerShard, maxShards));
 
+    fetched.get(FetchEntities.REJECTED)
+        .setCoder(SerializableCoder.of(RejectedRecord.class))
+        .apply("WriteRejectedRecords", WriteDeadLetterRecords.to(jdbc));
+
     PCollection<KV<ShardKey, StoredShard>> stored = fetched.get(FetchEntities.COMPLETE)
         .setCoder(SerializableCoder.of(TypeFetched.class))
         .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));

@@ -13,6 +13,7 @@ public final class SyncMetrics {
   public static final Counter RETRIES = Metrics.counter(NAMESPACE, "edlink_retries");
   public static final Counter FETCH_FAILURES = Metrics.counter(NAMESPACE, "types_failed");
   public static final Counter DUPLICATES_DROPPED = Metrics.counter(NAMESPACE, "duplicate_records_dropped");
+  public static final Counter RECORDS_REJECTED = Metrics.counter(NAMESPACE, "records_rejected");
   public static final Counter CREATED = Metrics.counter(NAMESPACE, "rows_created");
   public static final Counter UPDATED = Metrics.counter(NAMESPACE, "rows_updated");
   public static final Counter DELETED = Metrics.counter(NAMESPACE, "rows_deleted");

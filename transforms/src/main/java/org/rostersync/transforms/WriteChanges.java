@@ -97,18 +97,57 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
     public void process(@Element ShardChanges c, OutputReceiver<KV<String, ShardChanges>> out) {
       ShardChanges result = c.withoutUpserts();
       if (c.upserts() > 0) {
+        Integer[] all = sortedById(c);
         try {
-          Database.inTransaction(ds, conn -> upsert(conn, c));
+          Database.inTransaction(ds, conn -> upsert(conn, c, all));
           SyncMetrics.CREATED.inc(c.created());
           SyncMetrics.UPDATED.inc(c.updated());
         } catch (SQLException e) {
-          result = result.withError("writing " + c.key() + " failed: " + e.getMessage());
+          if (Database.isTransient(e)) {
+            // Retries ran out (database gone for long): the type fails, nothing of it is deleted.
+            result = result.withError("writing " + c.key() + " failed: " + e.getMessage());
+          } else {
+            result = isolateBadRows(c, all, result);
+          }
         }
       }
       out.output(KV.of(c.key().typeKey(), result));
     }
 
-    private Void upsert(Connection conn, ShardChanges c) throws SQLException {
+    /**
+     * A permanent error (a value PostgreSQL refuses) must not stall the shard: write row by row, send the rows
+     * that fail to {@code dead_letter_records}, keep the rest.
+     */
+    private ShardChanges isolateBadRows(ShardChanges c, Integer[] all, ShardChanges result) {
+      List<RejectedRecord> bad = new ArrayList<>();
+      for (int i : all) {
+        try {
+          Database.inTransaction(ds, conn -> upsert(conn, c, new Integer[] {i}));
+          if (i < c.created()) {
+            SyncMetrics.CREATED.inc();
+          } else {
+            SyncMetrics.UPDATED.inc();
+          }
+        } catch (SQLException e) {
+          if (Database.isTransient(e)) {
+            return result.withError("writing " + c.key() + " failed: " + e.getMessage());
+          }
+          bad.add(new RejectedRecord(c.job().runId(), c.key().integrationId(), c.key().type(),
+              new UUID(c.upsertMsb(i), c.upsertLsb(i)).toString(), "PostgreSQL refused the row: " + e.getMessage(),
+              new String(c.upsertJson(i), 0, Math.min(500, c.upsertJson(i).length),
+                  java.nio.charset.StandardCharsets.UTF_8)));
+        }
+      }
+      try {
+        WriteDeadLetterRecords.insert(ds, bad);
+      } catch (SQLException e) {
+        return result.withError("writing dead letters of " + c.key() + " failed: " + e.getMessage());
+      }
+      SyncMetrics.RECORDS_REJECTED.inc(bad.size());
+      return result;
+    }
+
+    private static Integer[] sortedById(ShardChanges c) {
       Integer[] order = new Integer[c.upserts()];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
@@ -117,6 +156,10 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         int m = Long.compare(c.upsertMsb(a), c.upsertMsb(b));
         return m != 0 ? m : Long.compare(c.upsertLsb(a), c.upsertLsb(b));
       });
+      return order;
+    }
+
+    private Void upsert(Connection conn, ShardChanges c, Integer[] order) throws SQLException {
       java.sql.Timestamp now = new java.sql.Timestamp(System.currentTimeMillis());
       UUID integration = UUID.fromString(c.key().integrationId());
       try (PreparedStatement ps = conn.prepareStatement(UPSERT)) {

@@ -28,7 +28,7 @@ class ClassifyChangesTest {
   @Test
   void classifiesCreatesUpdatesDeletesAndUnchanged() {
     UUID same = UUID.randomUUID(), changed = UUID.randomUUID(), created = UUID.randomUUID(), gone = UUID.randomUUID();
-    RemoteShard remote = new RemoteShard(JOB, new FetchSummary(3, 1, 0, 5), 4);
+    RemoteShard remote = new RemoteShard(JOB, new FetchSummary(3, 1, 0, 5, 0), 4);
     remote.add(same.getMostSignificantBits(), same.getLeastSignificantBits(), hash(1), "{}".getBytes());
     remote.add(changed.getMostSignificantBits(), changed.getLeastSignificantBits(), hash(9), "{\"a\":1}".getBytes());
     remote.add(created.getMostSignificantBits(), created.getLeastSignificantBits(), hash(3), "{\"b\":2}".getBytes());
@@ -51,7 +51,7 @@ class ClassifyChangesTest {
 
   @Test
   void emptyRemoteAgainstStoredRowsDeletesThemAll() {
-    RemoteShard remote = new RemoteShard(JOB, new FetchSummary(0, 1, 0, 1), 0);
+    RemoteShard remote = new RemoteShard(JOB, new FetchSummary(0, 1, 0, 1, 0), 0);
     StoredShard stored = new StoredShard(2, new long[] {1, 2}, new long[] {3, 4}, new byte[][] {hash(1), hash(2)});
     ShardChanges c = ClassifyChanges.classify(KEY, remote, stored);
     assertThat(c.deletes(), is(2));
@@ -60,7 +60,7 @@ class ClassifyChangesTest {
 
   @Test
   void shardChangesSurviveTheirCoder() throws Exception {
-    RemoteShard remote = new RemoteShard(JOB, new FetchSummary(2, 1, 0, 5), 1);
+    RemoteShard remote = new RemoteShard(JOB, new FetchSummary(2, 1, 0, 5, 0), 1);
     remote.add(1, 2, hash(1), "{\"name\":\"Zoë 🎓\"}".getBytes(StandardCharsets.UTF_8));
     ShardChanges c = ClassifyChanges.classify(KEY,
         remote, new StoredShard(1, new long[] {7}, new long[] {8}, new byte[][] {hash(5)})).withError("boom");
@@ -86,7 +86,7 @@ class ClassifyChangesTest {
       UUID other = UUID.randomUUID();
       all.add(other.getMostSignificantBits(), other.getLeastSignificantBits(), hash(2), "{}".getBytes());
     }
-    RemoteShard[] shards = FetchEntities.FetchEntitiesFn.distribute(all, JOB, new FetchSummary(22, 1, 0, 1), 4);
+    RemoteShard[] shards = FetchEntities.FetchEntitiesFn.distribute(all, JOB, new FetchSummary(22, 1, 0, 1, 0), 4);
     int total = 0;
     List<UUID> seen = new ArrayList<>();
     for (int s = 0; s < shards.length; s++) {
@@ -102,7 +102,7 @@ class ClassifyChangesTest {
 
     all.add(id.getMostSignificantBits(), id.getLeastSignificantBits(), hash(7), "{\"x\":1}".getBytes());
     org.junit.jupiter.api.Assertions.assertThrows(FetchEntities.BadRecordException.class,
-        () -> FetchEntities.FetchEntitiesFn.distribute(all, JOB, new FetchSummary(23, 1, 0, 1), 4));
+        () -> FetchEntities.FetchEntitiesFn.distribute(all, JOB, new FetchSummary(23, 1, 0, 1, 0), 4));
   }
 
   @Test

@@ -232,7 +232,13 @@ public final class EdlinkClient implements AutoCloseable {
   private record Failure(String reason, int status, ErrorBody error, Duration retryAfter, Throwable cause) {
     String describe() {
       String what = status > 0 ? "HTTP " + status : reason;
-      return error == null ? what + (cause == null ? "" : " (" + cause + ")") : what + " " + error.describe();
+      return error == null ? what + (cause == null ? "" : " (" + briefly(cause) + ")") : what + " " + error.describe();
+    }
+
+    /** Gson messages run to several lines with a troubleshooting link; the first line says enough. */
+    private static String briefly(Throwable t) {
+      String m = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
+      return t.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + m);
     }
   }
 

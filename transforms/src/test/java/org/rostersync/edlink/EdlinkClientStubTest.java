@@ -141,6 +141,23 @@ class EdlinkClientStubTest {
   }
 
   @Test
+  void connectionDroppedMidBodyIsRetried() throws Exception {
+    for (long declaredLength : new long[] {1000, 0}) { // fixed length, then chunked
+      script.add(ex -> {
+        ex.sendResponseHeaders(200, declaredLength);
+        OutputStream out = ex.getResponseBody();
+        out.write("{\"$data\":[{\"id\":\"a\"},{\"id\":".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        throw new IOException("simulated drop"); // HttpServer then closes the socket mid-body
+      });
+      script.add(json(200, page(null, "a", "b")));
+    }
+    EdlinkClient c = client();
+    assertEquals(List.of("a", "b"), fetchIds(c));
+    assertEquals(List.of("a", "b"), fetchIds(c));
+  }
+
+  @Test
   void stalledBodyTimesOutAndIsRetried() throws Exception {
     script.add(ex -> {
       ex.sendResponseHeaders(200, 1000);

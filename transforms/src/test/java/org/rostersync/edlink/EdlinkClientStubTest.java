@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,7 +57,7 @@ class EdlinkClientStubTest {
         r.send(ex);
       }
     });
-    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    server.setExecutor(Executors.newCachedThreadPool());
     server.start();
     base = "http://127.0.0.1:" + server.getAddress().getPort();
   }
@@ -191,6 +194,34 @@ class EdlinkClientStubTest {
     assertFalse(e.getMessage().contains(TOKEN), e.getMessage());
     assertFalse(e.getMessage().contains("$first"), e.getMessage());
     assertEquals(1, seen.size());
+  }
+
+  @Test
+  void logsWarningsButNeverTheToken() throws Exception {
+    script.add(json(503, "{\"$request\":\"r0\",\"$errors\":[{\"code\":\"BUSY\",\"message\":\"busy " + TOKEN
+        + "\"}]}"));
+    script.add(json(200, "{\"$data\":[],\"$request\":\"r1\",\"$warnings\":[{\"code\":\"PAGING_IGNORED\","
+        + "\"message\":\"Bearer " + TOKEN + " ignored\"}]}"));
+    script.add(json(400, "{\"$request\":\"r2\",\"$errors\":[{\"code\":\"INVALID_TOKEN\",\"message\":\"bad "
+        + TOKEN + "\"}]}"));
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    String thrown;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      EdlinkClient c = client();
+      fetchIds(c);
+      EdlinkException e = assertThrows(EdlinkException.class, () -> fetchIds(c));
+      thrown = e + " " + e.getMessage();
+    } finally {
+      System.setErr(originalErr);
+    }
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("PAGING_IGNORED") && log.contains("r1"), log);
+    assertTrue(log.contains("BUSY") && log.contains("r0"), log);
+    assertTrue(thrown.contains("INVALID_TOKEN") && thrown.contains("r2"), thrown);
+    assertFalse(log.contains(TOKEN), log);
+    assertFalse(thrown.contains(TOKEN), thrown);
   }
 
   @Test

@@ -1,16 +1,96 @@
 package org.rostersync.edlink;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.MalformedJsonException;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A resilient client for the Edlink Graph v2 and Meta v1 APIs. Knows nothing of Beam.
  * Thread-safe; one instance per worker is enough.
+ *
+ * <p>Every GET is retried on 429 (waiting at least {@code Retry-After}), 500/502/503/504, I/O errors (resets,
+ * timeouts, bodies cut short) and bodies that fail to parse, with exponential backoff and full jitter, at most
+ * {@code maxAttempts} times and never past the per-call {@code deadline}. Other statuses (400/401/403/404...) fail at
+ * once with an {@link EdlinkException}. A page is handed on only after it parsed completely, so a retried page can
+ * never deliver a record twice. Tokens and the app secret never appear in logs or exception messages.
  */
 public final class EdlinkClient implements AutoCloseable {
   public static final String DEFAULT_BASE_URL = "https://ed.link";
   public static final int MAX_PAGE_SIZE = 10_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(EdlinkClient.class);
+  private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);
+  private static final Pattern UUID =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  /** Events fetched by {@link #eventsAfter}; enough to count a typical hour exactly without a second call. */
+  private static final int EVENTS_PROBE_PAGE = 100;
+
+  private final String baseUrl;
+  private final URI baseUri;
+  private final String appSecret;
+  private final int pageSize;
+  private final int maxAttempts;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final Duration deadline;
+  private final Duration readTimeout;
+  private final RetryListener retryListener;
+  private final HttpClient http;
+
+  private EdlinkClient(Builder b) {
+    this.baseUrl = b.baseUrl.endsWith("/") ? b.baseUrl.substring(0, b.baseUrl.length() - 1) : b.baseUrl;
+    this.baseUri = URI.create(baseUrl);
+    this.appSecret = b.appSecret;
+    this.pageSize = b.pageSize;
+    this.maxAttempts = b.maxAttempts;
+    this.initialBackoff = b.initialBackoff;
+    this.maxBackoff = b.maxBackoff;
+    this.deadline = b.deadline;
+    this.readTimeout = b.readTimeout;
+    this.retryListener = b.retryListener;
+    this.http = HttpClient.newBuilder()
+        .connectTimeout(b.connectTimeout)
+        // A redirect could carry the bearer token elsewhere; Edlink does not redirect API calls.
+        .followRedirects(HttpClient.Redirect.NEVER)
+        // One request per connection stream keeps drop/timeout semantics simple and predictable.
+        .version(HttpClient.Version.HTTP_1_1)
+        .build();
+  }
 
   public static Builder builder() {
     return new Builder();
@@ -18,34 +98,568 @@ public final class EdlinkClient implements AutoCloseable {
 
   /** Meta v1: every integration of the application (all pages), with tokens. Needs the app secret. */
   public List<Integration> listIntegrations() throws EdlinkException {
-    throw new UnsupportedOperationException("TODO");
+    Call call = new Call(requireAppSecret());
+    List<Integration> out = new ArrayList<>();
+    URI next = URI.create(baseUrl + "/api/v1/integrations");
+    while (next != null) {
+      Envelope<List<JsonObject>> page = get(next, call, EdlinkClient::readObjects);
+      for (JsonObject item : page.data()) {
+        out.add(toIntegration(item));
+      }
+      next = nextPage(page, next);
+    }
+    return out;
   }
 
   /** Meta v1: one integration by id, with its token. Needs the app secret. */
   public Integration getIntegration(String integrationId) throws EdlinkException {
-    throw new UnsupportedOperationException("TODO");
+    requireUuid(integrationId, "integrationId");
+    Call call = new Call(requireAppSecret());
+    Envelope<JsonElement> env =
+        get(URI.create(baseUrl + "/api/v1/integrations/" + integrationId), call, JSON::read);
+    if (!env.data().isJsonObject()) {
+      throw new EdlinkException("GET /api/v1/integrations/" + integrationId + ": $data is not an object",
+          200, List.of(), env.requestId(), null);
+    }
+    return toIntegration(env.data().getAsJsonObject());
   }
 
   /**
    * Pages {@code /api/v2/graph/<type>} with {@code $first=pageSize}, following {@code $next} until it is absent,
-   * null or empty, and hands each complete page to {@code handler} exactly once, in order.
+   * null or empty, and hands each complete page to {@code handler} exactly once, in order. Empty pages are
+   * counted but not handed on. The deadline covers all pages, including the time spent in {@code handler}.
    */
   public FetchStats fetchAll(String accessToken, EntityType type, PageHandler handler) throws EdlinkException {
-    throw new UnsupportedOperationException("TODO");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(handler, "handler");
+    Call call = new Call(requireToken(accessToken));
+    URI next = graph(type.path(), "$first=" + pageSize);
+    long records = 0;
+    int pages = 0;
+    while (next != null) {
+      Envelope<List<JsonObject>> page = get(next, call, EdlinkClient::readObjects);
+      pages++;
+      if (!page.data().isEmpty()) {
+        records += page.data().size();
+        handler.onPage(Collections.unmodifiableList(page.data()));
+      }
+      next = nextPage(page, next);
+    }
+    return new FetchStats(records, pages, call.retries);
   }
 
   /** The newest event id ({@code /events?$last=1}), or empty when the integration has no events. */
   public Optional<String> newestEventId(String accessToken) throws EdlinkException {
-    throw new UnsupportedOperationException("TODO");
+    return newestEventId(new Call(requireToken(accessToken)));
   }
 
-  /** Whether any event follows {@code eventId}; EXPIRED when Edlink no longer knows it. */
+  private Optional<String> newestEventId(Call call) throws EdlinkException {
+    Envelope<List<JsonObject>> env = get(graph("events", "$last=1"), call, EdlinkClient::readObjects);
+    if (env.data().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(string(env.data().get(env.data().size() - 1), "id"));
+  }
+
+  /**
+   * Whether any event follows {@code eventId}; EXPIRED when Edlink no longer knows it (400 {@code INVALID_CURSOR}
+   * or {@code NOT_FOUND}, or 404). For SOME, {@code newEvents} is exact up to 100 and a lower bound (100) beyond,
+   * and {@code newestEventId} is the newest event at the time of the call. For NONE it is {@code eventId} itself;
+   * for EXPIRED it is null.
+   */
   public EventsProbe eventsAfter(String accessToken, String eventId) throws EdlinkException {
-    throw new UnsupportedOperationException("TODO");
+    requireUuid(eventId, "eventId");
+    Call call = new Call(requireToken(accessToken));
+    Envelope<List<JsonObject>> page;
+    try {
+      page = get(graph("events", "$after=" + eventId + "&$first=" + EVENTS_PROBE_PAGE), call,
+          EdlinkClient::readObjects);
+    } catch (EdlinkException e) {
+      if (isUnknownEvent(e)) {
+        LOG.info("event {} is no longer known to Edlink (HTTP {} {}, $request={}); a full sync is needed",
+            eventId, e.httpStatus(), e.codes(), e.requestId());
+        return new EventsProbe(EventsProbe.Kind.EXPIRED, null, 0);
+      }
+      throw e;
+    }
+    List<JsonObject> events = page.data();
+    if (events.isEmpty()) {
+      return new EventsProbe(EventsProbe.Kind.NONE, eventId, 0);
+    }
+    if (isBlank(page.next())) {
+      return new EventsProbe(EventsProbe.Kind.SOME, string(events.get(events.size() - 1), "id"), events.size());
+    }
+    String newest = newestEventId(call).orElse(string(events.get(events.size() - 1), "id"));
+    return new EventsProbe(EventsProbe.Kind.SOME, newest, events.size());
   }
 
+  private static boolean isUnknownEvent(EdlinkException e) {
+    return e.httpStatus() == 404
+        || (e.httpStatus() == 400 && (e.codes().contains("INVALID_CURSOR") || e.codes().contains("NOT_FOUND")));
+  }
+
+  /** Nothing to release: the JDK 17 HttpClient has no close and frees its threads when unreachable. */
   @Override
   public void close() {}
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // One GET with retries.
+
+  /** Per logical call: the credential, the deadline, and the retries spent so far. */
+  private final class Call {
+    final String credential;
+    final long deadlineNanos = System.nanoTime() + deadline.toNanos();
+    int retries;
+
+    Call(String credential) {
+      this.credential = credential;
+    }
+
+    long remainingNanos() {
+      return deadlineNanos - System.nanoTime();
+    }
+  }
+
+  /** Reads the value of {@code $data}. */
+  @FunctionalInterface
+  private interface DataReader<T> {
+    T read(JsonReader reader) throws IOException;
+  }
+
+  private record Envelope<T>(T data, String next, String requestId, List<JsonObject> warnings) {}
+
+  /** Why an attempt failed in a way worth retrying. */
+  private record Failure(String reason, int status, ErrorBody error, Duration retryAfter, Throwable cause) {
+    String describe() {
+      String what = status > 0 ? "HTTP " + status : reason;
+      return error == null ? what + (cause == null ? "" : " (" + briefly(cause) + ")") : what + " " + error.describe();
+    }
+
+    /** Gson messages run to several lines with a troubleshooting link; the first line says enough. */
+    private static String briefly(Throwable t) {
+      String m = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
+      return t.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + m);
+    }
+  }
+
+  private <T> Envelope<T> get(URI uri, Call call, DataReader<T> dataReader) throws EdlinkException {
+    String path = uri.getRawPath(); // never the query: it may hold cursors, and is noise in messages
+    for (int attempt = 1; ; attempt++) {
+      long remaining = call.remainingNanos();
+      if (remaining <= 0) {
+        throw new EdlinkException("GET " + path + ": deadline of " + deadline + " exceeded", 0, List.of(), null, null);
+      }
+      Failure failure;
+      try {
+        HttpResponse<InputStream> response = http.send(request(uri, call, remaining),
+            HttpResponse.BodyHandlers.ofInputStream());
+        Attempt<T> result = handle(response, path, call, dataReader);
+        if (result.envelope() != null) {
+          return result.envelope();
+        }
+        failure = result.failure();
+      } catch (HttpTimeoutException e) {
+        failure = new Failure("timeout", 0, null, null, e);
+      } catch (IOException e) {
+        failure = new Failure("io", 0, null, null, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EdlinkException("GET " + path + ": interrupted", 0, List.of(), null, e);
+      }
+      waitBeforeRetry(path, call, attempt, failure);
+    }
+  }
+
+  /** Either the parsed envelope or the retryable failure of one attempt. */
+  private record Attempt<T>(Envelope<T> envelope, Failure failure) {
+    static <T> Attempt<T> failed(String reason, int status, ErrorBody error, Duration retryAfter, Throwable cause) {
+      return new Attempt<>(null, new Failure(reason, status, error, retryAfter, cause));
+    }
+  }
+
+  private HttpRequest request(URI uri, Call call, long remainingNanos) {
+    return HttpRequest.newBuilder(uri)
+        .GET()
+        .timeout(min(readTimeout, Duration.ofNanos(remainingNanos)))
+        .header("Authorization", "Bearer " + call.credential)
+        .header("Accept", "application/json")
+        .build();
+  }
+
+  /** Reads one response: the envelope, a retryable failure, or (thrown) a final error. */
+  private <T> Attempt<T> handle(HttpResponse<InputStream> response, String path, Call call,
+      DataReader<T> dataReader) throws EdlinkException {
+    int status = response.statusCode();
+    try (GuardedStream body = new GuardedStream(response.body(), readTimeout.toNanos(), call.deadlineNanos)) {
+      if (status >= 200 && status < 300) {
+        try {
+          Envelope<T> env = readEnvelope(body, dataReader);
+          logWarnings(path, env.warnings(), env.requestId(), call);
+          return new Attempt<>(env, null);
+        } catch (MalformedJsonException | EOFException | JsonParseException | IllegalStateException
+            | NumberFormatException e) {
+          // A cut connection may look like truncated JSON, and vice versa; both are worth a retry.
+          return Attempt.failed(body.timedOut ? "timeout" : "parse", 0, null, null, e);
+        } catch (IOException e) {
+          return Attempt.failed(body.timedOut ? "timeout" : "io", 0, null, null, e);
+        }
+      }
+      ErrorBody error = ErrorBody.read(body, call.credential);
+      if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504) {
+        Duration retryAfter = response.headers().firstValue("Retry-After").map(EdlinkClient::parseRetryAfter)
+            .orElse(null);
+        return Attempt.failed(String.valueOf(status), status, error, retryAfter, null);
+      }
+      throw new EdlinkException("GET " + path + " failed: HTTP " + status + " " + error.describe(),
+          status, error.codes(), error.requestId(), null);
+    }
+  }
+
+  private void waitBeforeRetry(String path, Call call, int attempt, Failure failure) throws EdlinkException {
+    int status = failure.status();
+    List<String> codes = failure.error() == null ? List.of() : failure.error().codes();
+    String requestId = failure.error() == null ? null : failure.error().requestId();
+    if (attempt >= maxAttempts) {
+      throw new EdlinkException("GET " + path + " failed after " + attempt + " attempts: " + failure.describe(),
+          status, codes, requestId, failure.cause());
+    }
+    long waitNanos = backoffNanos(attempt, failure.retryAfter());
+    if (waitNanos >= call.remainingNanos()) {
+      throw new EdlinkException("GET " + path + ": deadline of " + deadline + " would pass before retry "
+          + attempt + " (" + failure.describe() + ")", status, codes, requestId, failure.cause());
+    }
+    call.retries++;
+    LOG.warn("GET {} attempt {}/{} failed: {}; retrying in {} ms", path, attempt, maxAttempts, failure.describe(),
+        TimeUnit.NANOSECONDS.toMillis(waitNanos));
+    retryListener.onRetry(attempt, failure.reason());
+    try {
+      TimeUnit.NANOSECONDS.sleep(waitNanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EdlinkException("GET " + path + ": interrupted while backing off", status, codes, requestId, e);
+    }
+  }
+
+  /** Full jitter over an exponential cap, but never shorter than the server's Retry-After. */
+  private long backoffNanos(int attempt, Duration retryAfter) {
+    long cap = initialBackoff.toNanos();
+    for (int i = 1; i < attempt && cap < maxBackoff.toNanos(); i++) {
+      cap *= 2;
+    }
+    cap = Math.min(cap, maxBackoff.toNanos());
+    long jittered = ThreadLocalRandom.current().nextLong(cap + 1);
+    return retryAfter == null ? jittered : Math.max(jittered, retryAfter.toNanos());
+  }
+
+  /** {@code Retry-After} as delta-seconds or an HTTP-date; null when unparseable. */
+  static Duration parseRetryAfter(String value) {
+    String v = value.trim();
+    try {
+      if (!v.isEmpty() && v.chars().allMatch(Character::isDigit)) {
+        return Duration.ofSeconds(Long.parseLong(v));
+      }
+      Duration d = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
+      return d.isNegative() ? Duration.ZERO : d;
+    } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Parsing.
+
+  private static JsonReader strictReader(InputStream in) {
+    JsonReader reader = new JsonReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    reader.setStrictness(Strictness.STRICT); // no NaN/Infinity, comments, unquoted names or trailing garbage
+    return reader;
+  }
+
+  private static <T> Envelope<T> readEnvelope(InputStream in, DataReader<T> dataReader) throws IOException {
+    JsonReader reader = strictReader(in);
+    T data = null;
+    boolean sawData = false;
+    String next = null;
+    String requestId = null;
+    List<JsonObject> warnings = List.of();
+    reader.beginObject();
+    while (reader.hasNext()) {
+      switch (reader.nextName()) {
+        case "$data" -> {
+          data = dataReader.read(reader);
+          sawData = true;
+        }
+        case "$next" -> next = nullableString(reader);
+        case "$request" -> requestId = nullableString(reader);
+        case "$warnings" -> warnings = readObjects(reader);
+        default -> reader.skipValue();
+      }
+    }
+    reader.endObject();
+    if (reader.peek() != JsonToken.END_DOCUMENT) {
+      throw new MalformedJsonException("content after the response object");
+    }
+    if (!sawData || data == null) {
+      throw new IllegalStateException("response has no $data");
+    }
+    return new Envelope<>(data, next, requestId, warnings);
+  }
+
+  /** Parses a JSON array of objects one element at a time. */
+  private static List<JsonObject> readObjects(JsonReader reader) throws IOException {
+    if (reader.peek() == JsonToken.NULL) {
+      reader.nextNull();
+      return List.of();
+    }
+    List<JsonObject> out = new ArrayList<>();
+    reader.beginArray();
+    while (reader.hasNext()) {
+      JsonElement e = JSON.read(reader);
+      if (!e.isJsonObject()) {
+        throw new IllegalStateException("expected an object in the array, got " + e.getClass().getSimpleName());
+      }
+      out.add(e.getAsJsonObject());
+    }
+    reader.endArray();
+    return out;
+  }
+
+  private static String nullableString(JsonReader reader) throws IOException {
+    if (reader.peek() == JsonToken.NULL) {
+      reader.nextNull();
+      return null;
+    }
+    return reader.nextString();
+  }
+
+  /** The {@code $errors}/{@code $request} of an error response; empty when the body is not the Edlink envelope. */
+  private record ErrorBody(List<String> codes, String message, String requestId) {
+    static ErrorBody read(InputStream in, String credential) {
+      try {
+        JsonElement root = JSON.read(strictReader(in));
+        if (!root.isJsonObject()) {
+          return new ErrorBody(List.of(), null, null);
+        }
+        JsonObject o = root.getAsJsonObject();
+        List<String> codes = new ArrayList<>();
+        List<String> messages = new ArrayList<>();
+        if (o.has("$errors") && o.get("$errors").isJsonArray()) {
+          for (JsonElement e : o.getAsJsonArray("$errors")) {
+            if (e.isJsonObject()) {
+              String code = string(e.getAsJsonObject(), "code");
+              String message = string(e.getAsJsonObject(), "message");
+              if (code != null) {
+                codes.add(code);
+              }
+              if (message != null) {
+                messages.add(redact(message, credential));
+              }
+            }
+          }
+        }
+        String message = messages.isEmpty() ? null : String.join("; ", messages);
+        return new ErrorBody(codes, message, string(o, "$request"));
+      } catch (IOException | RuntimeException e) {
+        return new ErrorBody(List.of(), null, null); // e.g. an HTML page from a proxy
+      }
+    }
+
+    String describe() {
+      StringBuilder sb = new StringBuilder();
+      sb.append(codes.isEmpty() ? "(no Edlink error code)" : String.join(",", codes));
+      if (message != null) {
+        sb.append(": ").append(message);
+      }
+      if (requestId != null) {
+        sb.append(" ($request=").append(requestId).append(')');
+      }
+      return sb.toString();
+    }
+  }
+
+  private static void logWarnings(String path, List<JsonObject> warnings, String requestId, Call call) {
+    for (JsonObject w : warnings) {
+      String message = string(w, "message");
+      LOG.warn("Edlink warning on GET {}: {} {} ($request={})", path, string(w, "code"),
+          message == null ? "" : redact(message, call.credential), requestId);
+    }
+  }
+
+  private static Integration toIntegration(JsonObject o) {
+    String status = string(o, "status");
+    if (status == null) {
+      status = string(o, "state");
+    }
+    return new Integration(string(o, "id"), status, string(o, "region_id"), nested(o, "source", "name"),
+        nested(o, "team", "name"), string(o, "access_token"));
+  }
+
+  private static String nested(JsonObject o, String object, String field) {
+    JsonElement e = o.get(object);
+    return e != null && e.isJsonObject() ? string(e.getAsJsonObject(), field) : null;
+  }
+
+  private static String string(JsonObject o, String field) {
+    JsonElement e = o.get(field);
+    return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // URLs and arguments.
+
+  private URI graph(String endpoint, String query) {
+    return URI.create(baseUrl + "/api/v2/graph/" + endpoint + "?" + query);
+  }
+
+  /** The next page's URI, or null at the end; refuses a {@code $next} on another origin. */
+  private URI nextPage(Envelope<?> page, URI current) throws EdlinkException {
+    if (isBlank(page.next())) {
+      return null;
+    }
+    URI next;
+    try {
+      next = URI.create(page.next());
+    } catch (IllegalArgumentException e) {
+      throw new EdlinkException("GET " + current.getRawPath() + ": $next is not a valid URL", 200, List.of(),
+          page.requestId(), null);
+    }
+    if (!sameOrigin(next, baseUri)) {
+      // Following it would send the bearer token to a host we were not configured for.
+      throw new EdlinkException("GET " + current.getRawPath() + ": refusing $next on another origin "
+          + next.getScheme() + "://" + next.getHost() + ":" + port(next) + " (expected " + baseUri.getScheme()
+          + "://" + baseUri.getHost() + ":" + port(baseUri) + ")", 200, List.of(), page.requestId(), null);
+    }
+    return next;
+  }
+
+  private static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme() != null && a.getHost() != null
+        && a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost().equalsIgnoreCase(b.getHost())
+        && port(a) == port(b);
+  }
+
+  private static int port(URI u) {
+    if (u.getPort() != -1) {
+      return u.getPort();
+    }
+    return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+  }
+
+  private String requireAppSecret() {
+    if (isBlank(appSecret)) {
+      throw new IllegalStateException("the Meta API needs the application secret (Builder.appSecret)");
+    }
+    return appSecret;
+  }
+
+  private static String requireToken(String token) {
+    if (isBlank(token)) {
+      throw new IllegalArgumentException("access token is missing");
+    }
+    return token;
+  }
+
+  private static void requireUuid(String value, String name) {
+    if (value == null || !UUID.matcher(value).matches()) {
+      throw new IllegalArgumentException(name + " must be a UUID, got '" + value + "'");
+    }
+  }
+
+  private static String redact(String text, String secret) {
+    return secret == null || secret.isEmpty() ? text : text.replace(secret, "[redacted]");
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Body watchdog.
+
+  private static final class TimerHolder {
+    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "edlink-read-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * HttpRequest.timeout only covers the wait for the headers. This closes the body stream when no byte arrived for
+   * {@code idleNanos} or the call's deadline passed, which unblocks a reader stuck on a stalled connection.
+   */
+  private static final class GuardedStream extends FilterInputStream {
+    private final long idleNanos;
+    private final long deadlineNanos;
+    private volatile long lastProgress = System.nanoTime();
+    private volatile boolean closed;
+    private volatile boolean timedOut;
+    private volatile ScheduledFuture<?> check;
+
+    GuardedStream(InputStream in, long idleNanos, long deadlineNanos) {
+      super(in);
+      this.idleNanos = idleNanos;
+      this.deadlineNanos = deadlineNanos;
+      schedule(Math.min(idleNanos, deadlineNanos - lastProgress));
+    }
+
+    private void schedule(long delayNanos) {
+      check = TimerHolder.TIMER.schedule(this::check, Math.max(delayNanos, 0), TimeUnit.NANOSECONDS);
+    }
+
+    private void check() {
+      if (closed) {
+        return;
+      }
+      long now = System.nanoTime();
+      long due = Math.min(lastProgress + idleNanos, deadlineNanos);
+      if (now - due >= 0) {
+        timedOut = true;
+        try {
+          in.close();
+        } catch (IOException ignored) {
+          // The reader sees the closed stream either way.
+        }
+      } else {
+        schedule(due - now);
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      lastProgress = System.nanoTime();
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      lastProgress = System.nanoTime();
+      return n;
+    }
+
+    /** Quiet: once a page parsed, a failure to release its connection must not discard the page. */
+    @Override
+    public void close() {
+      closed = true;
+      ScheduledFuture<?> c = check;
+      if (c != null) {
+        c.cancel(false);
+      }
+      try {
+        super.close();
+      } catch (IOException e) {
+        LOG.debug("closing a response body failed", e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
 
   /** Builder; every setting has a sane default. */
   public static final class Builder {
@@ -69,11 +683,41 @@ public final class EdlinkClient implements AutoCloseable {
     /** Overall deadline for one logical call (all pages of one fetch), retries included. */
     public Builder deadline(Duration v) { this.deadline = v; return this; }
     public Builder connectTimeout(Duration v) { this.connectTimeout = v; return this; }
+    /** Per request: the wait for the response headers, and the longest pause while reading a body. */
     public Builder readTimeout(Duration v) { this.readTimeout = v; return this; }
     public Builder retryListener(RetryListener v) { this.retryListener = v; return this; }
 
     public EdlinkClient build() {
-      return new EdlinkClient();
+      Objects.requireNonNull(baseUrl, "baseUrl");
+      URI uri;
+      try {
+        uri = URI.create(baseUrl);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("baseUrl is not a valid URL: " + baseUrl, e);
+      }
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null || uri.getRawQuery() != null) {
+        throw new IllegalArgumentException("baseUrl must be an absolute http(s) URL without query: " + baseUrl);
+      }
+      if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+        throw new IllegalArgumentException("pageSize must be 1.." + MAX_PAGE_SIZE + ", got " + pageSize);
+      }
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
+      }
+      requirePositive(initialBackoff, "initialBackoff");
+      requirePositive(maxBackoff, "maxBackoff");
+      requirePositive(deadline, "deadline");
+      requirePositive(connectTimeout, "connectTimeout");
+      requirePositive(readTimeout, "readTimeout");
+      Objects.requireNonNull(retryListener, "retryListener");
+      return new EdlinkClient(this);
+    }
+
+    private static void requirePositive(Duration d, String name) {
+      if (d == null || d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + d);
+      }
     }
   }
 }

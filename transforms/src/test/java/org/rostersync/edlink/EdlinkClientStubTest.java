@@ -1,0 +1,264 @@
+package org.rostersync.edlink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Protocol corner cases that the simulator does not produce, against a scripted local HTTP server. The simulator
+ * based suite (sandbox module) covers the realistic paths.
+ */
+class EdlinkClientStubTest {
+  private static final String TOKEN = "stubTokenAbcdefghijklmnopqrstuv1";
+
+  /** One scripted reply: writes a whole exchange. */
+  private interface Reply {
+    void send(HttpExchange ex) throws IOException;
+  }
+
+  private HttpServer server;
+  private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
+  private final List<String> seen = new CopyOnWriteArrayList<>();
+  private String base;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", ex -> {
+      seen.add(ex.getRequestURI().toString() + " auth=" + ex.getRequestHeaders().getFirst("Authorization"));
+      Reply r = script.poll();
+      if (r == null) {
+        json(500, "{\"$errors\":[{\"code\":\"UNSCRIPTED\",\"message\":\"no reply\"}]}").send(ex);
+      } else {
+        r.send(ex);
+      }
+    });
+    server.setExecutor(Executors.newCachedThreadPool());
+    server.start();
+    base = "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private static Reply json(int status, String body) {
+    return ex -> {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    };
+  }
+
+  private EdlinkClient client() {
+    return EdlinkClient.builder().baseUrl(base).pageSize(2).maxAttempts(3)
+        .initialBackoff(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(50))
+        .readTimeout(Duration.ofMillis(700)).build();
+  }
+
+  private static String page(String next, String... ids) {
+    List<String> items = new ArrayList<>();
+    for (String id : ids) {
+      items.add("{\"id\":\"" + id + "\"}");
+    }
+    return "{\"$data\":[" + String.join(",", items) + "],\"$request\":\"r1\""
+        + (next == null ? "" : ",\"$next\":" + next) + "}";
+  }
+
+  private List<String> fetchIds(EdlinkClient c) throws EdlinkException {
+    List<String> ids = new ArrayList<>();
+    c.fetchAll(TOKEN, EntityType.PEOPLE, recs -> recs.forEach(r -> ids.add(r.get("id").getAsString())));
+    return ids;
+  }
+
+  @Test
+  void sendsHeadersAndFollowsNextUntilNullOrEmpty() throws Exception {
+    script.add(json(200, page("\"" + base + "/api/v2/graph/people?$cursor=c1\"", "a", "b")));
+    script.add(json(200, page("\"" + base + "/api/v2/graph/people?$cursor=c2\"", "c", "d")));
+    script.add(json(200, page("null", "e")));
+    assertEquals(List.of("a", "b", "c", "d", "e"), fetchIds(client()));
+    assertEquals(List.of("/api/v2/graph/people?$first=2 auth=Bearer " + TOKEN,
+        "/api/v2/graph/people?$cursor=c1 auth=Bearer " + TOKEN,
+        "/api/v2/graph/people?$cursor=c2 auth=Bearer " + TOKEN), seen);
+
+    seen.clear();
+    script.add(json(200, page("\"\"", "x")));
+    assertEquals(List.of("x"), fetchIds(client()));
+    assertEquals(1, seen.size());
+  }
+
+  @Test
+  void refusesNextOnAnotherOrigin() {
+    script.add(json(200, page("\"http://evil.example:" + server.getAddress().getPort()
+        + "/api/v2/graph/people?$cursor=c1\"", "a")));
+    List<String> ids = new ArrayList<>();
+    EdlinkException e = assertThrows(EdlinkException.class,
+        () -> client().fetchAll(TOKEN, EntityType.PEOPLE, recs -> ids.add("page")));
+    assertTrue(e.getMessage().contains("another origin"), e.getMessage());
+    assertEquals(List.of("page"), ids); // the valid first page was delivered, nothing more was requested
+    assertEquals(1, seen.size());
+  }
+
+  @Test
+  void malformedBodiesAreRetriedAndNeverDeliveredHalfway() throws Exception {
+    script.add(json(200, "{\"$data\":[{\"id\":\"a\"},{\"id\":\"b\",\"n\":NaN}]}"));
+    script.add(json(200, page(null, "a", "b") + " trailing"));
+    script.add(json(200, page(null, "a", "b")));
+    List<String> reasons = new CopyOnWriteArrayList<>();
+    EdlinkClient c = EdlinkClient.builder().baseUrl(base).maxAttempts(3).initialBackoff(Duration.ofMillis(5))
+        .retryListener((attempt, reason) -> reasons.add(attempt + ":" + reason)).build();
+    List<List<JsonObject>> pages = new ArrayList<>();
+    FetchStats stats = c.fetchAll(TOKEN, EntityType.PEOPLE, pages::add);
+    assertEquals(1, pages.size());
+    assertEquals(2, pages.get(0).size());
+    assertEquals(new FetchStats(2, 1, 2), stats);
+    assertEquals(List.of("1:parse", "2:parse"), reasons);
+  }
+
+  @Test
+  void connectionDroppedMidBodyIsRetried() throws Exception {
+    for (long declaredLength : new long[] {1000, 0}) { // fixed length, then chunked
+      script.add(ex -> {
+        ex.sendResponseHeaders(200, declaredLength);
+        OutputStream out = ex.getResponseBody();
+        out.write("{\"$data\":[{\"id\":\"a\"},{\"id\":".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        throw new IOException("simulated drop"); // HttpServer then closes the socket mid-body
+      });
+      script.add(json(200, page(null, "a", "b")));
+    }
+    EdlinkClient c = client();
+    assertEquals(List.of("a", "b"), fetchIds(c));
+    assertEquals(List.of("a", "b"), fetchIds(c));
+  }
+
+  @Test
+  void stalledBodyTimesOutAndIsRetried() throws Exception {
+    script.add(ex -> {
+      ex.sendResponseHeaders(200, 1000);
+      OutputStream out = ex.getResponseBody();
+      out.write("{\"$data\":[{\"id\":\"a\"}".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      try {
+        Thread.sleep(5000);
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+      ex.close();
+    });
+    script.add(json(200, page(null, "a")));
+    long t0 = System.nanoTime();
+    assertEquals(List.of("a"), fetchIds(client()));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertTrue(ms >= 600 && ms < 4000, "took " + ms + " ms");
+  }
+
+  @Test
+  void errorsCarryCodesRequestAndPathButNoSecrets() {
+    script.add(json(403, "{\"$request\":\"req-9\",\"$errors\":[{\"code\":\"NO_PERMISSION\",\"message\":\"token "
+        + TOKEN + " lacks permission\"},{\"code\":\"OTHER\",\"message\":\"second\"}]}"));
+    EdlinkException e = assertThrows(EdlinkException.class, () -> fetchIds(client()));
+    assertEquals(403, e.httpStatus());
+    assertEquals(List.of("NO_PERMISSION", "OTHER"), e.codes());
+    assertEquals("req-9", e.requestId());
+    assertTrue(e.getMessage().contains("/api/v2/graph/people"), e.getMessage());
+    assertTrue(e.getMessage().contains("req-9"), e.getMessage());
+    assertFalse(e.getMessage().contains(TOKEN), e.getMessage());
+    assertFalse(e.getMessage().contains("$first"), e.getMessage());
+    assertEquals(1, seen.size());
+  }
+
+  @Test
+  void logsWarningsButNeverTheToken() throws Exception {
+    script.add(json(503, "{\"$request\":\"r0\",\"$errors\":[{\"code\":\"BUSY\",\"message\":\"busy " + TOKEN
+        + "\"}]}"));
+    script.add(json(200, "{\"$data\":[],\"$request\":\"r1\",\"$warnings\":[{\"code\":\"PAGING_IGNORED\","
+        + "\"message\":\"Bearer " + TOKEN + " ignored\"}]}"));
+    script.add(json(400, "{\"$request\":\"r2\",\"$errors\":[{\"code\":\"INVALID_TOKEN\",\"message\":\"bad "
+        + TOKEN + "\"}]}"));
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    String thrown;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      EdlinkClient c = client();
+      fetchIds(c);
+      EdlinkException e = assertThrows(EdlinkException.class, () -> fetchIds(c));
+      thrown = e + " " + e.getMessage();
+    } finally {
+      System.setErr(originalErr);
+    }
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("PAGING_IGNORED") && log.contains("r1"), log);
+    assertTrue(log.contains("BUSY") && log.contains("r0"), log);
+    assertTrue(thrown.contains("INVALID_TOKEN") && thrown.contains("r2"), thrown);
+    assertFalse(log.contains(TOKEN), log);
+    assertFalse(thrown.contains(TOKEN), thrown);
+  }
+
+  @Test
+  void nonJsonErrorBodyStillFailsCleanly() {
+    script.add(ex -> {
+      byte[] html = "<html>bad gateway</html>".getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(502, html.length);
+      ex.getResponseBody().write(html);
+      ex.close();
+    });
+    script.add(json(404, "not json"));
+    EdlinkException e = assertThrows(EdlinkException.class, () -> fetchIds(client()));
+    assertEquals(404, e.httpStatus());
+    assertTrue(e.codes().isEmpty());
+    assertEquals(2, seen.size());
+  }
+
+  @Test
+  void retryAfterAcceptsSecondsAndHttpDates() {
+    assertEquals(Duration.ofSeconds(7), EdlinkClient.parseRetryAfter(" 7 "));
+    String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(30));
+    Duration d = EdlinkClient.parseRetryAfter(date);
+    assertNotNull(d);
+    assertTrue(d.getSeconds() >= 28 && d.getSeconds() <= 30, d.toString());
+    assertEquals(Duration.ZERO, EdlinkClient.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT"));
+    assertEquals(null, EdlinkClient.parseRetryAfter("soon"));
+  }
+
+  @Test
+  void builderAndArgumentsAreValidated() {
+    assertThrows(IllegalArgumentException.class, () -> EdlinkClient.builder().pageSize(0).build());
+    assertThrows(IllegalArgumentException.class, () -> EdlinkClient.builder().pageSize(10_001).build());
+    assertThrows(IllegalArgumentException.class, () -> EdlinkClient.builder().baseUrl("ftp://x").build());
+    EdlinkClient c = client();
+    assertThrows(IllegalArgumentException.class, () -> c.eventsAfter(TOKEN, "not-a-uuid&$first=1"));
+    assertThrows(IllegalArgumentException.class, () -> c.getIntegration("../x"));
+    assertThrows(IllegalStateException.class, c::listIntegrations); // no app secret configured
+    assertTrue(seen.isEmpty());
+  }
+}

@@ -255,7 +255,8 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
             List.of(), errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
       }
-      if (policy.holds(deletes, stored, job.approveDeletes())) {
+      DeletePolicy effective = deletes == 0 ? policy : policyFor(job.integrationId());
+      if (effective.holds(deletes, stored, job.approveDeletes())) {
         SyncMetrics.DELETES_HELD.inc(deletes);
         List<String> sample = new ArrayList<>();
         for (ShardChanges s : all) {
@@ -265,7 +266,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         }
         return new TypeOutcome(type, TypeOutcome.Status.HELD, fetch, stored, created, updated, 0, unchanged, deletes,
             sample, String.format("held %d deletes of %d stored rows (over %.0f%%); approve to apply", deletes,
-                stored, policy.maxDeleteFraction() * 100));
+                stored, effective.maxDeleteFraction() * 100));
       }
       try {
         long deleted = deletes == 0 ? 0 : Database.inTransaction(ds, conn -> applyDeletes(conn, job, type, all));
@@ -275,6 +276,31 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
       } catch (SQLException e) {
         return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
             List.of(), "deleting failed: " + e.getMessage());
+      }
+    }
+
+    /** The guard for one integration: its row in {@code integration_settings} overrides the defaults. */
+    private DeletePolicy policyFor(String integrationId) {
+      try {
+        return Database.inTransaction(ds, conn -> {
+          try (PreparedStatement ps = conn.prepareStatement("SELECT max_delete_fraction, delete_guard_min_rows"
+              + " FROM integration_settings WHERE integration_id = ?")) {
+            ps.setObject(1, UUID.fromString(integrationId));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                return policy;
+              }
+              double fraction = rs.getDouble(1);
+              double f = rs.wasNull() ? policy.maxDeleteFraction() : fraction;
+              int minRows = rs.getInt(2);
+              int m = rs.wasNull() ? policy.minRowsGuarded() : minRows;
+              return new DeletePolicy(policy.mode(), f, m);
+            }
+          }
+        });
+      } catch (SQLException e) {
+        // Cannot read the override: the stricter of the two is unknown, so hold when in doubt.
+        return new DeletePolicy(policy.mode(), 0, 0);
       }
     }
 

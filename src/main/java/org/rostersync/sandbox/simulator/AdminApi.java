@@ -123,10 +123,13 @@ final class AdminApi {
     return o;
   }
 
-  private JsonArray rules() {
+  /** {@code {"rules":["FaultRule{...}", ...]}}: the active rules, described. */
+  private JsonObject rules() {
     JsonArray a = new JsonArray();
     sim.faults().rules().forEach(r -> a.add(r.toString()));
-    return a;
+    JsonObject o = new JsonObject();
+    o.add("rules", a);
+    return o;
   }
 
   /** {@code {"kind":"RATE_LIMIT","integration":null,"endpoint":"people","retry_after_seconds":1,"delay_millis":2000,"times":3,"on_page":2,"probability":0.5}} */

@@ -423,8 +423,13 @@ final class RosterGenerator {
   }
 
   static String email(String first, String last, int index) {
-    String local = (first + "." + last).toLowerCase(Locale.ROOT).replaceAll("[^a-z.]", "");
-    return (local.length() < 3 ? "user" : local) + index + "@example.edu";
+    StringBuilder local = new StringBuilder();
+    for (char c : (first + "." + last).toLowerCase(Locale.ROOT).toCharArray()) {
+      if ((c >= 'a' && c <= 'z') || c == '.') {
+        local.append(c);
+      }
+    }
+    return (local.length() < 3 ? "user" : local.toString()) + index + "@example.edu";
   }
 
   static JsonArray strings(String... values) {
@@ -477,7 +482,7 @@ final class RosterGenerator {
     JsonObject a = new JsonObject();
     a.addProperty("street", (1 + rng.nextInt(9999)) + " " + pick(rng, LAST) + " St.");
     a.addProperty("unit", rng.nextInt(4) == 0 ? "Apt " + (1 + rng.nextInt(30)) : null);
-    a.addProperty("postal_code", String.format(Locale.ROOT, "%05d", rng.nextInt(99999)));
+    a.addProperty("postal_code", String.valueOf(10000 + rng.nextInt(89999)));
     a.addProperty("city", pick(rng, TOWNS));
     a.addProperty("state", pick(rng, STATES));
     a.addProperty("country", "US");

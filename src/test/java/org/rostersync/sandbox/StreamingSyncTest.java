@@ -83,6 +83,7 @@ class StreamingSyncTest {
     o.as(GcpOptions.class).setProject(PubsubEmulator.PROJECT);
     o.as(GcpOptions.class).setCredentialFactoryClass(NoopCredentialFactory.class);
     o.as(DirectOptions.class).setBlockOnRun(false);
+    o.as(DirectOptions.class).setTargetParallelism(8);
     Migrations.apply(SyncConfigs.jdbc(o));
     Pipeline p = Pipeline.create(o);
     RosterSyncPipeline.build(p, o);
@@ -111,6 +112,9 @@ class StreamingSyncTest {
     long deadline = System.currentTimeMillis() + TIMEOUT_MS;
     Map<String, String> runs = new HashMap<>();
     while (System.currentTimeMillis() < deadline) {
+      // Surfaces a pipeline failure at once instead of as a time-out.
+      PipelineResult.State state = pipeline.waitUntilFinish(org.joda.time.Duration.millis(1));
+      assertThat("pipeline state", state == null || !state.isTerminal(), is(true));
       runs = runsSince(since);
       if (runs.size() >= n) {
         return runs;
@@ -199,8 +203,9 @@ class StreamingSyncTest {
         .delayMillis(8_000).build());
     try {
       java.sql.Timestamp since = now();
+      // Queued right behind the large job. (The DirectRunner reads its source only when no bundle is in flight,
+      // so a message published *during* the slow fetch would wait for it there; Dataflow reads continuously.)
       pubsub.publish("jobs", "{\"integration_id\": \"" + large + "\", \"mode\": \"full\"}");
-      Thread.sleep(500);
       pubsub.publish("jobs", "{\"integration_id\": \"" + small + "\", \"mode\": \"full\"}");
       awaitRuns(since, 2);
       try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
@@ -209,7 +214,7 @@ class StreamingSyncTest {
         ps.setTimestamp(1, since);
         try (ResultSet rs = ps.executeQuery()) {
           assertThat(rs.next(), is(true));
-          assertThat("the small job finished first", rs.getString(1), equalTo(small));
+          assertThat("the small job finished first (" + timeline(since) + ")", rs.getString(1), equalTo(small));
         }
       }
     } finally {
@@ -247,6 +252,22 @@ class StreamingSyncTest {
     }
     assertThat(dead.stream().map(PubsubEmulator.Received::text).toList(), hasItem("this is not json"));
     assertThat(runsSince(since).size(), lessThan(2));
+  }
+
+  private static String timeline(java.sql.Timestamp since) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+         PreparedStatement ps = c.prepareStatement("SELECT integration_id::text, started_at, finished_at, counts::text"
+             + " FROM sync_runs WHERE finished_at > ? ORDER BY finished_at")) {
+      ps.setTimestamp(1, since);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          sb.append(rs.getString(1)).append(" ").append(rs.getTimestamp(2)).append(" -> ").append(rs.getTimestamp(3))
+              .append(" ").append(rs.getString(4)).append("\n");
+        }
+      }
+    }
+    return "since " + since + ": " + sb;
   }
 
   private static org.hamcrest.Matcher<Iterable<? extends String>> everyIs(String status) {

@@ -7,7 +7,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
-import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
@@ -47,7 +47,7 @@ final class PubsubJobSource {
         .apply("ParseJobMessages", ParDo.of(new ParseJobMessageFn(edlink))
             .withOutputTags(VALID, TupleTagList.of(DEAD)));
     parsed.get(DEAD)
-        .setCoder(PubsubMessageWithAttributesAndMessageIdCoder.of())
+        .setCoder(PubsubMessageWithAttributesCoder.of())
         .apply("WriteDeadLetters", PubsubIO.writeMessages().to(options.getDeadLetterTopic()));
     return parsed.get(VALID)
         .setCoder(SerializableCoder.of(JobRequest.class))

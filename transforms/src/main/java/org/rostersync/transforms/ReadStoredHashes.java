@@ -17,11 +17,12 @@ import org.apache.beam.sdk.values.PCollection;
 public final class ReadStoredHashes
     extends PTransform<PCollection<TypeFetched>, PCollection<KV<ShardKey, StoredShard>>> {
 
-  // generate_series supplies the empty shards; the shard function matches Sharding.shardOf.
-  static final String QUERY = "SELECT ?::text AS type_key, s.shard, g.ids, g.hashes"
-      + " FROM generate_series(0, ? - 1) AS s(shard)"
-      + " LEFT JOIN (SELECT " + Sharding.SQL_SHARD_OF_ID + " AS shard, array_agg(id) AS ids,"
-      + " array_agg(hash) AS hashes FROM roster_entities"
+  // generate_series supplies the empty shards; the shard function matches Sharding.shardOf. Select lists span
+  // lines on purpose: Beam 2.71's JdbcUtil prints the schema of any one-line "SELECT ... FROM x" to stdout.
+  static final String QUERY = "SELECT ?::text AS type_key,\n s.shard,\n g.ids,\n g.hashes\n"
+      + " FROM generate_series(0, ? - 1) AS s(shard)\n"
+      + " LEFT JOIN (SELECT " + Sharding.SQL_SHARD_OF_ID + " AS shard,\n array_agg(id) AS ids,\n"
+      + " array_agg(hash) AS hashes\n FROM roster_entities\n"
       + " WHERE entity_type = ? AND integration_id = ?::uuid AND deleted_at IS NULL GROUP BY 1) g"
       + " ON g.shard = s.shard";
 

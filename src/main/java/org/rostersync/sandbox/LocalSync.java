@@ -88,7 +88,8 @@ public final class LocalSync {
       options.setAllIntegrations(true);
       options.setMode("auto");
 
-      report("Round 1: first sync (full)", SyncRunner.run(options, progress("sync 1")));
+      int expected = sim != null ? sim.integrations().size() : -1;
+      report("Round 1: first sync (full)", syncWithProgress("sync 1", options, expected));
 
       if (sim != null) {
         double churn = Double.parseDouble(flags.getOrDefault("churn", "0.01"));
@@ -100,7 +101,7 @@ public final class LocalSync {
           System.out.println("  " + integrations.get(i).id() + ": " + sim.applyDay(integrations.get(i).id(), churn));
         }
       }
-      report("Round 2: scheduled sync through the change gate", SyncRunner.run(options, progress("sync 2")));
+      report("Round 2: scheduled sync through the change gate", syncWithProgress("sync 2", options, expected));
 
       if (sim != null) {
         boolean allEqual = true;
@@ -117,11 +118,16 @@ public final class LocalSync {
           return 1;
         }
       }
-      System.out.println("\nQuery it: psql '" + jdbc.url().replace("jdbc:", "") + "' -U " + jdbc.user()
-          + "   e.g.  SELECT * FROM sync_runs;  SELECT first_name, email FROM people LIMIT 5;");
+      String psql = "psql '" + jdbc.url().replace("jdbc:", "") + "'";
       if (flags.containsKey("keep-running")) {
+        System.out.println("\nQuery it now: " + psql
+            + "   e.g.  SELECT * FROM sync_runs;  SELECT first_name, email FROM people LIMIT 5;");
         System.out.println("Keeping PostgreSQL" + (sim != null ? " and the simulator" : "") + " up; Ctrl-C to stop.");
         new CountDownLatch(1).await();
+      } else if (embedded != null) {
+        System.out.println("\nThe data stays in " + flags.getOrDefault("data-dir", "target/roster-sync-demo")
+            + "/pg; add --keep-running to keep PostgreSQL up and query it with psql (SELECT * FROM sync_runs;"
+            + " SELECT first_name, email FROM people LIMIT 5;).");
       }
       return 0;
     } finally {
@@ -145,19 +151,24 @@ public final class LocalSync {
     };
   }
 
-  /** A progress bar over entity types completed, with live record counts. */
-  private static java.util.function.Consumer<Map<String, Long>> progress(String name) {
-    ProgressBar[] bar = new ProgressBar[1];
-    return counters -> {
-      if (bar[0] == null) {
-        bar[0] = new ProgressBarBuilder().setTaskName(name).setInitialMax(-1).setStyle(ProgressBarStyle.ASCII)
-            .setUpdateIntervalMillis(250).continuousUpdate().build();
-      }
-      bar[0].stepTo(counters.getOrDefault("types_completed", 0L));
-      bar[0].setExtraMessage(String.format(Locale.ROOT, "fetched %,d  created %,d  updated %,d  deleted %,d",
-          counters.getOrDefault("records_fetched", 0L), counters.getOrDefault("rows_created", 0L),
-          counters.getOrDefault("rows_updated", 0L), counters.getOrDefault("rows_deleted", 0L)));
-    };
+  /** Runs one sync with a progress bar over integrations finished and live record counts. */
+  private static SyncRunner.Outcome syncWithProgress(String name, SyncOptions options, int integrations)
+      throws java.sql.SQLException {
+    try (ProgressBar bar = new ProgressBarBuilder().setTaskName(name).setInitialMax(integrations)
+        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" runs", 1).build()) {
+      SyncRunner.Outcome outcome = SyncRunner.run(options, counters -> {
+        long done = 0;
+        for (String run : List.of("runs_succeeded", "runs_partial", "runs_failed", "runs_held", "runs_skipped")) {
+          done += counters.getOrDefault(run, 0L);
+        }
+        bar.stepTo(done);
+        bar.setExtraMessage(String.format(Locale.ROOT, " fetched %,d  created %,d  updated %,d  deleted %,d",
+            counters.getOrDefault("records_fetched", 0L), counters.getOrDefault("rows_created", 0L),
+            counters.getOrDefault("rows_updated", 0L), counters.getOrDefault("rows_deleted", 0L)));
+      });
+      bar.stepTo(outcome.runs().size());
+      return outcome;
+    }
   }
 
   static void report(String title, SyncRunner.Outcome outcome) {

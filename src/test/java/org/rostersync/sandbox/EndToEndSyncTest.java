@@ -133,6 +133,38 @@ class EndToEndSyncTest {
   }
 
   @Test
+  @Order(31)
+  void anExpiredEventIdForcesAFullSyncThatWritesNothing() throws Exception {
+    sim.advanceClock(java.time.Duration.ofDays(31));
+    SyncRunner.Outcome o = sync(options("auto"));
+    assertThat(o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("succeeded")));
+    assertThat(o.runs().stream().map(SyncRunner.RunRow::gateReason).toList(),
+        everyItem(containsString("expired")));
+    assertThat(writes(o), is(0L));
+  }
+
+  @Test
+  @Order(32)
+  void withEveryEventAgedOutAQuietIntegrationIsStillSkipped() throws Exception {
+    SyncRunner.Outcome o = sync(options("auto"));
+    assertThat(o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("skipped")));
+    assertThat(o.counter("records_fetched"), is(0L));
+  }
+
+  @Test
+  @Order(33)
+  void maxSkipAgeForcesAFullSyncEvenWithoutEvents() throws Exception {
+    Thread.sleep(1_100);
+    SyncOptions o = options("auto");
+    o.setMaxSkipAge("1s");
+    SyncRunner.Outcome out = sync(o);
+    assertThat(out.runs().stream().map(SyncRunner.RunRow::gateReason).toList(),
+        everyItem(containsString("maxSkipAge")));
+    assertThat(out.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("succeeded")));
+    assertThat(writes(out), is(0L));
+  }
+
+  @Test
   @Order(4)
   void mutationsWriteExactlyWhatChanged() throws Exception {
     var day = sim.applyDay(a, 0.02);
@@ -256,6 +288,40 @@ class EndToEndSyncTest {
     assertThat(approved.runs().get(0).status(), equalTo("succeeded"));
     assertThat(countStored(a, "enrollments"), is(0L));
     assertDatabaseEqualsSource(a);
+  }
+
+  @Test
+  @Order(9)
+  void softDeletesKeepRowsAndRestoreThemWhenTheyComeBack() throws Exception {
+    sim.delete(c, EntityType.PEOPLE, 1);
+    SyncOptions o = options("full");
+    o.setAllIntegrations(false);
+    o.setIntegrationIds(c);
+    o.setDeleteMode("soft");
+    SyncRunner.Outcome out = sync(o);
+    assertThat(JsonParser.parseString(out.runs().get(0).countsJson()).getAsJsonObject()
+        .getAsJsonObject("people").get("deleted").getAsLong(), is(1L));
+    assertDatabaseEqualsSource(c);
+    String present = sim.records(c, EntityType.PEOPLE).get(0).get("id").getAsString();
+    try (Connection conn = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+         Statement st = conn.createStatement()) {
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM roster_entities WHERE integration_id = '" + c
+          + "' AND entity_type = 'people' AND deleted_at IS NOT NULL")) {
+        rs.next();
+        assertThat("the deleted person is kept, marked", rs.getInt(1), is(1));
+      }
+      // A row marked deleted whose record is (again) served gets restored by the next sync.
+      st.executeUpdate("UPDATE roster_entities SET deleted_at = now() WHERE id = '" + present + "'");
+    }
+    SyncRunner.Outcome again = sync(o);
+    assertThat(again.counter("rows_created"), is(1L));
+    assertDatabaseEqualsSource(c);
+    try (Connection conn = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+         Statement st = conn.createStatement();
+         ResultSet rs = st.executeQuery("SELECT count(*) FROM people WHERE id = '" + present + "'")) {
+      rs.next();
+      assertThat("restored and visible again", rs.getInt(1), is(1));
+    }
   }
 
   private static long countStored(String integration, String type) throws Exception {

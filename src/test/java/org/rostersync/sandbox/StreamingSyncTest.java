@@ -254,6 +254,25 @@ class StreamingSyncTest {
     assertThat(runsSince(since).size(), lessThan(2));
   }
 
+  @Test
+  @Order(6)
+  void twoJobsForOneIntegrationCloseTogetherRunOnce() throws Exception {
+    java.sql.Timestamp since = now();
+    String job = "{\"integration_id\": \"" + ids.get(0) + "\", \"mode\": \"full\"}";
+    pubsub.publish("jobs", job);
+    pubsub.publish("jobs", job);
+    awaitRuns(since, 1);
+    Thread.sleep(5_000);
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+         PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM sync_runs WHERE finished_at > ?")) {
+      ps.setTimestamp(1, since);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        assertThat("the second job was collapsed into the first", rs.getInt(1), is(1));
+      }
+    }
+  }
+
   private static String timeline(java.sql.Timestamp since) throws Exception {
     StringBuilder sb = new StringBuilder();
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");

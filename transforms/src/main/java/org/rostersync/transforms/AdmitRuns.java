@@ -27,10 +27,16 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
 /**
- * Streaming admission: one run per integration at a time, and no pile-up of duplicate jobs. A run takes a lease
- * row in {@code sync_leases} (released by {@link RecordRuns}); a job for an integration whose run started less than
- * {@code dedupWindow} ago is collapsed into it; a later job waits in state (only the newest one) and is retried on
- * a processing-time timer until the lease is free. Nothing interleaves writes of one integration.
+ * Streaming admission: one run per integration at a time, and no pile-up of duplicate jobs.
+ *
+ * <ul>
+ *   <li>A job published before the last run of its integration was admitted, and asking for no more than that run
+ *       (same or fewer types, not a full sync after an auto one, no delete approval), is collapsed into it: that
+ *       run's fetch starts after the job was published, so it already sees everything the job would.
+ *   <li>Otherwise a run takes a lease row in {@code sync_leases} (released by {@link RecordRuns}); while another run
+ *       holds it, the job waits in state (only the newest waiting job is kept) and is retried on a processing-time
+ *       timer. So writes of one integration never interleave.
+ * </ul>
  */
 public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollection<SyncJob>> {
   private static final Counter COLLAPSED = Metrics.counter(SyncMetrics.NAMESPACE, "jobs_collapsed");
@@ -41,32 +47,24 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
       + " ON CONFLICT (integration_id) DO UPDATE SET run_id = EXCLUDED.run_id, acquired_at = EXCLUDED.acquired_at,"
       + " expires_at = EXCLUDED.expires_at WHERE sync_leases.expires_at < now() OR sync_leases.run_id = EXCLUDED.run_id"
       + " RETURNING run_id";
-  static final String HOLDER = "SELECT run_id, extract(epoch from acquired_at) * 1000 FROM sync_leases"
-      + " WHERE integration_id = ?";
+  static final String HOLDER = "SELECT run_id FROM sync_leases WHERE integration_id = ?";
 
   private final JdbcConfig jdbc;
-  private final Duration dedupWindow;
   private final Duration retryEvery;
   private final Duration leaseTtl;
 
-  private AdmitRuns(JdbcConfig jdbc, Duration dedupWindow, Duration retryEvery, Duration leaseTtl) {
+  private AdmitRuns(JdbcConfig jdbc, Duration retryEvery, Duration leaseTtl) {
     this.jdbc = jdbc;
-    this.dedupWindow = dedupWindow;
     this.retryEvery = retryEvery;
     this.leaseTtl = leaseTtl;
   }
 
   public static AdmitRuns using(JdbcConfig jdbc) {
-    return new AdmitRuns(jdbc, Duration.standardMinutes(5), Duration.standardSeconds(10),
-        Duration.standardHours(6));
-  }
-
-  public AdmitRuns withDedupWindow(Duration window) {
-    return new AdmitRuns(jdbc, window, retryEvery, leaseTtl);
+    return new AdmitRuns(jdbc, Duration.standardSeconds(10), Duration.standardHours(6));
   }
 
   public AdmitRuns withRetryEvery(Duration every) {
-    return new AdmitRuns(jdbc, dedupWindow, every, leaseTtl);
+    return new AdmitRuns(jdbc, every, leaseTtl);
   }
 
   @Override
@@ -77,7 +75,7 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
     return jobs
         .apply("KeyByIntegration", WithKeys.of(SyncJob::integrationId).withKeyType(TypeDescriptors.strings()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SyncJob.class)))
-        .apply("OneRunPerIntegration", ParDo.of(new AdmitRunFn(jdbc, dedupWindow, retryEvery, leaseTtl)))
+        .apply("OneRunPerIntegration", ParDo.of(new AdmitRunFn(jdbc, retryEvery, leaseTtl)))
         .setCoder(SerializableCoder.of(SyncJob.class));
   }
 
@@ -85,18 +83,23 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
     @StateId("pending")
     private final StateSpec<ValueState<SyncJob>> pendingSpec = StateSpecs.value(SerializableCoder.of(SyncJob.class));
 
+    @StateId("lastAdmitted")
+    private final StateSpec<ValueState<SyncJob>> lastAdmittedSpec =
+        StateSpecs.value(SerializableCoder.of(SyncJob.class));
+
+    @StateId("lastAdmittedAt")
+    private final StateSpec<ValueState<Long>> lastAdmittedAtSpec = StateSpecs.value();
+
     @TimerId("retry")
     private final TimerSpec retrySpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
     private final JdbcConfig jdbc;
-    private final Duration dedupWindow;
     private final Duration retryEvery;
     private final Duration leaseTtl;
     private transient DataSource ds;
 
-    AdmitRunFn(JdbcConfig jdbc, Duration dedupWindow, Duration retryEvery, Duration leaseTtl) {
+    AdmitRunFn(JdbcConfig jdbc, Duration retryEvery, Duration leaseTtl) {
       this.jdbc = jdbc;
-      this.dedupWindow = dedupWindow;
       this.retryEvery = retryEvery;
       this.leaseTtl = leaseTtl;
     }
@@ -107,29 +110,51 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
     }
 
     @ProcessElement
-    public void process(@Element KV<String, SyncJob> element, @StateId("pending") ValueState<SyncJob> pending,
-        @TimerId("retry") Timer retry, OutputReceiver<SyncJob> out) throws SQLException {
+    public void process(@Element KV<String, SyncJob> element, @Timestamp org.joda.time.Instant publishedAt,
+        @StateId("pending") ValueState<SyncJob> pending, @StateId("lastAdmitted") ValueState<SyncJob> lastAdmitted,
+        @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt, @TimerId("retry") Timer retry,
+        OutputReceiver<SyncJob> out) throws SQLException {
       SyncJob job = element.getValue();
+      SyncJob last = lastAdmitted.read();
+      Long lastAt = lastAdmittedAt.read();
+      if (last != null && lastAt != null && covers(last, job) && publishedAt.getMillis() <= lastAt) {
+        COLLAPSED.inc();
+        return;
+      }
       if (pending.read() != null) {
         // One job already waits; the newest one replaces it, so a burst runs once after the current run.
         COLLAPSED.inc();
         pending.write(job);
         return;
       }
-      admitOrWait(job, pending, retry, out, true);
-    }
-
-    @OnTimer("retry")
-    public void onRetry(@StateId("pending") ValueState<SyncJob> pending, @TimerId("retry") Timer retry,
-        OutputReceiver<SyncJob> out) throws SQLException {
-      SyncJob job = pending.read();
-      if (job != null) {
-        admitOrWait(job, pending, retry, out, false);
+      if (admitOrWait(job, pending, retry, out)) {
+        lastAdmitted.write(job);
+        lastAdmittedAt.write(System.currentTimeMillis());
       }
     }
 
-    private void admitOrWait(SyncJob job, ValueState<SyncJob> pending, Timer retry, OutputReceiver<SyncJob> out,
-        boolean fresh) throws SQLException {
+    /** Whether running {@code earlier} already does everything {@code later} asks for. */
+    static boolean covers(SyncJob earlier, SyncJob later) {
+      return earlier.entityTypes().containsAll(later.entityTypes())
+          && (later.mode() == SyncJob.Mode.AUTO || earlier.mode() == SyncJob.Mode.FULL)
+          && (!later.approveDeletes() || earlier.approveDeletes());
+    }
+
+    @OnTimer("retry")
+    public void onRetry(@StateId("pending") ValueState<SyncJob> pending,
+        @StateId("lastAdmitted") ValueState<SyncJob> lastAdmitted,
+        @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt, @TimerId("retry") Timer retry,
+        OutputReceiver<SyncJob> out) throws SQLException {
+      SyncJob job = pending.read();
+      if (job != null && admitOrWait(job, pending, retry, out)) {
+        lastAdmitted.write(job);
+        lastAdmittedAt.write(System.currentTimeMillis());
+      }
+    }
+
+    /** Emits the job if it gets the lease (true), else parks it and schedules a retry. */
+    private boolean admitOrWait(SyncJob job, ValueState<SyncJob> pending, Timer retry, OutputReceiver<SyncJob> out)
+        throws SQLException {
       Holder holder = Database.inTransaction(ds, c -> {
         UUID integration = UUID.fromString(job.integrationId());
         try (PreparedStatement ps = c.prepareStatement(ACQUIRE)) {
@@ -145,26 +170,23 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         try (PreparedStatement ps = c.prepareStatement(HOLDER)) {
           ps.setObject(1, integration);
           try (ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? new Holder(rs.getString(1), (long) rs.getDouble(2)) : new Holder("?", 0);
+            return new Holder(rs.next() ? rs.getString(1) : "?");
           }
         }
       });
       if (holder == null) {
         pending.clear();
         out.output(job);
-        return;
+        return true;
       }
-      if (fresh && job.startedAtMillis() - holder.acquiredAtMillis() < dedupWindow.getMillis()) {
-        COLLAPSED.inc();
-        return;
-      }
-      if (fresh) {
+      if (pending.read() == null) {
         QUEUED.inc();
       }
       pending.write(job);
       retry.offset(retryEvery).setRelative();
+      return false;
     }
 
-    private record Holder(String runId, long acquiredAtMillis) {}
+    private record Holder(String runId) {}
   }
 }

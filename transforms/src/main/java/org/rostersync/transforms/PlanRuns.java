@@ -33,6 +33,8 @@ import org.rostersync.edlink.Integration;
 public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollectionTuple> {
   public static final TupleTag<SyncJob> FULL_SYNC = new TupleTag<>() {};
   public static final TupleTag<KV<String, RunEvent>> ENDED = new TupleTag<>() {};
+  /** Stored as the newest event id when Edlink had no event at all before a successful full sync. */
+  public static final String NO_EVENTS = "00000000-0000-0000-0000-000000000000";
 
   private final EdlinkConfig edlink;
   private final JdbcConfig jdbc;
@@ -118,6 +120,13 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
           } else if (state.get().lastFullSyncAt() == null
               || System.currentTimeMillis() - state.get().lastFullSyncAt().getTime() > maxSkipAgeMillis) {
             reason = "last full sync older than maxSkipAge";
+          } else if (NO_EVENTS.equals(state.get().newestEventId())) {
+            // The last full sync saw no events at all (all older than Edlink's retention): any event is news.
+            if (client.newestEventId(token).isEmpty()) {
+              end(out, job, RunResult.Status.SKIPPED, "still no events since the last full sync");
+              return;
+            }
+            reason = "new events after a quiet period";
           } else {
             EventsProbe probe = client.eventsAfter(token, state.get().newestEventId());
             if (probe.kind() == EventsProbe.Kind.NONE) {
@@ -128,7 +137,7 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
                 ? "stored event id expired" : "new events after " + state.get().newestEventId();
           }
         }
-        String newest = client.newestEventId(token).orElse(null);
+        String newest = client.newestEventId(token).orElse(NO_EVENTS);
         out.get(FULL_SYNC).output(job.withPlan(newest, reason));
       } catch (EdlinkException e) {
         if ("INVALID_TOKEN".equals(e.code())) {

@@ -1,6 +1,7 @@
 # The tick. Streaming: publish {"all": true} (with the tick mode) to the jobs topic. Batch: launch a batch job that
-# syncs every integration once and stops.
+# syncs every integration once and stops; without a template version there is nothing to launch (e.g. cron on a VM).
 resource "google_cloud_scheduler_job" "tick" {
+  count       = var.run_mode == "streaming" || local.launch ? 1 : 0
   name        = "${var.name_prefix}-tick"
   region      = var.region
   schedule    = var.schedule

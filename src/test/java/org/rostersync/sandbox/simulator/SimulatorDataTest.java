@@ -173,11 +173,13 @@ class SimulatorDataTest {
             }
           }
         }
+        // Live heap, not garbage: without a collection the figure depends on when the JVM last collected.
+        System.gc();
         maxUsed = Math.max(maxUsed, rt.totalMemory() - rt.freeMemory());
       }
       assertThat(count, is(200_000L));
-      // 200k records as Gson trees would need well over 1 GB; one 10,000-record page needs a few dozen MB
-      assertThat("heap used while paging: " + maxUsed / 1_000_000 + " MB", maxUsed < 1_000_000_000L, is(true));
+      // The simulator holds no dataset: after each page the live heap stays far below what 200k records need.
+      assertThat("live heap while paging: " + maxUsed / 1_000_000 + " MB", maxUsed < 500_000_000L, is(true));
     }
   }
 

@@ -258,6 +258,37 @@ class EndToEndSyncTest {
     assertDatabaseEqualsSource(a);
   }
 
+  @Test
+  @Order(9)
+  void aRevokedTokenIsReadAgainFromTheMetaApi() throws Exception {
+    SyncOptions o = options("auto");
+    o.setAllIntegrations(false);
+    o.setIntegrationIds(c);
+    sync(o);
+    // The worker now caches c's token; a rotation makes it stale before the next run's change gate.
+    sim.revokeToken(c);
+    sim.update(c, EntityType.PEOPLE, 2);
+    SyncRunner.Outcome out = sync(o);
+    assertThat(out.runs().get(0).error(), out.runs().get(0).status(), equalTo("succeeded"));
+    assertDatabaseEqualsSource(c);
+  }
+
+  @Test
+  @Order(10)
+  void aDisabledIntegrationFailsWithItsStateAndKeepsItsRows() throws Exception {
+    long stored = countStored(c, "people");
+    sim.setStatus(c, "disabled");
+    sim.delete(c, EntityType.PEOPLE, 1);
+    SyncOptions o = options("full");
+    o.setAllIntegrations(false);
+    o.setIntegrationIds(c);
+    SyncRunner.Outcome out = sync(o);
+    sim.setStatus(c, "active");
+    assertThat(out.runs().get(0).status(), equalTo("failed"));
+    assertThat(out.runs().get(0).error(), containsString("disabled"));
+    assertThat(countStored(c, "people"), is(stored));
+  }
+
   private static long countStored(String integration, String type) throws Exception {
     try (Connection conn = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
          Statement st = conn.createStatement();

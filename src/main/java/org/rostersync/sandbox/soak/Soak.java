@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.PipelineResult;
 import org.rostersync.edlink.EntityType;
+import org.rostersync.pipeline.Migrations;
 import org.rostersync.pipeline.SyncOptions;
 import org.rostersync.sandbox.SourceComparison;
 import org.rostersync.sandbox.SyncRunner;
@@ -141,6 +142,7 @@ public final class Soak {
     mixedSizes(integrations).forEach(b::integration);
     try (EdlinkSimulator sim = b.start(); SoakDatabase db = database(flags)) {
       Soak soak = new Soak(sim, db, rounds, Integer.parseInt(flags.getOrDefault("restart-round", "0")), seed);
+      Migrations.apply(db.config());
       if (!db.restartable()) {
         soak.clearStoredRows();
       }
@@ -299,7 +301,7 @@ public final class Soak {
     int days = 0, rollovers = 0, unchanged = 0;
     long changes = 0;
     for (String id : ids) {
-      boolean exempt = id.equals(disabled) || (scenarioRound
+      boolean exempt = (id.equals(disabled) && round < rounds) || (scenarioRound
           && (id.equals(massDeleted) || id.equals(peopleCut) || id.equals(enrollmentsCut)));
       int draw = rng.nextInt(100);
       if (exempt || draw < 15) {
@@ -393,7 +395,8 @@ public final class Soak {
           held++;
           awaitingRecovery.add(r.integrationId());
         }
-        case "succeeded" -> {
+        // A skip after a failure is a recovery too: the gate found nothing new since the last good sync.
+        case "succeeded", "skipped" -> {
           if (awaitingRecovery.remove(r.integrationId())) {
             recovered++;
           }
@@ -464,8 +467,8 @@ public final class Soak {
     long unhealthy = ids.size() - healthyCount;
     long roundFaults = fired.values().stream().mapToLong(Long::longValue).sum();
 
-    System.out.printf(Locale.ROOT, "  pipeline                  %s in %.1f s; runs %s%n", pipelineOk ? "DONE" : "FAILED",
-        millis / 1000.0, statuses);
+    System.out.printf(Locale.ROOT, "  pipeline                  %s in %.1f s; runs %s%n",
+        pipelineOk ? "DONE" : "FAILED", millis / 1000.0, statuses);
     System.out.printf(Locale.ROOT, "  integrations              %d (healthy %d, unhealthy %d%s)%n", ids.size(),
         healthyCount, unhealthy, excused > 0 ? ", of which " + excused + " by a fault that outlasted retries" : "");
     System.out.printf(Locale.ROOT, "  records                   %,d in the source%n", records);
@@ -617,11 +620,6 @@ public final class Soak {
             + " WHERE integration_id = ANY(?::uuid[])")) {
           ps.setArray(1, c.createArrayOf("text", ids.toArray()));
           ps.executeUpdate();
-        } catch (SQLException e) {
-          // The tables do not exist before the first migration: nothing to clear.
-          if (!"42P01".equals(e.getSQLState())) {
-            throw e;
-          }
         }
       }
     }

@@ -283,10 +283,15 @@ class EndToEndSyncTest {
     o.setAllIntegrations(false);
     o.setIntegrationIds(c);
     SyncRunner.Outcome out = sync(o);
-    sim.setStatus(c, "active");
     assertThat(out.runs().get(0).status(), equalTo("failed"));
     assertThat(out.runs().get(0).error(), containsString("disabled"));
     assertThat(countStored(c, "people"), is(stored));
+
+    // Enabled again: the worker must not keep refusing it from a cached state.
+    sim.setStatus(c, "active");
+    SyncRunner.Outcome enabled = sync(o);
+    assertThat(enabled.runs().get(0).error(), enabled.runs().get(0).status(), equalTo("succeeded"));
+    assertDatabaseEqualsSource(c);
   }
 
   private static long countStored(String integration, String type) throws Exception {

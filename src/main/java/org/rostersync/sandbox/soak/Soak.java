@@ -435,6 +435,10 @@ public final class Soak {
         if (total.equal()) {
           healthyCount++;
           add(healthyDiff, total);
+          if (run != null && run.error() != null) {
+            unhealthyNotes.add(shortId(id) + " healthy and equal to the source, but its run " + run.status() + ": "
+                + run.error());
+          }
         } else if (run != null && faulted.contains(id) && run.error() != null
             && RETRIES_EXHAUSTED.matcher(run.error()).find()) {
           excused++;

@@ -105,8 +105,13 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
           return;
         }
         if (!"active".equals(integration.status()) && !"paused".equals(integration.status())) {
-          end(out, job, RunResult.Status.FAILED, "integration is " + integration.status() + ", not active");
-          return;
+          IntegrationTokens.invalidate(edlink.baseUrl(), job.integrationId());
+          if (attempt > 1) {
+            end(out, job, RunResult.Status.FAILED, "integration is " + integration.status() + ", not active");
+            return;
+          }
+          // The state may be cached from before the integration was enabled again: ask the Meta API once more.
+          continue;
         }
         try {
           plan(job, integration.accessToken(), out);

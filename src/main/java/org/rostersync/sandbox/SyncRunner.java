@@ -100,7 +100,8 @@ public final class SyncRunner {
     return out;
   }
 
-  static List<RunRow> runsSince(SyncOptions options, Timestamp since) throws SQLException {
+  /** The {@code sync_runs} rows of runs that finished at or after {@code since} (database time). */
+  public static List<RunRow> runsSince(SyncOptions options, Timestamp since) throws SQLException {
     List<RunRow> rows = new ArrayList<>();
     try (Connection c = connect(options);
          PreparedStatement ps = c.prepareStatement("SELECT run_id, integration_id::text, status, gate_reason,"

@@ -292,6 +292,42 @@ class EndToEndSyncTest {
 
   @Test
   @Order(9)
+  void aRevokedTokenIsReadAgainFromTheMetaApi() throws Exception {
+    SyncOptions o = options("auto");
+    o.setAllIntegrations(false);
+    o.setIntegrationIds(c);
+    sync(o);
+    // The worker now caches c's token; a rotation makes it stale before the next run's change gate.
+    sim.revokeToken(c);
+    sim.update(c, EntityType.PEOPLE, 2);
+    SyncRunner.Outcome out = sync(o);
+    assertThat(out.runs().get(0).error(), out.runs().get(0).status(), equalTo("succeeded"));
+    assertDatabaseEqualsSource(c);
+  }
+
+  @Test
+  @Order(10)
+  void aDisabledIntegrationFailsWithItsStateAndKeepsItsRows() throws Exception {
+    long stored = countStored(c, "people");
+    sim.setStatus(c, "disabled");
+    sim.delete(c, EntityType.PEOPLE, 1);
+    SyncOptions o = options("full");
+    o.setAllIntegrations(false);
+    o.setIntegrationIds(c);
+    SyncRunner.Outcome out = sync(o);
+    assertThat(out.runs().get(0).status(), equalTo("failed"));
+    assertThat(out.runs().get(0).error(), containsString("disabled"));
+    assertThat(countStored(c, "people"), is(stored));
+
+    // Enabled again: the worker must not keep refusing it from a cached state.
+    sim.setStatus(c, "active");
+    SyncRunner.Outcome enabled = sync(o);
+    assertThat(enabled.runs().get(0).error(), enabled.runs().get(0).status(), equalTo("succeeded"));
+    assertDatabaseEqualsSource(c);
+  }
+
+  @Test
+  @Order(11)
   void softDeletesKeepRowsAndRestoreThemWhenTheyComeBack() throws Exception {
     sim.delete(c, EntityType.PEOPLE, 1);
     SyncOptions o = options("full");

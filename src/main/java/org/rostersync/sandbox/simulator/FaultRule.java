@@ -1,6 +1,7 @@
 package org.rostersync.sandbox.simulator;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * When and how to break requests. Selectors combine: a rule fires on a request that matches its integration and
@@ -16,6 +17,7 @@ public final class FaultRule {
   private final int onPage;
   private final double probability;
   private final AtomicInteger remaining;
+  private final AtomicLong fired = new AtomicLong();
 
   private FaultRule(Builder b) {
     this.integration = b.integration;
@@ -71,17 +73,20 @@ public final class FaultRule {
         && (onPage == 0 || onPage == page);
   }
 
+  /** How often this rule has broken a request so far. */
+  public long fired() {
+    return fired.get();
+  }
+
   /** Consumes one firing; false once a limited rule is used up. */
   boolean take() {
     while (true) {
       int r = remaining.get();
-      if (r < 0) {
-        return true;
-      }
       if (r == 0) {
         return false;
       }
-      if (remaining.compareAndSet(r, r - 1)) {
+      if (r < 0 || remaining.compareAndSet(r, r - 1)) {
+        fired.incrementAndGet();
         return true;
       }
     }

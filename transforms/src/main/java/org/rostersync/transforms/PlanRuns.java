@@ -97,54 +97,73 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
 
     @ProcessElement
     public void process(@Element SyncJob job, MultiOutputReceiver out) throws SQLException {
-      Integration integration;
-      try {
-        integration = IntegrationTokens.get(client, edlink.baseUrl(), job.integrationId());
-      } catch (EdlinkException e) {
-        end(out, job, RunResult.Status.FAILED, "integration lookup failed: " + FetchEntities.FetchEntitiesFn.describe(e));
-        return;
-      }
-      if (!"active".equals(integration.status()) && !"paused".equals(integration.status())) {
-        end(out, job, RunResult.Status.FAILED, "integration is " + integration.status() + ", not active");
-        return;
-      }
-      String token = integration.accessToken();
-      try {
-        String reason;
-        if (job.mode() == SyncJob.Mode.FULL) {
-          reason = "full sync requested";
-        } else {
-          Optional<StoredState> state = readState(job.integrationId());
-          if (state.isEmpty() || state.get().newestEventId() == null) {
-            reason = "no stored event id (first sync)";
-          } else if (state.get().lastFullSyncAt() == null
-              || System.currentTimeMillis() - state.get().lastFullSyncAt().getTime() > maxSkipAgeMillis) {
-            reason = "last full sync older than maxSkipAge";
-          } else if (NO_EVENTS.equals(state.get().newestEventId())) {
-            // The last full sync saw no events at all (all older than Edlink's retention): any event is news.
-            if (client.newestEventId(token).isEmpty()) {
-              end(out, job, RunResult.Status.SKIPPED, "still no events since the last full sync");
-              return;
-            }
-            reason = "new events after a quiet period";
-          } else {
-            EventsProbe probe = client.eventsAfter(token, state.get().newestEventId());
-            if (probe.kind() == EventsProbe.Kind.NONE) {
-              end(out, job, RunResult.Status.SKIPPED, "no events after " + state.get().newestEventId());
-              return;
-            }
-            reason = probe.kind() == EventsProbe.Kind.EXPIRED
-                ? "stored event id expired" : "new events after " + state.get().newestEventId();
-          }
+      for (int attempt = 1; ; attempt++) {
+        Integration integration;
+        try {
+          integration = IntegrationTokens.get(client, edlink.baseUrl(), job.integrationId());
+        } catch (EdlinkException e) {
+          end(out, job, RunResult.Status.FAILED,
+              "integration lookup failed: " + FetchEntities.FetchEntitiesFn.describe(e));
+          return;
         }
-        String newest = client.newestEventId(token).orElse(NO_EVENTS);
-        out.get(FULL_SYNC).output(job.withPlan(newest, reason));
-      } catch (EdlinkException e) {
-        if ("INVALID_TOKEN".equals(e.code())) {
+        if (!"active".equals(integration.status()) && !"paused".equals(integration.status())) {
           IntegrationTokens.invalidate(edlink.baseUrl(), job.integrationId());
+          if (attempt > 1) {
+            end(out, job, RunResult.Status.FAILED, "integration is " + integration.status() + ", not active");
+            return;
+          }
+          // The state may be cached from before the integration was enabled again: ask the Meta API once more.
+          continue;
         }
-        end(out, job, RunResult.Status.FAILED, "change gate failed: " + FetchEntities.FetchEntitiesFn.describe(e));
+        try {
+          plan(job, integration.accessToken(), out);
+          return;
+        } catch (EdlinkException e) {
+          boolean staleCache = "INVALID_TOKEN".equals(e.code()) || "INVALID_INTEGRATION_STATE".equals(e.code())
+              || e.httpStatus() == 401;
+          if (staleCache) {
+            IntegrationTokens.invalidate(edlink.baseUrl(), job.integrationId());
+          }
+          if (!staleCache || attempt > 1) {
+            end(out, job, RunResult.Status.FAILED, "change gate failed: " + FetchEntities.FetchEntitiesFn.describe(e));
+            return;
+          }
+          // The token was rotated or the integration changed state since it was cached: ask the Meta API again.
+        }
       }
+    }
+
+    /** The gate decision with a valid token: skip (ends the run) or a full sync. */
+    private void plan(SyncJob job, String token, MultiOutputReceiver out) throws EdlinkException, SQLException {
+      String reason;
+      if (job.mode() == SyncJob.Mode.FULL) {
+        reason = "full sync requested";
+      } else {
+        Optional<StoredState> state = readState(job.integrationId());
+        if (state.isEmpty() || state.get().newestEventId() == null) {
+          reason = "no stored event id (first sync)";
+        } else if (state.get().lastFullSyncAt() == null
+            || System.currentTimeMillis() - state.get().lastFullSyncAt().getTime() > maxSkipAgeMillis) {
+          reason = "last full sync older than maxSkipAge";
+        } else if (NO_EVENTS.equals(state.get().newestEventId())) {
+          // The last full sync saw no events at all (all older than Edlink's retention): any event is news.
+          if (client.newestEventId(token).isEmpty()) {
+            end(out, job, RunResult.Status.SKIPPED, "still no events since the last full sync");
+            return;
+          }
+          reason = "new events after a quiet period";
+        } else {
+          EventsProbe probe = client.eventsAfter(token, state.get().newestEventId());
+          if (probe.kind() == EventsProbe.Kind.NONE) {
+            end(out, job, RunResult.Status.SKIPPED, "no events after " + state.get().newestEventId());
+            return;
+          }
+          reason = probe.kind() == EventsProbe.Kind.EXPIRED
+              ? "stored event id expired" : "new events after " + state.get().newestEventId();
+        }
+      }
+      String newest = client.newestEventId(token).orElse(NO_EVENTS);
+      out.get(FULL_SYNC).output(job.withPlan(newest, reason));
     }
 
     private Optional<StoredState> readState(String integrationId) throws SQLException {

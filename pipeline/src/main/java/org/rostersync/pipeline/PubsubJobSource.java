@@ -8,15 +8,14 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesCoder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.transforms.AdmitRuns;
+import org.rostersync.transforms.EdlinkClientFn;
 import org.rostersync.transforms.EdlinkConfig;
 import org.rostersync.transforms.ExpandJobs;
 import org.rostersync.transforms.IntegrationTokens;
@@ -56,24 +55,10 @@ final class PubsubJobSource {
   }
 
   /** Parses and validates one message; checks that a named integration exists before any work is planned. */
-  static final class ParseJobMessageFn extends DoFn<PubsubMessage, JobRequest> {
-    private final EdlinkConfig edlink;
-    private transient EdlinkClient client;
+  static final class ParseJobMessageFn extends EdlinkClientFn<PubsubMessage, JobRequest> {
 
     ParseJobMessageFn(EdlinkConfig edlink) {
-      this.edlink = edlink;
-    }
-
-    @Setup
-    public void setup() {
-      client = edlink.newClient((attempt, reason) -> SyncMetrics.RETRIES.inc());
-    }
-
-    @Teardown
-    public void teardown() {
-      if (client != null) {
-        client.close();
-      }
+      super(edlink);
     }
 
     @ProcessElement

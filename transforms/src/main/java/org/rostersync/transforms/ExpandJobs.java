@@ -3,11 +3,9 @@ package org.rostersync.transforms;
 import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
-import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.edlink.Integration;
@@ -37,25 +35,11 @@ public final class ExpandJobs extends PTransform<PCollection<JobRequest>, PColle
     return requests.apply(ParDo.of(new ExpandJobsFn(edlink))).setCoder(SerializableCoder.of(SyncJob.class));
   }
 
-  static final class ExpandJobsFn extends DoFn<JobRequest, SyncJob> {
+  static final class ExpandJobsFn extends EdlinkClientFn<JobRequest, SyncJob> {
     private static final Logger LOG = LoggerFactory.getLogger(ExpandJobsFn.class);
-    private final EdlinkConfig edlink;
-    private transient EdlinkClient client;
 
     ExpandJobsFn(EdlinkConfig edlink) {
-      this.edlink = edlink;
-    }
-
-    @Setup
-    public void setup() {
-      client = edlink.newClient((attempt, reason) -> SyncMetrics.RETRIES.inc());
-    }
-
-    @Teardown
-    public void teardown() {
-      if (client != null) {
-        client.close();
-      }
+      super(edlink);
     }
 
     @ProcessElement

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.UUID;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
@@ -14,7 +13,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.FetchStats;
 import org.rostersync.edlink.Integration;
@@ -71,28 +69,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     }
   }
 
-  static final class FetchEntitiesFn extends DoFn<TypeTask, KV<ShardKey, RemoteShard>> {
-    private final EdlinkConfig edlink;
+  static final class FetchEntitiesFn extends EdlinkClientFn<TypeTask, KV<ShardKey, RemoteShard>> {
     private final int recordsPerShard;
     private final int maxShards;
-    private transient EdlinkClient client;
 
     FetchEntitiesFn(EdlinkConfig edlink, int recordsPerShard, int maxShards) {
-      this.edlink = edlink;
+      super(edlink);
       this.recordsPerShard = recordsPerShard;
       this.maxShards = maxShards;
-    }
-
-    @Setup
-    public void setup() {
-      client = edlink.newClient((attempt, reason) -> SyncMetrics.RETRIES.inc());
-    }
-
-    @Teardown
-    public void teardown() {
-      if (client != null) {
-        client.close();
-      }
     }
 
     @ProcessElement

@@ -11,7 +11,6 @@ import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
@@ -19,7 +18,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.EventsProbe;
 import org.rostersync.edlink.Integration;
@@ -69,30 +67,20 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
   /** Stored gate state of one integration. */
   record StoredState(String newestEventId, Timestamp lastFullSyncAt) {}
 
-  static final class PlanRunFn extends DoFn<SyncJob, SyncJob> {
-    private final EdlinkConfig edlink;
+  static final class PlanRunFn extends EdlinkClientFn<SyncJob, SyncJob> {
     private final JdbcConfig jdbc;
     private final long maxSkipAgeMillis;
-    private transient EdlinkClient client;
     private transient DataSource ds;
 
     PlanRunFn(EdlinkConfig edlink, JdbcConfig jdbc, long maxSkipAgeMillis) {
-      this.edlink = edlink;
+      super(edlink);
       this.jdbc = jdbc;
       this.maxSkipAgeMillis = maxSkipAgeMillis;
     }
 
-    @Setup
-    public void setup() {
-      client = edlink.newClient((attempt, reason) -> SyncMetrics.RETRIES.inc());
+    @Override
+    protected void onSetup() {
       ds = PooledDataSources.get(jdbc);
-    }
-
-    @Teardown
-    public void teardown() {
-      if (client != null) {
-        client.close();
-      }
     }
 
     @ProcessElement

@@ -6,8 +6,10 @@ package org.rostersync.sandbox.bench;
  * apply.
  */
 record Measurement(String dataset, long datasetRecords, String scenario, String system, double seconds,
-    long processed, long peakRssMb, long peakHeapMb, long rowsWritten, long expectedRows, long edlinkCalls,
-    String note) {
+    long processed, Memory memory, long rowsWritten, long expectedRows, long edlinkCalls, String note) {
+
+  /** Resident set when the scenario started and its peak, and the heap's peak, in MB. */
+  record Memory(long startRssMb, long peakRssMb, long peakHeapMb) {}
 
   static final String PIPELINE = "pipeline";
   static final String FETCH_ONLY = "(a) fetch-only";

@@ -70,7 +70,7 @@ final class Report {
         vsInMemory(m).ifPresent(r -> checks.add(check(r <= 1.5, "≤1.5×(c)")));
         checks.add(check(m.rowsWritten() == 0, "0 rows"));
         find(m.dataset(), NO_CHANGE, IN_MEMORY).ifPresent(c -> checks.add(
-            check(m.peakRssMb() <= 2 * c.peakRssMb(), "RSS≤2×(c)")));
+            check(m.memory().peakRssMb() <= 2 * c.memory().peakRssMb(), "RSS≤2×(c)")));
       }
       case CHURN -> {
         checks.add(check(m.rowsWritten() == m.expectedRows(), "rows=changed"));
@@ -95,15 +95,16 @@ final class Report {
   }
 
   private static final String[] HEADER = {"dataset", "records", "scenario", "system", "wall s", "records/s",
-      "peak RSS MB", "heap peak MB", "rows written", "vs (c)", "vs max(a,b)", "targets", "note"};
+      "RSS start MB", "peak RSS MB", "heap peak MB", "rows written", "vs (c)", "vs max(a,b)", "targets", "note"};
 
   private List<String[]> cells() {
     List<String[]> out = new ArrayList<>();
     for (Measurement m : rows) {
       out.add(new String[] {m.dataset(), String.format(Locale.ROOT, "%,d", m.datasetRecords()), m.scenario(),
           m.system(), String.format(Locale.ROOT, "%.2f", m.seconds()),
-          String.format(Locale.ROOT, "%,.0f", m.recordsPerSecond()), Long.toString(m.peakRssMb()),
-          Long.toString(m.peakHeapMb()), String.format(Locale.ROOT, "%,d", m.rowsWritten()),
+          String.format(Locale.ROOT, "%,.0f", m.recordsPerSecond()),
+          Long.toString(m.memory().startRssMb()), Long.toString(m.memory().peakRssMb()),
+          Long.toString(m.memory().peakHeapMb()), String.format(Locale.ROOT, "%,d", m.rowsWritten()),
           ratio(vsInMemory(m)), ratio(vsLimits(m)), targets(m), m.note()});
     }
     return out;
@@ -148,12 +149,13 @@ final class Report {
   }
 
   String csv() {
-    StringBuilder sb = new StringBuilder("dataset,records,scenario,system,wall_s,records_per_s,peak_rss_mb,"
-        + "peak_heap_mb,rows_written,expected_rows,edlink_calls,vs_c,vs_max_ab,targets,note\n");
+    StringBuilder sb = new StringBuilder("dataset,records,scenario,system,wall_s,records_per_s,start_rss_mb,"
+        + "peak_rss_mb,peak_heap_mb,rows_written,expected_rows,edlink_calls,vs_c,vs_max_ab,targets,note\n");
     for (Measurement m : rows) {
       sb.append(String.join(",", m.dataset(), Long.toString(m.datasetRecords()), m.scenario(), m.system(),
           String.format(Locale.ROOT, "%.3f", m.seconds()), String.format(Locale.ROOT, "%.0f", m.recordsPerSecond()),
-          Long.toString(m.peakRssMb()), Long.toString(m.peakHeapMb()), Long.toString(m.rowsWritten()),
+          Long.toString(m.memory().startRssMb()), Long.toString(m.memory().peakRssMb()),
+          Long.toString(m.memory().peakHeapMb()), Long.toString(m.rowsWritten()),
           Long.toString(m.expectedRows()), Long.toString(m.edlinkCalls()),
           vsInMemory(m).map(v -> String.format(Locale.ROOT, "%.3f", v)).orElse(""),
           vsLimits(m).map(v -> String.format(Locale.ROOT, "%.3f", v)).orElse(""),

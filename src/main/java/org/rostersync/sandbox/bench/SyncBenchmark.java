@@ -5,6 +5,8 @@ import static org.rostersync.sandbox.bench.Measurement.COLD;
 import static org.rostersync.sandbox.bench.Measurement.GATE;
 import static org.rostersync.sandbox.bench.Measurement.NO_CHANGE;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -166,12 +168,12 @@ public final class SyncBenchmark {
 
     db.reset();
     add(measure(() -> FetchOnly.run(client, token, parallelism), (secs, mem, fetched) -> new Measurement(name, n,
-        Measurement.FETCH, Measurement.FETCH_ONLY, secs, fetched, mem[0], mem[1], 0, -1, -1, "")));
+        Measurement.FETCH, Measurement.FETCH_ONLY, secs, fetched, mem, 0, -1, -1, "")));
 
     Path copyDir = work.resolve(name);
     var files = CopyWrite.prepare(client, token, id, copyDir);
     add(measure(() -> CopyWrite.copy(db, files, parallelism), (secs, mem, rows) -> new Measurement(name, n,
-        Measurement.WRITE, Measurement.COPY_ONLY, secs, rows, mem[0], mem[1], rows, -1, -1, "")));
+        Measurement.WRITE, Measurement.COPY_ONLY, secs, rows, mem, rows, -1, -1, "")));
     deleteTree(copyDir);
 
     db.reset();
@@ -198,7 +200,7 @@ public final class SyncBenchmark {
     if (size == DatasetSize.MEDIUM && !flags.containsKey("skip-naive")) {
       db.reset();
       add(measure(() -> NaivePerRowSync.run(client, db, id, token), (secs, mem, rows) -> new Measurement(name, n,
-          COLD, Measurement.NAIVE, secs, n, mem[0], mem[1], rows, -1, -1, "1 thread")));
+          COLD, Measurement.NAIVE, secs, n, mem, rows, -1, -1, "1 thread")));
       amendNote(verify(id));
     }
   }
@@ -214,11 +216,30 @@ public final class SyncBenchmark {
       long written = outcome.counter("rows_created") + outcome.counter("rows_updated")
           + outcome.counter("rows_deleted");
       return new Measurement(dataset, records, scenario, Measurement.PIPELINE, secs,
-          outcome.counter("records_fetched"), mem[0], mem[1], written, expected, -1,
-          String.format(Locale.ROOT, "created %d, updated %d, deleted %d", outcome.counter("rows_created"),
-              outcome.counter("rows_updated"), outcome.counter("rows_deleted")));
+          outcome.counter("records_fetched"), mem, written, expected, -1,
+          String.format(Locale.ROOT, "created %d, updated %d, deleted %d; %s", outcome.counter("rows_created"),
+              outcome.counter("rows_updated"), outcome.counter("rows_deleted"), fetchTimes(outcome)));
     });
     return withNote(m, "row versions written " + db.rowVersionsSince(id, xid));
+  }
+
+  /** The slowest type's fetch time and the sum over types, from the run's counts: how much of the run is fetch. */
+  private static String fetchTimes(SyncRunner.Outcome outcome) {
+    long max = 0, sum = 0;
+    String slowest = "";
+    for (SyncRunner.RunRow run : outcome.runs()) {
+      JsonObject counts = JsonParser.parseString(run.countsJson()).getAsJsonObject();
+      for (String type : counts.keySet()) {
+        JsonObject t = counts.getAsJsonObject(type);
+        long ms = t.has("fetch_ms") ? t.get("fetch_ms").getAsLong() : 0;
+        sum += ms;
+        if (ms > max) {
+          max = ms;
+          slowest = type;
+        }
+      }
+    }
+    return String.format(Locale.ROOT, "fetch %s %.1f s, all types %.1f s", slowest, max / 1000.0, sum / 1000.0);
   }
 
   /** A scheduled tick with no new events: counts the Edlink requests and the roster rows it writes. */
@@ -229,21 +250,21 @@ public final class SyncBenchmark {
     long live = db.liveRows(id);
     Measurement m = measure(() -> SyncRunner.run(o, null), (secs, mem, outcome) -> {
       String status = outcome.runs().isEmpty() ? "none" : outcome.runs().get(0).status();
-      return new Measurement(dataset, records, GATE, Measurement.PIPELINE, secs, 0, mem[0], mem[1], 0, -1, 0,
+      return new Measurement(dataset, records, GATE, Measurement.PIPELINE, secs, 0, mem, 0, -1, 0,
           "run " + status);
     });
     long requests = sim.requestCount() - calls;
     long events = sim.requestCount(id, "events");
     long writes = db.rowVersionsSince(id, xid) + Math.abs(db.liveRows(id) - live);
     return new Measurement(m.dataset(), m.datasetRecords(), m.scenario(), m.system(), m.seconds(), 0,
-        m.peakRssMb(), m.peakHeapMb(), writes, -1, requests, m.note() + ", " + requests + " Edlink request(s) ("
+        m.memory(), writes, -1, requests, m.note() + ", " + requests + " Edlink request(s) ("
             + events + " events calls so far), " + writes + " roster rows written");
   }
 
   private Measurement inMemory(InMemoryDiffSync c, String dataset, long records, String id, String token,
       String scenario, long expected) throws Exception {
     return measure(() -> c.sync(id, token), (secs, mem, r) -> new Measurement(dataset, records, scenario,
-        Measurement.IN_MEMORY, secs, r.fetched(), mem[0], mem[1], r.written(), expected, -1,
+        Measurement.IN_MEMORY, secs, r.fetched(), mem, r.written(), expected, -1,
         String.format(Locale.ROOT, "created %d, updated %d, deleted %d", r.created(), r.updated(), r.deleted())));
   }
 
@@ -294,28 +315,32 @@ public final class SyncBenchmark {
 
   private static Measurement withNote(Measurement m, String note) {
     return new Measurement(m.dataset(), m.datasetRecords(), m.scenario(), m.system(), m.seconds(), m.processed(),
-        m.peakRssMb(), m.peakHeapMb(), m.rowsWritten(), m.expectedRows(), m.edlinkCalls(),
+        m.memory(), m.rowsWritten(), m.expectedRows(), m.edlinkCalls(),
         m.note().isEmpty() ? note : m.note() + "; " + note);
   }
 
   private void add(Measurement m) {
     results.add(m);
-    System.out.printf(Locale.ROOT, "  %-17s %-20s %8.2f s %,10.0f rec/s  RSS %,6d MB  heap %,6d MB  rows %,9d  %s%n",
-        m.scenario(), m.system(), m.seconds(), m.recordsPerSecond(), m.peakRssMb(), m.peakHeapMb(),
+    System.out.printf(Locale.ROOT,
+        "  %-17s %-20s %8.2f s %,10.0f rec/s  RSS %,6d->%,6d MB  heap %,6d MB  rows %,9d  %s%n",
+        m.scenario(), m.system(), m.seconds(), m.recordsPerSecond(), m.memory().startRssMb(),
+        m.memory().peakRssMb(), m.memory().peakHeapMb(),
         m.rowsWritten(), m.note());
   }
 
   interface Finish<T> {
-    Measurement apply(double seconds, long[] peakRssAndHeapMb, T value) throws Exception;
+    Measurement apply(double seconds, Measurement.Memory memory, T value) throws Exception;
   }
 
   /** Times {@code body} between a memory reset and a peak reading. */
   private static <T> Measurement measure(Callable<T> body, Finish<T> finish) throws Exception {
     MemoryProbe.reset();
+    long startRss = MemoryProbe.rssMb();
     long start = System.nanoTime();
     T value = body.call();
     double seconds = (System.nanoTime() - start) / 1e9;
-    return finish.apply(seconds, new long[] {MemoryProbe.peakRssMb(), MemoryProbe.peakHeapMb()}, value);
+    return finish.apply(seconds,
+        new Measurement.Memory(startRss, MemoryProbe.peakRssMb(), MemoryProbe.peakHeapMb()), value);
   }
 
   private static void deleteTree(Path dir) throws IOException {

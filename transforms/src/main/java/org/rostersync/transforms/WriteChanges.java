@@ -40,6 +40,16 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
   static final String SOFT_DELETE = "UPDATE roster_entities SET deleted_at = ? WHERE entity_type = ?"
       + " AND integration_id = ? AND id = ANY(?) AND deleted_at IS NULL";
 
+  /** The upsert statement, for baselines outside Beam that must leave the same rows. */
+  public static String upsertSql() {
+    return UPSERT;
+  }
+
+  /** The hard-delete statement (type, integration, uuid[]), for baselines outside Beam. */
+  public static String hardDeleteSql() {
+    return HARD_DELETE;
+  }
+
   private final JdbcConfig jdbc;
   private final int batchSize;
   private final DeletePolicy deletes;

@@ -176,7 +176,7 @@ variable "max_skip_age" {
 variable "records_per_shard" {
   description = "Target records per join group."
   type        = number
-  default     = 5000
+  default     = 25000
 }
 
 variable "max_shards" {

@@ -4,6 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
+import org.rostersync.transforms.Sharding;
 
 /**
  * Options of the roster sync. Locally, secrets may come from plain options or environment variables; on Dataflow
@@ -95,7 +96,7 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
   void setMaxSkipAge(String value);
 
   @Description("Target records per join group; a type gets ceil(records / this) shards, at most maxShards.")
-  @Default.Integer(5000)
+  @Default.Integer(Sharding.DEFAULT_RECORDS_PER_SHARD)
   Integer getRecordsPerShard();
   void setRecordsPerShard(Integer value);
 

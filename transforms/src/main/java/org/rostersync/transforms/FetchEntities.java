@@ -41,7 +41,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   public static FetchEntities from(EdlinkConfig edlink) {
-    return new FetchEntities(edlink, 5_000, 512);
+    return new FetchEntities(edlink, Sharding.DEFAULT_RECORDS_PER_SHARD, 512);
   }
 
   public FetchEntities withSharding(int recordsPerShard, int maxShards) {

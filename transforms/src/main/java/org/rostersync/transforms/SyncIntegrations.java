@@ -49,7 +49,7 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
   }
 
   public static SyncIntegrations create() {
-    return new SyncIntegrations(null, null, 5_000, 512, 1_000, DeletePolicy.defaults(),
+    return new SyncIntegrations(null, null, Sharding.DEFAULT_RECORDS_PER_SHARD, 512, 1_000, DeletePolicy.defaults(),
         org.joda.time.Duration.standardHours(24));
   }
 

@@ -3,8 +3,6 @@ package org.rostersync.sandbox;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,7 +43,7 @@ public final class LocalSync {
   }
 
   static int run(String[] args) throws Exception {
-    Map<String, String> flags = parseFlags(args);
+    Map<String, String> flags = Flags.parse(args, USAGE);
     if (flags.containsKey("help")) {
       System.out.println(USAGE);
       return 0;
@@ -208,20 +206,4 @@ public final class LocalSync {
     }
   }
 
-  static Map<String, String> parseFlags(String[] args) {
-    Map<String, String> flags = new LinkedHashMap<>();
-    List<String> bad = new ArrayList<>();
-    for (String a : args) {
-      if (!a.startsWith("--")) {
-        bad.add(a);
-        continue;
-      }
-      int eq = a.indexOf('=');
-      flags.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-    }
-    if (!bad.isEmpty()) {
-      throw new IllegalArgumentException("unexpected arguments " + bad + "\n" + USAGE);
-    }
-    return flags;
-  }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,6 +25,7 @@ import org.rostersync.edlink.EntityType;
 import org.rostersync.pipeline.Migrations;
 import org.rostersync.pipeline.SyncOptions;
 import org.rostersync.sandbox.EmbeddedDatabase;
+import org.rostersync.sandbox.Flags;
 import org.rostersync.sandbox.SourceComparison;
 import org.rostersync.sandbox.SyncRunner;
 import org.rostersync.sandbox.simulator.DatasetSize;
@@ -73,7 +73,7 @@ public final class SyncBenchmark {
 
   static int run(String[] args) throws Exception {
     // exec:exec hands the benchmark flags over as one argument.
-    Map<String, String> flags = parseFlags(args);
+    Map<String, String> flags = Flags.parse(args, USAGE);
     if (flags.containsKey("help")) {
       System.out.println(USAGE);
       return 0;
@@ -108,23 +108,6 @@ public final class SyncBenchmark {
     }
   }
 
-  /** {@code --name=value} and {@code --name}; exec:exec hands them over as one argument, so split on spaces. */
-  static Map<String, String> parseFlags(String[] args) {
-    Map<String, String> flags = new LinkedHashMap<>();
-    for (String arg : args) {
-      for (String a : arg.trim().split("\\s+")) {
-        if (a.isEmpty()) {
-          continue;
-        }
-        if (!a.startsWith("--")) {
-          throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + USAGE);
-        }
-        int eq = a.indexOf('=');
-        flags.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-      }
-    }
-    return flags;
-  }
 
   private Report report() {
     return new Report(results, context());

@@ -29,6 +29,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.pipeline.Migrations;
 import org.rostersync.pipeline.SyncOptions;
+import org.rostersync.sandbox.Flags;
 import org.rostersync.sandbox.SourceComparison;
 import org.rostersync.sandbox.SyncRunner;
 import org.rostersync.sandbox.simulator.DatasetSize;
@@ -126,7 +127,7 @@ public final class Soak {
   }
 
   static int run(String[] args) throws Exception {
-    Map<String, String> flags = parseFlags(args);
+    Map<String, String> flags = Flags.parse(args, USAGE);
     if (flags.containsKey("help")) {
       System.out.println(USAGE);
       return 0;
@@ -629,15 +630,4 @@ public final class Soak {
     }
   }
 
-  static Map<String, String> parseFlags(String[] args) {
-    Map<String, String> flags = new LinkedHashMap<>();
-    for (String a : args) {
-      if (!a.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument " + a + "\n" + USAGE);
-      }
-      int eq = a.indexOf('=');
-      flags.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-    }
-    return flags;
-  }
 }

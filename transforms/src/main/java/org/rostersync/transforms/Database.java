@@ -66,6 +66,45 @@ public final class Database {
     return false;
   }
 
+  /**
+   * Whether the error belongs to the one row being written, so that row alone may be dead-lettered: bad data
+   * (class 22), a constraint of that row (class 23, except "no partition ... found for row", which every row of the
+   * type hits), a value too large to store (54000). Permissions, time-outs, read-only servers and the like are not.
+   */
+  public static boolean isRowLevel(SQLException e) {
+    if (isTransient(e)) {
+      return false;
+    }
+    String state = sqlState(e);
+    if (state.startsWith("22") || state.equals("54000")) {
+      return true;
+    }
+    if (state.startsWith("23")) {
+      String m = String.valueOf(e.getMessage());
+      return !(state.equals("23514") && m.contains("no partition"));
+    }
+    return false;
+  }
+
+  /** The first SQLState in the chain (batch errors put the server's in the next exception), or "?????". */
+  public static String sqlState(SQLException e) {
+    for (SQLException s = e; s != null; s = s.getNextException() == s ? null : s.getNextException()) {
+      if (s.getSQLState() != null && !s.getSQLState().equals("00000")) {
+        if (s instanceof java.sql.BatchUpdateException && s.getNextException() != null
+            && s.getNextException().getSQLState() != null) {
+          return s.getNextException().getSQLState();
+        }
+        return s.getSQLState();
+      }
+    }
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof SQLException && ((SQLException) t).getSQLState() != null) {
+        return ((SQLException) t).getSQLState();
+      }
+    }
+    return "?????";
+  }
+
   private static void safeRollback(Connection c) {
     try {
       c.rollback();

@@ -25,6 +25,11 @@ public final class PooledDataSources {
     return ignored -> get(config);
   }
 
+  /** For JdbcIO reads: the shared pool, with queries that retry transient failures on a fresh connection. */
+  public static SerializableFunction<Void, DataSource> retryingProviderFn(JdbcConfig config) {
+    return ignored -> RetryingQueries.wrap(get(config));
+  }
+
   /** Closes every pool of this JVM (tests and the local launcher, between runs against different servers). */
   public static synchronized void closeAll() {
     POOLS.values().forEach(HikariDataSource::close);

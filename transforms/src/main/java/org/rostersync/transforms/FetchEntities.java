@@ -158,6 +158,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         fail(out, task, summary, e.getMessage());
         return;
       }
+      SyncMetrics.JOIN_GROUPS.inc(shardCount);
       for (int s = 0; s < shardCount; s++) {
         ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount);
         out.get(REMOTE).output(KV.of(key, shards[s]));

@@ -146,7 +146,7 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
       try (PreparedStatement ps = c.prepareStatement(INSERT_RUN)) {
         ps.setString(1, r.runId());
         ps.setObject(2, integration);
-        ps.setString(3, job.requestId());
+        ps.setString(3, SafeText.clean(job.requestId(), 200));
         ps.setString(4, job.mode().name().toLowerCase(java.util.Locale.ROOT));
         ps.setString(5, r.status().dbValue());
         ps.setString(6, gateDecision);

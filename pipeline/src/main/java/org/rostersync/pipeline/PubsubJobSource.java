@@ -72,7 +72,8 @@ final class PubsubJobSource {
       }
       if (!request.all()) {
         try {
-          if (IntegrationTokens.find(client, edlink.baseUrl(), request.integrationId()).isEmpty()) {
+          String id = request.integrationId();
+          if (withAppSecret(c -> IntegrationTokens.find(c, edlink.baseUrl(), id)).isEmpty()) {
             out.get(DEAD).output(deadLetter(message, "unknown integration " + request.integrationId()
                 + ": the application has no such integration in Edlink (check the id, or that it was shared)"));
             return;

@@ -23,6 +23,7 @@ public final class Database {
 
   public static <T> T inTransaction(DataSource ds, Work<T> work) throws SQLException {
     long backoff = 200;
+    boolean refreshed = false;
     for (int attempt = 1; ; attempt++) {
       try (Connection c = ds.getConnection()) {
         c.setAutoCommit(false);
@@ -35,6 +36,11 @@ public final class Database {
           throw e;
         }
       } catch (SQLException e) {
+        if (isAuthFailure(e) && !refreshed && PooledDataSources.refreshPassword(ds)) {
+          // The password may have been rotated: read it again once and retry.
+          refreshed = true;
+          continue;
+        }
         if (!isTransient(e) || attempt >= MAX_ATTEMPTS) {
           throw e;
         }
@@ -45,8 +51,22 @@ public final class Database {
     }
   }
 
+  /** The server refused the credentials (class 28), also when the pool reports it as a time-out's cause. */
+  public static boolean isAuthFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException && ((SQLException) t).getSQLState() != null
+          && ((SQLException) t).getSQLState().startsWith("28")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Connection failures (class 08), pool time-outs and the states above; also through batch chains. */
   public static boolean isTransient(SQLException e) {
+    if (isAuthFailure(e)) {
+      return false;
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLException) {
         SQLException s = (SQLException) t;

@@ -169,7 +169,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
 
     private FetchStats fetchWithFreshToken(String integrationId, TypeTask task, RemoteShard all,
         java.util.List<RejectedRecord> rejected) throws EdlinkException, BadRecordException {
-      Integration integration = IntegrationTokens.get(client, edlink.baseUrl(), integrationId);
+      Integration integration = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), integrationId));
       try {
         return fetchInto(integration.accessToken(), task, all, rejected);
       } catch (EdlinkException e) {
@@ -180,7 +180,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         IntegrationTokens.invalidate(edlink.baseUrl(), integrationId);
         all.clear();
         rejected.clear();
-        Integration fresh = IntegrationTokens.get(client, edlink.baseUrl(), integrationId);
+        Integration fresh = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), integrationId));
         return fetchInto(fresh.accessToken(), task, all, rejected);
       }
     }

@@ -28,7 +28,15 @@ final class RetryingQueries {
     return (DataSource) Proxy.newProxyInstance(RetryingQueries.class.getClassLoader(),
         new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
           if (method.getName().equals("getConnection")) {
-            return connection(pool, (Connection) invoke(pool, method, args));
+            try {
+              return connection(pool, (Connection) invoke(pool, method, args));
+            } catch (SQLException e) {
+              if (!Database.isAuthFailure(e) || !PooledDataSources.refreshPassword(pool)) {
+                throw e;
+              }
+              // The password may have been rotated: read it again once and retry.
+              return connection(pool, (Connection) invoke(pool, method, args));
+            }
           }
           return invoke(pool, method, args);
         });

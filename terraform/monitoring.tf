@@ -32,7 +32,7 @@ resource "google_monitoring_alert_policy" "dead_letters" {
     }
   }
   documentation {
-    content   = "Job messages were rejected. Inspect and replay them with templates/replay-dead-letters.sh (see the README operator guide)."
+    content   = "Job messages were rejected. Inspect and replay them with templates/replay-dead-letters.sh (see docs/operations.md)."
     mime_type = "text/markdown"
   }
   depends_on = [google_project_service.apis]
@@ -58,7 +58,7 @@ resource "google_monitoring_alert_policy" "failed_runs" {
     }
   }
   documentation {
-    content   = "A sync run failed or held its deletes. Read sync_runs (status, error, counts) and approve held deletes as described in the README operator guide."
+    content   = "A sync run failed or held its deletes. Read sync_runs (status, error, counts) and approve held deletes as described in docs/operations.md."
     mime_type = "text/markdown"
   }
   depends_on = [google_project_service.apis]

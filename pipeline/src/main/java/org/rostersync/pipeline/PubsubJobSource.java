@@ -72,13 +72,14 @@ final class PubsubJobSource {
       }
       if (!request.all()) {
         try {
-          IntegrationTokens.get(client, edlink.baseUrl(), request.integrationId());
-        } catch (EdlinkException e) {
-          if (e.httpStatus() == 404 || "NOT_FOUND".equals(e.code()) || "INVALID_UUID".equals(e.code())) {
-            out.get(DEAD).output(deadLetter(message, "unknown integration " + request.integrationId()));
+          String id = request.integrationId();
+          if (withAppSecret(c -> IntegrationTokens.find(c, edlink.baseUrl(), id)).isEmpty()) {
+            out.get(DEAD).output(deadLetter(message, "unknown integration " + request.integrationId()
+                + ": the application has no such integration in Edlink (check the id, or that it was shared)"));
             return;
           }
-          // Anything else (Edlink down, ...) is not the message's fault: the run records the failure.
+        } catch (EdlinkException e) {
+          // Edlink down or the like is not the message's fault: the run records the failure.
         }
       }
       if (request.requestId() == null && message.getMessageId() != null) {
@@ -89,6 +90,9 @@ final class PubsubJobSource {
 
     static PubsubMessage deadLetter(PubsubMessage original, String reason) {
       DEAD_LETTERS.inc();
+      // One line per dead letter for the operator; never the payload (it may hold anything).
+      LOG.warn("job message {} dead-lettered: {}", original.getMessageId() == null ? "(no id)"
+          : original.getMessageId(), reason);
       Map<String, String> attributes = new HashMap<>();
       if (original.getAttributeMap() != null) {
         attributes.putAll(original.getAttributeMap());
@@ -102,6 +106,7 @@ final class PubsubJobSource {
       return new PubsubMessage(payload, attributes);
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParseJobMessageFn.class);
     private static final org.apache.beam.sdk.metrics.Counter DEAD_LETTERS =
         org.apache.beam.sdk.metrics.Metrics.counter(SyncMetrics.NAMESPACE, "dead_letters");
   }

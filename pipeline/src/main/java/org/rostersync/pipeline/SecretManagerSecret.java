@@ -41,6 +41,14 @@ final class SecretManagerSecret implements SecretRef {
     return v;
   }
 
+  /** Reads the version again: with {@code versions/latest} this picks up a rotated secret without a restart. */
+  @Override
+  public String refresh() {
+    String v = access();
+    cached = v;
+    return v;
+  }
+
   private String access() {
     try {
       GoogleCredentials credentials = GoogleCredentials.getApplicationDefault()

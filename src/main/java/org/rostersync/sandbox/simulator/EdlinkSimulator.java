@@ -33,7 +33,7 @@ public final class EdlinkSimulator implements AutoCloseable {
   private static final String TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
   private final long seed;
-  private final String appSecret;
+  private volatile String appSecret;
   private final boolean shuffleKeys;
   private final SimClock clock = new SimClock();
   private final FaultInjector faults;
@@ -87,6 +87,11 @@ public final class EdlinkSimulator implements AutoCloseable {
 
   public String appSecret() {
     return appSecret;
+  }
+
+  /** Rotates the application secret, as an Edlink dashboard would: the old one is refused from now on. */
+  public void rotateAppSecret(String newSecret) {
+    this.appSecret = java.util.Objects.requireNonNull(newSecret, "newSecret");
   }
 
   public List<SimIntegration> integrations() {

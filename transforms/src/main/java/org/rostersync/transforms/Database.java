@@ -23,6 +23,7 @@ public final class Database {
 
   public static <T> T inTransaction(DataSource ds, Work<T> work) throws SQLException {
     long backoff = 200;
+    boolean refreshed = false;
     for (int attempt = 1; ; attempt++) {
       try (Connection c = ds.getConnection()) {
         c.setAutoCommit(false);
@@ -35,6 +36,11 @@ public final class Database {
           throw e;
         }
       } catch (SQLException e) {
+        if (isAuthFailure(e) && !refreshed && PooledDataSources.refreshPassword(ds)) {
+          // The password may have been rotated: read it again once and retry.
+          refreshed = true;
+          continue;
+        }
         if (!isTransient(e) || attempt >= MAX_ATTEMPTS) {
           throw e;
         }
@@ -45,8 +51,22 @@ public final class Database {
     }
   }
 
+  /** The server refused the credentials (class 28), also when the pool reports it as a time-out's cause. */
+  public static boolean isAuthFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException && ((SQLException) t).getSQLState() != null
+          && ((SQLException) t).getSQLState().startsWith("28")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Connection failures (class 08), pool time-outs and the states above; also through batch chains. */
   public static boolean isTransient(SQLException e) {
+    if (isAuthFailure(e)) {
+      return false;
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLException) {
         SQLException s = (SQLException) t;
@@ -64,6 +84,45 @@ public final class Database {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the error belongs to the one row being written, so that row alone may be dead-lettered: bad data
+   * (class 22), a constraint of that row (class 23, except "no partition ... found for row", which every row of the
+   * type hits), a value too large to store (54000). Permissions, time-outs, read-only servers and the like are not.
+   */
+  public static boolean isRowLevel(SQLException e) {
+    if (isTransient(e)) {
+      return false;
+    }
+    String state = sqlState(e);
+    if (state.startsWith("22") || state.equals("54000")) {
+      return true;
+    }
+    if (state.startsWith("23")) {
+      String m = String.valueOf(e.getMessage());
+      return !(state.equals("23514") && m.contains("no partition"));
+    }
+    return false;
+  }
+
+  /** The first SQLState in the chain (batch errors put the server's in the next exception), or "?????". */
+  public static String sqlState(SQLException e) {
+    for (SQLException s = e; s != null; s = s.getNextException() == s ? null : s.getNextException()) {
+      if (s.getSQLState() != null && !s.getSQLState().equals("00000")) {
+        if (s instanceof java.sql.BatchUpdateException && s.getNextException() != null
+            && s.getNextException().getSQLState() != null) {
+          return s.getNextException().getSQLState();
+        }
+        return s.getSQLState();
+      }
+    }
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof SQLException && ((SQLException) t).getSQLState() != null) {
+        return ((SQLException) t).getSQLState();
+      }
+    }
+    return "?????";
   }
 
   private static void safeRollback(Connection c) {

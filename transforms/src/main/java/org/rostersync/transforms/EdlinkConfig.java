@@ -41,9 +41,18 @@ public final class EdlinkConfig implements Serializable {
 
   /** A new client; call from {@code @Setup}. */
   public EdlinkClient newClient(RetryListener retries) {
+    return build(appSecret.resolve(), retries);
+  }
+
+  /** A new client with the application secret read again from its source (it was refused: maybe rotated). */
+  public EdlinkClient newClientWithFreshSecret(RetryListener retries) {
+    return build(appSecret.refresh(), retries);
+  }
+
+  private EdlinkClient build(String secret, RetryListener retries) {
     return EdlinkClient.builder()
         .baseUrl(baseUrl)
-        .appSecret(appSecret.resolve())
+        .appSecret(secret)
         .pageSize(pageSize)
         .maxAttempts(maxAttempts)
         .initialBackoff(Duration.ofMillis(initialBackoffMillis))

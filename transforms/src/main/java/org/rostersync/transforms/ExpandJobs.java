@@ -6,6 +6,7 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
+import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.edlink.Integration;
@@ -53,7 +54,7 @@ public final class ExpandJobs extends PTransform<PCollection<JobRequest>, PColle
         return;
       }
       // Listing fails loudly: the whole tick is retried rather than silently syncing nobody.
-      List<Integration> integrations = client.listIntegrations();
+      List<Integration> integrations = withAppSecret(EdlinkClient::listIntegrations);
       IntegrationTokens.remember(edlink.baseUrl(), integrations);
       int active = 0;
       for (Integration i : integrations) {

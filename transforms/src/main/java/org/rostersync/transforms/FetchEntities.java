@@ -31,21 +31,32 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   public static final TupleTag<RejectedRecord> REJECTED = new TupleTag<>() {};
 
   private final EdlinkConfig edlink;
+  private final JdbcConfig jdbc;
   private final int recordsPerShard;
   private final int maxShards;
 
-  private FetchEntities(EdlinkConfig edlink, int recordsPerShard, int maxShards) {
+  private FetchEntities(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards) {
     this.edlink = edlink;
+    this.jdbc = jdbc;
     this.recordsPerShard = recordsPerShard;
     this.maxShards = maxShards;
   }
 
   public static FetchEntities from(EdlinkConfig edlink) {
-    return new FetchEntities(edlink, Sharding.DEFAULT_RECORDS_PER_SHARD, 512);
+    return new FetchEntities(edlink, null, Sharding.DEFAULT_RECORDS_PER_SHARD, 512);
   }
 
   public FetchEntities withSharding(int recordsPerShard, int maxShards) {
-    return new FetchEntities(edlink, recordsPerShard, maxShards);
+    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards);
+  }
+
+  /**
+   * The database the type is synced into: the shard count then follows the larger of the fetched and the stored
+   * row count, so a source that suddenly serves few records of a large stored type cannot put every stored row of
+   * it into one join group.
+   */
+  public FetchEntities withDatabase(JdbcConfig jdbc) {
+    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards);
   }
 
   @Override
@@ -56,7 +67,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     if (recordsPerShard < 1 || maxShards < 1) {
       throw new IllegalArgumentException("recordsPerShard and maxShards must be positive");
     }
-    PCollectionTuple out = tasks.apply(ParDo.of(new FetchEntitiesFn(edlink, recordsPerShard, maxShards))
+    PCollectionTuple out = tasks.apply(ParDo.of(new FetchEntitiesFn(edlink, jdbc, recordsPerShard, maxShards))
         .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED)));
     out.get(REMOTE).setCoder(org.apache.beam.sdk.coders.KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
     return out;
@@ -70,13 +81,43 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   static final class FetchEntitiesFn extends EdlinkClientFn<TypeTask, KV<ShardKey, RemoteShard>> {
+    static final String STORED_COUNT = "SELECT count(*) FROM roster_entities"
+        + " WHERE entity_type = ? AND integration_id = ? AND deleted_at IS NULL";
+
+    private final JdbcConfig jdbc;
     private final int recordsPerShard;
     private final int maxShards;
+    private transient javax.sql.DataSource ds;
 
-    FetchEntitiesFn(EdlinkConfig edlink, int recordsPerShard, int maxShards) {
+    FetchEntitiesFn(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards) {
       super(edlink);
+      this.jdbc = jdbc;
       this.recordsPerShard = recordsPerShard;
       this.maxShards = maxShards;
+    }
+
+    @Override
+    protected void onSetup() {
+      if (jdbc != null) {
+        ds = PooledDataSources.get(jdbc);
+      }
+    }
+
+    /** Stored rows of the type (an index-only count); 0 without a database. */
+    private long storedCount(SyncJob job, TypeTask task) throws java.sql.SQLException {
+      if (ds == null) {
+        return 0;
+      }
+      return Database.inTransaction(ds, c -> {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(STORED_COUNT)) {
+          ps.setString(1, task.type().path());
+          ps.setObject(2, UUID.fromString(job.integrationId()));
+          try (java.sql.ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        }
+      });
     }
 
     @ProcessElement
@@ -102,7 +143,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
           System.currentTimeMillis() - start, rejected.size());
       SyncMetrics.FETCHED.inc(all.size());
       SyncMetrics.PAGES.inc(stats.pages());
-      int shardCount = Sharding.shardCountFor(all.size(), recordsPerShard, maxShards);
+      long stored;
+      try {
+        stored = storedCount(job, task);
+      } catch (java.sql.SQLException e) {
+        fail(out, task, summary, WriteChanges.WriteUpsertsFn.failure("counting stored rows", e));
+        return;
+      }
+      int shardCount = Sharding.shardCountFor(Math.max(all.size(), stored), recordsPerShard, maxShards);
       RemoteShard[] shards;
       try {
         shards = distribute(all, job, summary, shardCount);
@@ -110,6 +158,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         fail(out, task, summary, e.getMessage());
         return;
       }
+      SyncMetrics.JOIN_GROUPS.inc(shardCount);
       for (int s = 0; s < shardCount; s++) {
         ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount);
         out.get(REMOTE).output(KV.of(key, shards[s]));
@@ -120,7 +169,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
 
     private FetchStats fetchWithFreshToken(String integrationId, TypeTask task, RemoteShard all,
         java.util.List<RejectedRecord> rejected) throws EdlinkException, BadRecordException {
-      Integration integration = IntegrationTokens.get(client, edlink.baseUrl(), integrationId);
+      Integration integration = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), integrationId));
       try {
         return fetchInto(integration.accessToken(), task, all, rejected);
       } catch (EdlinkException e) {
@@ -131,7 +180,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         IntegrationTokens.invalidate(edlink.baseUrl(), integrationId);
         all.clear();
         rejected.clear();
-        Integration fresh = IntegrationTokens.get(client, edlink.baseUrl(), integrationId);
+        Integration fresh = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), integrationId));
         return fetchInto(fresh.accessToken(), task, all, rejected);
       }
     }

@@ -13,7 +13,10 @@ import org.rostersync.edlink.Integration;
  */
 public final class IntegrationTokens {
   private static final long TTL_MILLIS = 15 * 60_000L;
+  /** How long a listing answers "is this id one of ours?" without asking Edlink again. */
+  static final long LISTING_TTL_MILLIS = 60_000L;
   private static final Map<String, Entry> CACHE = new ConcurrentHashMap<>();
+  private static final Map<String, Long> LISTED_AT = new ConcurrentHashMap<>();
 
   private record Entry(Integration integration, long loadedAt) {}
 
@@ -29,6 +32,34 @@ public final class IntegrationTokens {
     Integration fresh = client.getIntegration(integrationId);
     CACHE.put(key, new Entry(fresh, System.currentTimeMillis()));
     return fresh;
+  }
+
+  /**
+   * The integration if the application has it, else empty. Unknown ids are looked up against one listing of all
+   * integrations, reused for {@link #LISTING_TTL_MILLIS}: a flood of messages naming unknown ids costs at most one
+   * Meta API call a minute, not one each.
+   */
+  public static java.util.Optional<Integration> find(EdlinkClient client, String baseUrl, String integrationId)
+      throws EdlinkException {
+    Entry e = CACHE.get(baseUrl + "|" + integrationId);
+    if (e != null && System.currentTimeMillis() - e.loadedAt < TTL_MILLIS) {
+      return java.util.Optional.of(e.integration);
+    }
+    synchronized (LISTED_AT) {
+      Long listed = LISTED_AT.get(baseUrl);
+      if (listed == null || System.currentTimeMillis() - listed >= LISTING_TTL_MILLIS) {
+        remember(baseUrl, client.listIntegrations());
+        LISTED_AT.put(baseUrl, System.currentTimeMillis());
+      }
+    }
+    Entry listed = CACHE.get(baseUrl + "|" + integrationId);
+    return listed == null ? java.util.Optional.empty() : java.util.Optional.of(listed.integration);
+  }
+
+  /** Forgets everything (tests). */
+  static void clear() {
+    CACHE.clear();
+    LISTED_AT.clear();
   }
 
   /** Remembers a whole listing (the "all" tick lists every integration with its token anyway). */

@@ -21,7 +21,7 @@ import org.rostersync.edlink.EntityType;
  * Parses a job message body (docs/design.md, "Job messages"): {@code {"integration_id": "<uuid>"}} or
  * {@code {"all": true}}, with optional {@code mode}, {@code entity_types}, {@code request_id} and
  * {@code approve_deletes}. Unknown fields are ignored; anything else that is off is rejected with a reason a person
- * can act on.
+ * can act on. Duplicate keys are refused.
  */
 public final class JobMessages {
   public static final int MAX_BYTES = 16 * 1024;
@@ -126,7 +126,7 @@ public final class JobMessages {
     try (JsonReader reader = new JsonReader(new StringReader(text))) {
       reader.setStrictness(Strictness.STRICT);
       reader.setNestingLimit(32);
-      JsonElement e = ELEMENTS.read(reader);
+      JsonElement e = readValue(reader);
       if (reader.peek() != JsonToken.END_DOCUMENT) {
         throw new InvalidJobException("trailing data after the JSON object");
       }
@@ -135,10 +135,62 @@ public final class JobMessages {
       }
       return e.getAsJsonObject();
     } catch (JsonParseException | IOException | IllegalStateException e) {
-      throw new InvalidJobException("message body is not valid JSON: " + shortMessage(e));
+      throw new InvalidJobException("message body is not valid JSON: " + oneLine(e));
     } catch (StackOverflowError e) {
       throw new InvalidJobException("message body nests too deeply");
     }
+  }
+
+  /**
+   * Reads one JSON value, refusing duplicate member names at any depth: a checker upstream that reads the first
+   * of two {@code integration_id}s must never approve a different integration than the one that runs.
+   */
+  private static JsonElement readValue(JsonReader reader) throws IOException, InvalidJobException {
+    switch (reader.peek()) {
+      case BEGIN_OBJECT -> {
+        JsonObject o = new JsonObject();
+        reader.beginObject();
+        while (reader.hasNext()) {
+          String path = reader.getPath();
+          String name = reader.nextName();
+          if (o.has(name)) {
+            throw new InvalidJobException("duplicate key " + Ids.describe(name) + " at "
+                + (path.endsWith(".") ? path + name : path));
+          }
+          o.add(name, readValue(reader));
+        }
+        reader.endObject();
+        return o;
+      }
+      case BEGIN_ARRAY -> {
+        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+        reader.beginArray();
+        while (reader.hasNext()) {
+          a.add(readValue(reader));
+        }
+        reader.endArray();
+        return a;
+      }
+      default -> {
+        return ELEMENTS.read(reader);
+      }
+    }
+  }
+
+  /**
+   * Gson's messages end with advice for programmers ("Use JsonReader.setStrictness(...)", a troubleshooting link);
+   * an operator needs what is wrong and where, on one line.
+   */
+  static String oneLine(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    if (nl >= 0) {
+      m = m.substring(0, nl);
+    }
+    m = m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
+        "malformed JSON (unquoted text, single quotes, comments, NaN or a missing comma or colon)");
+    m = m.strip();
+    return m.length() > 200 ? m.substring(0, 200) + "…" : m;
   }
 
   private static String string(JsonObject o, String field) throws InvalidJobException {
@@ -149,8 +201,4 @@ public final class JobMessages {
     return e.getAsString();
   }
 
-  private static String shortMessage(Throwable e) {
-    String m = String.valueOf(e.getMessage());
-    return m.length() > 200 ? m.substring(0, 200) + "…" : m;
-  }
 }

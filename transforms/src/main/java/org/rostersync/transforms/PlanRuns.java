@@ -88,7 +88,7 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
       for (int attempt = 1; ; attempt++) {
         Integration integration;
         try {
-          integration = IntegrationTokens.get(client, edlink.baseUrl(), job.integrationId());
+          integration = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), job.integrationId()));
         } catch (EdlinkException e) {
           end(out, job, RunResult.Status.FAILED,
               "integration lookup failed: " + FetchEntities.FetchEntitiesFn.describe(e));

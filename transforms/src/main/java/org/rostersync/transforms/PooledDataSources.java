@@ -13,11 +13,34 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
  */
 public final class PooledDataSources {
   private static final Map<String, HikariDataSource> POOLS = new ConcurrentHashMap<>();
+  private static final Map<DataSource, JdbcConfig> CONFIGS = new ConcurrentHashMap<>();
 
   private PooledDataSources() {}
 
   public static DataSource get(JdbcConfig config) {
-    return POOLS.computeIfAbsent(config.poolKey(), k -> create(config));
+    return POOLS.computeIfAbsent(config.poolKey(), k -> {
+      HikariDataSource ds = create(config);
+      CONFIGS.put(ds, config);
+      return ds;
+    });
+  }
+
+  /**
+   * After the server refused the password: reads it again from its source (it may have been rotated in Secret
+   * Manager) and lets the pool open new connections with it. Returns whether there is a pool to refresh.
+   */
+  public static boolean refreshPassword(DataSource ds) {
+    JdbcConfig config = CONFIGS.get(ds);
+    if (config == null || !(ds instanceof HikariDataSource)) {
+      return false;
+    }
+    HikariDataSource pool = (HikariDataSource) ds;
+    pool.getHikariConfigMXBean().setPassword(config.password().refresh());
+    if (pool.getHikariPoolMXBean() != null) {
+      pool.getHikariPoolMXBean().softEvictConnections();
+    }
+    SyncMetrics.SECRET_REFRESHES.inc();
+    return true;
   }
 
   /** For {@code JdbcIO.withDataSourceProviderFn}. */
@@ -25,10 +48,16 @@ public final class PooledDataSources {
     return ignored -> get(config);
   }
 
+  /** For JdbcIO reads: the shared pool, with queries that retry transient failures on a fresh connection. */
+  public static SerializableFunction<Void, DataSource> retryingProviderFn(JdbcConfig config) {
+    return ignored -> RetryingQueries.wrap(get(config));
+  }
+
   /** Closes every pool of this JVM (tests and the local launcher, between runs against different servers). */
   public static synchronized void closeAll() {
     POOLS.values().forEach(HikariDataSource::close);
     POOLS.clear();
+    CONFIGS.clear();
   }
 
   private static HikariDataSource create(JdbcConfig config) {

@@ -43,7 +43,7 @@ public final class ReadStoredHashes
     }
     KvCoder<ShardKey, StoredShard> coder = KvCoder.of(ShardKey.Coder.of(), StoredShard.Coder.of());
     return fetched.apply(JdbcIO.<TypeFetched, KV<ShardKey, StoredShard>>readAll()
-        .withDataSourceProviderFn(PooledDataSources.providerFn(jdbc))
+        .withDataSourceProviderFn(PooledDataSources.retryingProviderFn(jdbc))
         .withQuery(QUERY)
         .withParameterSetter((TypeFetched t, java.sql.PreparedStatement ps) -> {
           ps.setString(1, t.encode());

@@ -24,7 +24,8 @@ import org.rostersync.edlink.EntityType;
 /**
  * Collects, in state, the outcome of every entity type of a run; when the last one arrives (or the run ended
  * early) it writes one {@code sync_runs} row and updates {@code sync_state} in one transaction. The newest event id
- * is stored only when every type succeeded, so the change gate never skips over a failed or held sync.
+ * is stored only when the run synced every entity type and every type succeeded, so the change gate never skips
+ * over a failed, held or partial-type sync.
  */
 public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent>>, PCollection<RunResult>> {
   static final String INSERT_RUN = "INSERT INTO sync_runs (run_id, integration_id, request_id, mode, status,"
@@ -145,15 +146,15 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
       try (PreparedStatement ps = c.prepareStatement(INSERT_RUN)) {
         ps.setString(1, r.runId());
         ps.setObject(2, integration);
-        ps.setString(3, job.requestId());
+        ps.setString(3, SafeText.clean(job.requestId(), 200));
         ps.setString(4, job.mode().name().toLowerCase(java.util.Locale.ROOT));
         ps.setString(5, r.status().dbValue());
         ps.setString(6, gateDecision);
-        ps.setString(7, gateReason);
+        ps.setString(7, SafeText.clean(gateReason));
         ps.setTimestamp(8, started);
         ps.setTimestamp(9, finished);
         ps.setString(10, countsJson(r.types()));
-        ps.setString(11, r.error());
+        ps.setString(11, SafeText.clean(r.error()));
         ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement(RELEASE_LEASE)) {
@@ -161,19 +162,25 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
         ps.setString(2, r.runId());
         ps.executeUpdate();
       }
-      boolean succeeded = r.status() == RunResult.Status.SUCCEEDED;
+      // The stored gate position means "every type is in step up to this event": only a run that synced every
+      // type successfully may move it (or the full-sync age), else the gate could skip a type left stale.
+      boolean advancesGate = r.status() == RunResult.Status.SUCCEEDED && coversEveryType(job);
       try (PreparedStatement ps = c.prepareStatement(UPSERT_STATE)) {
         ps.setObject(1, integration);
-        ps.setString(2, succeeded ? job.newestEventId() : null);
-        ps.setTimestamp(3, succeeded ? started : null);
+        ps.setString(2, advancesGate && Ids.isUuid(job.newestEventId()) ? job.newestEventId() : null);
+        ps.setTimestamp(3, advancesGate ? started : null);
         ps.setString(4, skipped ? null : r.status().dbValue());
         ps.setString(5, skipped ? null : r.runId());
         ps.setString(6, gateDecision);
-        ps.setString(7, gateReason);
+        ps.setString(7, SafeText.clean(gateReason));
         ps.setTimestamp(8, finished);
         ps.executeUpdate();
       }
       return null;
+    }
+
+    static boolean coversEveryType(SyncJob job) {
+      return job.entityTypes().containsAll(java.util.EnumSet.allOf(EntityType.class));
     }
 
     static String countsJson(List<TypeOutcome> types) {
@@ -200,7 +207,7 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
           o.add("held_sample", sample);
         }
         if (t.error() != null) {
-          o.addProperty("error", t.error());
+          o.addProperty("error", SafeText.clean(t.error()));
         }
         all.add(t.type().path(), o);
       }

@@ -9,6 +9,14 @@ import java.io.Serializable;
 public interface SecretRef extends Serializable {
   String resolve();
 
+  /**
+   * The current value, read again from its source (after the server refused the cached one: the secret may have
+   * been rotated). Sources that cannot change return {@link #resolve()}.
+   */
+  default String refresh() {
+    return resolve();
+  }
+
   /** A secret given directly (local runs only). */
   static SecretRef plain(String value) {
     return new Plain(value);

@@ -60,6 +60,12 @@ public final class ShardChanges {
         new byte[0][], new byte[0][], deletes, delMsb, delLsb, error);
   }
 
+  /** The counts of rows actually written (some may have been dead-lettered instead). */
+  public ShardChanges withWritten(int writtenCreated, int writtenUpdated) {
+    return new ShardChanges(job, key, fetch, stored, writtenCreated, writtenUpdated, unchanged, upserts, upMsb, upLsb,
+        upHash, upJson, deletes, delMsb, delLsb, error);
+  }
+
   /** This shard could not be written; its type must not delete anything. */
   public ShardChanges withError(String message) {
     return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, upserts, upMsb, upLsb, upHash,

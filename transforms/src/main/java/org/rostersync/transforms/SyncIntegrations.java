@@ -105,7 +105,7 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
         .apply("SpreadEntityTypes", Reshuffle.viaRandomKey());
 
     PCollectionTuple fetched = tasks.apply("FetchEntities",
-        FetchEntities.from(edlink).withSharding(recordsPerShard, maxShards));
+        FetchEntities.from(edlink).withDatabase(jdbc).withSharding(recordsPerShard, maxShards));
 
     fetched.get(FetchEntities.REJECTED)
         .setCoder(SerializableCoder.of(RejectedRecord.class))
@@ -113,6 +113,8 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
 
     PCollection<KV<ShardKey, StoredShard>> stored = fetched.get(FetchEntities.COMPLETE)
         .setCoder(SerializableCoder.of(TypeFetched.class))
+        // A stage boundary: a failed read is retried alone, never by paging the type from Edlink again.
+        .apply("BreakFusionBeforeRead", Reshuffle.viaRandomKey())
         .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
 
     PCollection<KV<ShardKey, CoGbkResult>> joined = KeyedPCollectionTuple

@@ -20,6 +20,8 @@ public final class SyncMetrics {
   public static final Counter UNCHANGED = Metrics.counter(NAMESPACE, "rows_unchanged");
   public static final Counter DELETES_HELD = Metrics.counter(NAMESPACE, "deletes_held");
   public static final Counter DB_RETRIES = Metrics.counter(NAMESPACE, "db_retries");
+  public static final Counter SECRET_REFRESHES = Metrics.counter(NAMESPACE, "secret_refreshes");
+  public static final Counter JOIN_GROUPS = Metrics.counter(NAMESPACE, "join_groups");
   public static final Counter INCOMPLETE_GROUPS = Metrics.counter(NAMESPACE, "incomplete_join_groups");
   public static final Counter TYPES_COMPLETED = Metrics.counter(NAMESPACE, "types_completed");
   public static final Counter RUNS_SUCCEEDED = Metrics.counter(NAMESPACE, "runs_succeeded");

@@ -113,45 +113,56 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
           SyncMetrics.CREATED.inc(c.created());
           SyncMetrics.UPDATED.inc(c.updated());
         } catch (SQLException e) {
-          if (Database.isTransient(e)) {
-            // Retries ran out (database gone for long): the type fails, nothing of it is deleted.
-            result = result.withError("writing " + c.key() + " failed: " + e.getMessage());
-          } else {
+          if (Database.isRowLevel(e)) {
             result = isolateBadRows(c, all, result);
+          } else {
+            // Transient retries ran out, or an error no single row causes (permissions, a time-out, a read-only
+            // server, a missing partition): the shard fails, so its type fails and deletes nothing.
+            result = result.withWritten(0, 0).withError(failure("writing " + c.key(), e));
           }
         }
       }
       out.output(KV.of(c.key().typeKey(), result));
     }
 
+    static String failure(String what, SQLException e) {
+      return what + " failed: SQLState " + Database.sqlState(e) + ": " + SafeText.clean(e.getMessage(), 300);
+    }
+
     /**
-     * A permanent error (a value PostgreSQL refuses) must not stall the shard: write row by row, send the rows
-     * that fail to {@code dead_letter_records}, keep the rest.
+     * An error that belongs to one row (bad data) must not stall the shard: write row by row, send the rows that
+     * fail to {@code dead_letter_records}, keep the rest. Any other error on the way fails the whole shard.
      */
     private ShardChanges isolateBadRows(ShardChanges c, Integer[] all, ShardChanges result) {
       List<RejectedRecord> bad = new ArrayList<>();
+      int created = 0;
+      int updated = 0;
       for (int i : all) {
         try {
           Database.inTransaction(ds, conn -> upsert(conn, c, new Integer[] {i}));
           if (i < c.created()) {
+            created++;
             SyncMetrics.CREATED.inc();
           } else {
+            updated++;
             SyncMetrics.UPDATED.inc();
           }
         } catch (SQLException e) {
-          if (Database.isTransient(e)) {
-            return result.withError("writing " + c.key() + " failed: " + e.getMessage());
+          if (!Database.isRowLevel(e)) {
+            return result.withWritten(created, updated).withError(failure("writing " + c.key(), e));
           }
           bad.add(new RejectedRecord(c.job().runId(), c.key().integrationId(), c.key().type(),
-              new UUID(c.upsertMsb(i), c.upsertLsb(i)).toString(), "PostgreSQL refused the row: " + e.getMessage(),
+              new UUID(c.upsertMsb(i), c.upsertLsb(i)).toString(),
+              "PostgreSQL refused the row (SQLState " + Database.sqlState(e) + "): " + e.getMessage(),
               new String(c.upsertJson(i), 0, Math.min(500, c.upsertJson(i).length),
                   java.nio.charset.StandardCharsets.UTF_8)));
         }
       }
+      result = result.withWritten(created, updated);
       try {
         WriteDeadLetterRecords.insert(ds, bad);
       } catch (SQLException e) {
-        return result.withError("writing dead letters of " + c.key() + " failed: " + e.getMessage());
+        return result.withError(failure("writing dead letters of " + c.key(), e));
       }
       SyncMetrics.RECORDS_REJECTED.inc(bad.size());
       return result;
@@ -253,11 +264,11 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         stored += s.stored();
         unchanged += s.unchanged();
         deletes += s.deletes();
+        // Counts are rows actually written: a failed shard reports what it wrote before failing.
+        created += s.created();
+        updated += s.updated();
         if (s.error() != null) {
           errors.add(s.error());
-        } else {
-          created += s.created();
-          updated += s.updated();
         }
       }
       FetchSummary fetch = all.get(0).fetch();
@@ -285,7 +296,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
             List.of(), null);
       } catch (SQLException e) {
         return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
-            List.of(), "deleting failed: " + e.getMessage());
+            List.of(), WriteUpsertsFn.failure("deleting", e));
       }
     }
 

@@ -13,8 +13,10 @@ import org.apache.beam.sdk.values.PDone;
 
 /** Stores rejected records in {@code dead_letter_records} with their reason. */
 public final class WriteDeadLetterRecords extends PTransform<PCollection<RejectedRecord>, PDone> {
+  /** One row per (run, integration, type, record): a retried bundle does not store the same dead letter twice. */
   static final String INSERT = "INSERT INTO dead_letter_records (run_id, integration_id, entity_type, record_id,"
-      + " reason, excerpt) VALUES (?, ?, ?, ?, ?, ?)";
+      + " reason, excerpt) VALUES (?, ?, ?, ?, ?, ?)"
+      + " ON CONFLICT (run_id, integration_id, entity_type, (coalesce(record_id, ''))) DO NOTHING";
 
   private final JdbcConfig jdbc;
 
@@ -40,10 +42,9 @@ public final class WriteDeadLetterRecords extends PTransform<PCollection<Rejecte
           ps.setString(1, r.runId());
           ps.setObject(2, UUID.fromString(r.integrationId()));
           ps.setString(3, r.type().path());
-          ps.setString(4, r.id());
-          ps.setString(5, r.reason());
-          // The excerpt is stored as text; strip what text columns refuse.
-          ps.setString(6, r.excerpt() == null ? null : r.excerpt().replace("\u0000", "\\u0000"));
+          ps.setString(4, SafeText.clean(r.id(), 200));
+          ps.setString(5, SafeText.clean(r.reason()));
+          ps.setString(6, SafeText.clean(r.excerpt()));
           ps.addBatch();
         }
         ps.executeBatch();

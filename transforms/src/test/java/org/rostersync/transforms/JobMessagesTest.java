@@ -76,4 +76,31 @@ class JobMessagesTest {
     assertThat(assertThrows(JobMessages.InvalidJobException.class, () -> JobMessages.parse(new byte[0]))
         .getMessage(), containsString("empty"));
   }
+
+  @Test
+  void rejectsDuplicateKeysAtAnyDepth() {
+    String other = "0f9c1a52-6a3e-4a5e-9f49-2b8f6f3c1d77";
+    JobMessages.InvalidJobException top = assertThrows(JobMessages.InvalidJobException.class,
+        () -> parse("{\"integration_id\":\"" + ID + "\",\"integration_id\":\"" + other + "\"}"));
+    assertThat(top.getMessage(), containsString("duplicate key 'integration_id'"));
+    JobMessages.InvalidJobException nested = assertThrows(JobMessages.InvalidJobException.class,
+        () -> parse("{\"all\":true,\"meta\":{\"a\":1,\"a\":2}}"));
+    assertThat(nested.getMessage(), containsString("duplicate key 'a' at $.meta.a"));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{all: true}|line 1 column 3",
+      "{\"all\": tru}|line 1",
+      "{\"all\": true,}|line 1",
+      "{'all': true}|line 1 column 3",
+  })
+  void invalidJsonIsOneLineThatSaysWhereNotHowToConfigureGson(String body, String where) {
+    String reason = assertThrows(JobMessages.InvalidJobException.class, () -> parse(body)).getMessage();
+    assertThat(reason, containsString("not valid JSON"));
+    assertThat(reason, containsString(where));
+    assertThat(reason.contains("\n"), is(false));
+    assertThat(reason.contains("setStrictness"), is(false));
+    assertThat(reason.contains("http"), is(false));
+  }
 }

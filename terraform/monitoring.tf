@@ -14,12 +14,14 @@ locals {
   worker_logs = "resource.type=\"dataflow_step\" AND resource.labels.job_name=~\"^${var.name_prefix}\""
   # RecordRuns logs one line per recorded run: "sync run recorded: status=<s> integration=<id> run=<id>
   # full_sync_age_s=<n|never> [error=...]" (RecordRunsLogTest keeps these patterns and the line in step).
-  run_line_filter  = "${local.worker_logs} AND jsonPayload.message=~\"^sync run recorded: \""
+  run_line_regex   = "^sync run recorded: "
   run_status_regex = "status=([a-z]+)"
   run_age_regex    = "full_sync_age_s=([0-9]+)"
+  run_line_filter  = "${local.worker_logs} AND jsonPayload.message=~\"${local.run_line_regex}\""
   # EdlinkClient logs every retry: "GET <path> attempt <n>/<max> failed: HTTP 429 ...; retrying in <ms> ms".
-  retry_line_filter  = "${local.worker_logs} AND jsonPayload.message=~\"^GET .* attempt [0-9]+/[0-9]+ failed: \""
+  retry_line_regex   = "^GET .* attempt [0-9]+/[0-9]+ failed: "
   retry_reason_regex = "failed: (HTTP [0-9]+|[a-z_]+)"
+  retry_line_filter  = "${local.worker_logs} AND jsonPayload.message=~\"${local.retry_line_regex}\""
 }
 
 # Runs by status, counted from the run lines. A log-based counter is a DELTA metric: every run is one point, so the

@@ -37,7 +37,7 @@ PARAMETERS+="~edlinkAppSecretSecretName=${EDLINK_APP_SECRET_SECRET_NAME}"
 
 ARGS=(
   # A unique name per run: Dataflow refuses a second active job of the same name.
-  "${PREFIX}-batch-$(date -u +%Y%m%d-%H%M%S)-$RANDOM"
+  "${PREFIX}-batch-$(date -u +%Y%m%d-%H%M%S)-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
   --project="$PROJECT"
   --region="$REGION"
   --template-file-gcs-location="$(template_path "$TEMPLATE_VERSION")"

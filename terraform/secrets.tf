@@ -1,4 +1,4 @@
-# Secret containers only: values are added outside Terraform (see the README operator guide) so they never appear in
+# Secret containers only: values are added outside Terraform (see docs/operations.md) so they never appear in
 # files; the one exception is the generated Cloud SQL password, which exists only in state.
 resource "google_secret_manager_secret" "edlink_app_secret" {
   secret_id = "${var.name_prefix}-edlink-app-secret"

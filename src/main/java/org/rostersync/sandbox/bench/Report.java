@@ -55,7 +55,7 @@ final class Report {
     return Optional.of(m.seconds() / Math.max(a.get().seconds(), b.get().seconds()));
   }
 
-  /** PASS/MISS against each target of issue 7 that applies to this row (the targets are set for "large"). */
+  /** PASS/MISS against each benchmark target (docs/benchmark.md) that applies to this row (set for "large"). */
   String targets(Measurement m) {
     if (!m.system().equals(PIPELINE)) {
       return "";

@@ -36,7 +36,7 @@ import org.rostersync.transforms.PooledDataSources;
 import org.rostersync.transforms.SecretRef;
 
 /**
- * Issue 7's benchmark, in one process: one Edlink simulator (one integration per dataset size) and one embedded
+ * The benchmark (docs/benchmark.md), in one process: one Edlink simulator (one integration per dataset size) and one embedded
  * PostgreSQL. Per dataset it measures the baselines (a) fetch-only, (b) COPY write-only, (c) the in-memory diff
  * (cold, no-change, 1% churn) and (d) the naive per-row sync (medium only), and the pipeline on the DirectRunner
  * (cold, no-change, 1% churn, gate skip); it checks the database against the source after every sync that writes,

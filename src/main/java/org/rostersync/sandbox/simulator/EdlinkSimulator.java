@@ -25,7 +25,7 @@ import org.rostersync.edlink.EntityType;
 
 /**
  * An in-process Edlink API (Graph v2, events, Meta v1) over deterministic generated roster data, with mutations,
- * a simulated clock and fault injection. See {@code src/SIMULATOR.md}.
+ * a simulated clock and fault injection. See {@code docs/simulator.md}.
  */
 public final class EdlinkSimulator implements AutoCloseable {
   static final Set<String> STATES =

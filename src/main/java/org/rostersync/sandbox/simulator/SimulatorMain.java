@@ -2,7 +2,7 @@ package org.rostersync.sandbox.simulator;
 
 import java.util.concurrent.CountDownLatch;
 
-/** Runs the simulator as a standalone server until interrupted. See {@code src/SIMULATOR.md}. */
+/** Runs the simulator as a standalone server until interrupted. See {@code docs/simulator.md}. */
 public final class SimulatorMain {
   private static final String USAGE = String.join("\n",
       "Usage: SimulatorMain [options]",

@@ -40,7 +40,7 @@ import org.rostersync.transforms.PooledDataSources;
 import org.rostersync.transforms.SecretRef;
 
 /**
- * The soak (issue 5): the real pipeline on the DirectRunner against the Edlink simulator and a real PostgreSQL,
+ * The soak (docs/soak.md): the real pipeline on the DirectRunner against the Edlink simulator and a real PostgreSQL,
  * over many integrations and rounds of roster churn, with transient Edlink faults, a database restart under a
  * running sync, a revoked token, a disabled integration, a mass delete and fetches cut short for good. After each
  * round it compares every integration with the source and prints the figures; it exits 1 when a healthy

@@ -18,9 +18,10 @@ import java.util.Locale;
 import org.rostersync.edlink.EntityType;
 
 /**
- * Parses a job message body (DESIGN §4): {@code {"integration_id": "<uuid>"}} or {@code {"all": true}}, with
- * optional {@code mode}, {@code entity_types}, {@code request_id} and {@code approve_deletes}. Unknown fields are
- * ignored; anything else that is off is rejected with a reason a person can act on.
+ * Parses a job message body (docs/design.md, "Job messages"): {@code {"integration_id": "<uuid>"}} or
+ * {@code {"all": true}}, with optional {@code mode}, {@code entity_types}, {@code request_id} and
+ * {@code approve_deletes}. Unknown fields are ignored; anything else that is off is rejected with a reason a person
+ * can act on.
  */
 public final class JobMessages {
   public static final int MAX_BYTES = 16 * 1024;

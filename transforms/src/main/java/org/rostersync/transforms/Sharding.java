@@ -14,7 +14,7 @@ public final class Sharding {
   public static final String SQL_SHARD_OF_ID = "(('x' || substr(md5(id::text), 1, 7))::bit(28)::int % ?)";
 
   /**
-   * Measured with the benchmark (README, "Performance"): 25,000 per group halved the DirectRunner's no-change resync
+   * Measured with the benchmark (docs/benchmark.md): 25,000 per group halved the DirectRunner's no-change resync
    * against 5,000 (fewer join keys for the runner to track); a group of 25,000 records is still a few tens of MB.
    */
   public static final int DEFAULT_RECORDS_PER_SHARD = 25_000;

@@ -19,6 +19,9 @@ JDBC_PASSWORD_SECRET_NAME=${JDBC_PASSWORD_SECRET_NAME:-projects/${PROJECT}/secre
 EDLINK_APP_SECRET_SECRET_NAME=${EDLINK_APP_SECRET_SECRET_NAME:-projects/${PROJECT}/secrets/${PREFIX}-edlink-app-secret/versions/latest}
 NETWORK=${NETWORK:-default}
 SUBNETWORK=${SUBNETWORK:-}
+# false: workers get private IPs only (--disable-public-ips), as Terraform's use_public_ips = false; needed where an
+# org policy forbids external IPs, and then the network needs Cloud NAT to reach Edlink.
+USE_PUBLIC_IPS=${USE_PUBLIC_IPS:-true}
 MACHINE_TYPE=${MACHINE_TYPE:-n1-standard-2}
 MAX_WORKERS=${MAX_WORKERS:-3}
 # Extra template parameters, "~"-separated (values may contain commas), e.g. "maxDeleteFraction=0.2~batchSize=500".
@@ -41,6 +44,18 @@ require_secret_name() {
   local name=$1
   [[ "${!name}" =~ ^projects/[^/]+/secrets/[^/]+/versions/[^/]+$ ]] \
     || die "$name must be a Secret Manager version name projects/<p>/secrets/<s>/versions/<v>"
+}
+
+# The worker network flags shared by launch-streaming.sh and run-batch.sh, into the array named by $1.
+add_network_args() {
+  local -n args=$1
+  args+=(--network="$NETWORK")
+  [[ -z "$SUBNETWORK" ]] || args+=(--subnetwork="$SUBNETWORK")
+  case "$USE_PUBLIC_IPS" in
+    true) ;;
+    false) args+=(--disable-public-ips) ;;
+    *) die "USE_PUBLIC_IPS must be true or false" ;;
+  esac
 }
 
 template_path() {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Launches the streaming job (reads $JOBS_SUBSCRIPTION), or with --update replaces the running job of the same name
 # in place: Dataflow keeps its state and unacknowledged messages because the step names stay the same.
-# Use this only when Terraform does not manage the job (launch_streaming_job = false); otherwise
-# `terraform apply -var template_version=...` performs the same update.
+# Use this only when Terraform does not manage the job (its template_version left empty, or run_mode = "batch");
+# otherwise `terraform apply -var template_version=...` performs the same update.
 #
 # Usage: TEMPLATE_VERSION=<tag> JDBC_URL=jdbc:postgresql://... templates/launch-streaming.sh [--update]
 #        [--project P] [--region R] [--job-name NAME]
@@ -37,14 +37,13 @@ ARGS=(
   --service-account-email="$WORKER_SERVICE_ACCOUNT"
   --staging-location="gs://${BUCKET}/staging"
   --temp-location="gs://${BUCKET}/temp"
-  --network="$NETWORK"
   --worker-machine-type="$MACHINE_TYPE"
   --max-workers="$MAX_WORKERS"
   --enable-streaming-engine
   # "^~^" makes "~" the separator, so values such as entityTypes may contain commas.
   --parameters="^~^${PARAMETERS}"
 )
-[[ -z "$SUBNETWORK" ]] || ARGS+=(--subnetwork="$SUBNETWORK")
+add_network_args ARGS
 [[ "$UPDATE" == false ]] || ARGS+=(--update)
 
 gcloud dataflow flex-template run "${ARGS[@]}"

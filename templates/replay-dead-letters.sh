@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Inspects and replays dead letters: job messages the pipeline rejected (attribute "error" says why) and messages
-# Pub/Sub gave up on after max delivery attempts.
+# Inspects and replays dead letters: job messages the pipeline rejected (attribute "error" says why). The jobs
+# subscription has no Pub/Sub dead-letter policy (Dataflow does not support one), so the pipeline is the only writer.
 #
 #   templates/replay-dead-letters.sh list [--limit N]       show payloads and reasons; nothing is acknowledged
 #   templates/replay-dead-letters.sh republish [--limit N]  publish payloads unchanged to the jobs topic, then ack
@@ -36,7 +36,7 @@ for m in json.load(open(sys.argv[1])):
     msg = m["message"]
     data = base64.b64decode(msg.get("data", "")).decode("utf-8", "replace").replace("\n", " ")
     attrs = msg.get("attributes", {})
-    reason = attrs.get("error", "max delivery attempts reached (attempts: %s)" % m.get("deliveryAttempt", "?"))
+    reason = attrs.get("error", "no error attribute (published by hand?)")
     print("\t".join([m["ackId"], data, reason + " @ " + attrs.get("failed_at", msg.get("publishTime", ""))]))
 PY
 

@@ -15,6 +15,9 @@ resource "google_service_networking_connection" "private_services" {
   reserved_peering_ranges = [google_compute_global_address.private_services[0].name]
   # Keeps the ranges of other services already peered on this network.
   update_on_creation_fail = true
+  # Deleting the peering fails while Cloud SQL still holds its producer-side resources (they linger after the
+  # instance is gone), which leaves `terraform destroy` stuck; the provider documents ABANDON for this.
+  deletion_policy = "ABANDON"
 }
 
 resource "google_sql_database_instance" "db" {
@@ -25,6 +28,9 @@ resource "google_sql_database_instance" "db" {
   deletion_protection = var.cloud_sql_deletion_protection
 
   settings {
+    # Without an edition the API picks ENTERPRISE_PLUS for POSTGRES_16, which refuses db-custom-* tiers; tier and
+    # edition are chosen together (precondition below).
+    edition           = var.cloud_sql_edition
     tier              = var.cloud_sql_tier
     disk_size         = var.cloud_sql_disk_gb
     disk_autoresize   = true
@@ -34,6 +40,8 @@ resource "google_sql_database_instance" "db" {
     ip_configuration {
       ipv4_enabled    = false
       private_network = data.google_compute_network.vpc.id
+      # Encrypted connections only (the deployment's JDBC URL says sslmode=require).
+      ssl_mode = "ENCRYPTED_ONLY"
     }
 
     backup_configuration {
@@ -45,6 +53,13 @@ resource "google_sql_database_instance" "db" {
     database_flags {
       name  = "max_connections"
       value = tostring(max(100, var.max_workers * var.db_pool_size + 20))
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = (var.cloud_sql_edition == "ENTERPRISE_PLUS") == startswith(var.cloud_sql_tier, "db-perf-optimized-")
+      error_message = "cloud_sql_tier ${var.cloud_sql_tier} does not fit edition ${var.cloud_sql_edition}: ENTERPRISE_PLUS takes db-perf-optimized-N-* tiers, ENTERPRISE the others (db-custom-*, db-g1-small, ...)."
     }
   }
 
@@ -62,4 +77,7 @@ resource "google_sql_user" "sync" {
   name     = var.db_user
   instance = google_sql_database_instance.db[0].name
   password = random_password.db[0].result
+  # The user owns the roster tables, so PostgreSQL refuses to drop it and `terraform destroy` gets stuck; the
+  # instance's deletion removes it anyway.
+  deletion_policy = "ABANDON"
 }

@@ -27,15 +27,14 @@ resource "google_dataflow_flex_template_job" "streaming" {
     }
   }
 
+  # The launcher runs Flyway against the database before it submits the job, and the launcher VM needs the APIs and
+  # the worker's grants (time_sleep waits for them to propagate).
   depends_on = [
-    google_project_iam_member.worker_dataflow,
-    google_pubsub_subscription_iam_member.worker_reads_jobs,
-    google_pubsub_topic_iam_member.worker_writes_dead_letters,
-    google_secret_manager_secret_iam_member.worker_reads_secrets,
-    google_storage_bucket_iam_member.worker_bucket,
-    google_artifact_registry_repository_iam_member.worker_pulls_image,
+    google_project_service.apis,
+    time_sleep.iam_propagation,
     google_compute_firewall.dataflow_workers,
     google_secret_manager_secret_version.db_password,
+    google_sql_database.roster,
     google_sql_user.sync,
   ]
 }

@@ -58,6 +58,7 @@ output "script_env" {
     "export EDLINK_APP_SECRET_SECRET_NAME='${local.common_parameters.edlinkAppSecretSecretName}'",
     "export NETWORK='${var.network}'",
     "export SUBNETWORK='${var.subnetwork}'",
+    "export USE_PUBLIC_IPS='${var.use_public_ips}'",
     "export MACHINE_TYPE='${var.machine_type}'",
     "export MAX_WORKERS='${var.max_workers}'",
     "export TEMPLATE_VERSION='${var.template_version}'",

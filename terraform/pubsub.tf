@@ -15,21 +15,16 @@ resource "google_pubsub_subscription" "jobs" {
   name   = "${var.name_prefix}-jobs"
   topic  = google_pubsub_topic.jobs.id
   labels = local.labels
-  # A job message stays leased while a long sync runs; Dataflow extends leases itself, other readers get 10 min.
+  # Dataflow manages leases itself; the 10 min deadline is for other readers (gcloud pull while debugging).
   ack_deadline_seconds       = 600
   message_retention_duration = "604800s"
   expiration_policy {
     ttl = ""
   }
-  retry_policy {
-    minimum_backoff = "10s"
-    maximum_backoff = "600s"
-  }
-  # The pipeline dead-letters invalid jobs itself; this catches messages no reader could take.
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.dead_letters.id
-    max_delivery_attempts = 10
-  }
+  # No dead_letter_policy and no retry_policy: Dataflow reads this subscription and acknowledges messages itself,
+  # once they are durably committed by its first fused stage (not after the sync), so Pub/Sub delivery attempts say
+  # nothing about a job's fate and Google documents both features as unsupported with Dataflow. Invalid job
+  # messages go to the dead-letter topic from the pipeline itself; failed syncs are recorded in sync_runs.
 }
 
 resource "google_pubsub_subscription" "dead_letters" {
@@ -41,17 +36,4 @@ resource "google_pubsub_subscription" "dead_letters" {
   expiration_policy {
     ttl = ""
   }
-}
-
-# The Pub/Sub service agent forwards undeliverable messages to the dead-letter topic.
-resource "google_pubsub_topic_iam_member" "agent_publishes_dead_letters" {
-  topic  = google_pubsub_topic.dead_letters.id
-  role   = "roles/pubsub.publisher"
-  member = local.pubsub_agent
-}
-
-resource "google_pubsub_subscription_iam_member" "agent_forwards_from_jobs" {
-  subscription = google_pubsub_subscription.jobs.id
-  role         = "roles/pubsub.subscriber"
-  member       = local.pubsub_agent
 }

@@ -6,11 +6,14 @@ resource "google_storage_bucket" "dataflow" {
   public_access_prevention    = "enforced"
   force_destroy               = false
 
-  # Temp files and build sources are only needed while a job or build runs; template specs are kept.
+  # Only temp files and build sources expire: they are needed while one job or build runs. staging/ never expires:
+  # a streaming job's workers read its staged jar and pipeline description whenever a VM starts (autoscaling, a
+  # replaced VM, an update) for as long as the job runs, and batch launches reuse staged files by content hash.
+  # Template specs (templates/) are kept too. docs/operations.md says how to prune staging/ by hand.
   lifecycle_rule {
     condition {
       age            = 7
-      matches_prefix = ["temp/", "staging/", "cloudbuild/"]
+      matches_prefix = ["temp/", "cloudbuild/"]
     }
     action {
       type = "Delete"

@@ -82,9 +82,13 @@ variable "network" {
 }
 
 variable "subnetwork" {
-  description = "Subnetwork self link or regions/<region>/subnetworks/<name>; empty lets Dataflow pick the network's subnet in the region."
+  description = "Subnetwork self link or regions/<region>/subnetworks/<name>. Required unless network is the auto-mode \"default\" network (only there does Dataflow pick a subnet by itself)."
   type        = string
   default     = ""
+  validation {
+    condition     = var.subnetwork == "" || can(regex("^(https://www\\.googleapis\\.com/compute/v1/)?(projects/[^/]+/)?regions/[^/]+/subnetworks/[^/]+$", var.subnetwork))
+    error_message = "subnetwork must be regions/<region>/subnetworks/<name> or a full subnetwork self link."
+  }
 }
 
 variable "use_public_ips" {
@@ -102,7 +106,7 @@ variable "create_cloud_sql" {
 }
 
 variable "existing_jdbc_url" {
-  description = "JDBC URL of an existing PostgreSQL database reachable from the network (when create_cloud_sql = false). Holds no password."
+  description = "JDBC URL of an existing PostgreSQL database reachable from the network (when create_cloud_sql = false). Holds no password; add ?sslmode=require (or verify-full) unless the network path is encrypted otherwise."
   type        = string
   default     = ""
   validation {
@@ -112,9 +116,19 @@ variable "existing_jdbc_url" {
 }
 
 variable "cloud_sql_tier" {
-  description = "Cloud SQL machine tier."
+  description = "Cloud SQL machine tier; must fit cloud_sql_edition (ENTERPRISE: db-custom-CPUS-MB, db-g1-small...; ENTERPRISE_PLUS: db-perf-optimized-N-CPUS)."
   type        = string
   default     = "db-custom-1-3840"
+}
+
+variable "cloud_sql_edition" {
+  description = "Cloud SQL edition, chosen together with cloud_sql_tier. Left unset, the API picks ENTERPRISE_PLUS for PostgreSQL 16, which refuses db-custom tiers."
+  type        = string
+  default     = "ENTERPRISE"
+  validation {
+    condition     = contains(["ENTERPRISE", "ENTERPRISE_PLUS"], var.cloud_sql_edition)
+    error_message = "cloud_sql_edition must be ENTERPRISE or ENTERPRISE_PLUS."
+  }
 }
 
 variable "cloud_sql_version" {

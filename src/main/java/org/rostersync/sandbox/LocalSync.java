@@ -11,6 +11,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.rostersync.edlink.EntityType;
+import org.rostersync.pipeline.Status;
 import org.rostersync.pipeline.SyncOptions;
 import org.rostersync.sandbox.simulator.DatasetSize;
 import org.rostersync.sandbox.simulator.EdlinkSimulator;
@@ -100,6 +101,9 @@ public final class LocalSync {
         }
       }
       report("Round 2: scheduled sync through the change gate", syncWithProgress("sync 2", options, expected));
+      // What an operator sees on a deployment: the Status command of the bundled jar, on this database.
+      System.out.println("\nStatus (org.rostersync.pipeline.Status --jdbcUrl=...):");
+      System.out.println(Status.text(Status.read(jdbc, java.time.Instant.now(), java.time.Duration.ofHours(48))));
 
       if (sim != null) {
         boolean allEqual = true;

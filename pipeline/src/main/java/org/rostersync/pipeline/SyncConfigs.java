@@ -90,14 +90,15 @@ public final class SyncConfigs {
   }
 
   private static SecretRef secret(SyncOptions o, String plain, String secretName, String env, String option) {
+    // Refused on Dataflow even next to a secret name: the value would reach the job spec, readable in the console.
+    if (onDataflow(o) && plain != null) {
+      throw new IllegalArgumentException("--" + option + " would put a secret in plain text into the Dataflow job;"
+          + " drop it and use --" + option + "SecretName with a Secret Manager name");
+    }
     if (secretName != null && !secretName.isBlank()) {
       return new SecretManagerSecret(secretName.trim());
     }
     if (onDataflow(o)) {
-      if (plain != null) {
-        throw new IllegalArgumentException("--" + option + " would put a secret in plain text into the Dataflow job;"
-            + " use --" + option + "SecretName with a Secret Manager name instead");
-      }
       throw new IllegalArgumentException("--" + option + "SecretName is required on Dataflow");
     }
     if (plain != null) {

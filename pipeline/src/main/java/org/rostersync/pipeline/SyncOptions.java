@@ -1,5 +1,6 @@
 package org.rostersync.pipeline;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -8,7 +9,8 @@ import org.rostersync.transforms.Sharding;
 
 /**
  * Options of the roster sync. Locally, secrets may come from plain options or environment variables; on Dataflow
- * they must be Secret Manager names ({@code ...SecretName}), resolved on the workers.
+ * they must be Secret Manager names ({@code ...SecretName}), resolved on the workers. The plain secret options are
+ * {@code @JsonIgnore}: never serialized with the options (the Dataflow job spec carries the serialized options).
  */
 public interface SyncOptions extends PipelineOptions, StreamingOptions {
 
@@ -23,6 +25,7 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
 
   @Description("Database password, for local runs only (or set ROSTER_SYNC_JDBC_PASSWORD). On Dataflow use "
       + "jdbcPasswordSecretName.")
+  @JsonIgnore
   String getJdbcPassword();
   void setJdbcPassword(String value);
 
@@ -48,6 +51,7 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
 
   @Description("Edlink application secret, for local runs only (or set EDLINK_APP_SECRET). On Dataflow use "
       + "edlinkAppSecretSecretName.")
+  @JsonIgnore
   String getEdlinkAppSecret();
   void setEdlinkAppSecret(String value);
 

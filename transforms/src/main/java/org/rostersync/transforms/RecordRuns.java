@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -28,8 +27,8 @@ import org.rostersync.edlink.EntityType;
  */
 public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent>>, PCollection<RunResult>> {
   static final String INSERT_RUN = "INSERT INTO sync_runs (run_id, integration_id, request_id, mode, status,"
-      + " gate_decision, gate_reason, started_at, finished_at, counts, error)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)"
+      + " gate_decision, gate_reason, started_at, finished_at, counts, error, request_ids)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)"
       + " ON CONFLICT (run_id, integration_id) DO UPDATE SET status = EXCLUDED.status,"
       + " finished_at = EXCLUDED.finished_at, counts = EXCLUDED.counts, error = EXCLUDED.error";
   static final String UPSERT_STATE = "INSERT INTO sync_state (integration_id, newest_event_id, last_full_sync_at,"
@@ -60,13 +59,13 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
     if (jdbc == null) {
       throw new IllegalStateException("RecordRuns needs a JdbcConfig");
     }
-    return events.apply(ParDo.of(new RecordRunFn(jdbc))).setCoder(SerializableCoder.of(RunResult.class));
+    return events.apply(ParDo.of(new RecordRunFn(jdbc))).setCoder(RunResult.Coder.of());
   }
 
   static final class RecordRunFn extends DoFn<KV<String, RunEvent>, RunResult> {
     @StateId("types")
     private final StateSpec<BagState<TypeOutcome>> typesSpec =
-        StateSpecs.bag(SerializableCoder.of(TypeOutcome.class));
+        StateSpecs.bag(TypeOutcome.Coder.of());
 
     private final JdbcConfig jdbc;
     private transient DataSource ds;
@@ -154,6 +153,8 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
         ps.setTimestamp(9, finished);
         ps.setString(10, countsJson(r.types()));
         ps.setString(11, r.error());
+        // Every request a merged run serves; request_id keeps the first for older readers.
+        ps.setArray(12, job.requestIds().isEmpty() ? null : c.createArrayOf("text", job.requestIds().toArray()));
         ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement(RELEASE_LEASE)) {

@@ -3,7 +3,6 @@ package org.rostersync.transforms;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.FlatMapElements;
@@ -36,9 +35,14 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
   private final int batchSize;
   private final DeletePolicy deletePolicy;
   private final org.joda.time.Duration maxSkipAge;
+  private final org.joda.time.Duration leaseTtl;
+  private final org.joda.time.Duration maxRunDuration;
 
   private SyncIntegrations(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards, int batchSize,
-      DeletePolicy deletePolicy, org.joda.time.Duration maxSkipAge) {
+      DeletePolicy deletePolicy, org.joda.time.Duration maxSkipAge, org.joda.time.Duration leaseTtl,
+      org.joda.time.Duration maxRunDuration) {
+    this.leaseTtl = leaseTtl;
+    this.maxRunDuration = maxRunDuration;
     this.edlink = edlink;
     this.jdbc = jdbc;
     this.recordsPerShard = recordsPerShard;
@@ -50,32 +54,44 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
 
   public static SyncIntegrations create() {
     return new SyncIntegrations(null, null, Sharding.DEFAULT_RECORDS_PER_SHARD, 512, 1_000, DeletePolicy.defaults(),
-        org.joda.time.Duration.standardHours(24));
+        org.joda.time.Duration.standardHours(24), AdmitRuns.DEFAULT_LEASE_TTL, AdmitRuns.DEFAULT_MAX_RUN_DURATION);
   }
 
   public SyncIntegrations withEdlink(EdlinkConfig edlink) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   public SyncIntegrations withDatabase(JdbcConfig jdbc) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   /** About {@code recordsPerShard} records per join group, at most {@code maxShards} groups per type. */
   public SyncIntegrations withSharding(int recordsPerShard, int maxShards) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   public SyncIntegrations withBatchSize(int batchSize) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   public SyncIntegrations withDeletePolicy(DeletePolicy policy) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, policy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, policy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   public SyncIntegrations withMaxSkipAge(org.joda.time.Duration maxSkipAge) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
+  }
+
+  /** Lease expiry and the longest a run may take (see {@link Leases}); the same values as {@link AdmitRuns}. */
+  public SyncIntegrations withLeases(org.joda.time.Duration leaseTtl, org.joda.time.Duration maxRunDuration) {
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   @Override
@@ -86,10 +102,11 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     if (jdbc == null) {
       throw new IllegalStateException("withDatabase() is required");
     }
-    KvCoder<String, RunEvent> eventCoder = KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RunEvent.class));
+    KvCoder<String, RunEvent> eventCoder = KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of());
 
     PCollectionTuple planned = jobs.apply("PlanRuns",
-        PlanRuns.of(edlink, jdbc).withMaxSkipAge(java.time.Duration.ofMillis(maxSkipAge.getMillis())));
+        PlanRuns.of(edlink, jdbc).withMaxSkipAge(java.time.Duration.ofMillis(maxSkipAge.getMillis()))
+            .withLeases(leaseTtl, maxRunDuration));
 
     PCollection<TypeTask> tasks = planned.get(PlanRuns.FULL_SYNC)
         .apply("FanOutEntityTypes", FlatMapElements.into(TypeDescriptor.of(TypeTask.class))
@@ -100,7 +117,7 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
               }
               return out;
             }))
-        .setCoder(SerializableCoder.of(TypeTask.class))
+        .setCoder(TypeTask.Coder.of())
         // Spread the types of one integration over workers/threads so they are fetched in parallel.
         .apply("SpreadEntityTypes", Reshuffle.viaRandomKey());
 
@@ -108,11 +125,11 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
         FetchEntities.from(edlink).withSharding(recordsPerShard, maxShards));
 
     fetched.get(FetchEntities.REJECTED)
-        .setCoder(SerializableCoder.of(RejectedRecord.class))
+        .setCoder(RejectedRecord.Coder.of())
         .apply("WriteRejectedRecords", WriteDeadLetterRecords.to(jdbc));
 
     PCollection<KV<ShardKey, StoredShard>> stored = fetched.get(FetchEntities.COMPLETE)
-        .setCoder(SerializableCoder.of(TypeFetched.class))
+        .setCoder(TypeFetched.Coder.of())
         .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
 
     PCollection<KV<ShardKey, CoGbkResult>> joined = KeyedPCollectionTuple

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
@@ -84,7 +83,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         .apply("WriteUpserts", ParDo.of(new WriteUpsertsFn(jdbc, batchSize)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ShardChanges.Coder.of()))
         .apply("GuardAndApplyDeletes", ParDo.of(new GuardDeletesFn(jdbc, batchSize, deletes)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RunEvent.class)));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
   }
 
   /** Upserts one shard's creates and updates in id order (no lock-order deadlocks), one transaction per shard. */

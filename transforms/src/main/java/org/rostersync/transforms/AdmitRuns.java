@@ -114,6 +114,10 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
     private final StateSpec<ValueState<Boolean>> inFlightSpec =
         StateSpecs.value(org.apache.beam.sdk.coders.BooleanCoder.of());
 
+    /** Processing time the in-flight run was admitted at (timer clock, so tests can drive it). */
+    @StateId("runSince")
+    private final StateSpec<ValueState<Long>> runSinceSpec = StateSpecs.value(VarLongCoder.of());
+
     @TimerId("retry")
     private final TimerSpec retrySpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
@@ -133,7 +137,8 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
     public void process(@Element KV<String, SyncJob> element, @Timestamp org.joda.time.Instant publishedAt,
         @StateId("pending") ValueState<SyncJob> pending, @StateId("lastAdmitted") ValueState<SyncJob> lastAdmitted,
         @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt, @StateId("inFlight") ValueState<Boolean> inFlight,
-        @TimerId("retry") Timer retry, OutputReceiver<SyncJob> out) throws SQLException {
+        @StateId("runSince") ValueState<Long> runSince, @TimerId("retry") Timer retry, OutputReceiver<SyncJob> out)
+        throws SQLException {
       SyncJob job = element.getValue();
       SyncJob last = lastAdmitted.read();
       Long lastAt = lastAdmittedAt.read();
@@ -148,7 +153,9 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         pending.write(waiting.mergedWith(job));
         return;
       }
-      admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, retry, out);
+      if (admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, retry, out)) {
+        runSince.clear(); // the processing time is known at the first heartbeat
+      }
     }
 
     /** Whether running {@code earlier} already does everything {@code later} asks for. */
@@ -162,11 +169,17 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
     public void onRetry(@StateId("pending") ValueState<SyncJob> pending,
         @StateId("lastAdmitted") ValueState<SyncJob> lastAdmitted,
         @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt, @StateId("inFlight") ValueState<Boolean> inFlight,
-        @TimerId("retry") Timer retry, OutputReceiver<SyncJob> out) throws SQLException {
+        @StateId("runSince") ValueState<Long> runSince, @TimerId("retry") Timer retry, OnTimerContext context,
+        OutputReceiver<SyncJob> out) throws SQLException {
+      long now = context.fireTimestamp().getMillis();
       SyncJob running = lastAdmitted.read();
-      Long admittedAt = lastAdmittedAt.read();
       if (running != null && Boolean.TRUE.equals(inFlight.read())) {
-        if (admittedAt != null && System.currentTimeMillis() - admittedAt > maxRunDuration.getMillis()) {
+        Long since = runSince.read();
+        if (since == null) {
+          since = now - heartbeatEvery().getMillis();
+          runSince.write(since);
+        }
+        if (now - since > maxRunDuration.getMillis()) {
           EXPIRED.inc();
           leases.expire(running, "run did not end within maxRunDuration (" + maxRunDuration
               + "); expired and its lease released");
@@ -177,7 +190,9 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
       }
       SyncJob job = pending.read();
       if (job != null) {
-        admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, retry, out);
+        if (admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, retry, out)) {
+          runSince.write(now);
+        }
       } else if (Boolean.TRUE.equals(inFlight.read())) {
         retry.offset(heartbeatEvery()).setRelative();
       }
@@ -187,8 +202,8 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
       return Duration.millis(Math.max(1_000, leaseTtl.getMillis() / 4));
     }
 
-    /** Emits the job if it gets the lease, else parks it and schedules a retry. */
-    private void admitOrWait(SyncJob job, ValueState<SyncJob> pending, ValueState<SyncJob> lastAdmitted,
+    /** Emits the job if it gets the lease (true), else parks it and schedules a retry. */
+    private boolean admitOrWait(SyncJob job, ValueState<SyncJob> pending, ValueState<SyncJob> lastAdmitted,
         ValueState<Long> lastAdmittedAt, ValueState<Boolean> inFlight, Timer retry, OutputReceiver<SyncJob> out)
         throws SQLException {
       String holder = leases.acquire(job.integrationId(), job.runId(), leaseTtl);
@@ -199,13 +214,14 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         inFlight.write(true);
         retry.offset(heartbeatEvery()).setRelative();
         out.output(job);
-        return;
+        return true;
       }
       if (pending.read() == null) {
         QUEUED.inc();
       }
       pending.write(job);
       retry.offset(retryEvery).setRelative();
+      return false;
     }
   }
 }

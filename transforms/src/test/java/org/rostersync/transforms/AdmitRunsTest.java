@@ -82,7 +82,8 @@ class AdmitRunsTest {
     InMemoryLeases leases = new InMemoryLeases("expire");
     Pipeline p = pipeline();
     SyncJob stuck = job("run-stuck", List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, null, false);
-    SyncJob next = job("run-next", List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, "after", false);
+    // Asks for a type the stuck run does not cover, so it is not collapsed into it.
+    SyncJob next = job("run-next", List.of(EntityType.SCHOOLS), SyncJob.Mode.FULL, "after", false);
     TestStream.Builder<SyncJob> stream = TestStream.create(SyncJob.Coder.of())
         .addElements(TimestampedValue.of(stuck, new Instant(0)));
     for (int i = 0; i < 8; i++) {
@@ -95,7 +96,11 @@ class AdmitRunsTest {
         .apply(AdmitRuns.using(leases).withRetryEvery(Duration.standardSeconds(1))
             .withLeaseTtl(Duration.standardSeconds(8)).withMaxRunDuration(Duration.millis(8_000)));
     PAssert.that(admitted).containsInAnyOrder(stuck, next);
-    p.run().waitUntilFinish();
+    try {
+      p.run().waitUntilFinish();
+    } catch (RuntimeException e) {
+      throw new AssertionError("lease log: " + leases.log(), e);
+    }
     assertThat(leases.log(), hasItem("renewed run-stuck"));
     assertThat(leases.log(), hasItem("expired run-stuck"));
     assertThat(leases.log(), hasItem("acquired run-next"));

@@ -28,8 +28,9 @@ import org.rostersync.edlink.Integration;
  * it records the newest event id, which is stored only if the sync succeeds.
  *
  * <p>Every run first takes its integration's {@link Leases lease} (a renewal when streaming admission took it
- * already), kept alive by {@link Leases.Heartbeat} while this worker lives: so two batch jobs, or a batch job and
- * the streaming job, never sync one integration at once. A run that finds the lease held by another run is recorded
+ * already). Streaming admission renews it from its timers; a batch job has none, so there {@link Leases.Heartbeat}
+ * renews it while this worker lives. So two batch jobs, or a batch job and the streaming job, never sync one
+ * integration at once. A run that finds the lease held by another run is recorded
  * {@code failed} with "lease held by run X" and does nothing else.
  */
 public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollectionTuple> {
@@ -73,7 +74,8 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
       throw new IllegalStateException("PlanRuns needs an EdlinkConfig and a JdbcConfig");
     }
     PCollectionTuple out = jobs.apply(ParDo.of(
-            new PlanRunFn(edlink, jdbc, maxSkipAge.toMillis(), leaseTtl, maxRunDuration))
+            new PlanRunFn(edlink, jdbc, maxSkipAge.toMillis(), leaseTtl, maxRunDuration,
+                jobs.isBounded() == PCollection.IsBounded.BOUNDED))
         .withOutputTags(FULL_SYNC, TupleTagList.of(ENDED)));
     out.get(FULL_SYNC).setCoder(SyncJob.Coder.of());
     out.get(ENDED).setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
@@ -88,12 +90,14 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
     private final long maxSkipAgeMillis;
     private final org.joda.time.Duration leaseTtl;
     private final org.joda.time.Duration maxRunDuration;
+    private final boolean keepAliveInJvm;
     private final Leases leases;
     private transient DataSource ds;
 
     PlanRunFn(EdlinkConfig edlink, JdbcConfig jdbc, long maxSkipAgeMillis, org.joda.time.Duration leaseTtl,
-        org.joda.time.Duration maxRunDuration) {
+        org.joda.time.Duration maxRunDuration, boolean keepAliveInJvm) {
       super(edlink);
+      this.keepAliveInJvm = keepAliveInJvm;
       this.jdbc = jdbc;
       this.maxSkipAgeMillis = maxSkipAgeMillis;
       this.leaseTtl = leaseTtl;
@@ -114,7 +118,9 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
             + " (another job is syncing this integration)");
         return;
       }
-      Leases.Heartbeat.keepAlive(leases, job.integrationId(), job.runId(), leaseTtl, maxRunDuration);
+      if (keepAliveInJvm) {
+        Leases.Heartbeat.keepAlive(leases, job.integrationId(), job.runId(), leaseTtl, maxRunDuration);
+      }
       for (int attempt = 1; ; attempt++) {
         Integration integration;
         try {

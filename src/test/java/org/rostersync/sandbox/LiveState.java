@@ -10,7 +10,7 @@ import javax.management.ObjectName;
  * the number of live DirectRunner timers and keyed-state objects. A pipeline whose per-run state is cleared keeps
  * these flat however many runs it completes.
  */
-record LiveState(long heapBytes, long timers, long stateTables, long stateKeys) {
+record LiveState(long heapBytes, long timers, long stateTables, long stateKeys, Map<String, Long> instances) {
 
   static LiveState measure() throws Exception {
     String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
@@ -27,7 +27,7 @@ record LiveState(long heapBytes, long timers, long stateTables, long stateKeys) 
     long tables = sum(instances, "CopyOnAccessInMemoryStateInternals");
     long keys = sum(instances, "StructuralKey");
     Runtime rt = Runtime.getRuntime();
-    return new LiveState(rt.totalMemory() - rt.freeMemory(), timers, tables, keys);
+    return new LiveState(rt.totalMemory() - rt.freeMemory(), timers, tables, keys, instances);
   }
 
   private static long sum(Map<String, Long> instances, String suffix) {
@@ -38,6 +38,17 @@ record LiveState(long heapBytes, long timers, long stateTables, long stateKeys) 
       }
     }
     return n;
+  }
+
+  /** The classes whose live instances grew most since {@code earlier}. */
+  String growthSince(LiveState earlier, int top) {
+    return instances.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue() - earlier.instances.getOrDefault(e.getKey(), 0L)))
+        .filter(e -> e.getValue() > 0)
+        .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+        .limit(top)
+        .map(e -> e.getKey() + " +" + e.getValue())
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   @Override

@@ -153,7 +153,8 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         pending.write(waiting.mergedWith(job));
         return;
       }
-      if (admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, retry, out)) {
+      Timer held = retry.withOutputTimestamp(holdFrom(publishedAt));
+      if (admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, held, out)) {
         runSince.clear(); // the processing time is known at the first heartbeat
       }
     }
@@ -172,6 +173,9 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         @StateId("runSince") ValueState<Long> runSince, @TimerId("retry") Timer retry, OnTimerContext context,
         OutputReceiver<SyncJob> out) throws SQLException {
       long now = context.fireTimestamp().getMillis();
+      // A timer set here would inherit this one's watermark hold; move the hold to now, or the downstream
+      // watermark (which lets the per-run windows of later steps expire) would stay at this key's first job for ever.
+      retry = retry.withOutputTimestamp(holdFrom(context.timestamp()));
       SyncJob running = lastAdmitted.read();
       if (running != null && Boolean.TRUE.equals(inFlight.read())) {
         Long since = runSince.read();
@@ -196,6 +200,12 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
       } else if (Boolean.TRUE.equals(inFlight.read())) {
         retry.offset(heartbeatEvery()).setRelative();
       }
+    }
+
+    /** Holds the output watermark no earlier than now (and never before the current element or timer). */
+    private static org.joda.time.Instant holdFrom(org.joda.time.Instant current) {
+      org.joda.time.Instant now = org.joda.time.Instant.now();
+      return now.isAfter(current) ? now : current;
     }
 
     private Duration heartbeatEvery() {

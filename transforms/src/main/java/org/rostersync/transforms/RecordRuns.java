@@ -13,6 +13,7 @@ import javax.sql.DataSource;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -67,6 +68,10 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
     private final StateSpec<BagState<TypeOutcome>> typesSpec =
         StateSpecs.bag(TypeOutcome.Coder.of());
 
+    /** The run whose outcomes are collected (state is keyed by integration, so it stays bounded). */
+    @StateId("run")
+    private final StateSpec<ValueState<SyncJob>> runSpec = StateSpecs.value(SyncJob.Coder.of());
+
     private final JdbcConfig jdbc;
     private transient DataSource ds;
 
@@ -81,24 +86,45 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
 
     @ProcessElement
     public void process(@Element KV<String, RunEvent> element, @StateId("types") BagState<TypeOutcome> types,
-        OutputReceiver<RunResult> out) throws SQLException {
+        @StateId("run") ValueState<SyncJob> run, OutputReceiver<RunResult> out) throws SQLException {
       RunEvent event = element.getValue();
       SyncJob job = event.job();
+      SyncJob collecting = run.read();
+      boolean sameRun = collecting != null && collecting.runId().equals(job.runId());
+      if (collecting != null && !sameRun) {
+        SyncMetrics.STALE_RUN_EVENTS.inc();
+        if (job.isOlderThan(collecting)) {
+          if (event.runStatus() == null) {
+            return; // a type of an abandoned older run: the run it belonged to was expired
+          }
+        } else {
+          types.clear(); // a newer run started: what the abandoned one left is dropped
+          run.clear();
+          sameRun = true;
+        }
+      }
       RunResult result;
       if (event.runStatus() != null) {
-        types.clear();
+        if (sameRun || collecting == null) {
+          types.clear();
+          run.clear();
+        }
         result = new RunResult(job.runId(), job.integrationId(), event.runStatus(), event.message(),
             job.startedAtMillis(), System.currentTimeMillis(), List.of(),
             event.runStatus() == RunResult.Status.SKIPPED ? null : event.message());
       } else {
         Map<EntityType, TypeOutcome> byType = new LinkedHashMap<>();
-        types.read().forEach(t -> byType.put(t.type(), t));
+        if (sameRun) {
+          types.read().forEach(t -> byType.put(t.type(), t));
+        }
         byType.put(event.typeOutcome().type(), event.typeOutcome());
         if (!byType.keySet().containsAll(job.entityTypes())) {
           types.add(event.typeOutcome());
+          run.write(job);
           return;
         }
         types.clear();
+        run.clear();
         List<TypeOutcome> ordered = new ArrayList<>();
         for (EntityType t : job.entityTypes()) {
           ordered.add(byType.get(t));

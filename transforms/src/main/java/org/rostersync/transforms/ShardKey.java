@@ -31,13 +31,25 @@ public final class ShardKey {
   public int shard() { return shard; }
   public int shardCount() { return shardCount; }
 
-  /** Key of everything one (run, integration, type) produces. */
+  /**
+   * Key of everything one type of a run produces: (integration, type), not the run, so keyed state stays bounded
+   * by integrations × types; the run id is checked inside.
+   */
   public String typeKey() {
     return typeKey(runId, integrationId, type);
   }
 
   public static String typeKey(String runId, String integrationId, EntityType type) {
-    return runId + "/" + integrationId + "/" + type.path();
+    return integrationId + "/" + type.path();
+  }
+
+  /**
+   * The join's grouping key: (integration, type, shard) without the run or the shard count, so the join's per-key
+   * trigger state and end-of-window timers (which stay for ever in the global window) are bounded by integrations ×
+   * types × shards instead of growing with every run. The full key travels with each value.
+   */
+  public ShardKey joinKey() {
+    return new ShardKey("", integrationId, type, shard, 0);
   }
 
   @Override

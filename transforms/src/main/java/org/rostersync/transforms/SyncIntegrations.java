@@ -6,8 +6,10 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.SimpleFunction;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -25,8 +27,10 @@ import org.rostersync.edlink.EntityType;
  * (run, integration, type, shard) → classify → write upserts, guard and apply deletes → record runs.
  */
 public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCollection<RunResult>> {
-  private static final TupleTag<RemoteShard> REMOTE = new TupleTag<>("remote") {};
-  private static final TupleTag<StoredShard> STORED = new TupleTag<>("stored") {};
+  private static final TupleTag<KV<ShardKey, RemoteShard>> REMOTE = new TupleTag<>("remote") {};
+  private static final TupleTag<KV<ShardKey, StoredShard>> STORED = new TupleTag<>("stored") {};
+  /** Keys of the fan-out shuffle: enough to spread the types over workers, bounded so its state is too. */
+  static final int SPREAD_BUCKETS = 64;
 
   private final EdlinkConfig edlink;
   private final JdbcConfig jdbc;
@@ -119,7 +123,7 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
             }))
         .setCoder(TypeTask.Coder.of())
         // Spread the types of one integration over workers/threads so they are fetched in parallel.
-        .apply("SpreadEntityTypes", Reshuffle.viaRandomKey());
+        .apply("SpreadEntityTypes", Reshuffle.<TypeTask>viaRandomKey().withNumBuckets(SPREAD_BUCKETS));
 
     PCollectionTuple fetched = tasks.apply("FetchEntities",
         FetchEntities.from(edlink).withSharding(recordsPerShard, maxShards));
@@ -132,11 +136,20 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
         .setCoder(TypeFetched.Coder.of())
         .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
 
+    // Grouped by (integration, type, shard); each value keeps its full key (with the run) for the pairing.
+    KvCoder<ShardKey, KV<ShardKey, RemoteShard>> remoteCoder =
+        KvCoder.of(ShardKey.Coder.of(), KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+    KvCoder<ShardKey, KV<ShardKey, StoredShard>> storedCoder =
+        KvCoder.of(ShardKey.Coder.of(), KvCoder.of(ShardKey.Coder.of(), StoredShard.Coder.of()));
     PCollection<KV<ShardKey, CoGbkResult>> joined = KeyedPCollectionTuple
         .of(REMOTE, fetched.get(FetchEntities.REMOTE)
-            .apply("RemoteFiresWhenComplete", Completeness.<KV<ShardKey, RemoteShard>>firesWhenBothSidesArrived()))
+            .apply("RemoteByJoinKey", MapElements.via(new ByJoinKey<RemoteShard>())).setCoder(remoteCoder)
+            .apply("RemoteFiresWhenComplete",
+                Completeness.<KV<ShardKey, KV<ShardKey, RemoteShard>>>firesWhenBothSidesArrived()))
         .and(STORED, stored
-            .apply("StoredFiresWhenComplete", Completeness.<KV<ShardKey, StoredShard>>firesWhenBothSidesArrived()))
+            .apply("StoredByJoinKey", MapElements.via(new ByJoinKey<StoredShard>())).setCoder(storedCoder)
+            .apply("StoredFiresWhenComplete",
+                Completeness.<KV<ShardKey, KV<ShardKey, StoredShard>>>firesWhenBothSidesArrived()))
         .apply("JoinShards", CoGroupByKey.create());
 
     PCollection<KV<String, RunEvent>> written = joined
@@ -152,5 +165,13 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
         .apply("AllRunEvents", Flatten.pCollections());
 
     return events.apply("RecordRuns", RecordRuns.to(jdbc));
+  }
+
+  /** Re-keys a join input by {@link ShardKey#joinKey()}, keeping the full key with the value. */
+  static final class ByJoinKey<V> extends SimpleFunction<KV<ShardKey, V>, KV<ShardKey, KV<ShardKey, V>>> {
+    @Override
+    public KV<ShardKey, KV<ShardKey, V>> apply(KV<ShardKey, V> kv) {
+      return KV.of(kv.getKey().joinKey(), kv);
+    }
   }
 }

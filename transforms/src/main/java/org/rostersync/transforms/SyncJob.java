@@ -99,9 +99,21 @@ public final class SyncJob implements Serializable {
   public String newestEventId() { return newestEventId; }
   public String gateReason() { return gateReason; }
 
-  /** Key of all elements that belong to this run of this integration. */
+  /**
+   * Key of a run's bookkeeping ({@link RunEvent}s): the integration, not the run, so that keyed state and timers
+   * are bounded by the number of integrations however many runs a streaming job completes. One run per integration
+   * runs at a time (leases); the run id is checked inside.
+   */
   public String runKey() {
-    return runId + "/" + integrationId;
+    return integrationId;
+  }
+
+  /** Whether this run started before {@code other} (run id breaks ties), for steps that track one run at a time. */
+  public boolean isOlderThan(SyncJob other) {
+    if (startedAtMillis != other.startedAtMillis) {
+      return startedAtMillis < other.startedAtMillis;
+    }
+    return runId.compareTo(other.runId) < 0;
   }
 
   @Override

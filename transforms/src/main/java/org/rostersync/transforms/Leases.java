@@ -161,6 +161,10 @@ public interface Leases extends Serializable {
       }
     }
 
+    static void forget(String integrationId, String runId) {
+      RUNS.remove(integrationId + "/" + runId);
+    }
+
     private static void beat() {
       long now = System.currentTimeMillis();
       for (Map.Entry<String, Entry> e : RUNS.entrySet()) {

@@ -105,9 +105,22 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
       this.leases = Leases.jdbc(jdbc);
     }
 
+    /** Runs whose leases this instance keeps alive (batch). */
+    private transient java.util.List<String[]> keptAlive;
+
     @Override
     protected void onSetup() {
       ds = PooledDataSources.get(jdbc);
+      keptAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
+    }
+
+    @Override
+    protected void onTeardown() {
+      // The pipeline ended (or this instance was discarded): a run it planned that did not record itself must not
+      // keep its lease alive for as long as this JVM lives; it lapses one expiry later.
+      if (keptAlive != null) {
+        keptAlive.forEach(r -> Leases.Heartbeat.forget(r[0], r[1]));
+      }
     }
 
     @ProcessElement
@@ -120,6 +133,7 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
       }
       if (keepAliveInJvm) {
         Leases.Heartbeat.keepAlive(leases, job.integrationId(), job.runId(), leaseTtl, maxRunDuration);
+        keptAlive.add(new String[] {job.integrationId(), job.runId()});
       }
       for (int attempt = 1; ; attempt++) {
         Integration integration;

@@ -16,6 +16,8 @@ locals {
     dbPoolSize                = tostring(var.db_pool_size)
     pageSize                  = tostring(var.page_size)
     maxSkipAge                = var.max_skip_age
+    leaseTtl                  = var.lease_ttl
+    maxRunDuration            = var.max_run_duration
     recordsPerShard           = tostring(var.records_per_shard)
     maxShards                 = tostring(var.max_shards)
     batchSize                 = tostring(var.batch_size)

@@ -187,6 +187,18 @@ variable "max_skip_age" {
   default     = "24h"
 }
 
+variable "lease_ttl" {
+  description = "How long an integration's lease lasts without renewal: the longest a drained or crashed run blocks it."
+  type        = string
+  default     = "10m"
+}
+
+variable "max_run_duration" {
+  description = "A run not ended after this long is recorded failed and its lease released."
+  type        = string
+  default     = "6h"
+}
+
 variable "records_per_shard" {
   description = "Target records per join group."
   type        = number

@@ -51,7 +51,8 @@ final class PubsubJobSource {
     return parsed.get(VALID)
         .setCoder(SerializableCoder.of(JobRequest.class))
         .apply("ExpandJobs", ExpandJobs.using(edlink))
-        .apply("AdmitRuns", AdmitRuns.using(SyncConfigs.jdbc(options)));
+        .apply("AdmitRuns", AdmitRuns.using(SyncConfigs.jdbc(options))
+            .withLeaseTtl(SyncConfigs.leaseTtl(options)).withMaxRunDuration(SyncConfigs.maxRunDuration(options)));
   }
 
   /** Parses and validates one message; checks that a named integration exists before any work is planned. */

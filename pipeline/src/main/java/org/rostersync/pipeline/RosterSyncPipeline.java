@@ -66,15 +66,21 @@ public final class RosterSyncPipeline {
         .map(EntityType::path).toList();
     List<JobRequest> requests = new ArrayList<>();
     if (options.getAllIntegrations()) {
+      // Every active integration once: ids named as well would be synced twice, at the same time.
       requests.add(JobRequest.forAll(mode).withEntityTypes(types).withApproveDeletes(options.getApproveDeletes()));
+      return requests;
     }
     if (options.getIntegrationIds() != null) {
+      java.util.Set<String> seen = new java.util.HashSet<>();
       for (String id : options.getIntegrationIds().split(",")) {
         if (id.isBlank()) {
           continue;
         }
-        requests.add(JobRequest.forIntegration(Ids.requireUuid(id.trim(), "--integrationIds entry"), mode)
-            .withEntityTypes(types).withApproveDeletes(options.getApproveDeletes()));
+        String uuid = Ids.requireUuid(id.trim(), "--integrationIds entry").toLowerCase(java.util.Locale.ROOT);
+        if (seen.add(uuid)) {
+          requests.add(JobRequest.forIntegration(uuid, mode)
+              .withEntityTypes(types).withApproveDeletes(options.getApproveDeletes()));
+        }
       }
     }
     if (requests.isEmpty()) {

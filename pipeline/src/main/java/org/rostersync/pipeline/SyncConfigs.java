@@ -26,7 +26,16 @@ public final class SyncConfigs {
         .withSharding(o.getRecordsPerShard(), o.getMaxShards())
         .withBatchSize(o.getBatchSize())
         .withDeletePolicy(deletePolicy(o))
-        .withMaxSkipAge(org.joda.time.Duration.millis(parseDuration(o.getMaxSkipAge()).toMillis()));
+        .withMaxSkipAge(org.joda.time.Duration.millis(parseDuration(o.getMaxSkipAge()).toMillis()))
+        .withLeases(leaseTtl(o), maxRunDuration(o));
+  }
+
+  public static org.joda.time.Duration leaseTtl(SyncOptions o) {
+    return org.joda.time.Duration.millis(parseDuration(o.getLeaseTtl()).toMillis());
+  }
+
+  public static org.joda.time.Duration maxRunDuration(SyncOptions o) {
+    return org.joda.time.Duration.millis(parseDuration(o.getMaxRunDuration()).toMillis());
   }
 
   public static EdlinkConfig edlink(SyncOptions o) {

@@ -99,6 +99,17 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
   String getMaxSkipAge();
   void setMaxSkipAge(String value);
 
+  @Description("How long an integration's lease lasts without renewal (renewed while its run is alive): the longest"
+      + " a drained, cancelled or crashed run blocks its integration (e.g. 10m).")
+  @Default.String("10m")
+  String getLeaseTtl();
+  void setLeaseTtl(String value);
+
+  @Description("A run that has not ended after this long is recorded failed and its lease released (e.g. 6h).")
+  @Default.String("6h")
+  String getMaxRunDuration();
+  void setMaxRunDuration(String value);
+
   @Description("Target records per join group; a type gets ceil(records / this) shards, at most maxShards.")
   @Default.Integer(Sharding.DEFAULT_RECORDS_PER_SHARD)
   Integer getRecordsPerShard();

@@ -1,13 +1,9 @@
 package org.rostersync.transforms;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.UUID;
-import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
@@ -33,87 +29,116 @@ import org.joda.time.Duration;
  *   <li>A job published before the last run of its integration was admitted, and asking for no more than that run
  *       (same or fewer types, not a full sync after an auto one, no delete approval), is collapsed into it: that
  *       run's fetch starts after the job was published, so it already sees everything the job would.
- *   <li>Otherwise a run takes a lease row in {@code sync_leases} (released by {@link RecordRuns}); while another run
- *       holds it, the job waits in state (only the newest waiting job is kept) and is retried on a processing-time
- *       timer. So writes of one integration never interleave.
+ *   <li>Otherwise a run takes the integration's {@link Leases lease} (released by {@link RecordRuns}); while another
+ *       run holds it, the job waits in state and is retried on a processing-time timer. Jobs that arrive while one
+ *       waits are merged into it ({@link SyncJob#mergedWith}: union of types, {@code full} wins, approvals OR'ed,
+ *       every request id kept), so nothing an operator asked for is lost behind a scheduler tick.
+ *   <li>While its run is in flight the same timer renews the lease (every quarter of its expiry); after
+ *       {@code maxRunDuration} the run is expired: recorded {@code failed} and its lease released. A drained or
+ *       cancelled pipeline stops renewing, so the integration is free again one expiry later.
  * </ul>
+ *
+ * <p>State is keyed by integration, so it is bounded by the number of integrations, not of runs.
  */
 public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollection<SyncJob>> {
   private static final Counter COLLAPSED = Metrics.counter(SyncMetrics.NAMESPACE, "jobs_collapsed");
+  private static final Counter MERGED = Metrics.counter(SyncMetrics.NAMESPACE, "jobs_merged");
   private static final Counter QUEUED = Metrics.counter(SyncMetrics.NAMESPACE, "jobs_queued");
+  private static final Counter EXPIRED = Metrics.counter(SyncMetrics.NAMESPACE, "runs_expired");
 
-  static final String ACQUIRE = "INSERT INTO sync_leases (integration_id, run_id, acquired_at, expires_at)"
-      + " VALUES (?, ?, now(), now() + ?::interval)"
-      + " ON CONFLICT (integration_id) DO UPDATE SET run_id = EXCLUDED.run_id, acquired_at = EXCLUDED.acquired_at,"
-      + " expires_at = EXCLUDED.expires_at WHERE sync_leases.expires_at < now() OR sync_leases.run_id = EXCLUDED.run_id"
-      + " RETURNING run_id";
-  static final String HOLDER = "SELECT run_id FROM sync_leases WHERE integration_id = ?";
+  public static final Duration DEFAULT_LEASE_TTL = Duration.standardMinutes(10);
+  public static final Duration DEFAULT_MAX_RUN_DURATION = Duration.standardHours(6);
 
-  private final JdbcConfig jdbc;
+  private final Leases leases;
   private final Duration retryEvery;
   private final Duration leaseTtl;
+  private final Duration maxRunDuration;
 
-  private AdmitRuns(JdbcConfig jdbc, Duration retryEvery, Duration leaseTtl) {
-    this.jdbc = jdbc;
+  private AdmitRuns(Leases leases, Duration retryEvery, Duration leaseTtl, Duration maxRunDuration) {
+    this.leases = leases;
     this.retryEvery = retryEvery;
     this.leaseTtl = leaseTtl;
+    this.maxRunDuration = maxRunDuration;
   }
 
   public static AdmitRuns using(JdbcConfig jdbc) {
-    return new AdmitRuns(jdbc, Duration.standardSeconds(10), Duration.standardHours(6));
+    return using(Leases.jdbc(jdbc));
+  }
+
+  public static AdmitRuns using(Leases leases) {
+    return new AdmitRuns(leases, Duration.standardSeconds(10), DEFAULT_LEASE_TTL, DEFAULT_MAX_RUN_DURATION);
   }
 
   public AdmitRuns withRetryEvery(Duration every) {
-    return new AdmitRuns(jdbc, every, leaseTtl);
+    return new AdmitRuns(leases, every, leaseTtl, maxRunDuration);
+  }
+
+  /** How long a lease lasts without renewal: the longest an abandoned run blocks its integration. */
+  public AdmitRuns withLeaseTtl(Duration ttl) {
+    return new AdmitRuns(leases, retryEvery, ttl, maxRunDuration);
+  }
+
+  /** After this long a run that has not ended is recorded failed and its lease released. */
+  public AdmitRuns withMaxRunDuration(Duration max) {
+    return new AdmitRuns(leases, retryEvery, leaseTtl, max);
   }
 
   @Override
   public PCollection<SyncJob> expand(PCollection<SyncJob> jobs) {
-    if (jdbc == null) {
-      throw new IllegalStateException("AdmitRuns needs a JdbcConfig");
+    if (leases == null) {
+      throw new IllegalStateException("AdmitRuns needs leases (a JdbcConfig)");
+    }
+    if (retryEvery.getMillis() <= 0 || leaseTtl.getMillis() < 4_000 || maxRunDuration.isShorterThan(leaseTtl)) {
+      throw new IllegalArgumentException("retryEvery must be positive, leaseTtl at least 4s, and maxRunDuration"
+          + " at least leaseTtl");
     }
     return jobs
         .apply("KeyByIntegration", WithKeys.of(SyncJob::integrationId).withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(SyncJob.class)))
-        .apply("OneRunPerIntegration", ParDo.of(new AdmitRunFn(jdbc, retryEvery, leaseTtl)))
-        .setCoder(SerializableCoder.of(SyncJob.class));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SyncJob.Coder.of()))
+        .apply("OneRunPerIntegration", ParDo.of(new AdmitRunFn(leases, retryEvery, leaseTtl, maxRunDuration)))
+        .setCoder(SyncJob.Coder.of());
   }
 
   static final class AdmitRunFn extends DoFn<KV<String, SyncJob>, SyncJob> {
     @StateId("pending")
-    private final StateSpec<ValueState<SyncJob>> pendingSpec = StateSpecs.value(SerializableCoder.of(SyncJob.class));
+    private final StateSpec<ValueState<SyncJob>> pendingSpec = StateSpecs.value(SyncJob.Coder.of());
 
     @StateId("lastAdmitted")
-    private final StateSpec<ValueState<SyncJob>> lastAdmittedSpec =
-        StateSpecs.value(SerializableCoder.of(SyncJob.class));
+    private final StateSpec<ValueState<SyncJob>> lastAdmittedSpec = StateSpecs.value(SyncJob.Coder.of());
 
     @StateId("lastAdmittedAt")
-    private final StateSpec<ValueState<Long>> lastAdmittedAtSpec = StateSpecs.value();
+    private final StateSpec<ValueState<Long>> lastAdmittedAtSpec = StateSpecs.value(VarLongCoder.of());
+
+    /** Set while the last admitted run is believed to hold the lease (it is renewed); cleared when it ended. */
+    @StateId("inFlight")
+    private final StateSpec<ValueState<Boolean>> inFlightSpec =
+        StateSpecs.value(org.apache.beam.sdk.coders.BooleanCoder.of());
+
+    /** Processing time the in-flight run was admitted at (timer clock, so tests can drive it). */
+    @StateId("runSince")
+    private final StateSpec<ValueState<Long>> runSinceSpec = StateSpecs.value(VarLongCoder.of());
 
     @TimerId("retry")
     private final TimerSpec retrySpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
-    private final JdbcConfig jdbc;
+    private final Leases leases;
     private final Duration retryEvery;
     private final Duration leaseTtl;
-    private transient DataSource ds;
+    private final Duration maxRunDuration;
 
-    AdmitRunFn(JdbcConfig jdbc, Duration retryEvery, Duration leaseTtl) {
-      this.jdbc = jdbc;
+    AdmitRunFn(Leases leases, Duration retryEvery, Duration leaseTtl, Duration maxRunDuration) {
+      this.leases = leases;
       this.retryEvery = retryEvery;
       this.leaseTtl = leaseTtl;
-    }
-
-    @Setup
-    public void setup() {
-      ds = PooledDataSources.get(jdbc);
+      this.maxRunDuration = maxRunDuration;
     }
 
     @ProcessElement
     public void process(@Element KV<String, SyncJob> element, @Timestamp org.joda.time.Instant publishedAt,
         @StateId("pending") ValueState<SyncJob> pending, @StateId("lastAdmitted") ValueState<SyncJob> lastAdmitted,
-        @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt, @TimerId("retry") Timer retry,
-        OutputReceiver<SyncJob> out) throws SQLException {
+        @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt, @StateId("inFlight") ValueState<Boolean> inFlight,
+        @StateId("runSince") ValueState<Long> runSince, @TimerId("retry") Timer retry, OutputReceiver<SyncJob> out)
+        throws SQLException {
       SyncJob job = element.getValue();
       SyncJob last = lastAdmitted.read();
       Long lastAt = lastAdmittedAt.read();
@@ -121,15 +146,16 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         COLLAPSED.inc();
         return;
       }
-      if (pending.read() != null) {
-        // One job already waits; the newest one replaces it, so a burst runs once after the current run.
-        COLLAPSED.inc();
-        pending.write(job);
+      SyncJob waiting = pending.read();
+      if (waiting != null) {
+        // One job already waits: it absorbs this one, so everything either asked for runs once, next.
+        MERGED.inc();
+        pending.write(waiting.mergedWith(job));
         return;
       }
-      if (admitOrWait(job, pending, retry, out)) {
-        lastAdmitted.write(job);
-        lastAdmittedAt.write(System.currentTimeMillis());
+      Timer held = retry.withOutputTimestamp(holdFrom(publishedAt));
+      if (admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, held, out)) {
+        runSince.clear(); // the processing time is known at the first heartbeat
       }
     }
 
@@ -143,39 +169,60 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
     @OnTimer("retry")
     public void onRetry(@StateId("pending") ValueState<SyncJob> pending,
         @StateId("lastAdmitted") ValueState<SyncJob> lastAdmitted,
-        @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt, @TimerId("retry") Timer retry,
+        @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt, @StateId("inFlight") ValueState<Boolean> inFlight,
+        @StateId("runSince") ValueState<Long> runSince, @TimerId("retry") Timer retry, OnTimerContext context,
         OutputReceiver<SyncJob> out) throws SQLException {
+      long now = context.fireTimestamp().getMillis();
+      // A timer set here would inherit this one's watermark hold; move the hold to now, or the downstream
+      // watermark (which lets the per-run windows of later steps expire) would stay at this key's first job for ever.
+      retry = retry.withOutputTimestamp(holdFrom(context.timestamp()));
+      SyncJob running = lastAdmitted.read();
+      if (running != null && Boolean.TRUE.equals(inFlight.read())) {
+        Long since = runSince.read();
+        if (since == null) {
+          since = now - heartbeatEvery().getMillis();
+          runSince.write(since);
+        }
+        if (now - since > maxRunDuration.getMillis()) {
+          EXPIRED.inc();
+          leases.expire(running, "run did not end within maxRunDuration (" + maxRunDuration
+              + "); expired and its lease released");
+          inFlight.clear();
+        } else if (!leases.renew(running.integrationId(), running.runId(), leaseTtl)) {
+          inFlight.clear(); // recorded (lease released) or lost: nothing more to keep alive
+        }
+      }
       SyncJob job = pending.read();
-      if (job != null && admitOrWait(job, pending, retry, out)) {
-        lastAdmitted.write(job);
-        lastAdmittedAt.write(System.currentTimeMillis());
+      if (job != null) {
+        if (admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, retry, out)) {
+          runSince.write(now);
+        }
+      } else if (Boolean.TRUE.equals(inFlight.read())) {
+        retry.offset(heartbeatEvery()).setRelative();
       }
     }
 
+    /** Holds the output watermark no earlier than now (and never before the current element or timer). */
+    private static org.joda.time.Instant holdFrom(org.joda.time.Instant current) {
+      org.joda.time.Instant now = org.joda.time.Instant.now();
+      return now.isAfter(current) ? now : current;
+    }
+
+    private Duration heartbeatEvery() {
+      return Duration.millis(Math.max(1_000, leaseTtl.getMillis() / 4));
+    }
+
     /** Emits the job if it gets the lease (true), else parks it and schedules a retry. */
-    private boolean admitOrWait(SyncJob job, ValueState<SyncJob> pending, Timer retry, OutputReceiver<SyncJob> out)
+    private boolean admitOrWait(SyncJob job, ValueState<SyncJob> pending, ValueState<SyncJob> lastAdmitted,
+        ValueState<Long> lastAdmittedAt, ValueState<Boolean> inFlight, Timer retry, OutputReceiver<SyncJob> out)
         throws SQLException {
-      Holder holder = Database.inTransaction(ds, c -> {
-        UUID integration = UUID.fromString(job.integrationId());
-        try (PreparedStatement ps = c.prepareStatement(ACQUIRE)) {
-          ps.setObject(1, integration);
-          ps.setString(2, job.runId());
-          ps.setString(3, leaseTtl.getStandardSeconds() + " seconds");
-          try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
-              return null;
-            }
-          }
-        }
-        try (PreparedStatement ps = c.prepareStatement(HOLDER)) {
-          ps.setObject(1, integration);
-          try (ResultSet rs = ps.executeQuery()) {
-            return new Holder(rs.next() ? rs.getString(1) : "?");
-          }
-        }
-      });
+      String holder = leases.acquire(job.integrationId(), job.runId(), leaseTtl);
       if (holder == null) {
         pending.clear();
+        lastAdmitted.write(job);
+        lastAdmittedAt.write(System.currentTimeMillis());
+        inFlight.write(true);
+        retry.offset(heartbeatEvery()).setRelative();
         out.output(job);
         return true;
       }
@@ -186,7 +233,5 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
       retry.offset(retryEvery).setRelative();
       return false;
     }
-
-    private record Holder(String runId) {}
   }
 }

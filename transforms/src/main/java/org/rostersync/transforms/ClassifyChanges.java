@@ -21,15 +21,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClassifyChanges
     extends PTransform<PCollection<KV<ShardKey, CoGbkResult>>, PCollection<ShardChanges>> {
-  private final TupleTag<RemoteShard> remoteTag;
-  private final TupleTag<StoredShard> storedTag;
+  private final TupleTag<KV<ShardKey, RemoteShard>> remoteTag;
+  private final TupleTag<KV<ShardKey, StoredShard>> storedTag;
 
-  private ClassifyChanges(TupleTag<RemoteShard> remoteTag, TupleTag<StoredShard> storedTag) {
+  private ClassifyChanges(TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
+      TupleTag<KV<ShardKey, StoredShard>> storedTag) {
     this.remoteTag = remoteTag;
     this.storedTag = storedTag;
   }
 
-  public static ClassifyChanges of(TupleTag<RemoteShard> remoteTag, TupleTag<StoredShard> storedTag) {
+  /** Both sides grouped by {@link ShardKey#joinKey()}, each value with its full key (run included). */
+  public static ClassifyChanges of(TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
+      TupleTag<KV<ShardKey, StoredShard>> storedTag) {
     return new ClassifyChanges(remoteTag, storedTag);
   }
 
@@ -40,25 +43,45 @@ public final class ClassifyChanges
 
   static final class ClassifyChangesFn extends DoFn<KV<ShardKey, CoGbkResult>, ShardChanges> {
     private static final Logger LOG = LoggerFactory.getLogger(ClassifyChangesFn.class);
-    private final TupleTag<RemoteShard> remoteTag;
-    private final TupleTag<StoredShard> storedTag;
+    private final TupleTag<KV<ShardKey, RemoteShard>> remoteTag;
+    private final TupleTag<KV<ShardKey, StoredShard>> storedTag;
 
-    ClassifyChangesFn(TupleTag<RemoteShard> remoteTag, TupleTag<StoredShard> storedTag) {
+    ClassifyChangesFn(TupleTag<KV<ShardKey, RemoteShard>> remoteTag, TupleTag<KV<ShardKey, StoredShard>> storedTag) {
       this.remoteTag = remoteTag;
       this.storedTag = storedTag;
     }
 
     @ProcessElement
     public void process(@Element KV<ShardKey, CoGbkResult> group, OutputReceiver<ShardChanges> out) {
-      Iterator<RemoteShard> remotes = group.getValue().getAll(remoteTag).iterator();
-      Iterator<StoredShard> storeds = group.getValue().getAll(storedTag).iterator();
-      if (!remotes.hasNext() || !storeds.hasNext()) {
-        // Cannot happen when both sides deliver one element per key; never guess deletes from half a group.
-        SyncMetrics.INCOMPLETE_GROUPS.inc();
-        LOG.error("join group {} is missing a side; it is ignored", group.getKey());
-        return;
+      java.util.List<KV<ShardKey, StoredShard>> storeds = new java.util.ArrayList<>();
+      group.getValue().getAll(storedTag).forEach(storeds::add);
+      for (KV<ShardKey, RemoteShard> remote : group.getValue().getAll(remoteTag)) {
+        KV<ShardKey, StoredShard> stored = null;
+        for (Iterator<KV<ShardKey, StoredShard>> it = storeds.iterator(); it.hasNext(); ) {
+          KV<ShardKey, StoredShard> s = it.next();
+          if (s.getKey().equals(remote.getKey())) {
+            stored = s;
+            it.remove();
+            break;
+          }
+        }
+        if (stored != null) {
+          out.output(classify(remote.getKey(), remote.getValue(), stored.getValue()));
+        } else {
+          // Two runs of one integration met in one group (a lease lapsed while its run was alive): never guess
+          // deletes from half a group; this shard fails, so its type fails and deletes nothing.
+          SyncMetrics.INCOMPLETE_GROUPS.inc();
+          LOG.error("join group {} has no stored side for run {}; the shard fails", group.getKey(),
+              remote.getKey().runId());
+          RemoteShard r = remote.getValue();
+          out.output(new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0).build()
+              .withError("join group " + remote.getKey() + " met another run's shard; not compared"));
+        }
       }
-      out.output(classify(group.getKey(), remotes.next(), storeds.next()));
+      for (KV<ShardKey, StoredShard> s : storeds) {
+        SyncMetrics.INCOMPLETE_GROUPS.inc();
+        LOG.error("join group {} has no remote side for run {}; it is ignored", group.getKey(), s.getKey().runId());
+      }
     }
   }
 

@@ -60,5 +60,9 @@ public abstract class EdlinkClientFn<InputT, OutputT> extends DoFn<InputT, Outpu
     if (client != null) {
       client.close();
     }
+    onTeardown();
   }
+
+  /** More tear-down after the client is closed. */
+  protected void onTeardown() {}
 }

@@ -2,7 +2,6 @@ package org.rostersync.transforms;
 
 import java.util.List;
 import java.util.UUID;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
@@ -33,7 +32,7 @@ public final class ExpandJobs extends PTransform<PCollection<JobRequest>, PColle
     if (edlink == null) {
       throw new IllegalStateException("ExpandJobs needs an EdlinkConfig");
     }
-    return requests.apply(ParDo.of(new ExpandJobsFn(edlink))).setCoder(SerializableCoder.of(SyncJob.class));
+    return requests.apply(ParDo.of(new ExpandJobsFn(edlink))).setCoder(SyncJob.Coder.of());
   }
 
   static final class ExpandJobsFn extends EdlinkClientFn<JobRequest, SyncJob> {

@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -27,6 +26,12 @@ import org.rostersync.edlink.Integration;
  * for events after the stored newest event id: none means skip (one Edlink call, no fetch, no writes); some, an
  * expired id, no stored id, or a last full sync older than {@code maxSkipAge} mean a full sync. Before a full sync
  * it records the newest event id, which is stored only if the sync succeeds.
+ *
+ * <p>Every run first takes its integration's {@link Leases lease} (a renewal when streaming admission took it
+ * already). Streaming admission renews it from its timers; a batch job has none, so there {@link Leases.Heartbeat}
+ * renews it while this worker lives. So two batch jobs, or a batch job and the streaming job, never sync one
+ * integration at once. A run that finds the lease held by another run is recorded
+ * {@code failed} with "lease held by run X" and does nothing else.
  */
 public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollectionTuple> {
   public static final TupleTag<SyncJob> FULL_SYNC = new TupleTag<>() {};
@@ -37,19 +42,30 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
   private final EdlinkConfig edlink;
   private final JdbcConfig jdbc;
   private final Duration maxSkipAge;
+  private final org.joda.time.Duration leaseTtl;
+  private final org.joda.time.Duration maxRunDuration;
 
-  private PlanRuns(EdlinkConfig edlink, JdbcConfig jdbc, Duration maxSkipAge) {
+  private PlanRuns(EdlinkConfig edlink, JdbcConfig jdbc, Duration maxSkipAge, org.joda.time.Duration leaseTtl,
+      org.joda.time.Duration maxRunDuration) {
     this.edlink = edlink;
     this.jdbc = jdbc;
     this.maxSkipAge = maxSkipAge;
+    this.leaseTtl = leaseTtl;
+    this.maxRunDuration = maxRunDuration;
   }
 
   public static PlanRuns of(EdlinkConfig edlink, JdbcConfig jdbc) {
-    return new PlanRuns(edlink, jdbc, Duration.ofHours(24));
+    return new PlanRuns(edlink, jdbc, Duration.ofHours(24), AdmitRuns.DEFAULT_LEASE_TTL,
+        AdmitRuns.DEFAULT_MAX_RUN_DURATION);
   }
 
   public PlanRuns withMaxSkipAge(Duration maxSkipAge) {
-    return new PlanRuns(edlink, jdbc, maxSkipAge);
+    return new PlanRuns(edlink, jdbc, maxSkipAge, leaseTtl, maxRunDuration);
+  }
+
+  /** The lease expiry, and how long the heartbeat keeps a run's lease alive at most. */
+  public PlanRuns withLeases(org.joda.time.Duration leaseTtl, org.joda.time.Duration maxRunDuration) {
+    return new PlanRuns(edlink, jdbc, maxSkipAge, leaseTtl, maxRunDuration);
   }
 
   @Override
@@ -57,10 +73,12 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
     if (edlink == null || jdbc == null) {
       throw new IllegalStateException("PlanRuns needs an EdlinkConfig and a JdbcConfig");
     }
-    PCollectionTuple out = jobs.apply(ParDo.of(new PlanRunFn(edlink, jdbc, maxSkipAge.toMillis()))
+    PCollectionTuple out = jobs.apply(ParDo.of(
+            new PlanRunFn(edlink, jdbc, maxSkipAge.toMillis(), leaseTtl, maxRunDuration,
+                jobs.isBounded() == PCollection.IsBounded.BOUNDED))
         .withOutputTags(FULL_SYNC, TupleTagList.of(ENDED)));
-    out.get(FULL_SYNC).setCoder(SerializableCoder.of(SyncJob.class));
-    out.get(ENDED).setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RunEvent.class)));
+    out.get(FULL_SYNC).setCoder(SyncJob.Coder.of());
+    out.get(ENDED).setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
     return out;
   }
 
@@ -70,21 +88,53 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
   static final class PlanRunFn extends EdlinkClientFn<SyncJob, SyncJob> {
     private final JdbcConfig jdbc;
     private final long maxSkipAgeMillis;
+    private final org.joda.time.Duration leaseTtl;
+    private final org.joda.time.Duration maxRunDuration;
+    private final boolean keepAliveInJvm;
+    private final Leases leases;
     private transient DataSource ds;
 
-    PlanRunFn(EdlinkConfig edlink, JdbcConfig jdbc, long maxSkipAgeMillis) {
+    PlanRunFn(EdlinkConfig edlink, JdbcConfig jdbc, long maxSkipAgeMillis, org.joda.time.Duration leaseTtl,
+        org.joda.time.Duration maxRunDuration, boolean keepAliveInJvm) {
       super(edlink);
+      this.keepAliveInJvm = keepAliveInJvm;
       this.jdbc = jdbc;
       this.maxSkipAgeMillis = maxSkipAgeMillis;
+      this.leaseTtl = leaseTtl;
+      this.maxRunDuration = maxRunDuration;
+      this.leases = Leases.jdbc(jdbc);
     }
+
+    /** Runs whose leases this instance keeps alive (batch). */
+    private transient java.util.List<String[]> keptAlive;
 
     @Override
     protected void onSetup() {
       ds = PooledDataSources.get(jdbc);
+      keptAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
+    }
+
+    @Override
+    protected void onTeardown() {
+      // The pipeline ended (or this instance was discarded): a run it planned that did not record itself must not
+      // keep its lease alive for as long as this JVM lives; it lapses one expiry later.
+      if (keptAlive != null) {
+        keptAlive.forEach(r -> Leases.Heartbeat.forget(r[0], r[1]));
+      }
     }
 
     @ProcessElement
     public void process(@Element SyncJob job, MultiOutputReceiver out) throws SQLException {
+      String holder = leases.acquire(job.integrationId(), job.runId(), leaseTtl);
+      if (holder != null) {
+        end(out, job, RunResult.Status.FAILED, "lease held by run " + holder
+            + " (another job is syncing this integration)");
+        return;
+      }
+      if (keepAliveInJvm) {
+        Leases.Heartbeat.keepAlive(leases, job.integrationId(), job.runId(), leaseTtl, maxRunDuration);
+        keptAlive.add(new String[] {job.integrationId(), job.runId()});
+      }
       for (int attempt = 1; ; attempt++) {
         Integration integration;
         try {

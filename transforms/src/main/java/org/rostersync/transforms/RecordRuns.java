@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent>>, PCollection<RunResult>> {
   static final String INSERT_RUN = "INSERT INTO sync_runs (run_id, integration_id, request_id, mode, status,"
-      + " gate_decision, gate_reason, started_at, finished_at, counts, error)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)"
+      + " gate_decision, gate_reason, started_at, finished_at, counts, error, request_ids)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)"
       + " ON CONFLICT (run_id, integration_id) DO UPDATE SET status = EXCLUDED.status,"
       + " finished_at = EXCLUDED.finished_at, counts = EXCLUDED.counts, error = EXCLUDED.error";
   static final String UPSERT_STATE = "INSERT INTO sync_state (integration_id, newest_event_id, last_full_sync_at,"
@@ -64,7 +64,7 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
     if (jdbc == null) {
       throw new IllegalStateException("RecordRuns needs a JdbcConfig");
     }
-    return events.apply(ParDo.of(new RecordRunFn(jdbc))).setCoder(SerializableCoder.of(RunResult.class));
+    return events.apply(ParDo.of(new RecordRunFn(jdbc))).setCoder(RunResult.Coder.of());
   }
 
   static final class RecordRunFn extends DoFn<KV<String, RunEvent>, RunResult> {
@@ -72,7 +72,11 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
 
     @StateId("types")
     private final StateSpec<BagState<TypeOutcome>> typesSpec =
-        StateSpecs.bag(SerializableCoder.of(TypeOutcome.class));
+        StateSpecs.bag(TypeOutcome.Coder.of());
+
+    /** The run whose outcomes are collected (state is keyed by integration, so it stays bounded). */
+    @StateId("run")
+    private final StateSpec<ValueState<SyncJob>> runSpec = StateSpecs.value(SyncJob.Coder.of());
 
     private final JdbcConfig jdbc;
     private transient DataSource ds;
@@ -88,24 +92,45 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
 
     @ProcessElement
     public void process(@Element KV<String, RunEvent> element, @StateId("types") BagState<TypeOutcome> types,
-        OutputReceiver<RunResult> out) throws SQLException {
+        @StateId("run") ValueState<SyncJob> run, OutputReceiver<RunResult> out) throws SQLException {
       RunEvent event = element.getValue();
       SyncJob job = event.job();
+      SyncJob collecting = run.read();
+      boolean sameRun = collecting != null && collecting.runId().equals(job.runId());
+      if (collecting != null && !sameRun) {
+        SyncMetrics.STALE_RUN_EVENTS.inc();
+        if (job.isOlderThan(collecting)) {
+          if (event.runStatus() == null) {
+            return; // a type of an abandoned older run: the run it belonged to was expired
+          }
+        } else {
+          types.clear(); // a newer run started: what the abandoned one left is dropped
+          run.clear();
+          sameRun = true;
+        }
+      }
       RunResult result;
       if (event.runStatus() != null) {
-        types.clear();
+        if (sameRun || collecting == null) {
+          types.clear();
+          run.clear();
+        }
         result = new RunResult(job.runId(), job.integrationId(), event.runStatus(), event.message(),
             job.startedAtMillis(), System.currentTimeMillis(), List.of(),
             event.runStatus() == RunResult.Status.SKIPPED ? null : event.message());
       } else {
         Map<EntityType, TypeOutcome> byType = new LinkedHashMap<>();
-        types.read().forEach(t -> byType.put(t.type(), t));
+        if (sameRun) {
+          types.read().forEach(t -> byType.put(t.type(), t));
+        }
         byType.put(event.typeOutcome().type(), event.typeOutcome());
         if (!byType.keySet().containsAll(job.entityTypes())) {
           types.add(event.typeOutcome());
+          run.write(job);
           return;
         }
         types.clear();
+        run.clear();
         List<TypeOutcome> ordered = new ArrayList<>();
         for (EntityType t : job.entityTypes()) {
           ordered.add(byType.get(t));
@@ -174,6 +199,9 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
         ps.setTimestamp(9, finished);
         ps.setString(10, countsJson(r.types()));
         ps.setString(11, SafeText.clean(r.error()));
+        // Every request a merged run serves; request_id keeps the first for older readers.
+        ps.setArray(12, job.requestIds().isEmpty() ? null : c.createArrayOf("text",
+            job.requestIds().stream().map(id -> SafeText.clean(id, 200)).toArray()));
         ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement(RELEASE_LEASE)) {

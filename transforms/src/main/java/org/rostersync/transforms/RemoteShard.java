@@ -79,15 +79,25 @@ public final class RemoteShard {
 
   /** Binary coder: the job once, then parallel arrays. */
   public static final class Coder extends CustomCoder<RemoteShard> {
+    /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
+    public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
+      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
+          org.apache.beam.sdk.values.TypeDescriptor.of(RemoteShard.class), of());
+    }
+
+    /** Written first; bump it (and keep reading the old one) when the layout changes. */
+    static final int VERSION = 1;
+
     public static Coder of() {
       return new Coder();
     }
 
     @Override
     public void encode(RemoteShard s, OutputStream outStream) throws IOException {
+      outStream.write(VERSION);
       Codec.writeJob(s.job, outStream);
       DataOutputStream out = new DataOutputStream(outStream);
-      s.fetch.writeTo(out);
+      FetchSummary.Coder.of().encode(s.fetch, out);
       out.writeInt(s.size);
       Codec.writeLongs(out, s.msb, s.size);
       Codec.writeLongs(out, s.lsb, s.size);
@@ -98,9 +108,10 @@ public final class RemoteShard {
 
     @Override
     public RemoteShard decode(InputStream inStream) throws IOException {
+      Codec.readVersion(Codec.data(inStream), "RemoteShard", VERSION);
       SyncJob job = Codec.readJob(inStream);
       DataInputStream in = new DataInputStream(inStream);
-      FetchSummary fetch = FetchSummary.readFrom(in);
+      FetchSummary fetch = FetchSummary.Coder.of().decode(in);
       int n = in.readInt();
       return new RemoteShard(job, fetch, n, Codec.readLongs(in, n), Codec.readLongs(in, n),
           Codec.readBytesArray(in, n), Codec.readBytesArray(in, n));

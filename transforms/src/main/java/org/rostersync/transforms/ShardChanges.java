@@ -160,16 +160,26 @@ public final class ShardChanges {
 
   /** Binary coder. */
   public static final class Coder extends CustomCoder<ShardChanges> {
+    /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
+    public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
+      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
+          org.apache.beam.sdk.values.TypeDescriptor.of(ShardChanges.class), of());
+    }
+
+    /** Written first; bump it (and keep reading the old one) when the layout changes. */
+    static final int VERSION = 1;
+
     public static Coder of() {
       return new Coder();
     }
 
     @Override
     public void encode(ShardChanges c, OutputStream outStream) throws IOException {
+      outStream.write(VERSION);
       Codec.writeJob(c.job, outStream);
       ShardKey.Coder.of().encode(c.key, outStream);
       DataOutputStream out = new DataOutputStream(outStream);
-      c.fetch.writeTo(out);
+      FetchSummary.Coder.of().encode(c.fetch, out);
       out.writeInt(c.stored);
       out.writeInt(c.created);
       out.writeInt(c.updated);
@@ -191,10 +201,11 @@ public final class ShardChanges {
 
     @Override
     public ShardChanges decode(InputStream inStream) throws IOException {
+      Codec.readVersion(Codec.data(inStream), "ShardChanges", VERSION);
       SyncJob job = Codec.readJob(inStream);
       ShardKey key = ShardKey.Coder.of().decode(inStream);
       DataInputStream in = new DataInputStream(inStream);
-      FetchSummary fetch = FetchSummary.readFrom(in);
+      FetchSummary fetch = FetchSummary.Coder.of().decode(in);
       int stored = in.readInt();
       int created = in.readInt();
       int updated = in.readInt();

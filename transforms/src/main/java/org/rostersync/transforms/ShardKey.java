@@ -1,13 +1,8 @@
 package org.rostersync.transforms;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.Objects;
-import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.rostersync.edlink.EntityType;
 
 /**
@@ -36,13 +31,25 @@ public final class ShardKey {
   public int shard() { return shard; }
   public int shardCount() { return shardCount; }
 
-  /** Key of everything one (run, integration, type) produces. */
+  /**
+   * Key of everything one type of a run produces: (integration, type), not the run, so keyed state stays bounded
+   * by integrations × types; the run id is checked inside.
+   */
   public String typeKey() {
     return typeKey(runId, integrationId, type);
   }
 
   public static String typeKey(String runId, String integrationId, EntityType type) {
-    return runId + "/" + integrationId + "/" + type.path();
+    return integrationId + "/" + type.path();
+  }
+
+  /**
+   * The join's grouping key: (integration, type, shard) without the run or the shard count, so the join's per-key
+   * trigger state and end-of-window timers (which stay for ever in the global window) are bounded by integrations ×
+   * types × shards instead of growing with every run. The full key travels with each value.
+   */
+  public ShardKey joinKey() {
+    return new ShardKey("", integrationId, type, shard, 0);
   }
 
   @Override
@@ -65,8 +72,14 @@ public final class ShardKey {
     return typeKey() + "#" + shard + "/" + shardCount;
   }
 
-  /** Deterministic, as a grouping key's coder must be. */
-  public static final class Coder extends AtomicCoder<ShardKey> {
+  /** Versioned (v1), deterministic as a grouping key's coder must be; the type by its path, not its ordinal. */
+  public static final class Coder extends Codec.Versioned<ShardKey> {
+    /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
+    public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
+      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
+          org.apache.beam.sdk.values.TypeDescriptor.of(ShardKey.class), of());
+    }
+
     private static final Coder INSTANCE = new Coder();
 
     public static Coder of() {
@@ -74,25 +87,32 @@ public final class ShardKey {
     }
 
     @Override
-    public void encode(ShardKey k, OutputStream out) throws IOException {
-      StringUtf8Coder.of().encode(k.runId, out);
-      StringUtf8Coder.of().encode(k.integrationId, out);
-      VarIntCoder.of().encode(k.type.ordinal(), out);
-      VarIntCoder.of().encode(k.shard, out);
-      VarIntCoder.of().encode(k.shardCount, out);
+    int version() {
+      return 1;
     }
 
     @Override
-    public ShardKey decode(InputStream in) throws IOException {
-      String run = StringUtf8Coder.of().decode(in);
-      String integration = StringUtf8Coder.of().decode(in);
-      EntityType type = EntityType.values()[VarIntCoder.of().decode(in)];
-      int shard = VarIntCoder.of().decode(in);
-      int count = VarIntCoder.of().decode(in);
+    String what() {
+      return "ShardKey";
+    }
+
+    @Override
+    void write(ShardKey k, java.io.DataOutputStream out) throws IOException {
+      Codec.writeString(out, k.runId);
+      Codec.writeString(out, k.integrationId);
+      Codec.writeType(out, k.type);
+      out.writeInt(k.shard);
+      out.writeInt(k.shardCount);
+    }
+
+    @Override
+    ShardKey read(java.io.DataInputStream in, int version) throws IOException {
+      String run = Codec.readString(in);
+      String integration = Codec.readString(in);
+      EntityType type = Codec.readType(in);
+      int shard = in.readInt();
+      int count = in.readInt();
       return new ShardKey(run, integration, type, shard, count);
     }
-
-    @Override
-    public void verifyDeterministic() {}
   }
 }

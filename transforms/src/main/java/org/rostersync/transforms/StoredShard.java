@@ -30,12 +30,22 @@ public final class StoredShard {
 
   /** Binary coder of the parallel arrays. */
   public static final class Coder extends CustomCoder<StoredShard> {
+    /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
+    public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
+      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
+          org.apache.beam.sdk.values.TypeDescriptor.of(StoredShard.class), of());
+    }
+
+    /** Written first; bump it (and keep reading the old one) when the layout changes. */
+    static final int VERSION = 1;
+
     public static Coder of() {
       return new Coder();
     }
 
     @Override
     public void encode(StoredShard s, OutputStream outStream) throws IOException {
+      outStream.write(VERSION);
       DataOutputStream out = new DataOutputStream(outStream);
       out.writeInt(s.size);
       Codec.writeLongs(out, s.msb, s.size);
@@ -46,6 +56,7 @@ public final class StoredShard {
 
     @Override
     public StoredShard decode(InputStream inStream) throws IOException {
+      Codec.readVersion(Codec.data(inStream), "StoredShard", VERSION);
       DataInputStream in = new DataInputStream(inStream);
       int n = in.readInt();
       return new StoredShard(n, Codec.readLongs(in, n), Codec.readLongs(in, n), Codec.readBytesArray(in, n));

@@ -3,12 +3,13 @@ package org.rostersync.transforms;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.SimpleFunction;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -26,8 +27,10 @@ import org.rostersync.edlink.EntityType;
  * (run, integration, type, shard) → classify → write upserts, guard and apply deletes → record runs.
  */
 public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCollection<RunResult>> {
-  private static final TupleTag<RemoteShard> REMOTE = new TupleTag<>("remote") {};
-  private static final TupleTag<StoredShard> STORED = new TupleTag<>("stored") {};
+  private static final TupleTag<KV<ShardKey, RemoteShard>> REMOTE = new TupleTag<>("remote") {};
+  private static final TupleTag<KV<ShardKey, StoredShard>> STORED = new TupleTag<>("stored") {};
+  /** Keys of the fan-out shuffle: enough to spread the types over workers, bounded so its state is too. */
+  static final int SPREAD_BUCKETS = 64;
 
   private final EdlinkConfig edlink;
   private final JdbcConfig jdbc;
@@ -36,9 +39,14 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
   private final int batchSize;
   private final DeletePolicy deletePolicy;
   private final org.joda.time.Duration maxSkipAge;
+  private final org.joda.time.Duration leaseTtl;
+  private final org.joda.time.Duration maxRunDuration;
 
   private SyncIntegrations(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards, int batchSize,
-      DeletePolicy deletePolicy, org.joda.time.Duration maxSkipAge) {
+      DeletePolicy deletePolicy, org.joda.time.Duration maxSkipAge, org.joda.time.Duration leaseTtl,
+      org.joda.time.Duration maxRunDuration) {
+    this.leaseTtl = leaseTtl;
+    this.maxRunDuration = maxRunDuration;
     this.edlink = edlink;
     this.jdbc = jdbc;
     this.recordsPerShard = recordsPerShard;
@@ -50,32 +58,44 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
 
   public static SyncIntegrations create() {
     return new SyncIntegrations(null, null, Sharding.DEFAULT_RECORDS_PER_SHARD, 512, 1_000, DeletePolicy.defaults(),
-        org.joda.time.Duration.standardHours(24));
+        org.joda.time.Duration.standardHours(24), AdmitRuns.DEFAULT_LEASE_TTL, AdmitRuns.DEFAULT_MAX_RUN_DURATION);
   }
 
   public SyncIntegrations withEdlink(EdlinkConfig edlink) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   public SyncIntegrations withDatabase(JdbcConfig jdbc) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   /** About {@code recordsPerShard} records per join group, at most {@code maxShards} groups per type. */
   public SyncIntegrations withSharding(int recordsPerShard, int maxShards) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   public SyncIntegrations withBatchSize(int batchSize) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   public SyncIntegrations withDeletePolicy(DeletePolicy policy) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, policy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, policy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   public SyncIntegrations withMaxSkipAge(org.joda.time.Duration maxSkipAge) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge);
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
+  }
+
+  /** Lease expiry and the longest a run may take (see {@link Leases}); the same values as {@link AdmitRuns}. */
+  public SyncIntegrations withLeases(org.joda.time.Duration leaseTtl, org.joda.time.Duration maxRunDuration) {
+    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
+        leaseTtl, maxRunDuration);
   }
 
   @Override
@@ -86,10 +106,11 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     if (jdbc == null) {
       throw new IllegalStateException("withDatabase() is required");
     }
-    KvCoder<String, RunEvent> eventCoder = KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RunEvent.class));
+    KvCoder<String, RunEvent> eventCoder = KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of());
 
     PCollectionTuple planned = jobs.apply("PlanRuns",
-        PlanRuns.of(edlink, jdbc).withMaxSkipAge(java.time.Duration.ofMillis(maxSkipAge.getMillis())));
+        PlanRuns.of(edlink, jdbc).withMaxSkipAge(java.time.Duration.ofMillis(maxSkipAge.getMillis()))
+            .withLeases(leaseTtl, maxRunDuration));
 
     PCollection<TypeTask> tasks = planned.get(PlanRuns.FULL_SYNC)
         .apply("FanOutEntityTypes", FlatMapElements.into(TypeDescriptor.of(TypeTask.class))
@@ -100,28 +121,37 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
               }
               return out;
             }))
-        .setCoder(SerializableCoder.of(TypeTask.class))
+        .setCoder(TypeTask.Coder.of())
         // Spread the types of one integration over workers/threads so they are fetched in parallel.
-        .apply("SpreadEntityTypes", Reshuffle.viaRandomKey());
+        .apply("SpreadEntityTypes", Reshuffle.<TypeTask>viaRandomKey().withNumBuckets(SPREAD_BUCKETS));
 
     PCollectionTuple fetched = tasks.apply("FetchEntities",
         FetchEntities.from(edlink).withDatabase(jdbc).withSharding(recordsPerShard, maxShards));
 
     fetched.get(FetchEntities.REJECTED)
-        .setCoder(SerializableCoder.of(RejectedRecord.class))
+        .setCoder(RejectedRecord.Coder.of())
         .apply("WriteRejectedRecords", WriteDeadLetterRecords.to(jdbc));
 
     PCollection<KV<ShardKey, StoredShard>> stored = fetched.get(FetchEntities.COMPLETE)
-        .setCoder(SerializableCoder.of(TypeFetched.class))
+        .setCoder(TypeFetched.Coder.of())
         // A stage boundary: a failed read is retried alone, never by paging the type from Edlink again.
         .apply("BreakFusionBeforeRead", Reshuffle.viaRandomKey())
         .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
 
+    // Grouped by (integration, type, shard); each value keeps its full key (with the run) for the pairing.
+    KvCoder<ShardKey, KV<ShardKey, RemoteShard>> remoteCoder =
+        KvCoder.of(ShardKey.Coder.of(), KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+    KvCoder<ShardKey, KV<ShardKey, StoredShard>> storedCoder =
+        KvCoder.of(ShardKey.Coder.of(), KvCoder.of(ShardKey.Coder.of(), StoredShard.Coder.of()));
     PCollection<KV<ShardKey, CoGbkResult>> joined = KeyedPCollectionTuple
         .of(REMOTE, fetched.get(FetchEntities.REMOTE)
-            .apply("RemoteFiresWhenComplete", Completeness.<KV<ShardKey, RemoteShard>>firesWhenBothSidesArrived()))
+            .apply("RemoteByJoinKey", MapElements.via(new ByJoinKey<RemoteShard>())).setCoder(remoteCoder)
+            .apply("RemoteFiresWhenComplete",
+                Completeness.<KV<ShardKey, KV<ShardKey, RemoteShard>>>firesWhenBothSidesArrived()))
         .and(STORED, stored
-            .apply("StoredFiresWhenComplete", Completeness.<KV<ShardKey, StoredShard>>firesWhenBothSidesArrived()))
+            .apply("StoredByJoinKey", MapElements.via(new ByJoinKey<StoredShard>())).setCoder(storedCoder)
+            .apply("StoredFiresWhenComplete",
+                Completeness.<KV<ShardKey, KV<ShardKey, StoredShard>>>firesWhenBothSidesArrived()))
         .apply("JoinShards", CoGroupByKey.create());
 
     PCollection<KV<String, RunEvent>> written = joined
@@ -137,5 +167,13 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
         .apply("AllRunEvents", Flatten.pCollections());
 
     return events.apply("RecordRuns", RecordRuns.to(jdbc));
+  }
+
+  /** Re-keys a join input by {@link ShardKey#joinKey()}, keeping the full key with the value. */
+  static final class ByJoinKey<V> extends SimpleFunction<KV<ShardKey, V>, KV<ShardKey, KV<ShardKey, V>>> {
+    @Override
+    public KV<ShardKey, KV<ShardKey, V>> apply(KV<ShardKey, V> kv) {
+      return KV.of(kv.getKey().joinKey(), kv);
+    }
   }
 }

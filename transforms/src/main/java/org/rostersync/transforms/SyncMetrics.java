@@ -31,5 +31,8 @@ public final class SyncMetrics {
   public static final Counter RUNS_SKIPPED = Metrics.counter(NAMESPACE, "runs_skipped");
   public static final Distribution GROUP_SIZE = Metrics.distribution(NAMESPACE, "records_per_join_group");
 
+  /** Events of a run older than the one a step tracks for the same integration (an abandoned run's leftovers). */
+  public static final Counter STALE_RUN_EVENTS = Metrics.counter(NAMESPACE, "stale_run_events");
+
   private SyncMetrics() {}
 }

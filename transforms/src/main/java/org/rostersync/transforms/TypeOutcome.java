@@ -1,10 +1,15 @@
 package org.rostersync.transforms;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
+import org.apache.beam.sdk.coders.DefaultCoder;
 import org.rostersync.edlink.EntityType;
 
 /** How one entity type of one run ended. */
+@DefaultCoder(TypeOutcome.Coder.class)
 public record TypeOutcome(
     EntityType type,
     Status status,
@@ -29,5 +34,57 @@ public record TypeOutcome(
 
   public static TypeOutcome failed(EntityType type, FetchSummary fetch, String error) {
     return new TypeOutcome(type, Status.FAILED, fetch, 0, 0, 0, 0, 0, 0, List.of(), error);
+  }
+
+  /** Versioned binary coder (v1). */
+  public static final class Coder extends Codec.Versioned<TypeOutcome> {
+    /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
+    public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
+      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
+          org.apache.beam.sdk.values.TypeDescriptor.of(TypeOutcome.class), of());
+    }
+
+    private static final Coder INSTANCE = new Coder();
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    int version() {
+      return 1;
+    }
+
+    @Override
+    String what() {
+      return "TypeOutcome";
+    }
+
+    @Override
+    void write(TypeOutcome t, DataOutputStream out) throws IOException {
+      Codec.writeType(out, t.type);
+      Codec.writeEnum(out, t.status);
+      out.writeBoolean(t.fetch != null);
+      if (t.fetch != null) {
+        FetchSummary.Coder.of().encode(t.fetch, out);
+      }
+      out.writeLong(t.stored);
+      out.writeLong(t.created);
+      out.writeLong(t.updated);
+      out.writeLong(t.deleted);
+      out.writeLong(t.unchanged);
+      out.writeLong(t.heldDeletes);
+      Codec.writeStrings(out, t.heldSample == null ? List.of() : t.heldSample);
+      Codec.writeString(out, t.error);
+    }
+
+    @Override
+    TypeOutcome read(DataInputStream in, int version) throws IOException {
+      EntityType type = Codec.readType(in);
+      Status status = Codec.readEnum(in, Status.class);
+      FetchSummary fetch = in.readBoolean() ? FetchSummary.Coder.of().decode(in) : null;
+      return new TypeOutcome(type, status, fetch, in.readLong(), in.readLong(), in.readLong(), in.readLong(),
+          in.readLong(), in.readLong(), List.copyOf(Codec.readStrings(in)), Codec.readString(in));
+    }
   }
 }

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
@@ -84,7 +83,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         .apply("WriteUpserts", ParDo.of(new WriteUpsertsFn(jdbc, batchSize)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ShardChanges.Coder.of()))
         .apply("GuardAndApplyDeletes", ParDo.of(new GuardDeletesFn(jdbc, batchSize, deletes)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RunEvent.class)));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
   }
 
   /** Upserts one shard's creates and updates in id order (no lock-order deadlocks), one transaction per shard. */
@@ -208,7 +207,9 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
 
   /**
    * Waits, in state, for every shard of one (run, integration, type), then decides on the type's deletes as a
-   * whole: held when the wave is suspicious, skipped when any shard failed, else applied.
+   * whole: held when the wave is suspicious, skipped when any shard failed, else applied. Keyed by (integration,
+   * type), so its state is bounded however many runs pass; shards of an older run than the one buffered are
+   * dropped, and a newer run's first shard discards what an abandoned older run left behind.
    */
   static final class GuardDeletesFn extends DoFn<KV<String, ShardChanges>, KV<String, RunEvent>> {
     private static final int HELD_SAMPLE = 20;
@@ -218,6 +219,10 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
 
     @StateId("seen")
     private final StateSpec<ValueState<Integer>> seenSpec = StateSpecs.value();
+
+    /** The run whose shards are buffered. */
+    @StateId("run")
+    private final StateSpec<ValueState<SyncJob>> runSpec = StateSpecs.value(SyncJob.Coder.of());
 
     private final JdbcConfig jdbc;
     private final int batchSize;
@@ -238,20 +243,34 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
     @ProcessElement
     public void process(@Element KV<String, ShardChanges> element,
         @StateId("shards") BagState<ShardChanges> shards, @StateId("seen") ValueState<Integer> seen,
-        OutputReceiver<KV<String, RunEvent>> out) {
+        @StateId("run") ValueState<SyncJob> run, OutputReceiver<KV<String, RunEvent>> out) {
       ShardChanges c = element.getValue();
-      Integer before = seen.read();
+      SyncJob buffered = run.read();
+      if (buffered != null && !buffered.runId().equals(c.job().runId())) {
+        if (c.job().isOlderThan(buffered)) {
+          SyncMetrics.STALE_RUN_EVENTS.inc();
+          return;
+        }
+        SyncMetrics.STALE_RUN_EVENTS.inc();
+        shards.clear();
+        seen.clear();
+      }
+      Integer before = buffered != null && buffered.runId().equals(c.job().runId()) ? seen.read() : null;
       int count = (before == null ? 0 : before) + 1;
       if (count < c.key().shardCount()) {
         shards.add(c);
         seen.write(count);
+        run.write(c.job());
         return;
       }
       List<ShardChanges> all = new ArrayList<>();
-      shards.read().forEach(all::add);
+      if (count > 1) {
+        shards.read().forEach(all::add);
+      }
       all.add(c);
       shards.clear();
       seen.clear();
+      run.clear();
       SyncJob job = c.job();
       out.output(KV.of(job.runKey(), RunEvent.type(job, decide(job, c.key().type(), all))));
       SyncMetrics.TYPES_COMPLETED.inc();

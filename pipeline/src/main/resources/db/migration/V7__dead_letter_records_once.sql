@@ -1,3 +1,4 @@
+-- roster-sync: requires-drain: a unique index the previous build's plain INSERT can violate on a retried bundle; duplicates folded first
 -- One dead-letter row per (run, integration, type, record): a retried work item inserts nothing twice.
 -- Rows stored twice by earlier versions are folded into the oldest first.
 DELETE FROM dead_letter_records d

@@ -240,7 +240,7 @@ public final class ProcessBenchmark {
     if (a.missing() != b.missing() || a.extra() != b.extra() || a.stale() != b.stale()) {
       throw new IllegalStateException("the two databases do not start equal: " + a + " vs " + b);
     }
-    long expected = a.missing() + a.extra() + a.stale();
+    long upserts = a.missing() + a.stale();
     // Alternate which program goes first, so neither always meets the warmer machine.
     boolean pipelineFirst = rows.size() % 2 == 0;
     String load = loadAverage();
@@ -254,10 +254,11 @@ public final class ProcessBenchmark {
       }
     }
     ProcessReport.Row row = new ProcessReport.Row(fleet, scenario, source.integrations(), source.records(),
-        expected, p, q, pipelineFirst ? "pipeline" : "plain", load);
+        upserts, a.extra(), p, q, pipelineFirst ? "pipeline" : "plain", load);
     failed |= !p.ok() || !q.ok();
-    System.out.printf(Locale.ROOT, "   %-8s %,9d records, expected rows %,d: pipeline %6.1f s %,6d MB (%,d rows)"
-        + " | plain %6.1f s %,6d MB (%,d rows) | wall %.2f×, RSS %.2f× | %s%n", scenario, source.records(), expected,
+    System.out.printf(Locale.ROOT, "   %-8s %,9d records, %,d upserts + %,d deletes due: pipeline %6.1f s %,6d MB"
+        + " (%,d upserts) | plain %6.1f s %,6d MB (%,d upserts) | wall %.2f×, RSS %.2f× | %s%n", scenario,
+        source.records(), upserts, a.extra(),
         p.seconds(), p.peakRssMb(), p.rowsWritten(), q.seconds(), q.peakRssMb(), q.rowsWritten(), row.wallRatio(),
         row.rssRatio(), ProcessReport.verdict(row));
     return row;

@@ -18,7 +18,8 @@ final class ProcessReport {
   }
 
   /** One fleet and scenario, both programs from the same starting state. */
-  record Row(String fleet, String scenario, int integrations, long records, long expectedRows, Run pipeline,
+  record Row(String fleet, String scenario, int integrations, long records, long expectedUpserts,
+      long expectedDeletes, Run pipeline,
       Run plain, String firstRun, String load) {
     double wallRatio() {
       return pipeline.seconds() / plain.seconds();
@@ -74,7 +75,8 @@ final class ProcessReport {
     return "MISSED (" + (wallMet ? "" : "wall" + (rssMet ? "" : ", ")) + (rssMet ? "" : "RSS") + ")";
   }
 
-  private static final String[] HEADER = {"fleet", "scenario", "records", "rows written (expected)",
+  private static final String[] HEADER = {"fleet", "scenario", "records", "upserts pipeline / plain (expected)",
+      "deletes",
       "pipeline wall s", "pipeline peak RSS MB", "plain wall s", "plain peak RSS MB", "wall ratio", "RSS ratio",
       "target", "result"};
 
@@ -83,7 +85,8 @@ final class ProcessReport {
     for (Row r : rows) {
       out.add(new String[] {r.fleet(), r.scenario(), String.format(Locale.ROOT, "%,d", r.records()),
           String.format(Locale.ROOT, "%,d / %,d (%,d)", r.pipeline().rowsWritten(), r.plain().rowsWritten(),
-              r.expectedRows()),
+              r.expectedUpserts()),
+          String.format(Locale.ROOT, "%,d", r.expectedDeletes()),
           String.format(Locale.ROOT, "%.1f", r.pipeline().seconds()),
           String.format(Locale.ROOT, "%,d", r.pipeline().peakRssMb()),
           String.format(Locale.ROOT, "%.1f", r.plain().seconds()),
@@ -125,20 +128,22 @@ final class ProcessReport {
     for (String[] c : cells()) {
       sb.append('|').append(String.join("|", c)).append("|\n");
     }
-    sb.append("\nRows written: pipeline / plain (rows the source differs from the database by, before the run;"
-        + " upserted row versions counted by xmin, deletes checked by the comparison). First run and load average"
-        + " per row are in process-results.csv.\n\n![wall and RSS ratios](process-chart.svg)\n");
+    sb.append("\nUpserts: row versions each program wrote (counted by xmin) and, in brackets, the rows missing or"
+        + " stale before the run. Deletes: the rows extra before the run; that they are gone, and nothing else, is"
+        + " what the comparison with the source after every run checks (a row fails it otherwise). Which program ran"
+        + " first and the load average per row are in process-results.csv.\n\n![wall and RSS ratios](process-chart.svg)\n");
     return sb.toString();
   }
 
   String csv() {
-    StringBuilder sb = new StringBuilder("fleet,scenario,integrations,records,expected_rows,pipeline_wall_s,"
+    StringBuilder sb = new StringBuilder("fleet,scenario,integrations,records,expected_upserts,expected_deletes,"
+        + "pipeline_wall_s,"
         + "pipeline_peak_rss_mb,pipeline_exit,pipeline_rows_written,pipeline_verified,plain_wall_s,"
         + "plain_peak_rss_mb,plain_exit,plain_rows_written,plain_verified,wall_ratio,rss_ratio,target,result,"
         + "first_run,loadavg_before\n");
     for (Row r : rows) {
       sb.append(String.join(",", r.fleet(), r.scenario(), Integer.toString(r.integrations()),
-          Long.toString(r.records()), Long.toString(r.expectedRows()),
+          Long.toString(r.records()), Long.toString(r.expectedUpserts()), Long.toString(r.expectedDeletes()),
           String.format(Locale.ROOT, "%.3f", r.pipeline().seconds()), Long.toString(r.pipeline().peakRssMb()),
           Integer.toString(r.pipeline().exitCode()), Long.toString(r.pipeline().rowsWritten()),
           Boolean.toString(r.pipeline().verified()),

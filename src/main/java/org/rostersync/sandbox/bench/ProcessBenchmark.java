@@ -76,6 +76,8 @@ public final class ProcessBenchmark {
   private final BenchDb plainDb;
   private final List<ProcessReport.Row> rows = new ArrayList<>();
   private boolean failed;
+  /** Written once at the start: the machine, the load average then, the commit and the start time. */
+  private String context;
 
   private ProcessBenchmark(Map<String, String> flags, Path root, Path jar, BenchDb pipelineDb, BenchDb plainDb) {
     this.flags = flags;
@@ -123,7 +125,8 @@ public final class ProcessBenchmark {
       BenchDb plainDb = database(pg, "bench_plain");
       ProcessBenchmark bench = new ProcessBenchmark(flags, root, jar, pipelineDb, plainDb);
       Files.createDirectories(bench.work);
-      System.out.println(bench.context());
+      bench.context = bench.context();
+      System.out.println(bench.context);
       for (String fleet : fleets) {
         bench.fleet(fleet, scenarios);
         bench.report().write(out);
@@ -187,14 +190,14 @@ public final class ProcessBenchmark {
         + " Both programs: %s, their own JVM each; the simulator in a third JVM; one embedded PostgreSQL (%s)."
         + " Pipeline: %s on the DirectRunner, --allIntegrations --mode=full --enforceImmutability=false"
         + " --enforceEncodability=false. Plain: PlainSync (nine types concurrently, $first=10000, 5,000-row"
-        + " upserts, one transaction per integration). Commit %s, %s.",
+        + " upserts, one transaction per integration). Commit %s, started %s.",
         Runtime.getRuntime().availableProcessors(), cpuModel(), memTotalMb(), System.getProperty("java.vm.name"),
         System.getProperty("java.version"), loadAverage(), String.join(" ", jvm), "two databases, same content",
         root.relativize(jar), commit(), Instant.now());
   }
 
   private ProcessReport report() {
-    return new ProcessReport(rows, context());
+    return new ProcessReport(rows, context);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

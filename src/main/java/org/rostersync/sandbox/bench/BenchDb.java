@@ -64,6 +64,15 @@ final class BenchDb {
     }
   }
 
+  /** Row versions of any integration written since {@code xid}. */
+  long rowVersionsSince(long xid) throws SQLException {
+    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+        "SELECT count(*) FROM roster_entities WHERE xmin::text::bigint >= ?")) {
+      ps.setLong(1, xid);
+      return single(ps);
+    }
+  }
+
   long liveRows(String integrationId) throws SQLException {
     return queryLong("SELECT count(*) FROM roster_entities WHERE integration_id = ? AND deleted_at IS NULL",
         integrationId);

@@ -9,6 +9,8 @@ public final class DatasetSize {
   /** One small district. */
   public static final DatasetSize SMALL = new DatasetSize("small", 500, 40, 2_000);
   public static final DatasetSize MEDIUM = new DatasetSize("medium", 20_000, 1_000, 100_000);
+  /** A large district (2.5 times medium): the big member of a mixed fleet. */
+  public static final DatasetSize LARGEISH = new DatasetSize("largeish", 50_000, 2_500, 250_000);
   /** A single large university. */
   public static final DatasetSize LARGE = new DatasetSize("large", 200_000, 10_000, 1_000_000);
 
@@ -32,14 +34,16 @@ public final class DatasetSize {
     return new DatasetSize(name, people, classes, enrollments);
   }
 
-  /** Parses tiny|small|medium|large (case-insensitive). */
+  /** Parses tiny|small|medium|largeish|large (case-insensitive). */
   public static DatasetSize named(String name) {
     switch (name.trim().toLowerCase(Locale.ROOT)) {
       case "tiny": return TINY;
       case "small": return SMALL;
       case "medium": return MEDIUM;
+      case "largeish": return LARGEISH;
       case "large": return LARGE;
-      default: throw new IllegalArgumentException("unknown size '" + name + "'; expected tiny|small|medium|large");
+      default: throw new IllegalArgumentException(
+          "unknown size '" + name + "'; expected tiny|small|medium|largeish|large");
     }
   }
 

@@ -1,5 +1,8 @@
 package org.rostersync.sandbox.simulator;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /** Runs the simulator as a standalone server until interrupted. See {@code docs/simulator.md}. */
@@ -9,7 +12,9 @@ public final class SimulatorMain {
       "  --port=8787             port on 127.0.0.1 (0 = any free port)",
       "  --seed=42               seed of the generated data",
       "  --integrations=3        number of integrations",
-      "  --size=small            tiny | small | medium | large",
+      "  --size=small            tiny | small | medium | largeish | large",
+      "  --fleet=SIZE:N,...      a mixed fleet instead of --integrations/--size, in this order,",
+      "                          e.g. --fleet=largeish:1,medium:3,small:16,tiny:30",
       "  --secret=sim-app-secret application secret (Meta API and admin API)",
       "  --shuffle-keys          emit object keys in random order",
       "  --help                  this text");
@@ -23,6 +28,7 @@ public final class SimulatorMain {
     DatasetSize size = DatasetSize.SMALL;
     String secret = "sim-app-secret";
     boolean shuffle = false;
+    List<DatasetSize> fleet = null;
     for (String arg : args) {
       String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "";
       if (arg.equals("--help") || arg.equals("-h")) {
@@ -36,6 +42,8 @@ public final class SimulatorMain {
         count = Integer.parseInt(value);
       } else if (arg.startsWith("--size=")) {
         size = DatasetSize.named(value);
+      } else if (arg.startsWith("--fleet=")) {
+        fleet = fleet(value);
       } else if (arg.startsWith("--secret=")) {
         secret = value;
       } else if (arg.equals("--shuffle-keys")) {
@@ -47,8 +55,8 @@ public final class SimulatorMain {
     }
     EdlinkSimulator.Builder builder =
         EdlinkSimulator.builder().port(port).seed(seed).appSecret(secret).shuffleKeys(shuffle);
-    for (int i = 0; i < count; i++) {
-      builder.integration(size);
+    for (DatasetSize s : fleet != null ? fleet : Collections.nCopies(count, size)) {
+      builder.integration(s);
     }
     EdlinkSimulator sim = builder.start();
     System.out.println("Edlink simulator listening on " + sim.baseUrl());
@@ -63,5 +71,25 @@ public final class SimulatorMain {
       stopped.countDown();
     }));
     stopped.await();
+  }
+
+  /** Parses {@code SIZE:N,SIZE:N,...} ({@code SIZE} alone means one) into the integrations' sizes, in order. */
+  static List<DatasetSize> fleet(String spec) {
+    List<DatasetSize> out = new ArrayList<>();
+    for (String part : spec.split(",")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      String[] p = part.trim().split(":", 2);
+      int n = p.length == 2 ? Integer.parseInt(p[1].trim()) : 1;
+      if (n < 0) {
+        throw new IllegalArgumentException("negative count in --fleet: " + part);
+      }
+      out.addAll(Collections.nCopies(n, DatasetSize.named(p[0])));
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("--fleet names no integration: " + spec);
+    }
+    return out;
   }
 }

@@ -79,4 +79,14 @@ class SimulatorAdminApiTest {
     }
     assertThat(out.toString("UTF-8").contains("--integrations="), is(true));
   }
+
+  @Test
+  void fleetSpecListsSizesInOrder() {
+    java.util.List<DatasetSize> fleet = SimulatorMain.fleet("largeish:1, medium:2,tiny");
+    assertThat(fleet, is(java.util.List.of(DatasetSize.LARGEISH, DatasetSize.MEDIUM, DatasetSize.MEDIUM,
+        DatasetSize.TINY)));
+    assertThat(SimulatorMain.fleet("largeish:1,medium:3,small:16,tiny:30").size(), is(50));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> SimulatorMain.fleet("huge:1"));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> SimulatorMain.fleet(" , "));
+  }
 }

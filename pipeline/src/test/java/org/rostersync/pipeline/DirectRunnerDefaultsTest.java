@@ -1,0 +1,43 @@
+package org.rostersync.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
+
+/** The jar's command line runs the DirectRunner without the test-only enforcement checks, unless told otherwise. */
+class DirectRunnerDefaultsTest {
+  private static final String[] BASE = {"--allIntegrations=true", "--jdbcUrl=jdbc:postgresql://localhost/x"};
+
+  private static DirectOptions parse(String... extra) {
+    String[] args = new String[BASE.length + extra.length];
+    System.arraycopy(BASE, 0, args, 0, BASE.length);
+    System.arraycopy(extra, 0, args, BASE.length, extra.length);
+    return RosterSyncPipeline.parse(args).as(DirectOptions.class);
+  }
+
+  @Test
+  void aRealDirectRunnerRunSkipsTheEnforcementChecks() {
+    for (DirectOptions o : new DirectOptions[] {parse(), parse("--runner=DirectRunner")}) {
+      assertThat(o.isEnforceImmutability(), is(false));
+      assertThat(o.isEnforceEncodability(), is(false));
+    }
+  }
+
+  @Test
+  void theCommandLineStillWins() {
+    DirectOptions o = parse("--enforceImmutability=true", "--enforceEncodability");
+    assertThat(o.isEnforceImmutability(), is(true));
+    assertThat(o.isEnforceEncodability(), is(true));
+  }
+
+  @Test
+  void optionsBuiltOutsideMainKeepTheChecks() {
+    // What tests get: Beam's defaults, untouched.
+    DirectOptions o = PipelineOptionsFactory.as(DirectOptions.class);
+    assertThat(o.isEnforceImmutability(), is(true));
+    assertThat(o.isEnforceEncodability(), is(true));
+  }
+}

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -74,9 +75,10 @@ class BookkeepingOnBadDaysTest {
              + " FROM sync_runs WHERE run_id = 'run-nul'")) {
       assertThat(rs.next(), is(true));
       assertThat(rs.getString(1), equalTo("failed"));
-      assertThat(rs.getString(2), containsString("bad \uFFFD value \uFFFD here"));
-      assertThat(rs.getString(3), equalTo("Edlink: bad \uFFFD value \uFFFD here"));
-      assertThat(rs.getString(4), equalTo("gate \uFFFD said \uFFFD"));
+      // NUL becomes U+FFFD; a lone surrogate becomes U+FFFD here or '?' already in a coder's UTF-8 on the way.
+      assertThat(rs.getString(2), matchesPattern(".*bad \uFFFD value [\uFFFD?] here.*"));
+      assertThat(rs.getString(3), matchesPattern("Edlink: bad \uFFFD value [\uFFFD?] here"));
+      assertThat(rs.getString(4), matchesPattern("gate \uFFFD said [\uFFFD?]"));
     }
   }
 

@@ -39,15 +39,39 @@ final class ChangeGate {
         }
       };
     }
+
+    /** Binds the questions to a worker's client and a token; {@code Events::of} in production. */
+    @FunctionalInterface
+    interface Source extends Serializable {
+      Events open(EdlinkClient client, String accessToken);
+    }
   }
 
   /** Reads an integration's stored gate state ({@code sync_state}). */
-  @FunctionalInterface
-  interface StateStore {
-    Optional<StoredState> read(String integrationId) throws SQLException;
+  interface StateStore extends Serializable {
+    /** Called from the DoFn's {@code @Setup}. */
+    default void setup() {}
 
-    static StateStore jdbc(DataSource ds) {
-      return integrationId -> Database.inTransaction(ds, c -> {
+    Optional<StoredState> read(String integrationId) throws SQLException;
+  }
+
+  /** {@link StateStore} on {@code sync_state}. */
+  static final class JdbcStateStore implements StateStore {
+    private final JdbcConfig jdbc;
+    private transient DataSource ds;
+
+    JdbcStateStore(JdbcConfig jdbc) {
+      this.jdbc = jdbc;
+    }
+
+    @Override
+    public void setup() {
+      ds = PooledDataSources.get(jdbc);
+    }
+
+    @Override
+    public Optional<StoredState> read(String integrationId) throws SQLException {
+      return Database.inTransaction(ds, c -> {
         try (PreparedStatement ps = c.prepareStatement(
             "SELECT newest_event_id::text, last_full_sync_at FROM sync_state WHERE integration_id = ?")) {
           ps.setObject(1, UUID.fromString(integrationId));

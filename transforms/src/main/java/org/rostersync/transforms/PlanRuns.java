@@ -2,7 +2,6 @@ package org.rostersync.transforms;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -77,23 +76,32 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
   }
 
   static final class PlanRunFn extends EdlinkClientFn<SyncJob, SyncJob> {
-    private final JdbcConfig jdbc;
     private final long maxSkipAgeMillis;
     private final org.joda.time.Duration leaseTtl;
     private final org.joda.time.Duration maxRunDuration;
     private final boolean keepAliveInJvm;
     private final Leases leases;
-    private transient DataSource ds;
+    private final ChangeGate.StateStore state;
+    private final ChangeGate.Events.Source events;
 
     PlanRunFn(EdlinkConfig edlink, JdbcConfig jdbc, long maxSkipAgeMillis, org.joda.time.Duration leaseTtl,
         org.joda.time.Duration maxRunDuration, boolean keepAliveInJvm) {
+      this(edlink, maxSkipAgeMillis, leaseTtl, maxRunDuration, keepAliveInJvm, Leases.jdbc(jdbc),
+          new ChangeGate.JdbcStateStore(jdbc), ChangeGate.Events::of);
+    }
+
+    /** With the lease table, {@code sync_state} and Edlink's events given (tests run them in memory). */
+    PlanRunFn(EdlinkConfig edlink, long maxSkipAgeMillis, org.joda.time.Duration leaseTtl,
+        org.joda.time.Duration maxRunDuration, boolean keepAliveInJvm, Leases leases, ChangeGate.StateStore state,
+        ChangeGate.Events.Source events) {
       super(edlink);
       this.keepAliveInJvm = keepAliveInJvm;
-      this.jdbc = jdbc;
       this.maxSkipAgeMillis = maxSkipAgeMillis;
       this.leaseTtl = leaseTtl;
       this.maxRunDuration = maxRunDuration;
-      this.leases = Leases.jdbc(jdbc);
+      this.leases = leases;
+      this.state = state;
+      this.events = events;
     }
 
     /** Runs whose leases this instance keeps alive (batch). */
@@ -101,7 +109,7 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
 
     @Override
     protected void onSetup() {
-      ds = PooledDataSources.get(jdbc);
+      state.setup();
       keptAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
     }
 
@@ -164,8 +172,8 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
 
     /** The gate decision with a valid token: skip (ends the run) or a full sync. */
     private void plan(SyncJob job, String token, MultiOutputReceiver out) throws EdlinkException, SQLException {
-      ChangeGate.Decision d = ChangeGate.decide(job, ChangeGate.StateStore.jdbc(ds),
-          ChangeGate.Events.of(client, token), System.currentTimeMillis(), maxSkipAgeMillis);
+      ChangeGate.Decision d = ChangeGate.decide(job, state, events.open(client, token), System.currentTimeMillis(),
+          maxSkipAgeMillis);
       if (d.fullSync()) {
         out.get(FULL_SYNC).output(job.withPlan(d.newestEventId(), d.reason()));
       } else {

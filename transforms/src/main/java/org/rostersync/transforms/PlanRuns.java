@@ -18,7 +18,8 @@ import org.rostersync.edlink.Integration;
  * The change gate. For each job it checks that the integration can be synced, then in {@code auto} mode asks Edlink
  * for events after the stored newest event id: none means skip (one Edlink call, no fetch, no writes); some, an
  * expired id, no stored id, or a last full sync older than {@code maxSkipAge} mean a full sync. Before a full sync
- * it records the newest event id, which is stored only if the sync succeeds. The decision itself is {@link ChangeGate}.
+ * it records the newest event id, which is stored only if the sync succeeds. The decision itself is
+ * {@link ChangeGate}, apart from Beam, the database and HTTP.
  *
  * <p>Every run first takes its integration's {@link Leases lease} (a renewal when streaming admission took it
  * already). Streaming admission renews it from its timers; a batch job has none, so there {@link Leases.Heartbeat}

@@ -1,13 +1,7 @@
 package org.rostersync.transforms;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.UUID;
-import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -18,14 +12,14 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.rostersync.edlink.EdlinkException;
-import org.rostersync.edlink.EventsProbe;
 import org.rostersync.edlink.Integration;
 
 /**
  * The change gate. For each job it checks that the integration can be synced, then in {@code auto} mode asks Edlink
  * for events after the stored newest event id: none means skip (one Edlink call, no fetch, no writes); some, an
  * expired id, no stored id, or a last full sync older than {@code maxSkipAge} mean a full sync. Before a full sync
- * it records the newest event id, which is stored only if the sync succeeds.
+ * it records the newest event id, which is stored only if the sync succeeds. The decision itself is
+ * {@link ChangeGate}, apart from Beam, the database and HTTP.
  *
  * <p>Every run first takes its integration's {@link Leases lease} (a renewal when streaming admission took it
  * already). Streaming admission renews it from its timers; a batch job has none, so there {@link Leases.Heartbeat}
@@ -82,27 +76,33 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
     return out;
   }
 
-  /** Stored gate state of one integration. */
-  record StoredState(String newestEventId, Timestamp lastFullSyncAt) {}
-
   static final class PlanRunFn extends EdlinkClientFn<SyncJob, SyncJob> {
-    private final JdbcConfig jdbc;
     private final long maxSkipAgeMillis;
     private final org.joda.time.Duration leaseTtl;
     private final org.joda.time.Duration maxRunDuration;
     private final boolean keepAliveInJvm;
     private final Leases leases;
-    private transient DataSource ds;
+    private final ChangeGate.StateStore state;
+    private final ChangeGate.Events.Source events;
 
     PlanRunFn(EdlinkConfig edlink, JdbcConfig jdbc, long maxSkipAgeMillis, org.joda.time.Duration leaseTtl,
         org.joda.time.Duration maxRunDuration, boolean keepAliveInJvm) {
+      this(edlink, maxSkipAgeMillis, leaseTtl, maxRunDuration, keepAliveInJvm, Leases.jdbc(jdbc),
+          new ChangeGate.JdbcStateStore(jdbc), ChangeGate.Events::of);
+    }
+
+    /** With the lease table, {@code sync_state} and Edlink's events given (tests run them in memory). */
+    PlanRunFn(EdlinkConfig edlink, long maxSkipAgeMillis, org.joda.time.Duration leaseTtl,
+        org.joda.time.Duration maxRunDuration, boolean keepAliveInJvm, Leases leases, ChangeGate.StateStore state,
+        ChangeGate.Events.Source events) {
       super(edlink);
       this.keepAliveInJvm = keepAliveInJvm;
-      this.jdbc = jdbc;
       this.maxSkipAgeMillis = maxSkipAgeMillis;
       this.leaseTtl = leaseTtl;
       this.maxRunDuration = maxRunDuration;
-      this.leases = Leases.jdbc(jdbc);
+      this.leases = leases;
+      this.state = state;
+      this.events = events;
     }
 
     /** Runs whose leases this instance keeps alive (batch). */
@@ -110,7 +110,7 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
 
     @Override
     protected void onSetup() {
-      ds = PooledDataSources.get(jdbc);
+      state.setup();
       keptAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
     }
 
@@ -173,47 +173,13 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
 
     /** The gate decision with a valid token: skip (ends the run) or a full sync. */
     private void plan(SyncJob job, String token, MultiOutputReceiver out) throws EdlinkException, SQLException {
-      String reason;
-      if (job.mode() == SyncJob.Mode.FULL) {
-        reason = "full sync requested";
+      ChangeGate.Decision d = ChangeGate.decide(job, state, events.open(client, token), System.currentTimeMillis(),
+          maxSkipAgeMillis);
+      if (d.fullSync()) {
+        out.get(FULL_SYNC).output(job.withPlan(d.newestEventId(), d.reason()));
       } else {
-        Optional<StoredState> state = readState(job.integrationId());
-        if (state.isEmpty() || state.get().newestEventId() == null) {
-          reason = "no stored event id (first sync)";
-        } else if (state.get().lastFullSyncAt() == null
-            || System.currentTimeMillis() - state.get().lastFullSyncAt().getTime() > maxSkipAgeMillis) {
-          reason = "last full sync older than maxSkipAge";
-        } else if (NO_EVENTS.equals(state.get().newestEventId())) {
-          // The last full sync saw no events at all (all older than Edlink's retention): any event is news.
-          if (client.newestEventId(token).isEmpty()) {
-            end(out, job, RunResult.Status.SKIPPED, "still no events since the last full sync");
-            return;
-          }
-          reason = "new events after a quiet period";
-        } else {
-          EventsProbe probe = client.eventsAfter(token, state.get().newestEventId());
-          if (probe.kind() == EventsProbe.Kind.NONE) {
-            end(out, job, RunResult.Status.SKIPPED, "no events after " + state.get().newestEventId());
-            return;
-          }
-          reason = probe.kind() == EventsProbe.Kind.EXPIRED
-              ? "stored event id expired" : "new events after " + state.get().newestEventId();
-        }
+        end(out, job, RunResult.Status.SKIPPED, d.reason());
       }
-      String newest = client.newestEventId(token).orElse(NO_EVENTS);
-      out.get(FULL_SYNC).output(job.withPlan(newest, reason));
-    }
-
-    private Optional<StoredState> readState(String integrationId) throws SQLException {
-      return Database.inTransaction(ds, c -> {
-        try (PreparedStatement ps = c.prepareStatement(
-            "SELECT newest_event_id::text, last_full_sync_at FROM sync_state WHERE integration_id = ?")) {
-          ps.setObject(1, UUID.fromString(integrationId));
-          try (ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(new StoredState(rs.getString(1), rs.getTimestamp(2))) : Optional.empty();
-          }
-        }
-      });
     }
 
     private static void end(MultiOutputReceiver out, SyncJob job, RunResult.Status status, String message) {

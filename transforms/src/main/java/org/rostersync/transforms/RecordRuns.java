@@ -78,16 +78,19 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
     @StateId("run")
     private final StateSpec<ValueState<SyncJob>> runSpec = StateSpecs.value(SyncJob.Coder.of());
 
-    private final JdbcConfig jdbc;
-    private transient DataSource ds;
+    private final RunStore store;
 
     RecordRunFn(JdbcConfig jdbc) {
-      this.jdbc = jdbc;
+      this(new JdbcRunStore(jdbc));
+    }
+
+    RecordRunFn(RunStore store) {
+      this.store = store;
     }
 
     @Setup
     public void setup() {
-      ds = PooledDataSources.get(jdbc);
+      store.setup();
     }
 
     @ProcessElement
@@ -137,7 +140,7 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
         }
         result = summarize(job, ordered);
       }
-      java.sql.Timestamp lastFullSync = Database.inTransaction(ds, c -> record(c, job, result));
+      java.sql.Timestamp lastFullSync = store.record(job, result);
       count(result.status());
       LOG.info(summaryLine(result, lastFullSync, System.currentTimeMillis()));
       out.output(result);
@@ -179,7 +182,7 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
     }
 
     /** Writes the run and the integration's state; returns the integration's last full sync (null: never). */
-    private static java.sql.Timestamp record(Connection c, SyncJob job, RunResult r) throws SQLException {
+    static java.sql.Timestamp record(Connection c, SyncJob job, RunResult r) throws SQLException {
       UUID integration = UUID.fromString(job.integrationId());
       boolean skipped = r.status() == RunResult.Status.SKIPPED;
       boolean ended = r.types().isEmpty();
@@ -227,6 +230,7 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
       }
     }
 
+    /** Whether a run of {@code job} may move the stored gate position: it synced every entity type. */
     static boolean coversEveryType(SyncJob job) {
       return job.entityTypes().containsAll(java.util.EnumSet.allOf(EntityType.class));
     }
@@ -270,6 +274,35 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
         case HELD -> SyncMetrics.RUNS_HELD.inc();
         case SKIPPED -> SyncMetrics.RUNS_SKIPPED.inc();
       }
+    }
+  }
+
+  /** Where a finished run is recorded, behind an interface so RecordRunFn can be tested without PostgreSQL. */
+  interface RunStore extends java.io.Serializable {
+    /** Called from RecordRunFn's {@code @Setup}. */
+    default void setup() {}
+
+    /** Records the run; returns the integration's last full sync (null: never). */
+    java.sql.Timestamp record(SyncJob job, RunResult result) throws SQLException;
+  }
+
+  /** {@link RunStore} on {@code sync_runs}, {@code sync_state} and {@code sync_leases}, in one transaction. */
+  static final class JdbcRunStore implements RunStore {
+    private final JdbcConfig jdbc;
+    private transient DataSource ds;
+
+    JdbcRunStore(JdbcConfig jdbc) {
+      this.jdbc = jdbc;
+    }
+
+    @Override
+    public void setup() {
+      ds = PooledDataSources.get(jdbc);
+    }
+
+    @Override
+    public java.sql.Timestamp record(SyncJob job, RunResult result) throws SQLException {
+      return Database.inTransaction(ds, c -> RecordRunFn.record(c, job, result));
     }
   }
 }

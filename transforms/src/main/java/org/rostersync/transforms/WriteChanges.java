@@ -224,20 +224,21 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
     @StateId("run")
     private final StateSpec<ValueState<SyncJob>> runSpec = StateSpecs.value(SyncJob.Coder.of());
 
-    private final JdbcConfig jdbc;
-    private final int batchSize;
+    private final DeleteStore store;
     private final DeletePolicy policy;
-    private transient DataSource ds;
 
     GuardDeletesFn(JdbcConfig jdbc, int batchSize, DeletePolicy policy) {
-      this.jdbc = jdbc;
-      this.batchSize = batchSize;
+      this(new JdbcDeleteStore(jdbc, batchSize, policy.mode()), policy);
+    }
+
+    GuardDeletesFn(DeleteStore store, DeletePolicy policy) {
+      this.store = store;
       this.policy = policy;
     }
 
     @Setup
     public void setup() {
-      ds = PooledDataSources.get(jdbc);
+      store.setup();
     }
 
     @ProcessElement
@@ -272,11 +273,16 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
       seen.clear();
       run.clear();
       SyncJob job = c.job();
-      out.output(KV.of(job.runKey(), RunEvent.type(job, decide(job, c.key().type(), all))));
+      out.output(KV.of(job.runKey(), RunEvent.type(job, decide(job, c.key().type(), all, policy, store))));
       SyncMetrics.TYPES_COMPLETED.inc();
     }
 
-    private TypeOutcome decide(SyncJob job, EntityType type, List<ShardChanges> all) {
+    /**
+     * The guard's decision for one type from all of its shards: FAILED (no deletes) when a shard failed, HELD when
+     * the delete wave is suspicious under the integration's policy and not approved, else the deletes are applied.
+     */
+    static TypeOutcome decide(SyncJob job, EntityType type, List<ShardChanges> all, DeletePolicy policy,
+        DeleteStore store) {
       long stored = 0, created = 0, updated = 0, unchanged = 0, deletes = 0;
       List<String> errors = new ArrayList<>();
       for (ShardChanges s : all) {
@@ -295,7 +301,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
             List.of(), errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
       }
-      DeletePolicy effective = deletes == 0 ? policy : policyFor(job.integrationId());
+      DeletePolicy effective = deletes == 0 ? policy : store.policyFor(job.integrationId(), policy);
       if (effective.holds(deletes, stored, job.approveDeletes())) {
         SyncMetrics.DELETES_HELD.inc(deletes);
         List<String> sample = new ArrayList<>();
@@ -309,7 +315,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
                 stored, effective.maxDeleteFraction() * 100));
       }
       try {
-        long deleted = deletes == 0 ? 0 : Database.inTransaction(ds, conn -> applyDeletes(conn, job, type, all));
+        long deleted = deletes == 0 ? 0 : store.applyDeletes(job, type, all);
         SyncMetrics.DELETED.inc(deleted);
         return new TypeOutcome(type, TypeOutcome.Status.OK, fetch, stored, created, updated, deleted, unchanged, 0,
             List.of(), null);
@@ -318,9 +324,41 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
             List.of(), WriteUpsertsFn.failure("deleting", e));
       }
     }
+  }
 
-    /** The guard for one integration: its row in {@code integration_settings} overrides the defaults. */
-    private DeletePolicy policyFor(String integrationId) {
+  /** The database side of the delete guard: the per-integration settings and the deletes themselves. */
+  interface DeleteStore extends java.io.Serializable {
+    /** Called from the guard's {@code @Setup}. */
+    default void setup() {}
+
+    /** The guard for one integration: its settings override {@code defaults}. */
+    DeletePolicy policyFor(String integrationId, DeletePolicy defaults);
+
+    /** Deletes (or soft-deletes) every id the shards list, in one transaction; returns the rows affected. */
+    long applyDeletes(SyncJob job, EntityType type, List<ShardChanges> all) throws SQLException;
+  }
+
+  /** {@link DeleteStore} on {@code integration_settings} and {@code roster_entities}. */
+  static final class JdbcDeleteStore implements DeleteStore {
+    private final JdbcConfig jdbc;
+    private final int batchSize;
+    private final DeletePolicy.Mode mode;
+    private transient DataSource ds;
+
+    JdbcDeleteStore(JdbcConfig jdbc, int batchSize, DeletePolicy.Mode mode) {
+      this.jdbc = jdbc;
+      this.batchSize = batchSize;
+      this.mode = mode;
+    }
+
+    @Override
+    public void setup() {
+      ds = PooledDataSources.get(jdbc);
+    }
+
+    /** Its row in {@code integration_settings} overrides the defaults. */
+    @Override
+    public DeletePolicy policyFor(String integrationId, DeletePolicy policy) {
       try {
         return Database.inTransaction(ds, conn -> {
           try (PreparedStatement ps = conn.prepareStatement("SELECT max_delete_fraction, delete_guard_min_rows"
@@ -344,10 +382,15 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
       }
     }
 
+    @Override
+    public long applyDeletes(SyncJob job, EntityType type, List<ShardChanges> all) throws SQLException {
+      return Database.inTransaction(ds, conn -> applyDeletes(conn, job, type, all));
+    }
+
     private long applyDeletes(Connection conn, SyncJob job, EntityType type, List<ShardChanges> all)
         throws SQLException {
       UUID integration = UUID.fromString(job.integrationId());
-      boolean soft = policy.mode() == DeletePolicy.Mode.SOFT;
+      boolean soft = mode == DeletePolicy.Mode.SOFT;
       java.sql.Timestamp now = new java.sql.Timestamp(System.currentTimeMillis());
       long affected = 0;
       List<UUID> chunk = new ArrayList<>(batchSize);

@@ -291,9 +291,10 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         }
       }
       FetchSummary fetch = all.get(0).fetch();
+      TypeOutcome.Builder outcome = TypeOutcome.of(type, fetch).stored(stored).created(created).updated(updated)
+          .unchanged(unchanged);
       if (!errors.isEmpty()) {
-        return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
-            List.of(), errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
+        return outcome.failed(errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
       }
       DeletePolicy effective = deletes == 0 ? policy : policyFor(job.integrationId());
       if (effective.holds(deletes, stored, job.approveDeletes())) {
@@ -304,18 +305,16 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
             sample.add(new UUID(s.deleteMsb(i), s.deleteLsb(i)).toString());
           }
         }
-        return new TypeOutcome(type, TypeOutcome.Status.HELD, fetch, stored, created, updated, 0, unchanged, deletes,
-            sample, String.format("held %d deletes of %d stored rows (over %.0f%%); approve to apply", deletes,
-                stored, effective.maxDeleteFraction() * 100));
+        return outcome.held(deletes, sample, String.format(
+            "held %d deletes of %d stored rows (over %.0f%%); approve to apply", deletes, stored,
+            effective.maxDeleteFraction() * 100));
       }
       try {
         long deleted = deletes == 0 ? 0 : Database.inTransaction(ds, conn -> applyDeletes(conn, job, type, all));
         SyncMetrics.DELETED.inc(deleted);
-        return new TypeOutcome(type, TypeOutcome.Status.OK, fetch, stored, created, updated, deleted, unchanged, 0,
-            List.of(), null);
+        return outcome.deleted(deleted).ok();
       } catch (SQLException e) {
-        return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
-            List.of(), WriteUpsertsFn.failure("deleting", e));
+        return outcome.failed(WriteUpsertsFn.failure("deleting", e));
       }
     }
 

@@ -2,7 +2,6 @@ package org.rostersync.transforms;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.UUID;
@@ -130,7 +129,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       try {
         stats = fetchWithFreshToken(job.integrationId(), task, all, rejected);
       } catch (EdlinkException e) {
-        fail(out, task, null, describe(e));
+        fail(out, task, null, e.describe());
         return;
       } catch (BadRecordException e) {
         fail(out, task, null, e.getMessage());
@@ -227,9 +226,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       String problem = RecordChecks.problem(record, canonical.length);
       if (problem != null) {
         SyncMetrics.RECORDS_REJECTED.inc();
-        String excerpt = new String(canonical, 0, Math.min(canonical.length, 500), StandardCharsets.UTF_8);
         rejected.add(new RejectedRecord(task.job().runId(), task.job().integrationId(), task.type(),
-            uuid.toString(), problem, excerpt));
+            uuid.toString(), problem, RejectedRecord.excerpt(canonical)));
         all.add(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits(), new byte[0], null);
         return;
       }
@@ -286,19 +284,6 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       SyncMetrics.TYPES_COMPLETED.inc();
       SyncJob job = task.job();
       out.get(FAILED).output(KV.of(job.runKey(), RunEvent.type(job, TypeOutcome.failed(task.type(), summary, reason))));
-    }
-
-    static String describe(EdlinkException e) {
-      StringBuilder sb = new StringBuilder("Edlink ");
-      sb.append(e.httpStatus() == 0 ? "unreachable" : "HTTP " + e.httpStatus());
-      if (e.code() != null) {
-        sb.append(' ').append(String.join(",", e.codes()));
-      }
-      sb.append(": ").append(e.getMessage());
-      if (e.requestId() != null) {
-        sb.append(" (request ").append(e.requestId()).append(')');
-      }
-      return sb.toString();
     }
   }
 }

@@ -141,7 +141,7 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
           integration = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), job.integrationId()));
         } catch (EdlinkException e) {
           end(out, job, RunResult.Status.FAILED,
-              "integration lookup failed: " + FetchEntities.FetchEntitiesFn.describe(e));
+              "integration lookup failed: " + e.describe());
           return;
         }
         if (!"active".equals(integration.status()) && !"paused".equals(integration.status())) {
@@ -163,7 +163,7 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
             IntegrationTokens.invalidate(edlink.baseUrl(), job.integrationId());
           }
           if (!staleCache || attempt > 1) {
-            end(out, job, RunResult.Status.FAILED, "change gate failed: " + FetchEntities.FetchEntitiesFn.describe(e));
+            end(out, job, RunResult.Status.FAILED, "change gate failed: " + e.describe());
             return;
           }
           // The token was rotated or the integration changed state since it was cached: ask the Meta API again.

@@ -153,8 +153,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
           bad.add(new RejectedRecord(c.job().runId(), c.key().integrationId(), c.key().type(),
               new UUID(c.upsertMsb(i), c.upsertLsb(i)).toString(),
               "PostgreSQL refused the row (SQLState " + Database.sqlState(e) + "): " + e.getMessage(),
-              new String(c.upsertJson(i), 0, Math.min(500, c.upsertJson(i).length),
-                  java.nio.charset.StandardCharsets.UTF_8)));
+              RejectedRecord.excerpt(c.upsertJson(i))));
         }
       }
       result = result.withWritten(created, updated);

@@ -14,7 +14,6 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.FetchStats;
-import org.rostersync.edlink.Integration;
 import org.rostersync.hash.CanonicalHash;
 
 /**
@@ -127,7 +126,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       java.util.List<RejectedRecord> rejected = new java.util.ArrayList<>();
       FetchStats stats;
       try {
-        stats = fetchWithFreshToken(job.integrationId(), task, all, rejected);
+        stats = withIntegrationToken(job.integrationId(), integration -> {
+          all.clear(); // a retry with a fresh token starts over
+          rejected.clear();
+          return fetchInto(integration.accessToken(), task, all, rejected);
+        });
       } catch (EdlinkException e) {
         fail(out, task, null, e.describe());
         return;
@@ -164,24 +167,6 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       }
       rejected.forEach(r -> out.get(REJECTED).output(r));
       out.get(COMPLETE).output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
-    }
-
-    private FetchStats fetchWithFreshToken(String integrationId, TypeTask task, RemoteShard all,
-        java.util.List<RejectedRecord> rejected) throws EdlinkException, BadRecordException {
-      Integration integration = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), integrationId));
-      try {
-        return fetchInto(integration.accessToken(), task, all, rejected);
-      } catch (EdlinkException e) {
-        if (!"INVALID_TOKEN".equals(e.code()) && e.httpStatus() != 401) {
-          throw e;
-        }
-        // The token may have been rotated since it was cached: ask the Meta API once more.
-        IntegrationTokens.invalidate(edlink.baseUrl(), integrationId);
-        all.clear();
-        rejected.clear();
-        Integration fresh = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), integrationId));
-        return fetchInto(fresh.accessToken(), task, all, rejected);
-      }
     }
 
     private FetchStats fetchInto(String token, TypeTask task, RemoteShard all, java.util.List<RejectedRecord> rejected)

@@ -19,7 +19,6 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.EventsProbe;
-import org.rostersync.edlink.Integration;
 
 /**
  * The change gate. For each job it checks that the integration can be synced, then in {@code auto} mode asks Edlink
@@ -82,6 +81,14 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
     return out;
   }
 
+  /** The integration is neither active nor paused (treated like Edlink's own INVALID_INTEGRATION_STATE). */
+  static final class InactiveIntegrationException extends EdlinkException {
+    InactiveIntegrationException(String status) {
+      super("integration is " + status + ", not active", 0, java.util.List.of("INVALID_INTEGRATION_STATE"), null,
+          null);
+    }
+  }
+
   /** Stored gate state of one integration. */
   record StoredState(String newestEventId, Timestamp lastFullSyncAt) {}
 
@@ -135,39 +142,21 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
         Leases.Heartbeat.keepAlive(leases, job.integrationId(), job.runId(), leaseTtl, maxRunDuration);
         keptAlive.add(new String[] {job.integrationId(), job.runId()});
       }
-      for (int attempt = 1; ; attempt++) {
-        Integration integration;
-        try {
-          integration = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), job.integrationId()));
-        } catch (EdlinkException e) {
-          end(out, job, RunResult.Status.FAILED,
-              "integration lookup failed: " + e.describe());
-          return;
-        }
-        if (!"active".equals(integration.status()) && !"paused".equals(integration.status())) {
-          IntegrationTokens.invalidate(edlink.baseUrl(), job.integrationId());
-          if (attempt > 1) {
-            end(out, job, RunResult.Status.FAILED, "integration is " + integration.status() + ", not active");
-            return;
+      try {
+        withIntegrationToken(job.integrationId(), integration -> {
+          if (!"active".equals(integration.status()) && !"paused".equals(integration.status())) {
+            // The state may be cached from before the integration was enabled again: withIntegrationToken asks again.
+            throw new InactiveIntegrationException(integration.status());
           }
-          // The state may be cached from before the integration was enabled again: ask the Meta API once more.
-          continue;
-        }
-        try {
           plan(job, integration.accessToken(), out);
-          return;
-        } catch (EdlinkException e) {
-          boolean staleCache = "INVALID_TOKEN".equals(e.code()) || "INVALID_INTEGRATION_STATE".equals(e.code())
-              || e.httpStatus() == 401;
-          if (staleCache) {
-            IntegrationTokens.invalidate(edlink.baseUrl(), job.integrationId());
-          }
-          if (!staleCache || attempt > 1) {
-            end(out, job, RunResult.Status.FAILED, "change gate failed: " + e.describe());
-            return;
-          }
-          // The token was rotated or the integration changed state since it was cached: ask the Meta API again.
-        }
+          return null;
+        });
+      } catch (LookupFailedException e) {
+        end(out, job, RunResult.Status.FAILED, "integration lookup failed: " + e.describe());
+      } catch (InactiveIntegrationException e) {
+        end(out, job, RunResult.Status.FAILED, e.getMessage());
+      } catch (EdlinkException e) {
+        end(out, job, RunResult.Status.FAILED, "change gate failed: " + e.describe());
       }
     }
 

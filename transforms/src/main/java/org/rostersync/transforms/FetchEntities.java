@@ -14,6 +14,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.FetchStats;
+import org.rostersync.edlink.StopPaging;
 import org.rostersync.hash.CanonicalHash;
 
 /**
@@ -68,6 +69,10 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     PCollectionTuple out = tasks.apply(ParDo.of(new FetchEntitiesFn(edlink, jdbc, recordsPerShard, maxShards))
         .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED)));
     out.get(REMOTE).setCoder(org.apache.beam.sdk.coders.KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+    out.get(COMPLETE).setCoder(TypeFetched.Coder.of());
+    out.get(FAILED).setCoder(org.apache.beam.sdk.coders.KvCoder.of(
+        org.apache.beam.sdk.coders.StringUtf8Coder.of(), RunEvent.Coder.of()));
+    out.get(REJECTED).setCoder(RejectedRecord.Coder.of());
     return out;
   }
 
@@ -173,15 +178,12 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         throws EdlinkException, BadRecordException {
       BadRecordException[] bad = new BadRecordException[1];
       FetchStats stats = client.fetchAll(token, task.type(), page -> {
-        if (bad[0] != null) {
-          return;
-        }
         for (JsonObject record : page) {
           try {
             addRecord(all, record, task, rejected);
           } catch (BadRecordException e) {
             bad[0] = e;
-            return;
+            throw new StopPaging(); // the type has failed: more pages would only cost Edlink calls
           }
         }
       });

@@ -3,7 +3,6 @@ package org.rostersync.transforms;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -106,7 +105,6 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     if (jdbc == null) {
       throw new IllegalStateException("withDatabase() is required");
     }
-    KvCoder<String, RunEvent> eventCoder = KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of());
 
     PCollectionTuple planned = jobs.apply("PlanRuns",
         PlanRuns.of(edlink, jdbc).withMaxSkipAge(java.time.Duration.ofMillis(maxSkipAge.getMillis()))
@@ -129,11 +127,9 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
         FetchEntities.from(edlink).withDatabase(jdbc).withSharding(recordsPerShard, maxShards));
 
     fetched.get(FetchEntities.REJECTED)
-        .setCoder(RejectedRecord.Coder.of())
         .apply("WriteRejectedRecords", WriteDeadLetterRecords.to(jdbc));
 
     PCollection<KV<ShardKey, StoredShard>> stored = fetched.get(FetchEntities.COMPLETE)
-        .setCoder(TypeFetched.Coder.of())
         // A stage boundary: a failed read is retried alone, never by paging the type from Edlink again.
         .apply("BreakFusionBeforeRead", Reshuffle.viaRandomKey())
         .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
@@ -159,9 +155,9 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
         .apply("WriteChanges", WriteChanges.to(jdbc).withBatchSize(batchSize).withDeletePolicy(deletePolicy));
 
     PCollection<KV<String, RunEvent>> events = PCollectionList
-        .of(planned.get(PlanRuns.ENDED).setCoder(eventCoder)
+        .of(planned.get(PlanRuns.ENDED)
             .apply("GateOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
-        .and(fetched.get(FetchEntities.FAILED).setCoder(eventCoder)
+        .and(fetched.get(FetchEntities.FAILED)
             .apply("FetchFailures", Completeness.<KV<String, RunEvent>>everyElement()))
         .and(written.apply("TypeOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
         .apply("AllRunEvents", Flatten.pCollections());

@@ -24,6 +24,7 @@ import org.rostersync.hash.CanonicalHash;
  * mistake missing records for deletes.
  */
 public final class FetchEntities extends PTransform<PCollection<TypeTask>, PCollectionTuple> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FetchEntities.class);
   public static final TupleTag<KV<ShardKey, RemoteShard>> REMOTE = new TupleTag<>() {};
   public static final TupleTag<TypeFetched> COMPLETE = new TupleTag<>() {};
   public static final TupleTag<KV<String, RunEvent>> FAILED = new TupleTag<>() {};
@@ -143,8 +144,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         fail(out, task, null, e.getMessage());
         return;
       } catch (RuntimeException e) {
-        fail(out, task, null, "fetch failed: " + e);
-        return;
+        // Not bad data (malformed records are BadRecordException, Edlink failures EdlinkException) but a defect:
+        // logged with its stack trace and rethrown, so the runner retries the bundle and a persistent one fails the
+        // job visibly instead of passing for a "type failed" row. Nothing was emitted, so no delete can follow.
+        LOG.error("fetching {} of run {} failed unexpectedly", task.type().path(), job.runId(), e);
+        throw e;
       }
       FetchSummary summary = new FetchSummary(all.size(), stats.pages(), stats.retries(),
           System.currentTimeMillis() - start, rejected.size());
@@ -209,7 +213,13 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         throw new BadRecordException(task.type().path() + ": record id " + Ids.describe(id) + " is not a UUID");
       }
       UUID uuid = UUID.fromString(id);
-      byte[] canonical = CanonicalHash.canonicalBytes(record);
+      byte[] canonical;
+      try {
+        canonical = CanonicalHash.canonicalBytes(record);
+      } catch (IllegalArgumentException e) {
+        // Malformed remote data (a number no JSON reader agrees on): it cannot be hashed, so the type fails.
+        throw new BadRecordException(task.type().path() + ": record " + id + ": " + e.getMessage());
+      }
       String problem = RecordChecks.problem(record, canonical.length);
       if (problem != null) {
         SyncMetrics.RECORDS_REJECTED.inc();

@@ -46,8 +46,6 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
   private static final Counter QUEUED = Metrics.counter(SyncMetrics.NAMESPACE, "jobs_queued");
   private static final Counter EXPIRED = Metrics.counter(SyncMetrics.NAMESPACE, "runs_expired");
 
-  public static final Duration DEFAULT_LEASE_TTL = Duration.standardMinutes(10);
-  public static final Duration DEFAULT_MAX_RUN_DURATION = Duration.standardHours(6);
 
   private final Leases leases;
   private final Duration retryEvery;
@@ -66,7 +64,8 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
   }
 
   public static AdmitRuns using(Leases leases) {
-    return new AdmitRuns(leases, Duration.standardSeconds(10), DEFAULT_LEASE_TTL, DEFAULT_MAX_RUN_DURATION);
+    return new AdmitRuns(leases, Duration.standardSeconds(10), SyncDefaults.joda(SyncDefaults.LEASE_TTL),
+        SyncDefaults.joda(SyncDefaults.MAX_RUN_DURATION));
   }
 
   public AdmitRuns withRetryEvery(Duration every) {
@@ -81,6 +80,14 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
   /** After this long a run that has not ended is recorded failed and its lease released. */
   public AdmitRuns withMaxRunDuration(Duration max) {
     return new AdmitRuns(leases, retryEvery, leaseTtl, max);
+  }
+
+  @Override
+  public void populateDisplayData(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("leaseTtl", leaseTtl).withLabel("Lease TTL"))
+        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("maxRunDuration", maxRunDuration).withLabel("Longest run"))
+        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("retryEvery", retryEvery).withLabel("A waiting job retries its lease every"));
   }
 
   @Override

@@ -23,8 +23,19 @@ public record DeletePolicy(Mode mode, double maxDeleteFraction, int minRowsGuard
     }
   }
 
+  /** {@link SyncDefaults#deletePolicy()}. */
   public static DeletePolicy defaults() {
-    return new DeletePolicy(Mode.HARD, 0.10, 50);
+    return SyncDefaults.deletePolicy();
+  }
+
+  /** Shows the policy in a transform's display data (the Dataflow UI). */
+  void addTo(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("deleteMode", mode.name().toLowerCase(
+            java.util.Locale.ROOT)).withLabel("Delete mode"))
+        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("maxDeleteFraction", maxDeleteFraction)
+            .withLabel("Deletes held above this fraction of stored rows"))
+        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("deleteGuardMinRows", minRowsGuarded)
+            .withLabel("Types with fewer stored rows are not guarded"));
   }
 
   /** Whether {@code deletes} out of {@code stored} rows must be held. */

@@ -37,6 +37,14 @@ public final class EdlinkConfig implements Serializable {
   }
 
   public String baseUrl() { return baseUrl; }
+
+  /** Base URL and page size for a transform's display data; never the secret. */
+  void addTo(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("edlinkBaseUrl", baseUrl)
+            .withLabel("Edlink base URL"))
+        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("pageSize", pageSize)
+            .withLabel("Edlink page size"));
+  }
   public int pageSize() { return pageSize; }
 
   /** A new client; call from {@code @Setup}. */

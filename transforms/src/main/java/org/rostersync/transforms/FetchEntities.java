@@ -43,7 +43,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   public static FetchEntities from(EdlinkConfig edlink) {
-    return new FetchEntities(edlink, null, Sharding.DEFAULT_RECORDS_PER_SHARD, 512);
+    return new FetchEntities(edlink, null, SyncDefaults.RECORDS_PER_SHARD, SyncDefaults.MAX_SHARDS);
   }
 
   public FetchEntities withSharding(int recordsPerShard, int maxShards) {
@@ -57,6 +57,18 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
    */
   public FetchEntities withDatabase(JdbcConfig jdbc) {
     return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards);
+  }
+
+  @Override
+  public void populateDisplayData(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    if (edlink != null) {
+      edlink.addTo(builder);
+    }
+    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("recordsPerShard", recordsPerShard)
+            .withLabel("Records per join group"))
+        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("maxShards", maxShards)
+            .withLabel("Join groups per type, at most"));
   }
 
   @Override

@@ -54,17 +54,25 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
   }
 
   public static PlanRuns of(EdlinkConfig edlink, JdbcConfig jdbc) {
-    return new PlanRuns(edlink, jdbc, Duration.ofHours(24), AdmitRuns.DEFAULT_LEASE_TTL,
-        AdmitRuns.DEFAULT_MAX_RUN_DURATION);
+    return new PlanRuns(edlink, jdbc, SyncDefaults.MAX_SKIP_AGE, SyncDefaults.joda(SyncDefaults.LEASE_TTL),
+        SyncDefaults.joda(SyncDefaults.MAX_RUN_DURATION));
   }
 
   public PlanRuns withMaxSkipAge(Duration maxSkipAge) {
-    return new PlanRuns(edlink, jdbc, maxSkipAge, leaseTtl, maxRunDuration);
+    return new PlanRuns(edlink, jdbc, checkPositive("maxSkipAge", maxSkipAge), leaseTtl, maxRunDuration);
   }
 
   /** The lease expiry, and how long the heartbeat keeps a run's lease alive at most. */
-  public PlanRuns withLeases(org.joda.time.Duration leaseTtl, org.joda.time.Duration maxRunDuration) {
-    return new PlanRuns(edlink, jdbc, maxSkipAge, leaseTtl, maxRunDuration);
+  public PlanRuns withLeases(Duration leaseTtl, Duration maxRunDuration) {
+    return new PlanRuns(edlink, jdbc, maxSkipAge, SyncDefaults.joda(checkPositive("leaseTtl", leaseTtl)),
+        SyncDefaults.joda(checkPositive("maxRunDuration", maxRunDuration)));
+  }
+
+  static Duration checkPositive(String what, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be a positive duration, got " + d);
+    }
+    return d;
   }
 
   @Override

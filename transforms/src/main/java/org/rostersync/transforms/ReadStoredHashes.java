@@ -37,6 +37,15 @@ public final class ReadStoredHashes
   }
 
   @Override
+  public void populateDisplayData(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    if (jdbc != null) {
+      // Not the JDBC URL: it may carry credentials in its query string.
+      builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("dbPoolSize", jdbc.maxPoolSize()).withLabel("Connections per worker, at most"));
+    }
+  }
+
+  @Override
   public PCollection<KV<ShardKey, StoredShard>> expand(PCollection<TypeFetched> fetched) {
     if (jdbc == null) {
       throw new IllegalStateException("ReadStoredHashes needs a JdbcConfig");

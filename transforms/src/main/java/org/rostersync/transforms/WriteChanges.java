@@ -60,7 +60,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
   }
 
   public static WriteChanges to(JdbcConfig jdbc) {
-    return new WriteChanges(jdbc, 1000, DeletePolicy.defaults());
+    return new WriteChanges(jdbc, SyncDefaults.BATCH_SIZE, SyncDefaults.deletePolicy());
   }
 
   public WriteChanges withBatchSize(int batchSize) {
@@ -72,6 +72,15 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
 
   public WriteChanges withDeletePolicy(DeletePolicy policy) {
     return new WriteChanges(jdbc, batchSize, policy);
+  }
+
+  @Override
+  public void populateDisplayData(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("batchSize", batchSize).withLabel("JDBC batch size"));
+    if (deletes != null) {
+      deletes.addTo(builder);
+    }
   }
 
   @Override

@@ -33,43 +33,38 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
   /** Keys of the fan-out shuffle: enough to spread the types over workers, bounded so its state is too. */
   static final int SPREAD_BUCKETS = 64;
 
-  /** All settings of the transform, copied on each {@code withX}. */
+  /** All settings of the transform. */
   private record Settings(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards, int batchSize,
       DeletePolicy deletePolicy, Duration maxSkipAge, Duration leaseTtl, Duration maxRunDuration)
-      implements java.io.Serializable {
-    Settings withEdlink(EdlinkConfig v) {
-      return new Settings(v, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge, leaseTtl,
-          maxRunDuration);
+      implements java.io.Serializable {}
+
+  /** A mutable copy of the settings, so each {@code withX} changes one field by name. */
+  private static final class Draft {
+    EdlinkConfig edlink;
+    JdbcConfig jdbc;
+    int recordsPerShard;
+    int maxShards;
+    int batchSize;
+    DeletePolicy deletePolicy;
+    Duration maxSkipAge;
+    Duration leaseTtl;
+    Duration maxRunDuration;
+
+    Draft(Settings s) {
+      edlink = s.edlink();
+      jdbc = s.jdbc();
+      recordsPerShard = s.recordsPerShard();
+      maxShards = s.maxShards();
+      batchSize = s.batchSize();
+      deletePolicy = s.deletePolicy();
+      maxSkipAge = s.maxSkipAge();
+      leaseTtl = s.leaseTtl();
+      maxRunDuration = s.maxRunDuration();
     }
 
-    Settings withJdbc(JdbcConfig v) {
-      return new Settings(edlink, v, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge, leaseTtl,
+    Settings settings() {
+      return new Settings(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge, leaseTtl,
           maxRunDuration);
-    }
-
-    Settings withSharding(int perShard, int max) {
-      return new Settings(edlink, jdbc, perShard, max, batchSize, deletePolicy, maxSkipAge, leaseTtl,
-          maxRunDuration);
-    }
-
-    Settings withBatchSize(int v) {
-      return new Settings(edlink, jdbc, recordsPerShard, maxShards, v, deletePolicy, maxSkipAge, leaseTtl,
-          maxRunDuration);
-    }
-
-    Settings withDeletePolicy(DeletePolicy v) {
-      return new Settings(edlink, jdbc, recordsPerShard, maxShards, batchSize, v, maxSkipAge, leaseTtl,
-          maxRunDuration);
-    }
-
-    Settings withMaxSkipAge(Duration v) {
-      return new Settings(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, v, leaseTtl,
-          maxRunDuration);
-    }
-
-    Settings withLeases(Duration ttl, Duration maxRun) {
-      return new Settings(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge, ttl,
-          maxRun);
     }
   }
 
@@ -77,6 +72,13 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
 
   private SyncIntegrations(Settings settings) {
     this.settings = settings;
+  }
+
+  /** A copy with {@code change} applied to its settings. */
+  private SyncIntegrations with(java.util.function.Consumer<Draft> change) {
+    Draft draft = new Draft(settings);
+    change.accept(draft);
+    return new SyncIntegrations(draft.settings());
   }
 
   /** Starts from {@link SyncDefaults}; {@link #withEdlink} and {@link #withDatabase} are required. */
@@ -88,33 +90,36 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
 
   public SyncIntegrations withEdlink(EdlinkConfig edlink) {
     checkArgument(edlink != null, "withEdlink(null)");
-    return new SyncIntegrations(settings.withEdlink(edlink));
+    return with(d -> d.edlink = edlink);
   }
 
   public SyncIntegrations withDatabase(JdbcConfig jdbc) {
     checkArgument(jdbc != null, "withDatabase(null)");
-    return new SyncIntegrations(settings.withJdbc(jdbc));
+    return with(d -> d.jdbc = jdbc);
   }
 
   /** About {@code recordsPerShard} records per join group, at most {@code maxShards} groups per type. */
   public SyncIntegrations withSharding(int recordsPerShard, int maxShards) {
     checkArgument(recordsPerShard >= 1, "recordsPerShard must be positive, got " + recordsPerShard);
     checkArgument(maxShards >= 1, "maxShards must be positive, got " + maxShards);
-    return new SyncIntegrations(settings.withSharding(recordsPerShard, maxShards));
+    return with(d -> {
+      d.recordsPerShard = recordsPerShard;
+      d.maxShards = maxShards;
+    });
   }
 
   public SyncIntegrations withBatchSize(int batchSize) {
     checkArgument(batchSize >= 1, "batchSize must be positive, got " + batchSize);
-    return new SyncIntegrations(settings.withBatchSize(batchSize));
+    return with(d -> d.batchSize = batchSize);
   }
 
   public SyncIntegrations withDeletePolicy(DeletePolicy policy) {
     checkArgument(policy != null, "withDeletePolicy(null)");
-    return new SyncIntegrations(settings.withDeletePolicy(policy));
+    return with(d -> d.deletePolicy = policy);
   }
 
   public SyncIntegrations withMaxSkipAge(Duration maxSkipAge) {
-    return new SyncIntegrations(settings.withMaxSkipAge(PlanRuns.checkPositive("maxSkipAge", maxSkipAge)));
+    return with(d -> d.maxSkipAge = PlanRuns.checkPositive("maxSkipAge", maxSkipAge));
   }
 
   /** Lease expiry and the longest a run may take (see {@link Leases}); the same values as {@link AdmitRuns}. */
@@ -123,7 +128,10 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     PlanRuns.checkPositive("maxRunDuration", maxRunDuration);
     checkArgument(maxRunDuration.compareTo(leaseTtl) >= 0,
         "maxRunDuration (" + maxRunDuration + ") must not be shorter than leaseTtl (" + leaseTtl + ")");
-    return new SyncIntegrations(settings.withLeases(leaseTtl, maxRunDuration));
+    return with(d -> {
+      d.leaseTtl = leaseTtl;
+      d.maxRunDuration = maxRunDuration;
+    });
   }
 
   private static void checkArgument(boolean ok, String message) {

@@ -3,10 +3,7 @@ package org.rostersync.transforms;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.Arrays;
-import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
@@ -77,54 +74,48 @@ public final class RemoteShard {
   public byte[] hash(int i) { return hashes[i]; }
   public byte[] json(int i) { return json[i]; }
 
-  /** Binary coder: the job once, then parallel arrays. */
-  public static final class Coder extends CustomCoder<RemoteShard> {
+  /** Versioned binary coder (v1): the job once, then parallel arrays. */
+  public static final class Coder extends Codec.Versioned<RemoteShard> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
       return org.apache.beam.sdk.coders.CoderProviders.forCoder(
           org.apache.beam.sdk.values.TypeDescriptor.of(RemoteShard.class), of());
     }
 
-    /** Written first; bump it (and keep reading the old one) when the layout changes. */
-    static final int VERSION = 1;
+    private static final Coder INSTANCE = new Coder();
 
     public static Coder of() {
-      return new Coder();
+      return INSTANCE;
     }
 
     @Override
-    public void encode(RemoteShard s, OutputStream outStream) throws IOException {
-      outStream.write(VERSION);
-      Codec.writeJob(s.job, outStream);
-      DataOutputStream out = new DataOutputStream(outStream);
+    int version() {
+      return 1;
+    }
+
+    @Override
+    String what() {
+      return "RemoteShard";
+    }
+
+    @Override
+    void write(RemoteShard s, DataOutputStream out) throws IOException {
+      Codec.writeJob(s.job, out);
       FetchSummary.Coder.of().encode(s.fetch, out);
       out.writeInt(s.size);
       Codec.writeLongs(out, s.msb, s.size);
       Codec.writeLongs(out, s.lsb, s.size);
       Codec.writeBytesArray(out, s.hashes, s.size);
       Codec.writeBytesArray(out, s.json, s.size);
-      out.flush();
     }
 
     @Override
-    public RemoteShard decode(InputStream inStream) throws IOException {
-      Codec.readVersion(Codec.data(inStream), "RemoteShard", VERSION);
-      SyncJob job = Codec.readJob(inStream);
-      DataInputStream in = new DataInputStream(inStream);
+    RemoteShard read(DataInputStream in, int version) throws IOException {
+      SyncJob job = Codec.readJob(in);
       FetchSummary fetch = FetchSummary.Coder.of().decode(in);
       int n = in.readInt();
       return new RemoteShard(job, fetch, n, Codec.readLongs(in, n), Codec.readLongs(in, n),
           Codec.readBytesArray(in, n), Codec.readBytesArray(in, n));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Coder;
-    }
-
-    @Override
-    public int hashCode() {
-      return Coder.class.hashCode();
     }
   }
 }

@@ -98,11 +98,7 @@ public final class ShardChanges {
     private int created;
     private int updated;
     private int unchanged;
-    private int n;
-    private long[] upMsb = new long[8];
-    private long[] upLsb = new long[8];
-    private byte[][] upHash = new byte[8][];
-    private byte[][] upJson = new byte[8][];
+    private final IdRows ups = new IdRows(8);
     private int d;
     private long[] delMsb = new long[8];
     private long[] delLsb = new long[8];
@@ -116,18 +112,7 @@ public final class ShardChanges {
 
     /** Call with all creates before any update, so creates stay first. */
     void upsert(boolean create, long msb, long lsb, byte[] hash, byte[] json) {
-      if (n == upMsb.length) {
-        int c = n * 2;
-        upMsb = Arrays.copyOf(upMsb, c);
-        upLsb = Arrays.copyOf(upLsb, c);
-        upHash = Arrays.copyOf(upHash, c);
-        upJson = Arrays.copyOf(upJson, c);
-      }
-      upMsb[n] = msb;
-      upLsb[n] = lsb;
-      upHash[n] = hash;
-      upJson[n] = json;
-      n++;
+      ups.add(msb, lsb, hash, json);
       if (create) {
         created++;
       } else {
@@ -150,8 +135,8 @@ public final class ShardChanges {
     }
 
     ShardChanges build() {
-      return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, n, upMsb, upLsb, upHash, upJson,
-          d, delMsb, delLsb, null);
+      return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, ups.size, ups.msb, ups.lsb,
+          ups.hashes, ups.json, d, delMsb, delLsb, null);
     }
   }
 

@@ -25,16 +25,15 @@ public final class SyncConfigs {
         .withBatchSize(o.getBatchSize())
         .withDeletePolicy(deletePolicy(o))
         .withMaxSkipAge(parseDuration(o.getMaxSkipAge()))
-        .withLeases(parseDuration(o.getLeaseTtl()), parseDuration(o.getMaxRunDuration()));
+        .withLeases(leaseTtl(o), maxRunDuration(o));
   }
 
-  /** For {@code AdmitRuns}, whose timers take joda durations. */
-  public static org.joda.time.Duration leaseTtl(SyncOptions o) {
-    return org.joda.time.Duration.millis(parseDuration(o.getLeaseTtl()).toMillis());
+  public static Duration leaseTtl(SyncOptions o) {
+    return parseDuration(o.getLeaseTtl());
   }
 
-  public static org.joda.time.Duration maxRunDuration(SyncOptions o) {
-    return org.joda.time.Duration.millis(parseDuration(o.getMaxRunDuration()).toMillis());
+  public static Duration maxRunDuration(SyncOptions o) {
+    return parseDuration(o.getMaxRunDuration());
   }
 
   public static EdlinkConfig edlink(SyncOptions o) {

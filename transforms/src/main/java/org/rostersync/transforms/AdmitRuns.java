@@ -17,6 +17,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -68,26 +69,29 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         SyncDefaults.joda(SyncDefaults.MAX_RUN_DURATION));
   }
 
-  public AdmitRuns withRetryEvery(Duration every) {
-    return new AdmitRuns(leases, every, leaseTtl, maxRunDuration);
+  public AdmitRuns withRetryEvery(java.time.Duration every) {
+    return new AdmitRuns(leases, SyncDefaults.joda(PlanRuns.checkPositive("retryEvery", every)), leaseTtl,
+        maxRunDuration);
   }
 
   /** How long a lease lasts without renewal: the longest an abandoned run blocks its integration. */
-  public AdmitRuns withLeaseTtl(Duration ttl) {
-    return new AdmitRuns(leases, retryEvery, ttl, maxRunDuration);
+  public AdmitRuns withLeaseTtl(java.time.Duration ttl) {
+    return new AdmitRuns(leases, retryEvery, SyncDefaults.joda(PlanRuns.checkPositive("leaseTtl", ttl)),
+        maxRunDuration);
   }
 
   /** After this long a run that has not ended is recorded failed and its lease released. */
-  public AdmitRuns withMaxRunDuration(Duration max) {
-    return new AdmitRuns(leases, retryEvery, leaseTtl, max);
+  public AdmitRuns withMaxRunDuration(java.time.Duration max) {
+    return new AdmitRuns(leases, retryEvery, leaseTtl,
+        SyncDefaults.joda(PlanRuns.checkPositive("maxRunDuration", max)));
   }
 
   @Override
-  public void populateDisplayData(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+  public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("leaseTtl", leaseTtl).withLabel("Lease TTL"))
-        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("maxRunDuration", maxRunDuration).withLabel("Longest run"))
-        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("retryEvery", retryEvery).withLabel("A waiting job retries its lease every"));
+    builder.add(DisplayData.item("leaseTtl", leaseTtl).withLabel("Lease TTL"))
+        .add(DisplayData.item("maxRunDuration", maxRunDuration).withLabel("Longest run"))
+        .add(DisplayData.item("retryEvery", retryEvery).withLabel("A waiting job retries its lease every"));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.rostersync.transforms;
 
 import java.io.Serializable;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 
 /**
  * How deletes are applied and when they are held. A delete wave larger than {@code maxDeleteFraction} of a type's
@@ -29,12 +30,12 @@ public record DeletePolicy(Mode mode, double maxDeleteFraction, int minRowsGuard
   }
 
   /** Shows the policy in a transform's display data (the Dataflow UI). */
-  void addTo(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
-    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("deleteMode", mode.name().toLowerCase(
+  void addTo(DisplayData.Builder builder) {
+    builder.add(DisplayData.item("deleteMode", mode.name().toLowerCase(
             java.util.Locale.ROOT)).withLabel("Delete mode"))
-        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("maxDeleteFraction", maxDeleteFraction)
+        .add(DisplayData.item("maxDeleteFraction", maxDeleteFraction)
             .withLabel("Deletes held above this fraction of stored rows"))
-        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("deleteGuardMinRows", minRowsGuarded)
+        .add(DisplayData.item("deleteGuardMinRows", minRowsGuarded)
             .withLabel("Types with fewer stored rows are not guarded"));
   }
 

@@ -2,6 +2,7 @@ package org.rostersync.transforms;
 
 import java.io.Serializable;
 import java.time.Duration;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.RetryListener;
 
@@ -39,10 +40,10 @@ public final class EdlinkConfig implements Serializable {
   public String baseUrl() { return baseUrl; }
 
   /** Base URL and page size for a transform's display data; never the secret. */
-  void addTo(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
-    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("edlinkBaseUrl", baseUrl)
+  void addTo(DisplayData.Builder builder) {
+    builder.add(DisplayData.item("edlinkBaseUrl", baseUrl)
             .withLabel("Edlink base URL"))
-        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("pageSize", pageSize)
+        .add(DisplayData.item("pageSize", pageSize)
             .withLabel("Edlink page size"));
   }
   public int pageSize() { return pageSize; }

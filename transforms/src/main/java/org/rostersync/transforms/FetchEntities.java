@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.UUID;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -60,14 +61,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   @Override
-  public void populateDisplayData(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+  public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     if (edlink != null) {
       edlink.addTo(builder);
     }
-    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("recordsPerShard", recordsPerShard)
+    builder.add(DisplayData.item("recordsPerShard", recordsPerShard)
             .withLabel("Records per join group"))
-        .add(org.apache.beam.sdk.transforms.display.DisplayData.item("maxShards", maxShards)
+        .add(DisplayData.item("maxShards", maxShards)
             .withLabel("Join groups per type, at most"));
   }
 

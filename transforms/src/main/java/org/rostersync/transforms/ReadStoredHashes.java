@@ -6,6 +6,7 @@ import java.util.UUID;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -37,11 +38,12 @@ public final class ReadStoredHashes
   }
 
   @Override
-  public void populateDisplayData(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+  public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     if (jdbc != null) {
       // Not the JDBC URL: it may carry credentials in its query string.
-      builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("dbPoolSize", jdbc.maxPoolSize()).withLabel("Connections per worker, at most"));
+      builder.add(DisplayData.item("dbPoolSize", jdbc.maxPoolSize())
+          .withLabel("Connections per worker, at most"));
     }
   }
 

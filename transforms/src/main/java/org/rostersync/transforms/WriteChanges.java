@@ -17,6 +17,7 @@ import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.rostersync.edlink.EntityType;
@@ -75,9 +76,9 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
   }
 
   @Override
-  public void populateDisplayData(org.apache.beam.sdk.transforms.display.DisplayData.Builder builder) {
+  public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(org.apache.beam.sdk.transforms.display.DisplayData.item("batchSize", batchSize).withLabel("JDBC batch size"));
+    builder.add(DisplayData.item("batchSize", batchSize).withLabel("JDBC batch size"));
     if (deletes != null) {
       deletes.addTo(builder);
     }

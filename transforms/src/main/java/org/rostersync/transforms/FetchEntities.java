@@ -48,6 +48,10 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   public FetchEntities withSharding(int recordsPerShard, int maxShards) {
+    if (recordsPerShard < 1 || maxShards < 1) {
+      throw new IllegalArgumentException("recordsPerShard and maxShards must be positive, got " + recordsPerShard
+          + " and " + maxShards);
+    }
     return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards);
   }
 
@@ -76,9 +80,6 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   public PCollectionTuple expand(PCollection<TypeTask> tasks) {
     if (edlink == null) {
       throw new IllegalStateException("FetchEntities needs an EdlinkConfig");
-    }
-    if (recordsPerShard < 1 || maxShards < 1) {
-      throw new IllegalArgumentException("recordsPerShard and maxShards must be positive");
     }
     PCollectionTuple out = tasks.apply(ParDo.of(new FetchEntitiesFn(edlink, jdbc, recordsPerShard, maxShards))
         .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED)));

@@ -72,6 +72,9 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
   }
 
   public WriteChanges withDeletePolicy(DeletePolicy policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("withDeletePolicy(null)");
+    }
     return new WriteChanges(jdbc, batchSize, policy);
   }
 
@@ -79,9 +82,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("batchSize", batchSize).withLabel("JDBC batch size"));
-    if (deletes != null) {
-      deletes.addTo(builder);
-    }
+    deletes.addTo(builder);
   }
 
   @Override

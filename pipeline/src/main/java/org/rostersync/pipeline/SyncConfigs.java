@@ -2,12 +2,11 @@ package org.rostersync.pipeline;
 
 import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.rostersync.transforms.DeletePolicy;
 import org.rostersync.transforms.EdlinkConfig;
 import org.rostersync.transforms.JdbcConfig;
 import org.rostersync.transforms.SecretRef;
+import org.rostersync.transforms.SyncDefaults;
 import org.rostersync.transforms.SyncIntegrations;
 import org.rostersync.transforms.SyncJob;
 
@@ -15,7 +14,6 @@ import org.rostersync.transforms.SyncJob;
 public final class SyncConfigs {
   static final String JDBC_PASSWORD_ENV = "ROSTER_SYNC_JDBC_PASSWORD";
   static final String APP_SECRET_ENV = "EDLINK_APP_SECRET";
-  private static final Pattern SHORT_DURATION = Pattern.compile("^(\\d+)\\s*([smhd])$");
 
   private SyncConfigs() {}
 
@@ -26,16 +24,16 @@ public final class SyncConfigs {
         .withSharding(o.getRecordsPerShard(), o.getMaxShards())
         .withBatchSize(o.getBatchSize())
         .withDeletePolicy(deletePolicy(o))
-        .withMaxSkipAge(org.joda.time.Duration.millis(parseDuration(o.getMaxSkipAge()).toMillis()))
+        .withMaxSkipAge(parseDuration(o.getMaxSkipAge()))
         .withLeases(leaseTtl(o), maxRunDuration(o));
   }
 
-  public static org.joda.time.Duration leaseTtl(SyncOptions o) {
-    return org.joda.time.Duration.millis(parseDuration(o.getLeaseTtl()).toMillis());
+  public static Duration leaseTtl(SyncOptions o) {
+    return parseDuration(o.getLeaseTtl());
   }
 
-  public static org.joda.time.Duration maxRunDuration(SyncOptions o) {
-    return org.joda.time.Duration.millis(parseDuration(o.getMaxRunDuration()).toMillis());
+  public static Duration maxRunDuration(SyncOptions o) {
+    return parseDuration(o.getMaxRunDuration());
   }
 
   public static EdlinkConfig edlink(SyncOptions o) {
@@ -76,22 +74,7 @@ public final class SyncConfigs {
 
   /** Accepts 24h, 90m, 30s, 2d or ISO-8601 (PT12H). */
   public static Duration parseDuration(String value) {
-    String v = value.trim();
-    Matcher m = SHORT_DURATION.matcher(v.toLowerCase(Locale.ROOT));
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
-    try {
-      return Duration.parse(v);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("not a duration: '" + value + "' (use e.g. 24h, 90m or PT12H)");
-    }
+    return SyncDefaults.parseDuration(value);
   }
 
   static boolean onDataflow(SyncOptions o) {

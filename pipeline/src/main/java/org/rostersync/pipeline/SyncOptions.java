@@ -5,7 +5,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
-import org.rostersync.transforms.Sharding;
+import org.rostersync.transforms.SyncDefaults;
 
 /**
  * Options of the roster sync. Locally, secrets may come from plain options or environment variables; on Dataflow
@@ -95,48 +95,48 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
 
   @Description("A full sync is forced when the last one is older than this, even without new events "
       + "(e.g. 24h, 90m, PT12H).")
-  @Default.String("24h")
+  @Default.String(SyncDefaults.MAX_SKIP_AGE_TEXT)
   String getMaxSkipAge();
   void setMaxSkipAge(String value);
 
   @Description("How long an integration's lease lasts without renewal (renewed while its run is alive): the longest"
       + " a drained, cancelled or crashed run blocks its integration (e.g. 10m).")
-  @Default.String("10m")
+  @Default.String(SyncDefaults.LEASE_TTL_TEXT)
   String getLeaseTtl();
   void setLeaseTtl(String value);
 
   @Description("A run that has not ended after this long is recorded failed and its lease released (e.g. 6h).")
-  @Default.String("6h")
+  @Default.String(SyncDefaults.MAX_RUN_DURATION_TEXT)
   String getMaxRunDuration();
   void setMaxRunDuration(String value);
 
   @Description("Target records per join group; a type gets ceil(records / this) shards, at most maxShards.")
-  @Default.Integer(Sharding.DEFAULT_RECORDS_PER_SHARD)
+  @Default.Integer(SyncDefaults.RECORDS_PER_SHARD)
   Integer getRecordsPerShard();
   void setRecordsPerShard(Integer value);
 
   @Description("Upper bound of join groups per entity type.")
-  @Default.Integer(512)
+  @Default.Integer(SyncDefaults.MAX_SHARDS)
   Integer getMaxShards();
   void setMaxShards(Integer value);
 
   @Description("Rows per JDBC batch for upserts and deletes.")
-  @Default.Integer(1000)
+  @Default.Integer(SyncDefaults.BATCH_SIZE)
   Integer getBatchSize();
   void setBatchSize(Integer value);
 
   @Description("hard removes deleted records; soft keeps them with deleted_at set and restores them if they return.")
-  @Default.String("hard")
+  @Default.String(SyncDefaults.DELETE_MODE)
   String getDeleteMode();
   void setDeleteMode(String value);
 
   @Description("Hold a type's deletes when they exceed this fraction of its stored rows (0..1).")
-  @Default.Double(0.10)
+  @Default.Double(SyncDefaults.MAX_DELETE_FRACTION)
   Double getMaxDeleteFraction();
   void setMaxDeleteFraction(Double value);
 
   @Description("Types with fewer stored rows than this are not guarded.")
-  @Default.Integer(50)
+  @Default.Integer(SyncDefaults.DELETE_GUARD_MIN_ROWS)
   Integer getDeleteGuardMinRows();
   void setDeleteGuardMinRows(Integer value);
 

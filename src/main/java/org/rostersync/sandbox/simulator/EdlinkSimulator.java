@@ -164,6 +164,24 @@ public final class EdlinkSimulator implements AutoCloseable {
     return write(integrationId, roster -> roster.delete(type, n));
   }
 
+  /**
+   * Serves the {@code n}-th live record of a type (0-based) with {@code id} replaced by {@code badId} (no event is
+   * logged): tests of bad source data.
+   */
+  public void corruptId(String integrationId, EntityType type, int n, String badId) {
+    write(integrationId, roster -> {
+      TypeStore s = roster.store(type);
+      int p = s.nextLive(0);
+      for (int i = 0; i < n; i++) {
+        p = s.nextLive(p + 1);
+      }
+      com.google.gson.JsonObject record = s.get(p);
+      record.addProperty("id", badId);
+      s.replace(p, record.toString());
+      return null;
+    });
+  }
+
   public MutationSummary deleteAll(String integrationId, EntityType type) {
     return write(integrationId, roster -> roster.deleteAll(type));
   }

@@ -127,7 +127,8 @@ public final class EdlinkClient implements AutoCloseable {
   /**
    * Pages {@code /api/v2/graph/<type>} with {@code $first=pageSize}, following {@code $next} until it is absent,
    * null or empty, and hands each complete page to {@code handler} exactly once, in order. Empty pages are
-   * counted but not handed on. The deadline covers all pages, including the time spent in {@code handler}.
+   * counted but not handed on. The deadline covers all pages, including the time spent in {@code handler}. A handler
+   * that throws {@link StopPaging} ends the fetch: no further page is requested.
    */
   public FetchStats fetchAll(String accessToken, EntityType type, PageHandler handler) throws EdlinkException {
     Objects.requireNonNull(type, "type");
@@ -141,7 +142,11 @@ public final class EdlinkClient implements AutoCloseable {
       pages++;
       if (!page.data().isEmpty()) {
         records += page.data().size();
-        handler.onPage(Collections.unmodifiableList(page.data()));
+        try {
+          handler.onPage(Collections.unmodifiableList(page.data()));
+        } catch (StopPaging stop) {
+          break;
+        }
       }
       next = nextPage(page, next);
     }

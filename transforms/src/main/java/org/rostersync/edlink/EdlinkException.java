@@ -34,4 +34,18 @@ public class EdlinkException extends Exception {
   public String requestId() {
     return requestId;
   }
+
+  /** One line for a run's outcome: HTTP status (or unreachable), error codes, message and request id. */
+  public String describe() {
+    StringBuilder sb = new StringBuilder("Edlink ");
+    sb.append(httpStatus == 0 ? "unreachable" : "HTTP " + httpStatus);
+    if (!codes.isEmpty()) {
+      sb.append(' ').append(String.join(",", codes));
+    }
+    sb.append(": ").append(getMessage());
+    if (requestId != null) {
+      sb.append(" (request ").append(requestId).append(')');
+    }
+    return sb.toString();
+  }
 }

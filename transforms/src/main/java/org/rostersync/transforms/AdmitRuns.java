@@ -17,6 +17,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -46,8 +47,6 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
   private static final Counter QUEUED = Metrics.counter(SyncMetrics.NAMESPACE, "jobs_queued");
   private static final Counter EXPIRED = Metrics.counter(SyncMetrics.NAMESPACE, "runs_expired");
 
-  public static final Duration DEFAULT_LEASE_TTL = Duration.standardMinutes(10);
-  public static final Duration DEFAULT_MAX_RUN_DURATION = Duration.standardHours(6);
 
   private final Leases leases;
   private final Duration retryEvery;
@@ -66,21 +65,33 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
   }
 
   public static AdmitRuns using(Leases leases) {
-    return new AdmitRuns(leases, Duration.standardSeconds(10), DEFAULT_LEASE_TTL, DEFAULT_MAX_RUN_DURATION);
+    return new AdmitRuns(leases, Duration.standardSeconds(10), SyncDefaults.joda(SyncDefaults.LEASE_TTL),
+        SyncDefaults.joda(SyncDefaults.MAX_RUN_DURATION));
   }
 
-  public AdmitRuns withRetryEvery(Duration every) {
-    return new AdmitRuns(leases, every, leaseTtl, maxRunDuration);
+  public AdmitRuns withRetryEvery(java.time.Duration every) {
+    return new AdmitRuns(leases, SyncDefaults.joda(PlanRuns.checkPositive("retryEvery", every)), leaseTtl,
+        maxRunDuration);
   }
 
   /** How long a lease lasts without renewal: the longest an abandoned run blocks its integration. */
-  public AdmitRuns withLeaseTtl(Duration ttl) {
-    return new AdmitRuns(leases, retryEvery, ttl, maxRunDuration);
+  public AdmitRuns withLeaseTtl(java.time.Duration ttl) {
+    return new AdmitRuns(leases, retryEvery, SyncDefaults.joda(PlanRuns.checkPositive("leaseTtl", ttl)),
+        maxRunDuration);
   }
 
   /** After this long a run that has not ended is recorded failed and its lease released. */
-  public AdmitRuns withMaxRunDuration(Duration max) {
-    return new AdmitRuns(leases, retryEvery, leaseTtl, max);
+  public AdmitRuns withMaxRunDuration(java.time.Duration max) {
+    return new AdmitRuns(leases, retryEvery, leaseTtl,
+        SyncDefaults.joda(PlanRuns.checkPositive("maxRunDuration", max)));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("leaseTtl", leaseTtl).withLabel("Lease TTL"))
+        .add(DisplayData.item("maxRunDuration", maxRunDuration).withLabel("Longest run"))
+        .add(DisplayData.item("retryEvery", retryEvery).withLabel("A waiting job retries its lease every"));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.rostersync.transforms;
 
 import java.io.Serializable;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 
 /**
  * How deletes are applied and when they are held. A delete wave larger than {@code maxDeleteFraction} of a type's
@@ -23,8 +24,19 @@ public record DeletePolicy(Mode mode, double maxDeleteFraction, int minRowsGuard
     }
   }
 
+  /** {@link SyncDefaults#deletePolicy()}. */
   public static DeletePolicy defaults() {
-    return new DeletePolicy(Mode.HARD, 0.10, 50);
+    return SyncDefaults.deletePolicy();
+  }
+
+  /** Shows the policy in a transform's display data (the Dataflow UI). */
+  void addTo(DisplayData.Builder builder) {
+    builder.add(DisplayData.item("deleteMode", mode.name().toLowerCase(
+            java.util.Locale.ROOT)).withLabel("Delete mode"))
+        .add(DisplayData.item("maxDeleteFraction", maxDeleteFraction)
+            .withLabel("Deletes held above this fraction of stored rows"))
+        .add(DisplayData.item("deleteGuardMinRows", minRowsGuarded)
+            .withLabel("Types with fewer stored rows are not guarded"));
   }
 
   /** Whether {@code deletes} out of {@code stored} rows must be held. */

@@ -2,6 +2,7 @@ package org.rostersync.transforms;
 
 import java.io.Serializable;
 import java.time.Duration;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.RetryListener;
 
@@ -37,6 +38,14 @@ public final class EdlinkConfig implements Serializable {
   }
 
   public String baseUrl() { return baseUrl; }
+
+  /** Base URL and page size for a transform's display data; never the secret. */
+  void addTo(DisplayData.Builder builder) {
+    builder.add(DisplayData.item("edlinkBaseUrl", baseUrl)
+            .withLabel("Edlink base URL"))
+        .add(DisplayData.item("pageSize", pageSize)
+            .withLabel("Edlink page size"));
+  }
   public int pageSize() { return pageSize; }
 
   /** A new client; call from {@code @Setup}. */

@@ -2,12 +2,12 @@ package org.rostersync.transforms;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.UUID;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -15,7 +15,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.FetchStats;
-import org.rostersync.edlink.Integration;
+import org.rostersync.edlink.StopPaging;
 import org.rostersync.hash.CanonicalHash;
 
 /**
@@ -25,6 +25,7 @@ import org.rostersync.hash.CanonicalHash;
  * mistake missing records for deletes.
  */
 public final class FetchEntities extends PTransform<PCollection<TypeTask>, PCollectionTuple> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FetchEntities.class);
   public static final TupleTag<KV<ShardKey, RemoteShard>> REMOTE = new TupleTag<>() {};
   public static final TupleTag<TypeFetched> COMPLETE = new TupleTag<>() {};
   public static final TupleTag<KV<String, RunEvent>> FAILED = new TupleTag<>() {};
@@ -43,10 +44,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   public static FetchEntities from(EdlinkConfig edlink) {
-    return new FetchEntities(edlink, null, Sharding.DEFAULT_RECORDS_PER_SHARD, 512);
+    return new FetchEntities(edlink, null, SyncDefaults.RECORDS_PER_SHARD, SyncDefaults.MAX_SHARDS);
   }
 
   public FetchEntities withSharding(int recordsPerShard, int maxShards) {
+    if (recordsPerShard < 1 || maxShards < 1) {
+      throw new IllegalArgumentException("recordsPerShard and maxShards must be positive, got " + recordsPerShard
+          + " and " + maxShards);
+    }
     return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards);
   }
 
@@ -60,16 +65,29 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    if (edlink != null) {
+      edlink.addTo(builder);
+    }
+    builder.add(DisplayData.item("recordsPerShard", recordsPerShard)
+            .withLabel("Records per join group"))
+        .add(DisplayData.item("maxShards", maxShards)
+            .withLabel("Join groups per type, at most"));
+  }
+
+  @Override
   public PCollectionTuple expand(PCollection<TypeTask> tasks) {
     if (edlink == null) {
       throw new IllegalStateException("FetchEntities needs an EdlinkConfig");
     }
-    if (recordsPerShard < 1 || maxShards < 1) {
-      throw new IllegalArgumentException("recordsPerShard and maxShards must be positive");
-    }
     PCollectionTuple out = tasks.apply(ParDo.of(new FetchEntitiesFn(edlink, jdbc, recordsPerShard, maxShards))
         .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED)));
     out.get(REMOTE).setCoder(org.apache.beam.sdk.coders.KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+    out.get(COMPLETE).setCoder(TypeFetched.Coder.of());
+    out.get(FAILED).setCoder(org.apache.beam.sdk.coders.KvCoder.of(
+        org.apache.beam.sdk.coders.StringUtf8Coder.of(), RunEvent.Coder.of()));
+    out.get(REJECTED).setCoder(RejectedRecord.Coder.of());
     return out;
   }
 
@@ -128,16 +146,23 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       java.util.List<RejectedRecord> rejected = new java.util.ArrayList<>();
       FetchStats stats;
       try {
-        stats = fetchWithFreshToken(job.integrationId(), task, all, rejected);
+        stats = withIntegrationToken(job.integrationId(), integration -> {
+          all.clear(); // a retry with a fresh token starts over
+          rejected.clear();
+          return fetchInto(integration.accessToken(), task, all, rejected);
+        });
       } catch (EdlinkException e) {
-        fail(out, task, null, describe(e));
+        fail(out, task, null, e.describe());
         return;
       } catch (BadRecordException e) {
         fail(out, task, null, e.getMessage());
         return;
       } catch (RuntimeException e) {
-        fail(out, task, null, "fetch failed: " + e);
-        return;
+        // Not bad data (malformed records are BadRecordException, Edlink failures EdlinkException) but a defect:
+        // logged with its stack trace and rethrown, so the runner retries the bundle and a persistent one fails the
+        // job visibly instead of passing for a "type failed" row. Nothing was emitted, so no delete can follow.
+        LOG.error("fetching {} of run {} failed unexpectedly", task.type().path(), job.runId(), e);
+        throw e;
       }
       FetchSummary summary = new FetchSummary(all.size(), stats.pages(), stats.retries(),
           System.currentTimeMillis() - start, rejected.size());
@@ -167,37 +192,16 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       out.get(COMPLETE).output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
     }
 
-    private FetchStats fetchWithFreshToken(String integrationId, TypeTask task, RemoteShard all,
-        java.util.List<RejectedRecord> rejected) throws EdlinkException, BadRecordException {
-      Integration integration = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), integrationId));
-      try {
-        return fetchInto(integration.accessToken(), task, all, rejected);
-      } catch (EdlinkException e) {
-        if (!"INVALID_TOKEN".equals(e.code()) && e.httpStatus() != 401) {
-          throw e;
-        }
-        // The token may have been rotated since it was cached: ask the Meta API once more.
-        IntegrationTokens.invalidate(edlink.baseUrl(), integrationId);
-        all.clear();
-        rejected.clear();
-        Integration fresh = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), integrationId));
-        return fetchInto(fresh.accessToken(), task, all, rejected);
-      }
-    }
-
     private FetchStats fetchInto(String token, TypeTask task, RemoteShard all, java.util.List<RejectedRecord> rejected)
         throws EdlinkException, BadRecordException {
       BadRecordException[] bad = new BadRecordException[1];
       FetchStats stats = client.fetchAll(token, task.type(), page -> {
-        if (bad[0] != null) {
-          return;
-        }
         for (JsonObject record : page) {
           try {
             addRecord(all, record, task, rejected);
           } catch (BadRecordException e) {
             bad[0] = e;
-            return;
+            throw new StopPaging(); // the type has failed: more pages would only cost Edlink calls
           }
         }
       });
@@ -223,13 +227,18 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         throw new BadRecordException(task.type().path() + ": record id " + Ids.describe(id) + " is not a UUID");
       }
       UUID uuid = UUID.fromString(id);
-      byte[] canonical = CanonicalHash.canonicalBytes(record);
+      byte[] canonical;
+      try {
+        canonical = CanonicalHash.canonicalBytes(record);
+      } catch (IllegalArgumentException e) {
+        // Malformed remote data (a number no JSON reader agrees on): it cannot be hashed, so the type fails.
+        throw new BadRecordException(task.type().path() + ": record " + id + ": " + e.getMessage());
+      }
       String problem = RecordChecks.problem(record, canonical.length);
       if (problem != null) {
         SyncMetrics.RECORDS_REJECTED.inc();
-        String excerpt = new String(canonical, 0, Math.min(canonical.length, 500), StandardCharsets.UTF_8);
         rejected.add(new RejectedRecord(task.job().runId(), task.job().integrationId(), task.type(),
-            uuid.toString(), problem, excerpt));
+            uuid.toString(), problem, RejectedRecord.excerpt(canonical)));
         all.add(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits(), new byte[0], null);
         return;
       }
@@ -286,19 +295,6 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       SyncMetrics.TYPES_COMPLETED.inc();
       SyncJob job = task.job();
       out.get(FAILED).output(KV.of(job.runKey(), RunEvent.type(job, TypeOutcome.failed(task.type(), summary, reason))));
-    }
-
-    static String describe(EdlinkException e) {
-      StringBuilder sb = new StringBuilder("Edlink ");
-      sb.append(e.httpStatus() == 0 ? "unreachable" : "HTTP " + e.httpStatus());
-      if (e.code() != null) {
-        sb.append(' ').append(String.join(",", e.codes()));
-      }
-      sb.append(": ").append(e.getMessage());
-      if (e.requestId() != null) {
-        sb.append(" (request ").append(e.requestId()).append(')');
-      }
-      return sb.toString();
     }
   }
 }

@@ -49,17 +49,25 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
   }
 
   public static PlanRuns of(EdlinkConfig edlink, JdbcConfig jdbc) {
-    return new PlanRuns(edlink, jdbc, Duration.ofHours(24), AdmitRuns.DEFAULT_LEASE_TTL,
-        AdmitRuns.DEFAULT_MAX_RUN_DURATION);
+    return new PlanRuns(edlink, jdbc, SyncDefaults.MAX_SKIP_AGE, SyncDefaults.joda(SyncDefaults.LEASE_TTL),
+        SyncDefaults.joda(SyncDefaults.MAX_RUN_DURATION));
   }
 
   public PlanRuns withMaxSkipAge(Duration maxSkipAge) {
-    return new PlanRuns(edlink, jdbc, maxSkipAge, leaseTtl, maxRunDuration);
+    return new PlanRuns(edlink, jdbc, checkPositive("maxSkipAge", maxSkipAge), leaseTtl, maxRunDuration);
   }
 
   /** The lease expiry, and how long the heartbeat keeps a run's lease alive at most. */
-  public PlanRuns withLeases(org.joda.time.Duration leaseTtl, org.joda.time.Duration maxRunDuration) {
-    return new PlanRuns(edlink, jdbc, maxSkipAge, leaseTtl, maxRunDuration);
+  public PlanRuns withLeases(Duration leaseTtl, Duration maxRunDuration) {
+    return new PlanRuns(edlink, jdbc, maxSkipAge, SyncDefaults.joda(checkPositive("leaseTtl", leaseTtl)),
+        SyncDefaults.joda(checkPositive("maxRunDuration", maxRunDuration)));
+  }
+
+  static Duration checkPositive(String what, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be a positive duration, got " + d);
+    }
+    return d;
   }
 
   @Override
@@ -74,6 +82,14 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
     out.get(FULL_SYNC).setCoder(SyncJob.Coder.of());
     out.get(ENDED).setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
     return out;
+  }
+
+  /** The integration is neither active nor paused (treated like Edlink's own INVALID_INTEGRATION_STATE). */
+  static final class InactiveIntegrationException extends EdlinkException {
+    InactiveIntegrationException(String status) {
+      super("integration is " + status + ", not active", 0, java.util.List.of("INVALID_INTEGRATION_STATE"), null,
+          null);
+    }
   }
 
   static final class PlanRunFn extends EdlinkClientFn<SyncJob, SyncJob> {
@@ -135,39 +151,21 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
         Leases.Heartbeat.keepAlive(leases, job.integrationId(), job.runId(), leaseTtl, maxRunDuration);
         keptAlive.add(new String[] {job.integrationId(), job.runId()});
       }
-      for (int attempt = 1; ; attempt++) {
-        Integration integration;
-        try {
-          integration = withAppSecret(c -> IntegrationTokens.get(c, edlink.baseUrl(), job.integrationId()));
-        } catch (EdlinkException e) {
-          end(out, job, RunResult.Status.FAILED,
-              "integration lookup failed: " + FetchEntities.FetchEntitiesFn.describe(e));
-          return;
-        }
-        if (!"active".equals(integration.status()) && !"paused".equals(integration.status())) {
-          IntegrationTokens.invalidate(edlink.baseUrl(), job.integrationId());
-          if (attempt > 1) {
-            end(out, job, RunResult.Status.FAILED, "integration is " + integration.status() + ", not active");
-            return;
+      try {
+        withIntegrationToken(job.integrationId(), integration -> {
+          if (!"active".equals(integration.status()) && !"paused".equals(integration.status())) {
+            // The state may be cached from before the integration was enabled again: withIntegrationToken asks again.
+            throw new InactiveIntegrationException(integration.status());
           }
-          // The state may be cached from before the integration was enabled again: ask the Meta API once more.
-          continue;
-        }
-        try {
           plan(job, integration.accessToken(), out);
-          return;
-        } catch (EdlinkException e) {
-          boolean staleCache = "INVALID_TOKEN".equals(e.code()) || "INVALID_INTEGRATION_STATE".equals(e.code())
-              || e.httpStatus() == 401;
-          if (staleCache) {
-            IntegrationTokens.invalidate(edlink.baseUrl(), job.integrationId());
-          }
-          if (!staleCache || attempt > 1) {
-            end(out, job, RunResult.Status.FAILED, "change gate failed: " + FetchEntities.FetchEntitiesFn.describe(e));
-            return;
-          }
-          // The token was rotated or the integration changed state since it was cached: ask the Meta API again.
-        }
+          return null;
+        });
+      } catch (LookupFailedException e) {
+        end(out, job, RunResult.Status.FAILED, "integration lookup failed: " + e.describe());
+      } catch (InactiveIntegrationException e) {
+        end(out, job, RunResult.Status.FAILED, e.getMessage());
+      } catch (EdlinkException e) {
+        end(out, job, RunResult.Status.FAILED, "change gate failed: " + e.describe());
       }
     }
 

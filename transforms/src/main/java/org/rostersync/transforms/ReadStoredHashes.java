@@ -6,6 +6,7 @@ import java.util.UUID;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -34,6 +35,16 @@ public final class ReadStoredHashes
 
   public static ReadStoredHashes from(JdbcConfig jdbc) {
     return new ReadStoredHashes(jdbc);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    if (jdbc != null) {
+      // Not the JDBC URL: it may carry credentials in its query string.
+      builder.add(DisplayData.item("dbPoolSize", jdbc.maxPoolSize())
+          .withLabel("Connections per worker, at most"));
+    }
   }
 
   @Override

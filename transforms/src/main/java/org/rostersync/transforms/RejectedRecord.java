@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.rostersync.edlink.EntityType;
 
@@ -11,6 +12,13 @@ import org.rostersync.edlink.EntityType;
 @DefaultCoder(RejectedRecord.Coder.class)
 public record RejectedRecord(String runId, String integrationId, EntityType type, String id, String reason,
     String excerpt) implements Serializable {
+  /** How much of a rejected record is kept for the operator. */
+  static final int EXCERPT_BYTES = 500;
+
+  /** The first {@value #EXCERPT_BYTES} bytes of a record's canonical JSON, as text. */
+  public static String excerpt(byte[] canonicalJson) {
+    return new String(canonicalJson, 0, Math.min(canonicalJson.length, EXCERPT_BYTES), StandardCharsets.UTF_8);
+  }
 
   /** Versioned binary coder (v1). */
   public static final class Coder extends Codec.Versioned<RejectedRecord> {

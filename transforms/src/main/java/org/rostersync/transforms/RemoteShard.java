@@ -3,10 +3,6 @@ package org.rostersync.transforms;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.util.Arrays;
-import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
@@ -17,114 +13,83 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 public final class RemoteShard {
   private final SyncJob job;
   private final FetchSummary fetch;
-  private int size;
-  private long[] msb;
-  private long[] lsb;
-  private byte[][] hashes;
-  private byte[][] json;
+  private final IdRows rows;
 
   public RemoteShard(SyncJob job, FetchSummary fetch, int capacity) {
-    this.job = job;
-    this.fetch = fetch;
-    int c = Math.max(capacity, 4);
-    this.msb = new long[c];
-    this.lsb = new long[c];
-    this.hashes = new byte[c][];
-    this.json = new byte[c][];
+    this(job, fetch, new IdRows(capacity));
   }
 
-  private RemoteShard(SyncJob job, FetchSummary fetch, int size, long[] msb, long[] lsb, byte[][] hashes,
-      byte[][] json) {
+  private RemoteShard(SyncJob job, FetchSummary fetch, IdRows rows) {
     this.job = job;
     this.fetch = fetch;
-    this.size = size;
-    this.msb = msb;
-    this.lsb = lsb;
-    this.hashes = hashes;
-    this.json = json;
+    this.rows = rows;
   }
 
   public void add(long idMsb, long idLsb, byte[] hash, byte[] canonicalJson) {
-    if (size == msb.length) {
-      int c = size * 2;
-      msb = Arrays.copyOf(msb, c);
-      lsb = Arrays.copyOf(lsb, c);
-      hashes = Arrays.copyOf(hashes, c);
-      json = Arrays.copyOf(json, c);
-    }
-    msb[size] = idMsb;
-    lsb[size] = idLsb;
-    hashes[size] = hash;
-    json[size] = canonicalJson;
-    size++;
+    rows.add(idMsb, idLsb, hash, canonicalJson);
   }
 
   /** Forgets every record (a fetch that starts over). */
   public void clear() {
-    size = 0;
+    rows.size = 0;
   }
 
   /** The same records with the fetch summary of the whole type, once it is known. */
   public RemoteShard withFetch(FetchSummary summary) {
-    return new RemoteShard(job, summary, size, msb, lsb, hashes, json);
+    return new RemoteShard(job, summary, rows);
   }
 
   public SyncJob job() { return job; }
   public FetchSummary fetch() { return fetch; }
-  public int size() { return size; }
-  public long msb(int i) { return msb[i]; }
-  public long lsb(int i) { return lsb[i]; }
-  public byte[] hash(int i) { return hashes[i]; }
-  public byte[] json(int i) { return json[i]; }
+  public int size() { return rows.size; }
+  public long msb(int i) { return rows.msb[i]; }
+  public long lsb(int i) { return rows.lsb[i]; }
+  public byte[] hash(int i) { return rows.hashes[i]; }
+  public byte[] json(int i) { return rows.json[i]; }
 
-  /** Binary coder: the job once, then parallel arrays. */
-  public static final class Coder extends CustomCoder<RemoteShard> {
+  /** Versioned binary coder (v1): the job once, then parallel arrays. */
+  public static final class Coder extends Codec.Versioned<RemoteShard> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
       return org.apache.beam.sdk.coders.CoderProviders.forCoder(
           org.apache.beam.sdk.values.TypeDescriptor.of(RemoteShard.class), of());
     }
 
-    /** Written first; bump it (and keep reading the old one) when the layout changes. */
-    static final int VERSION = 1;
+    private static final Coder INSTANCE = new Coder();
 
     public static Coder of() {
-      return new Coder();
+      return INSTANCE;
     }
 
     @Override
-    public void encode(RemoteShard s, OutputStream outStream) throws IOException {
-      outStream.write(VERSION);
-      Codec.writeJob(s.job, outStream);
-      DataOutputStream out = new DataOutputStream(outStream);
+    int version() {
+      return 1;
+    }
+
+    @Override
+    String what() {
+      return "RemoteShard";
+    }
+
+    @Override
+    void write(RemoteShard s, DataOutputStream out) throws IOException {
+      Codec.writeJob(s.job, out);
       FetchSummary.Coder.of().encode(s.fetch, out);
-      out.writeInt(s.size);
-      Codec.writeLongs(out, s.msb, s.size);
-      Codec.writeLongs(out, s.lsb, s.size);
-      Codec.writeBytesArray(out, s.hashes, s.size);
-      Codec.writeBytesArray(out, s.json, s.size);
-      out.flush();
+      IdRows r = s.rows;
+      out.writeInt(r.size);
+      Codec.writeLongs(out, r.msb, r.size);
+      Codec.writeLongs(out, r.lsb, r.size);
+      Codec.writeBytesArray(out, r.hashes, r.size);
+      Codec.writeBytesArray(out, r.json, r.size);
     }
 
     @Override
-    public RemoteShard decode(InputStream inStream) throws IOException {
-      Codec.readVersion(Codec.data(inStream), "RemoteShard", VERSION);
-      SyncJob job = Codec.readJob(inStream);
-      DataInputStream in = new DataInputStream(inStream);
+    RemoteShard read(DataInputStream in, int version) throws IOException {
+      SyncJob job = Codec.readJob(in);
       FetchSummary fetch = FetchSummary.Coder.of().decode(in);
       int n = in.readInt();
-      return new RemoteShard(job, fetch, n, Codec.readLongs(in, n), Codec.readLongs(in, n),
-          Codec.readBytesArray(in, n), Codec.readBytesArray(in, n));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Coder;
-    }
-
-    @Override
-    public int hashCode() {
-      return Coder.class.hashCode();
+      return new RemoteShard(job, fetch, new IdRows(n, Codec.readLongs(in, n), Codec.readLongs(in, n),
+          Codec.readBytesArray(in, n), Codec.readBytesArray(in, n)));
     }
   }
 }

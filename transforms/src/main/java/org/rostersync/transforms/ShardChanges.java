@@ -3,10 +3,7 @@ package org.rostersync.transforms;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.Arrays;
-import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
@@ -101,11 +98,7 @@ public final class ShardChanges {
     private int created;
     private int updated;
     private int unchanged;
-    private int n;
-    private long[] upMsb = new long[8];
-    private long[] upLsb = new long[8];
-    private byte[][] upHash = new byte[8][];
-    private byte[][] upJson = new byte[8][];
+    private final IdRows ups = new IdRows(8);
     private int d;
     private long[] delMsb = new long[8];
     private long[] delLsb = new long[8];
@@ -119,18 +112,7 @@ public final class ShardChanges {
 
     /** Call with all creates before any update, so creates stay first. */
     void upsert(boolean create, long msb, long lsb, byte[] hash, byte[] json) {
-      if (n == upMsb.length) {
-        int c = n * 2;
-        upMsb = Arrays.copyOf(upMsb, c);
-        upLsb = Arrays.copyOf(upLsb, c);
-        upHash = Arrays.copyOf(upHash, c);
-        upJson = Arrays.copyOf(upJson, c);
-      }
-      upMsb[n] = msb;
-      upLsb[n] = lsb;
-      upHash[n] = hash;
-      upJson[n] = json;
-      n++;
+      ups.add(msb, lsb, hash, json);
       if (create) {
         created++;
       } else {
@@ -153,32 +135,39 @@ public final class ShardChanges {
     }
 
     ShardChanges build() {
-      return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, n, upMsb, upLsb, upHash, upJson,
-          d, delMsb, delLsb, null);
+      return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, ups.size, ups.msb, ups.lsb,
+          ups.hashes, ups.json, d, delMsb, delLsb, null);
     }
   }
 
-  /** Binary coder. */
-  public static final class Coder extends CustomCoder<ShardChanges> {
+  /** Versioned binary coder (v1). */
+  public static final class Coder extends Codec.Versioned<ShardChanges> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
       return org.apache.beam.sdk.coders.CoderProviders.forCoder(
           org.apache.beam.sdk.values.TypeDescriptor.of(ShardChanges.class), of());
     }
 
-    /** Written first; bump it (and keep reading the old one) when the layout changes. */
-    static final int VERSION = 1;
+    private static final Coder INSTANCE = new Coder();
 
     public static Coder of() {
-      return new Coder();
+      return INSTANCE;
     }
 
     @Override
-    public void encode(ShardChanges c, OutputStream outStream) throws IOException {
-      outStream.write(VERSION);
-      Codec.writeJob(c.job, outStream);
-      ShardKey.Coder.of().encode(c.key, outStream);
-      DataOutputStream out = new DataOutputStream(outStream);
+    int version() {
+      return 1;
+    }
+
+    @Override
+    String what() {
+      return "ShardChanges";
+    }
+
+    @Override
+    void write(ShardChanges c, DataOutputStream out) throws IOException {
+      Codec.writeJob(c.job, out);
+      ShardKey.Coder.of().encode(c.key, out);
       FetchSummary.Coder.of().encode(c.fetch, out);
       out.writeInt(c.stored);
       out.writeInt(c.created);
@@ -196,15 +185,12 @@ public final class ShardChanges {
       if (c.error != null) {
         out.writeUTF(c.error.length() > 8000 ? c.error.substring(0, 8000) : c.error);
       }
-      out.flush();
     }
 
     @Override
-    public ShardChanges decode(InputStream inStream) throws IOException {
-      Codec.readVersion(Codec.data(inStream), "ShardChanges", VERSION);
-      SyncJob job = Codec.readJob(inStream);
-      ShardKey key = ShardKey.Coder.of().decode(inStream);
-      DataInputStream in = new DataInputStream(inStream);
+    ShardChanges read(DataInputStream in, int version) throws IOException {
+      SyncJob job = Codec.readJob(in);
+      ShardKey key = ShardKey.Coder.of().decode(in);
       FetchSummary fetch = FetchSummary.Coder.of().decode(in);
       int stored = in.readInt();
       int created = in.readInt();
@@ -221,16 +207,6 @@ public final class ShardChanges {
       String error = in.readBoolean() ? in.readUTF() : null;
       return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, n, upMsb, upLsb, upHash, upJson,
           d, delMsb, delLsb, error);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Coder;
-    }
-
-    @Override
-    public int hashCode() {
-      return Coder.class.hashCode();
     }
   }
 }

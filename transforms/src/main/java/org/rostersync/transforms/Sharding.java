@@ -13,12 +13,6 @@ public final class Sharding {
   /** shard = first 28 bits of md5(lower-case uuid text) mod S; 28 bits stay positive in a PostgreSQL int. */
   public static final String SQL_SHARD_OF_ID = "(('x' || substr(md5(id::text), 1, 7))::bit(28)::int % ?)";
 
-  /**
-   * Measured with the benchmark (docs/benchmark.md): 25,000 per group halved the DirectRunner's no-change resync
-   * against 5,000 (fewer join keys for the runner to track); a group of 25,000 records is still a few tens of MB.
-   */
-  public static final int DEFAULT_RECORDS_PER_SHARD = 25_000;
-
   private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
     try {
       return MessageDigest.getInstance("MD5");

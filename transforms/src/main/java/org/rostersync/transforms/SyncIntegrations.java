@@ -1,15 +1,16 @@
 package org.rostersync.transforms;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.SimpleFunction;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -32,85 +33,144 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
   /** Keys of the fan-out shuffle: enough to spread the types over workers, bounded so its state is too. */
   static final int SPREAD_BUCKETS = 64;
 
-  private final EdlinkConfig edlink;
-  private final JdbcConfig jdbc;
-  private final int recordsPerShard;
-  private final int maxShards;
-  private final int batchSize;
-  private final DeletePolicy deletePolicy;
-  private final org.joda.time.Duration maxSkipAge;
-  private final org.joda.time.Duration leaseTtl;
-  private final org.joda.time.Duration maxRunDuration;
+  /** All settings of the transform. */
+  private record Settings(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards, int batchSize,
+      DeletePolicy deletePolicy, Duration maxSkipAge, Duration leaseTtl, Duration maxRunDuration)
+      implements java.io.Serializable {}
 
-  private SyncIntegrations(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards, int batchSize,
-      DeletePolicy deletePolicy, org.joda.time.Duration maxSkipAge, org.joda.time.Duration leaseTtl,
-      org.joda.time.Duration maxRunDuration) {
-    this.leaseTtl = leaseTtl;
-    this.maxRunDuration = maxRunDuration;
-    this.edlink = edlink;
-    this.jdbc = jdbc;
-    this.recordsPerShard = recordsPerShard;
-    this.maxShards = maxShards;
-    this.batchSize = batchSize;
-    this.deletePolicy = deletePolicy;
-    this.maxSkipAge = maxSkipAge;
+  /** A mutable copy of the settings, so each {@code withX} changes one field by name. */
+  private static final class Draft {
+    EdlinkConfig edlink;
+    JdbcConfig jdbc;
+    int recordsPerShard;
+    int maxShards;
+    int batchSize;
+    DeletePolicy deletePolicy;
+    Duration maxSkipAge;
+    Duration leaseTtl;
+    Duration maxRunDuration;
+
+    Draft(Settings s) {
+      edlink = s.edlink();
+      jdbc = s.jdbc();
+      recordsPerShard = s.recordsPerShard();
+      maxShards = s.maxShards();
+      batchSize = s.batchSize();
+      deletePolicy = s.deletePolicy();
+      maxSkipAge = s.maxSkipAge();
+      leaseTtl = s.leaseTtl();
+      maxRunDuration = s.maxRunDuration();
+    }
+
+    Settings settings() {
+      return new Settings(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge, leaseTtl,
+          maxRunDuration);
+    }
   }
 
+  private final Settings settings;
+
+  private SyncIntegrations(Settings settings) {
+    this.settings = settings;
+  }
+
+  /** A copy with {@code change} applied to its settings. */
+  private SyncIntegrations with(java.util.function.Consumer<Draft> change) {
+    Draft draft = new Draft(settings);
+    change.accept(draft);
+    return new SyncIntegrations(draft.settings());
+  }
+
+  /** Starts from {@link SyncDefaults}; {@link #withEdlink} and {@link #withDatabase} are required. */
   public static SyncIntegrations create() {
-    return new SyncIntegrations(null, null, Sharding.DEFAULT_RECORDS_PER_SHARD, 512, 1_000, DeletePolicy.defaults(),
-        org.joda.time.Duration.standardHours(24), AdmitRuns.DEFAULT_LEASE_TTL, AdmitRuns.DEFAULT_MAX_RUN_DURATION);
+    return new SyncIntegrations(new Settings(null, null, SyncDefaults.RECORDS_PER_SHARD, SyncDefaults.MAX_SHARDS,
+        SyncDefaults.BATCH_SIZE, SyncDefaults.deletePolicy(), SyncDefaults.MAX_SKIP_AGE, SyncDefaults.LEASE_TTL,
+        SyncDefaults.MAX_RUN_DURATION));
   }
 
   public SyncIntegrations withEdlink(EdlinkConfig edlink) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
-        leaseTtl, maxRunDuration);
+    checkArgument(edlink != null, "withEdlink(null)");
+    return with(d -> d.edlink = edlink);
   }
 
   public SyncIntegrations withDatabase(JdbcConfig jdbc) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
-        leaseTtl, maxRunDuration);
+    checkArgument(jdbc != null, "withDatabase(null)");
+    return with(d -> d.jdbc = jdbc);
   }
 
   /** About {@code recordsPerShard} records per join group, at most {@code maxShards} groups per type. */
   public SyncIntegrations withSharding(int recordsPerShard, int maxShards) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
-        leaseTtl, maxRunDuration);
+    checkArgument(recordsPerShard >= 1, "recordsPerShard must be positive, got " + recordsPerShard);
+    checkArgument(maxShards >= 1, "maxShards must be positive, got " + maxShards);
+    return with(d -> {
+      d.recordsPerShard = recordsPerShard;
+      d.maxShards = maxShards;
+    });
   }
 
   public SyncIntegrations withBatchSize(int batchSize) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
-        leaseTtl, maxRunDuration);
+    checkArgument(batchSize >= 1, "batchSize must be positive, got " + batchSize);
+    return with(d -> d.batchSize = batchSize);
   }
 
   public SyncIntegrations withDeletePolicy(DeletePolicy policy) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, policy, maxSkipAge,
-        leaseTtl, maxRunDuration);
+    checkArgument(policy != null, "withDeletePolicy(null)");
+    return with(d -> d.deletePolicy = policy);
   }
 
-  public SyncIntegrations withMaxSkipAge(org.joda.time.Duration maxSkipAge) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
-        leaseTtl, maxRunDuration);
+  public SyncIntegrations withMaxSkipAge(Duration maxSkipAge) {
+    return with(d -> d.maxSkipAge = PlanRuns.checkPositive("maxSkipAge", maxSkipAge));
   }
 
   /** Lease expiry and the longest a run may take (see {@link Leases}); the same values as {@link AdmitRuns}. */
-  public SyncIntegrations withLeases(org.joda.time.Duration leaseTtl, org.joda.time.Duration maxRunDuration) {
-    return new SyncIntegrations(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge,
-        leaseTtl, maxRunDuration);
+  public SyncIntegrations withLeases(Duration leaseTtl, Duration maxRunDuration) {
+    PlanRuns.checkPositive("leaseTtl", leaseTtl);
+    PlanRuns.checkPositive("maxRunDuration", maxRunDuration);
+    checkArgument(maxRunDuration.compareTo(leaseTtl) >= 0,
+        "maxRunDuration (" + maxRunDuration + ") must not be shorter than leaseTtl (" + leaseTtl + ")");
+    return with(d -> {
+      d.leaseTtl = leaseTtl;
+      d.maxRunDuration = maxRunDuration;
+    });
+  }
+
+  private static void checkArgument(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    if (settings.edlink() != null) {
+      settings.edlink().addTo(builder);
+    }
+    builder.add(DisplayData.item("recordsPerShard", settings.recordsPerShard()).withLabel("Records per join group"))
+        .add(DisplayData.item("maxShards", settings.maxShards()).withLabel("Join groups per type, at most"))
+        .add(DisplayData.item("batchSize", settings.batchSize()).withLabel("JDBC batch size"))
+        .add(DisplayData.item("maxSkipAge", SyncDefaults.joda(settings.maxSkipAge()))
+            .withLabel("Full sync forced after"))
+        .add(DisplayData.item("leaseTtl", SyncDefaults.joda(settings.leaseTtl())).withLabel("Lease TTL"))
+        .add(DisplayData.item("maxRunDuration", SyncDefaults.joda(settings.maxRunDuration()))
+            .withLabel("Longest run"));
+    settings.deletePolicy().addTo(builder);
   }
 
   @Override
   public PCollection<RunResult> expand(PCollection<SyncJob> jobs) {
-    if (edlink == null) {
+    if (settings.edlink() == null) {
       throw new IllegalStateException("withEdlink() is required");
     }
-    if (jdbc == null) {
+    if (settings.jdbc() == null) {
       throw new IllegalStateException("withDatabase() is required");
     }
-    KvCoder<String, RunEvent> eventCoder = KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of());
+    EdlinkConfig edlink = settings.edlink();
+    JdbcConfig jdbc = settings.jdbc();
 
     PCollectionTuple planned = jobs.apply("PlanRuns",
-        PlanRuns.of(edlink, jdbc).withMaxSkipAge(java.time.Duration.ofMillis(maxSkipAge.getMillis()))
-            .withLeases(leaseTtl, maxRunDuration));
+        PlanRuns.of(edlink, jdbc).withMaxSkipAge(settings.maxSkipAge())
+            .withLeases(settings.leaseTtl(), settings.maxRunDuration()));
 
     PCollection<TypeTask> tasks = planned.get(PlanRuns.FULL_SYNC)
         .apply("FanOutEntityTypes", FlatMapElements.into(TypeDescriptor.of(TypeTask.class))
@@ -126,14 +186,13 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
         .apply("SpreadEntityTypes", Reshuffle.<TypeTask>viaRandomKey().withNumBuckets(SPREAD_BUCKETS));
 
     PCollectionTuple fetched = tasks.apply("FetchEntities",
-        FetchEntities.from(edlink).withDatabase(jdbc).withSharding(recordsPerShard, maxShards));
+        FetchEntities.from(edlink).withDatabase(jdbc)
+            .withSharding(settings.recordsPerShard(), settings.maxShards()));
 
     fetched.get(FetchEntities.REJECTED)
-        .setCoder(RejectedRecord.Coder.of())
         .apply("WriteRejectedRecords", WriteDeadLetterRecords.to(jdbc));
 
     PCollection<KV<ShardKey, StoredShard>> stored = fetched.get(FetchEntities.COMPLETE)
-        .setCoder(TypeFetched.Coder.of())
         // A stage boundary: a failed read is retried alone, never by paging the type from Edlink again.
         .apply("BreakFusionBeforeRead", Reshuffle.viaRandomKey())
         .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
@@ -156,12 +215,13 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
 
     PCollection<KV<String, RunEvent>> written = joined
         .apply("ClassifyChanges", ClassifyChanges.of(REMOTE, STORED))
-        .apply("WriteChanges", WriteChanges.to(jdbc).withBatchSize(batchSize).withDeletePolicy(deletePolicy));
+        .apply("WriteChanges", WriteChanges.to(jdbc).withBatchSize(settings.batchSize())
+            .withDeletePolicy(settings.deletePolicy()));
 
     PCollection<KV<String, RunEvent>> events = PCollectionList
-        .of(planned.get(PlanRuns.ENDED).setCoder(eventCoder)
+        .of(planned.get(PlanRuns.ENDED)
             .apply("GateOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
-        .and(fetched.get(FetchEntities.FAILED).setCoder(eventCoder)
+        .and(fetched.get(FetchEntities.FAILED)
             .apply("FetchFailures", Completeness.<KV<String, RunEvent>>everyElement()))
         .and(written.apply("TypeOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
         .apply("AllRunEvents", Flatten.pCollections());

@@ -33,7 +33,68 @@ public record TypeOutcome(
   }
 
   public static TypeOutcome failed(EntityType type, FetchSummary fetch, String error) {
-    return new TypeOutcome(type, Status.FAILED, fetch, 0, 0, 0, 0, 0, 0, List.of(), error);
+    return of(type, fetch).failed(error);
+  }
+
+  /** The counts of one type so far; ends in {@link Builder#ok()}, {@link Builder#held} or {@link Builder#failed}. */
+  public static Builder of(EntityType type, FetchSummary fetch) {
+    return new Builder(type, fetch);
+  }
+
+  /** Named counts instead of eleven positional arguments. */
+  public static final class Builder {
+    private final EntityType type;
+    private final FetchSummary fetch;
+    private long stored;
+    private long created;
+    private long updated;
+    private long deleted;
+    private long unchanged;
+
+    private Builder(EntityType type, FetchSummary fetch) {
+      this.type = type;
+      this.fetch = fetch;
+    }
+
+    public Builder stored(long n) {
+      stored = n;
+      return this;
+    }
+
+    public Builder created(long n) {
+      created = n;
+      return this;
+    }
+
+    public Builder updated(long n) {
+      updated = n;
+      return this;
+    }
+
+    public Builder deleted(long n) {
+      deleted = n;
+      return this;
+    }
+
+    public Builder unchanged(long n) {
+      unchanged = n;
+      return this;
+    }
+
+    public TypeOutcome ok() {
+      return new TypeOutcome(type, Status.OK, fetch, stored, created, updated, deleted, unchanged, 0, List.of(), null);
+    }
+
+    /** Nothing deleted: {@code heldDeletes} deletes wait for an operator. */
+    public TypeOutcome held(long heldDeletes, List<String> heldSample, String reason) {
+      return new TypeOutcome(type, Status.HELD, fetch, stored, created, updated, 0, unchanged, heldDeletes,
+          List.copyOf(heldSample), reason);
+    }
+
+    /** Nothing deleted (a failed type never deletes). */
+    public TypeOutcome failed(String error) {
+      return new TypeOutcome(type, Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0, List.of(), error);
+    }
   }
 
   /** Versioned binary coder (v1). */

@@ -17,6 +17,7 @@ import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.rostersync.edlink.EntityType;
@@ -60,7 +61,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
   }
 
   public static WriteChanges to(JdbcConfig jdbc) {
-    return new WriteChanges(jdbc, 1000, DeletePolicy.defaults());
+    return new WriteChanges(jdbc, SyncDefaults.BATCH_SIZE, SyncDefaults.deletePolicy());
   }
 
   public WriteChanges withBatchSize(int batchSize) {
@@ -71,7 +72,17 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
   }
 
   public WriteChanges withDeletePolicy(DeletePolicy policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("withDeletePolicy(null)");
+    }
     return new WriteChanges(jdbc, batchSize, policy);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("batchSize", batchSize).withLabel("JDBC batch size"));
+    deletes.addTo(builder);
   }
 
   @Override
@@ -153,8 +164,7 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
           bad.add(new RejectedRecord(c.job().runId(), c.key().integrationId(), c.key().type(),
               new UUID(c.upsertMsb(i), c.upsertLsb(i)).toString(),
               "PostgreSQL refused the row (SQLState " + Database.sqlState(e) + "): " + e.getMessage(),
-              new String(c.upsertJson(i), 0, Math.min(500, c.upsertJson(i).length),
-                  java.nio.charset.StandardCharsets.UTF_8)));
+              RejectedRecord.excerpt(c.upsertJson(i))));
         }
       }
       result = result.withWritten(created, updated);
@@ -297,9 +307,10 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         }
       }
       FetchSummary fetch = all.get(0).fetch();
+      TypeOutcome.Builder outcome = TypeOutcome.of(type, fetch).stored(stored).created(created).updated(updated)
+          .unchanged(unchanged);
       if (!errors.isEmpty()) {
-        return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
-            List.of(), errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
+        return outcome.failed(errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
       }
       DeletePolicy effective = deletes == 0 ? policy : store.policyFor(job.integrationId(), policy);
       if (effective.holds(deletes, stored, job.approveDeletes())) {
@@ -310,18 +321,16 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
             sample.add(new UUID(s.deleteMsb(i), s.deleteLsb(i)).toString());
           }
         }
-        return new TypeOutcome(type, TypeOutcome.Status.HELD, fetch, stored, created, updated, 0, unchanged, deletes,
-            sample, String.format("held %d deletes of %d stored rows (over %.0f%%); approve to apply", deletes,
-                stored, effective.maxDeleteFraction() * 100));
+        return outcome.held(deletes, sample, String.format(
+            "held %d deletes of %d stored rows (over %.0f%%); approve to apply", deletes, stored,
+            effective.maxDeleteFraction() * 100));
       }
       try {
         long deleted = deletes == 0 ? 0 : store.applyDeletes(job, type, all);
         SyncMetrics.DELETED.inc(deleted);
-        return new TypeOutcome(type, TypeOutcome.Status.OK, fetch, stored, created, updated, deleted, unchanged, 0,
-            List.of(), null);
+        return outcome.deleted(deleted).ok();
       } catch (SQLException e) {
-        return new TypeOutcome(type, TypeOutcome.Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0,
-            List.of(), WriteUpsertsFn.failure("deleting", e));
+        return outcome.failed(WriteUpsertsFn.failure("deleting", e));
       }
     }
   }

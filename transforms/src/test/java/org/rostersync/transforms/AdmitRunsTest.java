@@ -58,7 +58,7 @@ class AdmitRunsTest {
             .advanceProcessingTime(Duration.standardSeconds(11))
             .advanceProcessingTime(Duration.standardSeconds(11))
             .advanceWatermarkToInfinity())
-        .apply(AdmitRuns.using(leases).withRetryEvery(Duration.standardSeconds(10)));
+        .apply(AdmitRuns.using(leases).withRetryEvery(java.time.Duration.ofSeconds(10)));
 
     PAssert.that(admitted).satisfies(jobs -> {
       List<SyncJob> all = new java.util.ArrayList<>();
@@ -93,8 +93,8 @@ class AdmitRunsTest {
         .apply(stream.addElements(TimestampedValue.of(next, new Instant(1)))
             .advanceProcessingTime(Duration.standardSeconds(4))
             .advanceWatermarkToInfinity())
-        .apply(AdmitRuns.using(leases).withRetryEvery(Duration.standardSeconds(1))
-            .withLeaseTtl(Duration.standardSeconds(8)).withMaxRunDuration(Duration.millis(8_000)));
+        .apply(AdmitRuns.using(leases).withRetryEvery(java.time.Duration.ofSeconds(1))
+            .withLeaseTtl(java.time.Duration.ofSeconds(8)).withMaxRunDuration(java.time.Duration.ofMillis(8_000)));
     PAssert.that(admitted).containsInAnyOrder(stuck, next);
     try {
       p.run().waitUntilFinish();

@@ -1,0 +1,47 @@
+package org.rostersync.transforms;
+
+import java.util.Arrays;
+
+/**
+ * Rows of (id, hash, canonical JSON) in parallel arrays that grow by doubling: compact for hundreds of thousands of
+ * records (no object per record). Shared by {@link RemoteShard} and {@link ShardChanges}' upserts.
+ */
+final class IdRows {
+  int size;
+  long[] msb;
+  long[] lsb;
+  byte[][] hashes;
+  byte[][] json;
+
+  IdRows(int capacity) {
+    int c = Math.max(capacity, 4);
+    this.msb = new long[c];
+    this.lsb = new long[c];
+    this.hashes = new byte[c][];
+    this.json = new byte[c][];
+  }
+
+  /** Wraps decoded arrays (not copied). */
+  IdRows(int size, long[] msb, long[] lsb, byte[][] hashes, byte[][] json) {
+    this.size = size;
+    this.msb = msb;
+    this.lsb = lsb;
+    this.hashes = hashes;
+    this.json = json;
+  }
+
+  void add(long idMsb, long idLsb, byte[] hash, byte[] canonicalJson) {
+    if (size == msb.length) {
+      int c = size * 2;
+      msb = Arrays.copyOf(msb, c);
+      lsb = Arrays.copyOf(lsb, c);
+      hashes = Arrays.copyOf(hashes, c);
+      json = Arrays.copyOf(json, c);
+    }
+    msb[size] = idMsb;
+    lsb[size] = idLsb;
+    hashes[size] = hash;
+    json[size] = canonicalJson;
+    size++;
+  }
+}

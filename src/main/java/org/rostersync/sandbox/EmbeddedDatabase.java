@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import org.rostersync.transforms.JdbcConfig;
 import org.rostersync.transforms.SecretRef;
 
-/** A real PostgreSQL server started from Maven-delivered binaries (zonky), for the launcher and tests. */
+/**
+ * A real PostgreSQL server started from Maven-delivered binaries (zonky), for the launcher and
+ * tests.
+ */
 public final class EmbeddedDatabase implements AutoCloseable {
   private final EmbeddedPostgres postgres;
 
@@ -19,13 +22,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
     return new EmbeddedDatabase(EmbeddedPostgres.builder().start());
   }
 
-  /** A server whose files stay in {@code dataDirectory}, so the data can be inspected after a run. */
+  /**
+   * A server whose files stay in {@code dataDirectory}, so the data can be inspected after a run.
+   */
   public static EmbeddedDatabase start(Path dataDirectory, int port) throws IOException {
-    return new EmbeddedDatabase(EmbeddedPostgres.builder()
-        .setDataDirectory(dataDirectory)
-        .setCleanDataDirectory(false)
-        .setPort(port)
-        .start());
+    return new EmbeddedDatabase(
+        EmbeddedPostgres.builder()
+            .setDataDirectory(dataDirectory)
+            .setCleanDataDirectory(false)
+            .setPort(port)
+            .start());
   }
 
   public String jdbcUrl() {

@@ -7,7 +7,10 @@ import java.util.Map;
 public final class Flags {
   private Flags() {}
 
-  /** Parses the flags; exec:exec hands several over as one argument, so each argument is split on spaces. */
+  /**
+   * Parses the flags; exec:exec hands several over as one argument, so each argument is split on
+   * spaces.
+   */
   public static Map<String, String> parse(String[] args, String usage) {
     Map<String, String> flags = new LinkedHashMap<>();
     for (String arg : args) {
@@ -19,7 +22,8 @@ public final class Flags {
           throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage);
         }
         int eq = a.indexOf('=');
-        flags.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
+        flags.put(
+            eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
       }
     }
     return flags;

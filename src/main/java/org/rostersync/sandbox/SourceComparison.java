@@ -18,8 +18,8 @@ import org.rostersync.hash.CanonicalHash;
 import org.rostersync.transforms.JdbcConfig;
 
 /**
- * Compares what the database holds for an integration with what the source serves, per entity type, by id and
- * canonical hash: rows missing, extra, or stale (same id, other content).
+ * Compares what the database holds for an integration with what the source serves, per entity type,
+ * by id and canonical hash: rows missing, extra, or stale (same id, other content).
  */
 public final class SourceComparison {
   private SourceComparison() {}
@@ -31,18 +31,25 @@ public final class SourceComparison {
     }
   }
 
-  public static Map<EntityType, Diff> compare(JdbcConfig jdbc, String integrationId,
-      BiFunction<String, EntityType, List<JsonObject>> source) throws SQLException {
+  public static Map<EntityType, Diff> compare(
+      JdbcConfig jdbc,
+      String integrationId,
+      BiFunction<String, EntityType, List<JsonObject>> source)
+      throws SQLException {
     Map<EntityType, Diff> out = new EnumMap<>(EntityType.class);
-    try (Connection c = DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password().resolve())) {
+    try (Connection c =
+        DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password().resolve())) {
       for (EntityType type : EntityType.values()) {
         Map<UUID, byte[]> expected = new HashMap<>();
         for (JsonObject record : source.apply(integrationId, type)) {
-          expected.put(UUID.fromString(record.get("id").getAsString()), CanonicalHash.sha256(record));
+          expected.put(
+              UUID.fromString(record.get("id").getAsString()), CanonicalHash.sha256(record));
         }
         long stored = 0, extra = 0, stale = 0, found = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, hash FROM roster_entities WHERE entity_type = ?"
-            + " AND integration_id = ?::uuid AND deleted_at IS NULL")) {
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT id, hash FROM roster_entities WHERE entity_type = ?"
+                    + " AND integration_id = ?::uuid AND deleted_at IS NULL")) {
           ps.setString(1, type.path());
           ps.setString(2, integrationId);
           try (ResultSet rs = ps.executeQuery()) {

@@ -27,8 +27,9 @@ import org.rostersync.transforms.JdbcConfig;
 import org.rostersync.transforms.SyncMetrics;
 
 /**
- * Runs the real pipeline once on the DirectRunner and reads back what it recorded. Used by the local launcher, the
- * end-to-end tests and the benchmarks, so they all exercise the same code path as production.
+ * Runs the real pipeline once on the DirectRunner and reads back what it recorded. Used by the
+ * local launcher, the end-to-end tests and the benchmarks, so they all exercise the same code path
+ * as production.
  */
 public final class SyncRunner {
   private SyncRunner() {}
@@ -46,18 +47,26 @@ public final class SyncRunner {
   }
 
   /** What one pipeline run did. */
-  public record Outcome(PipelineResult.State state, Map<String, Long> counters, List<RunRow> runs, long millis) {
+  public record Outcome(
+      PipelineResult.State state, Map<String, Long> counters, List<RunRow> runs, long millis) {
     public long counter(String name) {
       return counters.getOrDefault(name, 0L);
     }
   }
 
   /** One {@code sync_runs} row. */
-  public record RunRow(String runId, String integrationId, String status, String gateReason, String countsJson,
-      String error, long millis) {}
+  public record RunRow(
+      String runId,
+      String integrationId,
+      String status,
+      String gateReason,
+      String countsJson,
+      String error,
+      long millis) {}
 
   /** Runs to completion; {@code progress} (may be null) gets live counters about twice a second. */
-  public static Outcome run(SyncOptions options, Consumer<Map<String, Long>> progress) throws SQLException {
+  public static Outcome run(SyncOptions options, Consumer<Map<String, Long>> progress)
+      throws SQLException {
     if (options.getMigrate()) {
       Migrations.apply(org.rostersync.pipeline.SyncConfigs.jdbc(options));
     }
@@ -104,14 +113,23 @@ public final class SyncRunner {
   public static List<RunRow> runsSince(SyncOptions options, Timestamp since) throws SQLException {
     List<RunRow> rows = new ArrayList<>();
     try (Connection c = connect(options);
-         PreparedStatement ps = c.prepareStatement("SELECT run_id, integration_id::text, status, gate_reason,"
-             + " counts::text, error, extract(epoch from finished_at - started_at) * 1000 FROM sync_runs"
-             + " WHERE finished_at >= ? ORDER BY integration_id")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT run_id, integration_id::text, status, gate_reason,"
+                    + " counts::text, error, extract(epoch from finished_at - started_at) * 1000 FROM sync_runs"
+                    + " WHERE finished_at >= ? ORDER BY integration_id")) {
       ps.setTimestamp(1, since);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          rows.add(new RunRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-              rs.getString(6), (long) rs.getDouble(7)));
+          rows.add(
+              new RunRow(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getString(6),
+                  (long) rs.getDouble(7)));
         }
       }
     }

@@ -31,7 +31,10 @@ import org.rostersync.sandbox.simulator.FaultKind;
 import org.rostersync.sandbox.simulator.FaultRule;
 import org.rostersync.sandbox.simulator.SimIntegration;
 
-/** The client against the Edlink simulator: exactly-once paging under faults, error handling, Meta, events. */
+/**
+ * The client against the Edlink simulator: exactly-once paging under faults, error handling, Meta,
+ * events.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EdlinkClientTest {
   private EdlinkSimulator sim;
@@ -41,8 +44,15 @@ class EdlinkClientTest {
 
   @BeforeAll
   void startSimulator() throws Exception {
-    sim = EdlinkSimulator.builder().port(0).seed(42L).appSecret("sim-app-secret").shuffleKeys(false)
-        .integration(DatasetSize.SMALL).integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(42L)
+            .appSecret("sim-app-secret")
+            .shuffleKeys(false)
+            .integration(DatasetSize.SMALL)
+            .integration(DatasetSize.TINY)
+            .start();
     small = sim.integrations().get(0);
     tiny = sim.integrations().get(1);
   }
@@ -59,32 +69,42 @@ class EdlinkClientTest {
   }
 
   private EdlinkClient.Builder fastClient() {
-    return EdlinkClient.builder().baseUrl(sim.baseUrl()).appSecret(sim.appSecret())
-        .initialBackoff(Duration.ofMillis(20)).maxBackoff(Duration.ofMillis(200))
-        .readTimeout(Duration.ofSeconds(10)).deadline(Duration.ofSeconds(60))
+    return EdlinkClient.builder()
+        .baseUrl(sim.baseUrl())
+        .appSecret(sim.appSecret())
+        .initialBackoff(Duration.ofMillis(20))
+        .maxBackoff(Duration.ofMillis(200))
+        .readTimeout(Duration.ofSeconds(10))
+        .deadline(Duration.ofSeconds(60))
         .retryListener((attempt, reason) -> retries.add(reason));
   }
 
   /** Records by id, failing on any duplicate delivery. */
-  private static Map<String, JsonObject> fetchById(EdlinkClient client, String token, EntityType type)
-      throws EdlinkException {
+  private static Map<String, JsonObject> fetchById(
+      EdlinkClient client, String token, EntityType type) throws EdlinkException {
     Map<String, JsonObject> byId = new HashMap<>();
-    client.fetchAll(token, type, page -> {
-      for (JsonObject r : page) {
-        JsonObject previous = byId.put(r.get("id").getAsString(), r);
-        assertEquals(null, previous, "record delivered twice: " + r.get("id"));
-      }
-    });
+    client.fetchAll(
+        token,
+        type,
+        page -> {
+          for (JsonObject r : page) {
+            JsonObject previous = byId.put(r.get("id").getAsString(), r);
+            assertEquals(null, previous, "record delivered twice: " + r.get("id"));
+          }
+        });
     return byId;
   }
 
-  private void assertSameAsTruth(Map<String, JsonObject> fetched, String integrationId, EntityType type) {
+  private void assertSameAsTruth(
+      Map<String, JsonObject> fetched, String integrationId, EntityType type) {
     List<JsonObject> truth = sim.records(integrationId, type);
     assertEquals(truth.size(), fetched.size(), type + " count");
     for (JsonObject t : truth) {
       JsonObject got = fetched.get(t.get("id").getAsString());
       assertNotNull(got, "missing " + type + " " + t.get("id"));
-      assertEquals(CanonicalHash.hex(CanonicalHash.sha256(t)), CanonicalHash.hex(CanonicalHash.sha256(got)),
+      assertEquals(
+          CanonicalHash.hex(CanonicalHash.sha256(t)),
+          CanonicalHash.hex(CanonicalHash.sha256(got)),
           "content of " + type + " " + t.get("id"));
     }
   }
@@ -102,43 +122,94 @@ class EdlinkClientTest {
   void everyRecordExactlyOnceUnderFaults() throws Exception {
     int people = (int) sim.count(small.id(), EntityType.PEOPLE);
     int pageSize = Math.max(1, (people + 4) / 5); // five pages
-    sim.faults().add(FaultRule.builder().integration(small.id()).endpoint("people")
-        .kind(FaultKind.RATE_LIMIT).retryAfterSeconds(1).times(1).build());
-    sim.faults().add(FaultRule.builder().integration(small.id()).endpoint("people")
-        .kind(FaultKind.UNAVAILABLE_503).times(1).build());
-    sim.faults().add(FaultRule.builder().integration(small.id()).endpoint("people")
-        .kind(FaultKind.DROP_MID_BODY).onPage(2).times(1).build());
-    sim.faults().add(FaultRule.builder().integration(small.id()).endpoint("people")
-        .kind(FaultKind.TRUNCATED_JSON).onPage(3).times(2).build());
-    sim.faults().add(FaultRule.builder().integration(small.id()).endpoint("people")
-        .kind(FaultKind.BAD_GATEWAY_502).onPage(4).times(1).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(small.id())
+                .endpoint("people")
+                .kind(FaultKind.RATE_LIMIT)
+                .retryAfterSeconds(1)
+                .times(1)
+                .build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(small.id())
+                .endpoint("people")
+                .kind(FaultKind.UNAVAILABLE_503)
+                .times(1)
+                .build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(small.id())
+                .endpoint("people")
+                .kind(FaultKind.DROP_MID_BODY)
+                .onPage(2)
+                .times(1)
+                .build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(small.id())
+                .endpoint("people")
+                .kind(FaultKind.TRUNCATED_JSON)
+                .onPage(3)
+                .times(2)
+                .build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(small.id())
+                .endpoint("people")
+                .kind(FaultKind.BAD_GATEWAY_502)
+                .onPage(4)
+                .times(1)
+                .build());
 
     List<Integer> pageSizes = new ArrayList<>();
     Map<String, JsonObject> byId = new HashMap<>();
-    FetchStats stats = fastClient().pageSize(pageSize).build().fetchAll(small.accessToken(), EntityType.PEOPLE,
-        page -> {
-          pageSizes.add(page.size());
-          for (JsonObject r : page) {
-            assertEquals(null, byId.put(r.get("id").getAsString(), r), "delivered twice");
-          }
-        });
+    FetchStats stats =
+        fastClient()
+            .pageSize(pageSize)
+            .build()
+            .fetchAll(
+                small.accessToken(),
+                EntityType.PEOPLE,
+                page -> {
+                  pageSizes.add(page.size());
+                  for (JsonObject r : page) {
+                    assertEquals(null, byId.put(r.get("id").getAsString(), r), "delivered twice");
+                  }
+                });
 
     assertSameAsTruth(byId, small.id(), EntityType.PEOPLE);
     assertEquals(people, stats.records());
-    assertTrue(pageSizes.size() >= 5 && pageSizes.stream().allMatch(n -> n <= pageSize), pageSizes.toString());
+    assertTrue(
+        pageSizes.size() >= 5 && pageSizes.stream().allMatch(n -> n <= pageSize),
+        pageSizes.toString());
     assertTrue(retries.contains("429"), retries.toString());
     assertTrue(retries.contains("503"), retries.toString());
     assertTrue(retries.contains("502"), retries.toString());
-    assertTrue(retries.stream().anyMatch(r -> r.equals("io") || r.equals("parse")), retries.toString());
+    assertTrue(
+        retries.stream().anyMatch(r -> r.equals("io") || r.equals("parse")), retries.toString());
     assertEquals(retries.size(), stats.retries());
   }
 
   @Test
   void retryAfterIsHonoured() throws Exception {
-    sim.faults().add(FaultRule.builder().integration(tiny.id()).endpoint("schools")
-        .kind(FaultKind.RATE_LIMIT).retryAfterSeconds(1).times(1).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(tiny.id())
+                .endpoint("schools")
+                .kind(FaultKind.RATE_LIMIT)
+                .retryAfterSeconds(1)
+                .times(1)
+                .build());
     long t0 = System.nanoTime();
-    Map<String, JsonObject> schools = fetchById(fastClient().build(), tiny.accessToken(), EntityType.SCHOOLS);
+    Map<String, JsonObject> schools =
+        fetchById(fastClient().build(), tiny.accessToken(), EntityType.SCHOOLS);
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertSameAsTruth(schools, tiny.id(), EntityType.SCHOOLS);
     assertTrue(ms >= 950, "waited only " + ms + " ms");
@@ -149,24 +220,35 @@ class EdlinkClientTest {
   void clientErrorsAreNotRetried() throws Exception {
     EdlinkClient client = fastClient().build();
 
-    // The simulator counts only requests it can attribute, so bad credentials are checked via the retry listener.
-    assertClientError(assertThrows(EdlinkException.class,
-        () -> client.fetchAll("bogusTokenThatEdlinkNeverIssued00", EntityType.PEOPLE, page -> {})));
-    assertClientError(assertThrows(EdlinkException.class,
-        () -> fastClient().appSecret("wrong-secret").build().listIntegrations()));
+    // The simulator counts only requests it can attribute, so bad credentials are checked via the
+    // retry listener.
+    assertClientError(
+        assertThrows(
+            EdlinkException.class,
+            () ->
+                client.fetchAll(
+                    "bogusTokenThatEdlinkNeverIssued00", EntityType.PEOPLE, page -> {})));
+    assertClientError(
+        assertThrows(
+            EdlinkException.class,
+            () -> fastClient().appSecret("wrong-secret").build().listIntegrations()));
 
     String unknownId = UUID.randomUUID().toString();
-    EdlinkException missing = assertThrows(EdlinkException.class, () -> client.getIntegration(unknownId));
+    EdlinkException missing =
+        assertThrows(EdlinkException.class, () -> client.getIntegration(unknownId));
     assertEquals(1, sim.requestCount(unknownId, "integrations"));
     assertClientError(missing);
     assertTrue(retries.isEmpty(), retries.toString());
 
-    try (EdlinkSimulator own = EdlinkSimulator.builder().port(0).seed(3L).integration(DatasetSize.TINY).start()) {
+    try (EdlinkSimulator own =
+        EdlinkSimulator.builder().port(0).seed(3L).integration(DatasetSize.TINY).start()) {
       SimIntegration in = own.integrations().get(0);
       own.setStatus(in.id(), "disabled");
       EdlinkClient ownClient = fastClient().baseUrl(own.baseUrl()).build();
-      EdlinkException disabled = assertThrows(EdlinkException.class,
-          () -> ownClient.fetchAll(in.accessToken(), EntityType.PEOPLE, page -> {}));
+      EdlinkException disabled =
+          assertThrows(
+              EdlinkException.class,
+              () -> ownClient.fetchAll(in.accessToken(), EntityType.PEOPLE, page -> {}));
       assertEquals(1, own.requestCount(in.id(), "people"));
       assertEquals("INVALID_INTEGRATION_STATE", disabled.code());
       assertClientError(disabled);
@@ -185,11 +267,23 @@ class EdlinkClientTest {
 
   @Test
   void exhaustedAttemptsFailCleanly() {
-    sim.faults().add(FaultRule.builder().integration(tiny.id()).endpoint("people")
-        .kind(FaultKind.SERVER_ERROR_500).times(10).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(tiny.id())
+                .endpoint("people")
+                .kind(FaultKind.SERVER_ERROR_500)
+                .times(10)
+                .build());
     long before = sim.requestCount(tiny.id(), "people");
-    EdlinkException e = assertThrows(EdlinkException.class,
-        () -> fastClient().maxAttempts(3).build().fetchAll(tiny.accessToken(), EntityType.PEOPLE, page -> {}));
+    EdlinkException e =
+        assertThrows(
+            EdlinkException.class,
+            () ->
+                fastClient()
+                    .maxAttempts(3)
+                    .build()
+                    .fetchAll(tiny.accessToken(), EntityType.PEOPLE, page -> {}));
     assertEquals(500, e.httpStatus());
     assertEquals(List.of("INTERNAL"), e.codes());
     assertNotNull(e.requestId());
@@ -200,22 +294,49 @@ class EdlinkClientTest {
 
   @Test
   void deadlineIsEnforced() {
-    // A Retry-After longer than what is left of the deadline fails at once instead of sleeping past it.
-    sim.faults().add(FaultRule.builder().integration(tiny.id()).endpoint("people")
-        .kind(FaultKind.RATE_LIMIT).retryAfterSeconds(1).times(10).build());
+    // A Retry-After longer than what is left of the deadline fails at once instead of sleeping past
+    // it.
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(tiny.id())
+                .endpoint("people")
+                .kind(FaultKind.RATE_LIMIT)
+                .retryAfterSeconds(1)
+                .times(10)
+                .build());
     long t0 = System.nanoTime();
-    EdlinkException e = assertThrows(EdlinkException.class, () -> fastClient().deadline(Duration.ofMillis(500))
-        .build().fetchAll(tiny.accessToken(), EntityType.PEOPLE, page -> {}));
+    EdlinkException e =
+        assertThrows(
+            EdlinkException.class,
+            () ->
+                fastClient()
+                    .deadline(Duration.ofMillis(500))
+                    .build()
+                    .fetchAll(tiny.accessToken(), EntityType.PEOPLE, page -> {}));
     assertTrue(e.getMessage().contains("deadline"), e.getMessage());
     assertTrue((System.nanoTime() - t0) / 1_000_000 < 900);
     sim.faults().clear();
 
     // A slow server is cut off at the deadline, not after the (longer) read timeout.
-    sim.faults().add(FaultRule.builder().integration(tiny.id()).endpoint("people")
-        .kind(FaultKind.SLOW).delayMillis(3000).times(10).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(tiny.id())
+                .endpoint("people")
+                .kind(FaultKind.SLOW)
+                .delayMillis(3000)
+                .times(10)
+                .build());
     t0 = System.nanoTime();
-    e = assertThrows(EdlinkException.class, () -> fastClient().deadline(Duration.ofMillis(800))
-        .build().fetchAll(tiny.accessToken(), EntityType.PEOPLE, page -> {}));
+    e =
+        assertThrows(
+            EdlinkException.class,
+            () ->
+                fastClient()
+                    .deadline(Duration.ofMillis(800))
+                    .build()
+                    .fetchAll(tiny.accessToken(), EntityType.PEOPLE, page -> {}));
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(ms >= 700 && ms < 2500, "took " + ms + " ms");
     assertEquals(0, e.httpStatus());
@@ -238,14 +359,20 @@ class EdlinkClientTest {
 
   @Test
   void eventsProbeGoesNoneSomeExpired() throws Exception {
-    try (EdlinkSimulator own = EdlinkSimulator.builder().port(0).seed(7L).appSecret("sim-app-secret")
-        .integration(DatasetSize.TINY).start()) {
+    try (EdlinkSimulator own =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(7L)
+            .appSecret("sim-app-secret")
+            .integration(DatasetSize.TINY)
+            .start()) {
       SimIntegration in = own.integrations().get(0);
       EdlinkClient client = EdlinkClient.builder().baseUrl(own.baseUrl()).build();
 
       Optional<String> newest = client.newestEventId(in.accessToken());
       assertTrue(newest.isPresent(), "a new integration starts with created events");
-      assertEquals(new EventsProbe(EventsProbe.Kind.NONE, newest.get(), 0),
+      assertEquals(
+          new EventsProbe(EventsProbe.Kind.NONE, newest.get(), 0),
           client.eventsAfter(in.accessToken(), newest.get()));
 
       own.update(in.id(), EntityType.PEOPLE, 3);
@@ -256,8 +383,10 @@ class EdlinkClientTest {
       assertEquals(client.newestEventId(in.accessToken()).orElseThrow(), some.newestEventId());
 
       own.advanceClock(Duration.ofDays(31));
-      assertEquals(EventsProbe.Kind.EXPIRED, client.eventsAfter(in.accessToken(), newest.get()).kind());
-      assertThrows(IllegalArgumentException.class, () -> client.eventsAfter(in.accessToken(), "1 OR 1=1"));
+      assertEquals(
+          EventsProbe.Kind.EXPIRED, client.eventsAfter(in.accessToken(), newest.get()).kind());
+      assertThrows(
+          IllegalArgumentException.class, () -> client.eventsAfter(in.accessToken(), "1 OR 1=1"));
     }
   }
 
@@ -271,21 +400,52 @@ class EdlinkClientTest {
     System.setErr(capture);
     System.setOut(capture);
     try {
-      sim.faults().add(FaultRule.builder().integration(tiny.id()).endpoint("people")
-          .kind(FaultKind.SERVER_ERROR_500).times(1).build());
-      sim.faults().add(FaultRule.builder().integration(tiny.id()).endpoint("people")
-          .kind(FaultKind.TRUNCATED_JSON).times(1).build());
+      sim.faults()
+          .add(
+              FaultRule.builder()
+                  .integration(tiny.id())
+                  .endpoint("people")
+                  .kind(FaultKind.SERVER_ERROR_500)
+                  .times(1)
+                  .build());
+      sim.faults()
+          .add(
+              FaultRule.builder()
+                  .integration(tiny.id())
+                  .endpoint("people")
+                  .kind(FaultKind.TRUNCATED_JSON)
+                  .times(1)
+                  .build());
       EdlinkClient client = fastClient().pageSize(3).build();
       fetchById(client, tiny.accessToken(), EntityType.PEOPLE);
       client.listIntegrations().forEach(i -> messages.add(i.toString()));
-      sim.faults().add(FaultRule.builder().integration(tiny.id()).endpoint("people")
-          .kind(FaultKind.SERVER_ERROR_500).times(5).build());
-      messages.add(describe(assertThrows(EdlinkException.class, () -> fastClient().maxAttempts(2).build()
-          .fetchAll(tiny.accessToken(), EntityType.PEOPLE, page -> {}))));
-      messages.add(describe(assertThrows(EdlinkException.class,
-          () -> client.fetchAll(tiny.accessToken() + "x", EntityType.PEOPLE, page -> {}))));
-      messages.add(describe(assertThrows(EdlinkException.class,
-          () -> fastClient().appSecret(sim.appSecret() + "x").build().listIntegrations())));
+      sim.faults()
+          .add(
+              FaultRule.builder()
+                  .integration(tiny.id())
+                  .endpoint("people")
+                  .kind(FaultKind.SERVER_ERROR_500)
+                  .times(5)
+                  .build());
+      messages.add(
+          describe(
+              assertThrows(
+                  EdlinkException.class,
+                  () ->
+                      fastClient()
+                          .maxAttempts(2)
+                          .build()
+                          .fetchAll(tiny.accessToken(), EntityType.PEOPLE, page -> {}))));
+      messages.add(
+          describe(
+              assertThrows(
+                  EdlinkException.class,
+                  () -> client.fetchAll(tiny.accessToken() + "x", EntityType.PEOPLE, page -> {}))));
+      messages.add(
+          describe(
+              assertThrows(
+                  EdlinkException.class,
+                  () -> fastClient().appSecret(sim.appSecret() + "x").build().listIntegrations())));
     } finally {
       System.setErr(originalErr);
       System.setOut(originalOut);

@@ -28,9 +28,9 @@ import org.rostersync.sandbox.simulator.FaultRule;
 import org.rostersync.transforms.PooledDataSources;
 
 /**
- * Batch jobs take the same per-integration lease as streaming: an integration named twice (or also covered by
- * --allIntegrations) is synced once, and of two batch jobs launched side by side for one integration only one
- * syncs it; the other's run is recorded failed "lease held by run X".
+ * Batch jobs take the same per-integration lease as streaming: an integration named twice (or also
+ * covered by --allIntegrations) is synced once, and of two batch jobs launched side by side for one
+ * integration only one syncs it; the other's run is recorded failed "lease held by run X".
  */
 class BatchLeasesTest {
   private static EmbeddedDatabase db;
@@ -41,8 +41,14 @@ class BatchLeasesTest {
   @BeforeAll
   static void start() throws Exception {
     db = EmbeddedDatabase.start();
-    sim = EdlinkSimulator.builder().port(0).seed(31L).appSecret("batch-secret")
-        .integration(DatasetSize.TINY).integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(31L)
+            .appSecret("batch-secret")
+            .integration(DatasetSize.TINY)
+            .integration(DatasetSize.TINY)
+            .start();
     a = sim.integrations().get(0).id();
     b = sim.integrations().get(1).id();
   }
@@ -60,11 +66,14 @@ class BatchLeasesTest {
     return o;
   }
 
-  private static List<String[]> runsOf(String integration, java.sql.Timestamp since) throws Exception {
+  private static List<String[]> runsOf(String integration, java.sql.Timestamp since)
+      throws Exception {
     List<String[]> rows = new ArrayList<>();
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         PreparedStatement ps = c.prepareStatement("SELECT run_id, status, coalesce(error, '') FROM sync_runs"
-             + " WHERE integration_id = ?::uuid AND finished_at >= ?")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT run_id, status, coalesce(error, '') FROM sync_runs"
+                    + " WHERE integration_id = ?::uuid AND finished_at >= ?")) {
       ps.setString(1, integration);
       ps.setTimestamp(2, since);
       try (ResultSet rs = ps.executeQuery()) {
@@ -78,7 +87,7 @@ class BatchLeasesTest {
 
   private static java.sql.Timestamp now() throws Exception {
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         ResultSet rs = c.createStatement().executeQuery("SELECT clock_timestamp()")) {
+        ResultSet rs = c.createStatement().executeQuery("SELECT clock_timestamp()")) {
       rs.next();
       return rs.getTimestamp(1);
     }
@@ -100,8 +109,14 @@ class BatchLeasesTest {
   @Test
   void twoBatchJobsSideBySideNeverSyncOneIntegrationAtOnce() throws Exception {
     // Slow pages keep the first job's run going while the second one starts.
-    sim.faults().add(FaultRule.builder().integration(a).endpoint("people").kind(FaultKind.SLOW)
-        .delayMillis(4_000).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(a)
+                .endpoint("people")
+                .kind(FaultKind.SLOW)
+                .delayMillis(4_000)
+                .build());
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       java.sql.Timestamp since = now();
@@ -120,7 +135,8 @@ class BatchLeasesTest {
       List<String> statuses = runs.stream().map(r -> r[1]).toList();
       assertThat(statuses, containsInAnyOrder("succeeded", "failed"));
       String[] failed = runs.stream().filter(r -> r[1].equals("failed")).findFirst().orElseThrow();
-      String[] succeeded = runs.stream().filter(r -> r[1].equals("succeeded")).findFirst().orElseThrow();
+      String[] succeeded =
+          runs.stream().filter(r -> r[1].equals("succeeded")).findFirst().orElseThrow();
       assertThat(failed[2], containsString("lease held by run " + succeeded[0]));
     } finally {
       pool.shutdownNow();

@@ -8,8 +8,9 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 
 /**
- * Reads, by reflection, what a running DirectRunner pipeline keeps per step: pending timers, keys with timers, keys
- * with state, and the step's input watermark. Diagnostics for tests only (the fields are DirectRunner internals).
+ * Reads, by reflection, what a running DirectRunner pipeline keeps per step: pending timers, keys
+ * with timers, keys with state, and the step's input watermark. Diagnostics for tests only (the
+ * fields are DirectRunner internals).
  */
 final class DirectRunnerState {
   private DirectRunnerState() {}
@@ -33,7 +34,9 @@ final class DirectRunnerState {
         Object input = field(e.getValue(), "inputWatermark");
         long timers = ((Collection<?>) field(input, "pendingTimers")).size();
         long keys = ((Map<?, ?>) field(input, "existingTimers")).size();
-        Object wm = ((java.util.concurrent.atomic.AtomicReference<?>) field(input, "currentWatermark")).get();
+        Object wm =
+            ((java.util.concurrent.atomic.AtomicReference<?>) field(input, "currentWatermark"))
+                .get();
         long sk = stateKeys.getOrDefault(name, 0L);
         Object output = field(e.getValue(), "outputWatermark");
         long holds = ((Map<?, ?>) field(field(output, "holds"), "keyedHolds")).size();

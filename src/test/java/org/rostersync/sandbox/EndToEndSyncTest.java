@@ -33,9 +33,10 @@ import org.rostersync.sandbox.simulator.FaultRule;
 import org.rostersync.transforms.PooledDataSources;
 
 /**
- * The real pipeline on the DirectRunner, against the Edlink simulator over HTTP and a real PostgreSQL: the database
- * equals the source after every sync, resyncs write nothing, mutations write exactly what changed, integrations
- * never touch each other's rows, and faults never delete stored data. Tests run in order on one evolving state.
+ * The real pipeline on the DirectRunner, against the Edlink simulator over HTTP and a real
+ * PostgreSQL: the database equals the source after every sync, resyncs write nothing, mutations
+ * write exactly what changed, integrations never touch each other's rows, and faults never delete
+ * stored data. Tests run in order on one evolving state.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EndToEndSyncTest {
@@ -48,8 +49,16 @@ class EndToEndSyncTest {
   @BeforeAll
   static void start() throws Exception {
     db = EmbeddedDatabase.start();
-    sim = EdlinkSimulator.builder().port(0).seed(7L).appSecret("e2e-secret").shuffleKeys(true)
-        .integration(DatasetSize.SMALL).integration(DatasetSize.SMALL).integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(7L)
+            .appSecret("e2e-secret")
+            .shuffleKeys(true)
+            .integration(DatasetSize.SMALL)
+            .integration(DatasetSize.SMALL)
+            .integration(DatasetSize.TINY)
+            .start();
     a = sim.integrations().get(0).id();
     b = sim.integrations().get(1).id();
     c = sim.integrations().get(2).id();
@@ -76,9 +85,13 @@ class EndToEndSyncTest {
   }
 
   private static void assertDatabaseEqualsSource(String integration) throws Exception {
-    Map<EntityType, SourceComparison.Diff> diffs = SourceComparison.compare(db.config(), integration, sim::records);
+    Map<EntityType, SourceComparison.Diff> diffs =
+        SourceComparison.compare(db.config(), integration, sim::records);
     for (Map.Entry<EntityType, SourceComparison.Diff> e : diffs.entrySet()) {
-      assertThat(integration + " " + e.getKey().path() + " " + e.getValue(), e.getValue().equal(), is(true));
+      assertThat(
+          integration + " " + e.getKey().path() + " " + e.getValue(),
+          e.getValue().equal(),
+          is(true));
     }
   }
 
@@ -101,7 +114,8 @@ class EndToEndSyncTest {
   void firstSyncCopiesEveryTypeOfEveryIntegration() throws Exception {
     SyncRunner.Outcome o = sync(options("auto"));
     assertThat(o.runs(), hasSize(3));
-    assertThat(o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("succeeded")));
+    assertThat(
+        o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("succeeded")));
     assertThat(o.counter("rows_created"), equalTo(sourceTotal()));
     for (String id : List.of(a, b, c)) {
       assertDatabaseEqualsSource(id);
@@ -116,7 +130,8 @@ class EndToEndSyncTest {
     SyncRunner.Outcome o = sync(options("full"));
     assertThat(writes(o), is(0L));
     assertThat(o.counter("rows_unchanged"), equalTo(sourceTotal()));
-    assertThat(o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("succeeded")));
+    assertThat(
+        o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("succeeded")));
   }
 
   @Test
@@ -125,7 +140,8 @@ class EndToEndSyncTest {
     long before = sim.requestCount(a, "events");
     long peopleBefore = sim.requestCount(a, "people");
     SyncRunner.Outcome o = sync(options("auto"));
-    assertThat(o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("skipped")));
+    assertThat(
+        o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("skipped")));
     assertThat(writes(o), is(0L));
     assertThat(o.counter("records_fetched"), is(0L));
     assertThat(sim.requestCount(a, "events") - before, is(1L));
@@ -137,8 +153,10 @@ class EndToEndSyncTest {
   void anExpiredEventIdForcesAFullSyncThatWritesNothing() throws Exception {
     sim.advanceClock(java.time.Duration.ofDays(31));
     SyncRunner.Outcome o = sync(options("auto"));
-    assertThat(o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("succeeded")));
-    assertThat(o.runs().stream().map(SyncRunner.RunRow::gateReason).toList(),
+    assertThat(
+        o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("succeeded")));
+    assertThat(
+        o.runs().stream().map(SyncRunner.RunRow::gateReason).toList(),
         everyItem(containsString("expired")));
     assertThat(writes(o), is(0L));
   }
@@ -147,7 +165,8 @@ class EndToEndSyncTest {
   @Order(32)
   void withEveryEventAgedOutAQuietIntegrationIsStillSkipped() throws Exception {
     SyncRunner.Outcome o = sync(options("auto"));
-    assertThat(o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("skipped")));
+    assertThat(
+        o.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("skipped")));
     assertThat(o.counter("records_fetched"), is(0L));
   }
 
@@ -158,9 +177,12 @@ class EndToEndSyncTest {
     SyncOptions o = options("auto");
     o.setMaxSkipAge("1s");
     SyncRunner.Outcome out = sync(o);
-    assertThat(out.runs().stream().map(SyncRunner.RunRow::gateReason).toList(),
+    assertThat(
+        out.runs().stream().map(SyncRunner.RunRow::gateReason).toList(),
         everyItem(containsString("maxSkipAge")));
-    assertThat(out.runs().stream().map(SyncRunner.RunRow::status).toList(), everyItem(equalTo("succeeded")));
+    assertThat(
+        out.runs().stream().map(SyncRunner.RunRow::status).toList(),
+        everyItem(equalTo("succeeded")));
     assertThat(writes(out), is(0L));
   }
 
@@ -198,10 +220,19 @@ class EndToEndSyncTest {
     UUID foreign = UUID.randomUUID();
     String sharedId = sim.records(a, EntityType.PEOPLE).get(0).get("id").getAsString();
     try (Connection conn = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         Statement st = conn.createStatement()) {
-      st.executeUpdate("INSERT INTO roster_entities (entity_type, integration_id, id, hash, data) VALUES"
-          + " ('people', '" + foreign + "', '" + sharedId + "', '\\x01', '{\"first_name\":\"other\"}'),"
-          + " ('people', '" + foreign + "', '" + UUID.randomUUID() + "', '\\x02', '{}')");
+        Statement st = conn.createStatement()) {
+      st.executeUpdate(
+          "INSERT INTO roster_entities (entity_type, integration_id, id, hash, data) VALUES"
+              + " ('people', '"
+              + foreign
+              + "', '"
+              + sharedId
+              + "', '\\x01', '{\"first_name\":\"other\"}'),"
+              + " ('people', '"
+              + foreign
+              + "', '"
+              + UUID.randomUUID()
+              + "', '\\x02', '{}')");
     }
     sim.update(a, EntityType.PEOPLE, 3);
     sim.delete(a, EntityType.PEOPLE, 1);
@@ -211,9 +242,13 @@ class EndToEndSyncTest {
     sync(o);
     assertDatabaseEqualsSource(a);
     try (Connection conn = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         Statement st = conn.createStatement();
-         ResultSet rs = st.executeQuery("SELECT count(*), min(data->>'first_name') FROM roster_entities"
-             + " WHERE integration_id = '" + foreign + "'")) {
+        Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*), min(data->>'first_name') FROM roster_entities"
+                    + " WHERE integration_id = '"
+                    + foreign
+                    + "'")) {
       rs.next();
       assertThat(rs.getInt(1), is(2));
       assertThat(rs.getString(2), equalTo("other"));
@@ -239,8 +274,14 @@ class EndToEndSyncTest {
     long storedPeople = countStored(b, "people");
     sim.delete(b, EntityType.PEOPLE, 2);
     // Pages of 100 so that people span several pages; page 3 keeps failing past every retry.
-    sim.faults().add(FaultRule.builder().integration(b).endpoint("people").kind(FaultKind.SERVER_ERROR_500)
-        .onPage(3).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(b)
+                .endpoint("people")
+                .kind(FaultKind.SERVER_ERROR_500)
+                .onPage(3)
+                .build());
     SyncOptions o = options("full");
     o.setAllIntegrations(false);
     o.setIntegrationIds(b);
@@ -251,19 +292,28 @@ class EndToEndSyncTest {
     assertThat(out.runs().get(0).status(), equalTo("partial"));
     assertThat(out.runs().get(0).error(), containsString("people"));
     assertThat("no delete for the failed type", countStored(b, "people"), is(storedPeople));
-    JsonObject people = JsonParser.parseString(out.runs().get(0).countsJson()).getAsJsonObject()
-        .getAsJsonObject("people");
+    JsonObject people =
+        JsonParser.parseString(out.runs().get(0).countsJson())
+            .getAsJsonObject()
+            .getAsJsonObject("people");
     assertThat(people.get("status").getAsString(), equalTo("failed"));
     assertThat(people.get("deleted").getAsLong(), is(0L));
     // Other types of the same run went ahead (the people's enrollments left with them).
-    JsonObject enrollments = JsonParser.parseString(out.runs().get(0).countsJson()).getAsJsonObject()
-        .getAsJsonObject("enrollments");
+    JsonObject enrollments =
+        JsonParser.parseString(out.runs().get(0).countsJson())
+            .getAsJsonObject()
+            .getAsJsonObject("enrollments");
     assertThat(enrollments.get("status").getAsString(), equalTo("ok"));
 
     SyncRunner.Outcome retried = sync(o);
     assertThat(retried.runs().get(0).status(), equalTo("succeeded"));
-    assertThat(JsonParser.parseString(retried.runs().get(0).countsJson()).getAsJsonObject()
-        .getAsJsonObject("people").get("deleted").getAsLong(), is(2L));
+    assertThat(
+        JsonParser.parseString(retried.runs().get(0).countsJson())
+            .getAsJsonObject()
+            .getAsJsonObject("people")
+            .get("deleted")
+            .getAsLong(),
+        is(2L));
     assertDatabaseEqualsSource(b);
   }
 
@@ -279,8 +329,10 @@ class EndToEndSyncTest {
     SyncRunner.Outcome held = sync(o);
     assertThat(held.runs().get(0).status(), equalTo("held"));
     assertThat(countStored(a, "enrollments"), is(stored));
-    JsonObject enrollments = JsonParser.parseString(held.runs().get(0).countsJson()).getAsJsonObject()
-        .getAsJsonObject("enrollments");
+    JsonObject enrollments =
+        JsonParser.parseString(held.runs().get(0).countsJson())
+            .getAsJsonObject()
+            .getAsJsonObject("enrollments");
     assertThat(enrollments.get("held_deletes").getAsLong(), is(stored));
 
     o.setApproveDeletes(true);
@@ -335,26 +387,36 @@ class EndToEndSyncTest {
     o.setIntegrationIds(c);
     o.setDeleteMode("soft");
     SyncRunner.Outcome out = sync(o);
-    assertThat(JsonParser.parseString(out.runs().get(0).countsJson()).getAsJsonObject()
-        .getAsJsonObject("people").get("deleted").getAsLong(), is(1L));
+    assertThat(
+        JsonParser.parseString(out.runs().get(0).countsJson())
+            .getAsJsonObject()
+            .getAsJsonObject("people")
+            .get("deleted")
+            .getAsLong(),
+        is(1L));
     assertDatabaseEqualsSource(c);
     String present = sim.records(c, EntityType.PEOPLE).get(0).get("id").getAsString();
     try (Connection conn = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         Statement st = conn.createStatement()) {
-      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM roster_entities WHERE integration_id = '" + c
-          + "' AND entity_type = 'people' AND deleted_at IS NOT NULL")) {
+        Statement st = conn.createStatement()) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT count(*) FROM roster_entities WHERE integration_id = '"
+                  + c
+                  + "' AND entity_type = 'people' AND deleted_at IS NOT NULL")) {
         rs.next();
         assertThat("the deleted person is kept, marked", rs.getInt(1), is(1));
       }
       // A row marked deleted whose record is (again) served gets restored by the next sync.
-      st.executeUpdate("UPDATE roster_entities SET deleted_at = now() WHERE id = '" + present + "'");
+      st.executeUpdate(
+          "UPDATE roster_entities SET deleted_at = now() WHERE id = '" + present + "'");
     }
     SyncRunner.Outcome again = sync(o);
     assertThat(again.counter("rows_created"), is(1L));
     assertDatabaseEqualsSource(c);
     try (Connection conn = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         Statement st = conn.createStatement();
-         ResultSet rs = st.executeQuery("SELECT count(*) FROM people WHERE id = '" + present + "'")) {
+        Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT count(*) FROM people WHERE id = '" + present + "'")) {
       rs.next();
       assertThat("restored and visible again", rs.getInt(1), is(1));
     }
@@ -362,9 +424,14 @@ class EndToEndSyncTest {
 
   private static long countStored(String integration, String type) throws Exception {
     try (Connection conn = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         Statement st = conn.createStatement();
-         ResultSet rs = st.executeQuery("SELECT count(*) FROM roster_entities WHERE entity_type = '" + type
-             + "' AND integration_id = '" + integration + "' AND deleted_at IS NULL")) {
+        Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM roster_entities WHERE entity_type = '"
+                    + type
+                    + "' AND integration_id = '"
+                    + integration
+                    + "' AND deleted_at IS NULL")) {
       rs.next();
       return rs.getLong(1);
     }

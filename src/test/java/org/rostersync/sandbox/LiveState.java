@@ -6,16 +6,22 @@ import java.util.Map;
 import javax.management.ObjectName;
 
 /**
- * What a pipeline keeps alive in this JVM, read from a class histogram (which runs a full GC first): heap in use, and
- * the number of live DirectRunner timers and keyed-state objects. A pipeline whose per-run state is cleared keeps
- * these flat however many runs it completes.
+ * What a pipeline keeps alive in this JVM, read from a class histogram (which runs a full GC
+ * first): heap in use, and the number of live DirectRunner timers and keyed-state objects. A
+ * pipeline whose per-run state is cleared keeps these flat however many runs it completes.
  */
-record LiveState(long heapBytes, long timers, long stateTables, long stateKeys, Map<String, Long> instances) {
+record LiveState(
+    long heapBytes, long timers, long stateTables, long stateKeys, Map<String, Long> instances) {
 
   static LiveState measure() throws Exception {
-    String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
-        new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-        new Object[] {new String[0]}, new String[] {String[].class.getName()});
+    String histogram =
+        (String)
+            ManagementFactory.getPlatformMBeanServer()
+                .invoke(
+                    new ObjectName("com.sun.management:type=DiagnosticCommand"),
+                    "gcClassHistogram",
+                    new Object[] {new String[0]},
+                    new String[] {String[].class.getName()});
     Map<String, Long> instances = new LinkedHashMap<>();
     for (String line : histogram.split("\n")) {
       String[] f = line.trim().split("\\s+");
@@ -43,7 +49,10 @@ record LiveState(long heapBytes, long timers, long stateTables, long stateKeys, 
   /** The classes whose live instances grew most since {@code earlier}. */
   String growthSince(LiveState earlier, int top) {
     return instances.entrySet().stream()
-        .map(e -> Map.entry(e.getKey(), e.getValue() - earlier.instances.getOrDefault(e.getKey(), 0L)))
+        .map(
+            e ->
+                Map.entry(
+                    e.getKey(), e.getValue() - earlier.instances.getOrDefault(e.getKey(), 0L)))
         .filter(e -> e.getValue() > 0)
         .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
         .limit(top)
@@ -53,7 +62,8 @@ record LiveState(long heapBytes, long timers, long stateTables, long stateKeys, 
 
   @Override
   public String toString() {
-    return String.format("heap %.1f MB after GC, %d live timers, %d keyed state tables, %d structural keys",
+    return String.format(
+        "heap %.1f MB after GC, %d live timers, %d keyed state tables, %d structural keys",
         heapBytes / 1e6, timers, stateTables, stateKeys);
   }
 }

@@ -29,8 +29,9 @@ import org.rostersync.transforms.PooledDataSources;
 import org.rostersync.transforms.Sharding;
 
 /**
- * The gate position, database errors that hit every row, and the shard count, on the real pipeline against a real
- * PostgreSQL: staleness is never hidden and a failed write never deletes or advances the gate.
+ * The gate position, database errors that hit every row, and the shard count, on the real pipeline
+ * against a real PostgreSQL: staleness is never hidden and a failed write never deletes or advances
+ * the gate.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProductionCorrectnessTest {
@@ -41,8 +42,14 @@ class ProductionCorrectnessTest {
   @BeforeAll
   static void start() throws Exception {
     db = EmbeddedDatabase.start();
-    sim = EdlinkSimulator.builder().port(0).seed(11L).appSecret("pc-secret").shuffleKeys(true)
-        .integration(DatasetSize.SMALL).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(11L)
+            .appSecret("pc-secret")
+            .shuffleKeys(true)
+            .integration(DatasetSize.SMALL)
+            .start();
     a = sim.integrations().get(0).id();
   }
 
@@ -68,7 +75,8 @@ class ProductionCorrectnessTest {
   }
 
   private static void assertDatabaseEqualsSource() throws Exception {
-    Map<EntityType, SourceComparison.Diff> diffs = SourceComparison.compare(db.config(), a, sim::records);
+    Map<EntityType, SourceComparison.Diff> diffs =
+        SourceComparison.compare(db.config(), a, sim::records);
     for (Map.Entry<EntityType, SourceComparison.Diff> e : diffs.entrySet()) {
       assertThat(e.getKey().path() + " " + e.getValue(), e.getValue().equal(), is(true));
     }
@@ -79,22 +87,30 @@ class ProductionCorrectnessTest {
   }
 
   private static String scalar(String sql) throws SQLException {
-    try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getString(1);
     }
   }
 
   private static long storedRows(EntityType t) throws SQLException {
-    return Long.parseLong(scalar("SELECT count(*) FROM roster_entities WHERE integration_id = '" + a
-        + "' AND entity_type = '" + t.path() + "' AND deleted_at IS NULL"));
+    return Long.parseLong(
+        scalar(
+            "SELECT count(*) FROM roster_entities WHERE integration_id = '"
+                + a
+                + "' AND entity_type = '"
+                + t.path()
+                + "' AND deleted_at IS NULL"));
   }
 
   @Test
   @Order(1)
   void aRunOfSomeTypesDoesNotMoveTheGateForTheOthers() throws Exception {
     assertThat(sync(options("full")).runs().get(0).status(), equalTo("succeeded"));
-    String gateAfterFull = scalar("SELECT newest_event_id::text FROM sync_state WHERE integration_id = '" + a + "'");
+    String gateAfterFull =
+        scalar("SELECT newest_event_id::text FROM sync_state WHERE integration_id = '" + a + "'");
     sim.update(a, EntityType.PEOPLE, 5);
     sim.update(a, EntityType.ENROLLMENTS, 6);
     sim.delete(a, EntityType.ENROLLMENTS, 3);
@@ -102,12 +118,15 @@ class ProductionCorrectnessTest {
     SyncOptions peopleOnly = options("full");
     peopleOnly.setEntityTypes("people");
     assertThat(sync(peopleOnly).runs().get(0).status(), equalTo("succeeded"));
-    assertThat("a people-only run leaves the gate where every type was in step",
+    assertThat(
+        "a people-only run leaves the gate where every type was in step",
         scalar("SELECT newest_event_id::text FROM sync_state WHERE integration_id = '" + a + "'"),
         equalTo(gateAfterFull));
 
     SyncRunner.Outcome auto = sync(options("auto"));
-    assertThat("enrollments changed after the stored gate position", auto.runs().get(0).status(),
+    assertThat(
+        "enrollments changed after the stored gate position",
+        auto.runs().get(0).status(),
         equalTo("succeeded"));
     assertDatabaseEqualsSource();
   }
@@ -115,13 +134,17 @@ class ProductionCorrectnessTest {
   @Test
   @Order(2)
   void anErrorThatHitsEveryRowFailsTheTypeDeletesNothingAndKeepsTheGate() throws Exception {
-    try (Connection c = connect(); Statement st = c.createStatement()) {
-      st.execute("CREATE FUNCTION deny_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-          + " RAISE EXCEPTION 'permission denied for table entities_people' USING ERRCODE = '42501'; END $$");
-      st.execute("CREATE TRIGGER deny_people BEFORE INSERT OR UPDATE ON entities_people"
-          + " FOR EACH ROW EXECUTE FUNCTION deny_writes()");
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE FUNCTION deny_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+              + " RAISE EXCEPTION 'permission denied for table entities_people' USING ERRCODE = '42501'; END $$");
+      st.execute(
+          "CREATE TRIGGER deny_people BEFORE INSERT OR UPDATE ON entities_people"
+              + " FOR EACH ROW EXECUTE FUNCTION deny_writes()");
     }
-    String gateBefore = scalar("SELECT newest_event_id::text FROM sync_state WHERE integration_id = '" + a + "'");
+    String gateBefore =
+        scalar("SELECT newest_event_id::text FROM sync_state WHERE integration_id = '" + a + "'");
     long peopleBefore = storedRows(EntityType.PEOPLE);
     sim.update(a, EntityType.PEOPLE, 6);
     sim.create(a, EntityType.PEOPLE, 3);
@@ -132,25 +155,34 @@ class ProductionCorrectnessTest {
     SyncRunner.RunRow run = o.runs().get(0);
     assertThat(run.status(), equalTo("partial"));
     assertThat(run.error(), containsString("42501"));
-    JsonObject people = JsonParser.parseString(run.countsJson()).getAsJsonObject().getAsJsonObject("people");
+    JsonObject people =
+        JsonParser.parseString(run.countsJson()).getAsJsonObject().getAsJsonObject("people");
     assertThat(people.get("status").getAsString(), equalTo("failed"));
-    assertThat("counts are rows written", people.get("created").getAsLong() + people.get("updated").getAsLong(),
+    assertThat(
+        "counts are rows written",
+        people.get("created").getAsLong() + people.get("updated").getAsLong(),
         is(0L));
     assertThat(people.get("deleted").getAsLong(), is(0L));
-    JsonObject classes = JsonParser.parseString(run.countsJson()).getAsJsonObject().getAsJsonObject("classes");
+    JsonObject classes =
+        JsonParser.parseString(run.countsJson()).getAsJsonObject().getAsJsonObject("classes");
     assertThat(classes.get("status").getAsString(), equalTo("ok"));
     assertThat(classes.get("updated").getAsLong(), is(2L));
     assertThat("no delete was applied", storedRows(EntityType.PEOPLE), is(peopleBefore));
-    assertThat("nothing was dead-lettered", scalar("SELECT count(*) FROM dead_letter_records WHERE run_id = '"
-        + run.runId() + "'"), equalTo("0"));
-    assertThat(scalar("SELECT newest_event_id::text FROM sync_state WHERE integration_id = '" + a + "'"),
+    assertThat(
+        "nothing was dead-lettered",
+        scalar("SELECT count(*) FROM dead_letter_records WHERE run_id = '" + run.runId() + "'"),
+        equalTo("0"));
+    assertThat(
+        scalar("SELECT newest_event_id::text FROM sync_state WHERE integration_id = '" + a + "'"),
         equalTo(gateBefore));
 
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("DROP TRIGGER deny_people ON entities_people");
     }
     SyncRunner.Outcome healed = sync(options("auto"));
-    assertThat("the gate still sees the changes", healed.runs().get(0).status(), equalTo("succeeded"));
+    assertThat(
+        "the gate still sees the changes", healed.runs().get(0).status(), equalTo("succeeded"));
     assertDatabaseEqualsSource();
   }
 

@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Google's own Pub/Sub emulator ({@code gcloud beta emulators pubsub start}), started and stopped by the tests, and
- * driven through its REST API (topics, subscriptions, publish, pull).
+ * Google's own Pub/Sub emulator ({@code gcloud beta emulators pubsub start}), started and stopped
+ * by the tests, and driven through its REST API (topics, subscriptions, publish, pull).
  */
 final class PubsubEmulator implements AutoCloseable {
   static final String PROJECT = "local-project";
@@ -55,9 +55,19 @@ final class PubsubEmulator implements AutoCloseable {
     }
     Path dataDir = Files.createTempDirectory("pubsub-emulator");
     Path log = dataDir.resolve("emulator.log");
-    Process p = new ProcessBuilder("gcloud", "beta", "emulators", "pubsub", "start",
-        "--host-port=127.0.0.1:" + port, "--data-dir=" + dataDir, "--quiet")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                "gcloud",
+                "beta",
+                "emulators",
+                "pubsub",
+                "start",
+                "--host-port=127.0.0.1:" + port,
+                "--data-dir=" + dataDir,
+                "--quiet")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     PubsubEmulator emulator = new PubsubEmulator(p, port, dataDir);
     long deadline = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < deadline) {
@@ -75,7 +85,8 @@ final class PubsubEmulator implements AutoCloseable {
       Thread.sleep(250);
     }
     emulator.close();
-    throw new IOException("the Pub/Sub emulator did not start within 60 s: " + Files.readString(log));
+    throw new IOException(
+        "the Pub/Sub emulator did not start within 60 s: " + Files.readString(log));
   }
 
   String rootUrl() {
@@ -95,8 +106,11 @@ final class PubsubEmulator implements AutoCloseable {
   }
 
   void createSubscription(String name, String topicName) throws IOException, InterruptedException {
-    check(send("PUT", "/v1/" + subscription(name),
-        "{\"topic\":\"" + topic(topicName) + "\",\"ackDeadlineSeconds\":60}"));
+    check(
+        send(
+            "PUT",
+            "/v1/" + subscription(name),
+            "{\"topic\":\"" + topic(topicName) + "\",\"ackDeadlineSeconds\":60}"));
   }
 
   void publish(String topicName, byte[] data) throws IOException, InterruptedException {
@@ -122,8 +136,11 @@ final class PubsubEmulator implements AutoCloseable {
 
   /** Pulls and acknowledges what is there now. */
   List<Received> pull(String subscriptionName, int max) throws IOException, InterruptedException {
-    HttpResponse<String> r = send("POST", "/v1/" + subscription(subscriptionName) + ":pull",
-        "{\"returnImmediately\":true,\"maxMessages\":" + max + "}");
+    HttpResponse<String> r =
+        send(
+            "POST",
+            "/v1/" + subscription(subscriptionName) + ":pull",
+            "{\"returnImmediately\":true,\"maxMessages\":" + max + "}");
     check(r);
     List<Received> out = new ArrayList<>();
     JsonObject body = JsonParser.parseString(r.body()).getAsJsonObject();
@@ -133,10 +150,13 @@ final class PubsubEmulator implements AutoCloseable {
     JsonArray ackIds = new JsonArray();
     for (JsonElement e : body.getAsJsonArray("receivedMessages")) {
       JsonObject m = e.getAsJsonObject().getAsJsonObject("message");
-      byte[] data = m.has("data") ? Base64.getDecoder().decode(m.get("data").getAsString()) : new byte[0];
+      byte[] data =
+          m.has("data") ? Base64.getDecoder().decode(m.get("data").getAsString()) : new byte[0];
       Map<String, String> attributes = new java.util.HashMap<>();
       if (m.has("attributes")) {
-        m.getAsJsonObject("attributes").entrySet().forEach(a -> attributes.put(a.getKey(), a.getValue().getAsString()));
+        m.getAsJsonObject("attributes")
+            .entrySet()
+            .forEach(a -> attributes.put(a.getKey(), a.getValue().getAsString()));
       }
       out.add(new Received(data, attributes));
       ackIds.add(e.getAsJsonObject().get("ackId"));
@@ -147,10 +167,17 @@ final class PubsubEmulator implements AutoCloseable {
     return out;
   }
 
-  private HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(rootUrl() + path)).timeout(Duration.ofSeconds(20))
-        .header("Content-Type", "application/json");
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  private HttpResponse<String> send(String method, String path, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(rootUrl() + path))
+            .timeout(Duration.ofSeconds(20))
+            .header("Content-Type", "application/json");
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 

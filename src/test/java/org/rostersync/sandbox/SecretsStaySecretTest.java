@@ -25,8 +25,8 @@ import org.rostersync.sandbox.simulator.SimIntegration;
 import org.rostersync.transforms.PooledDataSources;
 
 /**
- * A sync with 429s, 5xx, dropped connections, a revoked token and a disabled integration: every log line it prints
- * and everything it stores is searched for access tokens and the application secret.
+ * A sync with 429s, 5xx, dropped connections, a revoked token and a disabled integration: every log
+ * line it prints and everything it stores is searched for access tokens and the application secret.
  */
 class SecretsStaySecretTest {
   private static final String APP_SECRET = "app-secret-0f3c9a7d51e24b";
@@ -36,8 +36,15 @@ class SecretsStaySecretTest {
   @BeforeAll
   static void start() throws Exception {
     db = EmbeddedDatabase.start();
-    sim = EdlinkSimulator.builder().port(0).seed(3L).appSecret(APP_SECRET)
-        .integration(DatasetSize.TINY).integration(DatasetSize.TINY).integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(3L)
+            .appSecret(APP_SECRET)
+            .integration(DatasetSize.TINY)
+            .integration(DatasetSize.TINY)
+            .integration(DatasetSize.TINY)
+            .start();
   }
 
   @AfterAll
@@ -54,11 +61,25 @@ class SecretsStaySecretTest {
     sim.integrations().forEach(i -> secrets.add(i.accessToken()));
     SimIntegration first = sim.integrations().get(0);
     SimIntegration second = sim.integrations().get(1);
-    sim.faults().add(FaultRule.builder().kind(FaultKind.RATE_LIMIT).retryAfterSeconds(1).times(3).build());
-    sim.faults().add(FaultRule.builder().endpoint("people").kind(FaultKind.UNAVAILABLE_503).times(2).build());
-    sim.faults().add(FaultRule.builder().endpoint("classes").kind(FaultKind.DROP_MID_BODY).times(2).build());
-    sim.faults().add(FaultRule.builder().integration(second.id()).endpoint("enrollments")
-        .kind(FaultKind.SERVER_ERROR_500).build());
+    sim.faults()
+        .add(FaultRule.builder().kind(FaultKind.RATE_LIMIT).retryAfterSeconds(1).times(3).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .endpoint("people")
+                .kind(FaultKind.UNAVAILABLE_503)
+                .times(2)
+                .build());
+    sim.faults()
+        .add(
+            FaultRule.builder().endpoint("classes").kind(FaultKind.DROP_MID_BODY).times(2).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(second.id())
+                .endpoint("enrollments")
+                .kind(FaultKind.SERVER_ERROR_500)
+                .build());
     sim.revokeToken(first.id());
     secrets.add(sim.integrations().get(0).accessToken());
     sim.setStatus(sim.integrations().get(2).id(), "disabled");
@@ -72,7 +93,8 @@ class SecretsStaySecretTest {
     SyncRunner.Outcome outcome;
     try {
       SyncOptions o = SyncRunner.options(db.config(), sim.baseUrl(), sim.appSecret());
-      o.setIntegrationIds(String.join(",", sim.integrations().stream().map(SimIntegration::id).toList()));
+      o.setIntegrationIds(
+          String.join(",", sim.integrations().stream().map(SimIntegration::id).toList()));
       o.setMode("full");
       outcome = SyncRunner.run(o, null);
     } finally {
@@ -86,9 +108,12 @@ class SecretsStaySecretTest {
 
     StringBuilder stored = new StringBuilder();
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         ResultSet rs = c.createStatement().executeQuery("SELECT coalesce(string_agg(t::text, ' '), '') FROM"
-             + " (SELECT * FROM sync_runs) t UNION ALL SELECT coalesce(string_agg(s::text, ' '), '') FROM sync_state s"
-             + " UNION ALL SELECT coalesce(string_agg(d::text, ' '), '') FROM dead_letter_records d")) {
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT coalesce(string_agg(t::text, ' '), '') FROM"
+                        + " (SELECT * FROM sync_runs) t UNION ALL SELECT coalesce(string_agg(s::text, ' '), '') FROM sync_state s"
+                        + " UNION ALL SELECT coalesce(string_agg(d::text, ' '), '') FROM dead_letter_records d")) {
       while (rs.next()) {
         stored.append(rs.getString(1));
       }

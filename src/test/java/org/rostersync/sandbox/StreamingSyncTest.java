@@ -42,10 +42,11 @@ import org.rostersync.sandbox.simulator.FaultRule;
 import org.rostersync.transforms.PooledDataSources;
 
 /**
- * The streaming pipeline on the DirectRunner, reading jobs from Google's Pub/Sub emulator: ticks sync every active
- * integration, unchanged ones are skipped through the change gate, a single job completes on its own without any
- * later message (no watermark wait), a small job is not held back by a slow large one, and bad messages go to the
- * dead-letter topic with reasons while valid jobs in the same burst complete.
+ * The streaming pipeline on the DirectRunner, reading jobs from Google's Pub/Sub emulator: ticks
+ * sync every active integration, unchanged ones are skipped through the change gate, a single job
+ * completes on its own without any later message (no watermark wait), a small job is not held back
+ * by a slow large one, and bad messages go to the dead-letter topic with reasons while valid jobs
+ * in the same burst complete.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StreamingSyncTest {
@@ -71,8 +72,15 @@ class StreamingSyncTest {
     pubsub.createTopic("dead-letters");
     pubsub.createSubscription("dead-letters-sub", "dead-letters");
     db = EmbeddedDatabase.start();
-    sim = EdlinkSimulator.builder().port(0).seed(11L).appSecret("stream-secret")
-        .integration(DatasetSize.TINY).integration(DatasetSize.SMALL).integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(11L)
+            .appSecret("stream-secret")
+            .integration(DatasetSize.TINY)
+            .integration(DatasetSize.SMALL)
+            .integration(DatasetSize.TINY)
+            .start();
     ids = sim.integrations().stream().map(i -> i.id()).toList();
 
     SyncOptions o = SyncRunner.options(db.config(), sim.baseUrl(), sim.appSecret());
@@ -107,7 +115,9 @@ class StreamingSyncTest {
     }
   }
 
-  /** Waits until {@code n} runs recorded after {@code since} exist; returns integration → status. */
+  /**
+   * Waits until {@code n} runs recorded after {@code since} exist; returns integration → status.
+   */
   private static Map<String, String> awaitRuns(java.sql.Timestamp since, int n) throws Exception {
     long deadline = System.currentTimeMillis() + TIMEOUT_MS;
     Map<String, String> runs = new HashMap<>();
@@ -121,14 +131,17 @@ class StreamingSyncTest {
       }
       Thread.sleep(300);
     }
-    throw new AssertionError("only " + runs.size() + " of " + n + " runs recorded in time: " + runs);
+    throw new AssertionError(
+        "only " + runs.size() + " of " + n + " runs recorded in time: " + runs);
   }
 
   private static Map<String, String> runsSince(java.sql.Timestamp since) throws Exception {
     Map<String, String> runs = new HashMap<>();
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         PreparedStatement ps = c.prepareStatement("SELECT integration_id::text, status FROM sync_runs"
-             + " WHERE finished_at > ? ORDER BY finished_at")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT integration_id::text, status FROM sync_runs"
+                    + " WHERE finished_at > ? ORDER BY finished_at")) {
       ps.setTimestamp(1, since);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -141,7 +154,7 @@ class StreamingSyncTest {
 
   private static java.sql.Timestamp now() throws Exception {
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         ResultSet rs = c.createStatement().executeQuery("SELECT clock_timestamp()")) {
+        ResultSet rs = c.createStatement().executeQuery("SELECT clock_timestamp()")) {
       rs.next();
       return rs.getTimestamp(1);
     }
@@ -149,8 +162,10 @@ class StreamingSyncTest {
 
   private static long lastWrite() throws Exception {
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         ResultSet rs = c.createStatement().executeQuery(
-             "SELECT coalesce(extract(epoch from max(synced_at)) * 1000, 0), count(*) FROM roster_entities")) {
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT coalesce(extract(epoch from max(synced_at)) * 1000, 0), count(*) FROM roster_entities")) {
       rs.next();
       return (long) rs.getDouble(1) + rs.getLong(2);
     }
@@ -165,7 +180,9 @@ class StreamingSyncTest {
     assertThat(runs.keySet(), containsInAnyOrder(ids.toArray()));
     assertThat(new ArrayList<>(runs.values()), everyIs("succeeded"));
     for (String id : ids) {
-      assertThat(SourceComparison.total(SourceComparison.compare(db.config(), id, sim::records)).equal(), is(true));
+      assertThat(
+          SourceComparison.total(SourceComparison.compare(db.config(), id, sim::records)).equal(),
+          is(true));
     }
   }
 
@@ -190,7 +207,9 @@ class StreamingSyncTest {
     assertThat(runs.get(ids.get(1)), equalTo("succeeded"));
     assertThat(runs.get(ids.get(0)), equalTo("skipped"));
     assertThat(runs.get(ids.get(2)), equalTo("skipped"));
-    assertThat(SourceComparison.total(SourceComparison.compare(db.config(), ids.get(1), sim::records)).equal(),
+    assertThat(
+        SourceComparison.total(SourceComparison.compare(db.config(), ids.get(1), sim::records))
+            .equal(),
         is(true));
   }
 
@@ -199,22 +218,35 @@ class StreamingSyncTest {
   void aSmallJobIsNotHeldBackByASlowLargeOne() throws Exception {
     String large = ids.get(1);
     String small = ids.get(0);
-    sim.faults().add(FaultRule.builder().integration(large).endpoint("enrollments").kind(FaultKind.SLOW)
-        .delayMillis(8_000).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(large)
+                .endpoint("enrollments")
+                .kind(FaultKind.SLOW)
+                .delayMillis(8_000)
+                .build());
     try {
       java.sql.Timestamp since = now();
-      // Queued right behind the large job. (The DirectRunner reads its source only when no bundle is in flight,
-      // so a message published *during* the slow fetch would wait for it there; Dataflow reads continuously.)
+      // Queued right behind the large job. (The DirectRunner reads its source only when no bundle
+      // is in flight,
+      // so a message published *during* the slow fetch would wait for it there; Dataflow reads
+      // continuously.)
       pubsub.publish("jobs", "{\"integration_id\": \"" + large + "\", \"mode\": \"full\"}");
       pubsub.publish("jobs", "{\"integration_id\": \"" + small + "\", \"mode\": \"full\"}");
       awaitRuns(since, 2);
       try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-           PreparedStatement ps = c.prepareStatement("SELECT integration_id::text, finished_at FROM sync_runs"
-               + " WHERE finished_at > ? ORDER BY finished_at")) {
+          PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT integration_id::text, finished_at FROM sync_runs"
+                      + " WHERE finished_at > ? ORDER BY finished_at")) {
         ps.setTimestamp(1, since);
         try (ResultSet rs = ps.executeQuery()) {
           assertThat(rs.next(), is(true));
-          assertThat("the small job finished first (" + timeline(since) + ")", rs.getString(1), equalTo(small));
+          assertThat(
+              "the small job finished first (" + timeline(since) + ")",
+              rs.getString(1),
+              equalTo(small));
         }
       }
     } finally {
@@ -245,12 +277,14 @@ class StreamingSyncTest {
     List<String> reasons = dead.stream().map(d -> d.attributes().get("error")).toList();
     assertThat(reasons, hasItem(org.hamcrest.Matchers.containsString("not valid JSON")));
     assertThat(reasons, hasItem(org.hamcrest.Matchers.containsString("must be a UUID")));
-    assertThat(reasons, hasItem(org.hamcrest.Matchers.containsString("unknown integration " + unknown)));
+    assertThat(
+        reasons, hasItem(org.hamcrest.Matchers.containsString("unknown integration " + unknown)));
     assertThat(reasons, hasItem(org.hamcrest.Matchers.containsString("bytes, more than")));
     for (PubsubEmulator.Received d : dead) {
       assertThat(d.attributes().get("failed_at"), notNullValue());
     }
-    assertThat(dead.stream().map(PubsubEmulator.Received::text).toList(), hasItem("this is not json"));
+    assertThat(
+        dead.stream().map(PubsubEmulator.Received::text).toList(), hasItem("this is not json"));
     assertThat(runsSince(since).size(), lessThan(2));
   }
 
@@ -264,7 +298,8 @@ class StreamingSyncTest {
     awaitRuns(since, 1);
     Thread.sleep(5_000);
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM sync_runs WHERE finished_at > ?")) {
+        PreparedStatement ps =
+            c.prepareStatement("SELECT count(*) FROM sync_runs WHERE finished_at > ?")) {
       ps.setTimestamp(1, since);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -276,13 +311,21 @@ class StreamingSyncTest {
   private static String timeline(java.sql.Timestamp since) throws Exception {
     StringBuilder sb = new StringBuilder();
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-         PreparedStatement ps = c.prepareStatement("SELECT integration_id::text, started_at, finished_at, counts::text"
-             + " FROM sync_runs WHERE finished_at > ? ORDER BY finished_at")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT integration_id::text, started_at, finished_at, counts::text"
+                    + " FROM sync_runs WHERE finished_at > ? ORDER BY finished_at")) {
       ps.setTimestamp(1, since);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          sb.append(rs.getString(1)).append(" ").append(rs.getTimestamp(2)).append(" -> ").append(rs.getTimestamp(3))
-              .append(" ").append(rs.getString(4)).append("\n");
+          sb.append(rs.getString(1))
+              .append(" ")
+              .append(rs.getTimestamp(2))
+              .append(" -> ")
+              .append(rs.getTimestamp(3))
+              .append(" ")
+              .append(rs.getString(4))
+              .append("\n");
         }
       }
     }

@@ -61,21 +61,38 @@ class BookkeepingOnBadDaysTest {
   @Test
   void remoteTextWithNulAndLoneSurrogatesIsRecordedNotRetriedForever() throws Exception {
     String integration = UUID.randomUUID().toString();
-    SyncJob job = new SyncJob("run-nul", integration, List.of(EntityType.PEOPLE, EntityType.CLASSES),
-        SyncJob.Mode.FULL, "req\u0000", false, 0).withPlan(PlanRuns.NO_EVENTS, "gate \u0000 said \uD800");
+    SyncJob job =
+        new SyncJob(
+                "run-nul",
+                integration,
+                List.of(EntityType.PEOPLE, EntityType.CLASSES),
+                SyncJob.Mode.FULL,
+                "req\u0000",
+                false,
+                0)
+            .withPlan(PlanRuns.NO_EVENTS, "gate \u0000 said \uD800");
     String hostile = "Edlink: bad \u0000 value \uDC00 here";
     Pipeline p = pipeline();
-    p.apply(Create.of(
-            KV.of(job.runKey(), RunEvent.type(job, TypeOutcome.failed(EntityType.PEOPLE, null, hostile))),
-            KV.of(job.runKey(), RunEvent.type(job, TypeOutcome.failed(EntityType.CLASSES, null, "x\uD83D")))))
+    p.apply(
+            Create.of(
+                KV.of(
+                    job.runKey(),
+                    RunEvent.type(job, TypeOutcome.failed(EntityType.PEOPLE, null, hostile))),
+                KV.of(
+                    job.runKey(),
+                    RunEvent.type(job, TypeOutcome.failed(EntityType.CLASSES, null, "x\uD83D")))))
         .apply(RecordRuns.to(db.config()));
     p.run().waitUntilFinish();
-    try (Connection c = connect(); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT status, error, counts->'people'->>'error', gate_reason"
-             + " FROM sync_runs WHERE run_id = 'run-nul'")) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT status, error, counts->'people'->>'error', gate_reason"
+                    + " FROM sync_runs WHERE run_id = 'run-nul'")) {
       assertThat(rs.next(), is(true));
       assertThat(rs.getString(1), equalTo("failed"));
-      // NUL becomes U+FFFD; a lone surrogate becomes U+FFFD here or '?' already in a coder's UTF-8 on the way.
+      // NUL becomes U+FFFD; a lone surrogate becomes U+FFFD here or '?' already in a coder's UTF-8
+      // on the way.
       assertThat(rs.getString(2), matchesPattern(".*bad \uFFFD value [\uFFFD?] here.*"));
       assertThat(rs.getString(3), matchesPattern("Edlink: bad \uFFFD value [\uFFFD?] here"));
       assertThat(rs.getString(4), matchesPattern("gate \uFFFD said [\uFFFD?]"));
@@ -85,41 +102,65 @@ class BookkeepingOnBadDaysTest {
   @Test
   void aRetriedDeadLetterIsStoredOnce() throws Exception {
     String integration = UUID.randomUUID().toString();
-    RejectedRecord r = new RejectedRecord("run-dl", integration, EntityType.PEOPLE, UUID.randomUUID().toString(),
-        "too deep \u0000", "{\"x\":\"\u0000\"}");
+    RejectedRecord r =
+        new RejectedRecord(
+            "run-dl",
+            integration,
+            EntityType.PEOPLE,
+            UUID.randomUUID().toString(),
+            "too deep \u0000",
+            "{\"x\":\"\u0000\"}");
     DataSource ds = PooledDataSources.get(db.config());
     WriteDeadLetterRecords.insert(ds, List.of(r));
     WriteDeadLetterRecords.insert(ds, List.of(r));
-    try (Connection c = connect(); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT count(*), min(reason) FROM dead_letter_records"
-             + " WHERE integration_id = '" + integration + "'")) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*), min(reason) FROM dead_letter_records"
+                    + " WHERE integration_id = '"
+                    + integration
+                    + "'")) {
       rs.next();
       assertThat(rs.getInt(1), is(1));
       assertThat(rs.getString(2), equalTo("too deep \uFFFD"));
     }
   }
 
-  /** A query that fails with a serialization failure (transient) the first time it runs, then succeeds. */
+  /**
+   * A query that fails with a serialization failure (transient) the first time it runs, then
+   * succeeds.
+   */
   private static void createFlakyFunction(String name) throws Exception {
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("CREATE SEQUENCE " + name + "_calls");
-      st.execute("CREATE FUNCTION " + name + "(t text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN"
-          + " IF nextval('" + name + "_calls') = 1 THEN"
-          + " RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001'; END IF;"
-          + " RETURN t || '!'; END $$");
+      st.execute(
+          "CREATE FUNCTION "
+              + name
+              + "(t text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN"
+              + " IF nextval('"
+              + name
+              + "_calls') = 1 THEN"
+              + " RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001'; END IF;"
+              + " RETURN t || '!'; END $$");
     }
   }
 
-  private static PCollection<String> readAll(Pipeline p, JdbcConfig jdbc, boolean retrying, String fn) {
+  private static PCollection<String> readAll(
+      Pipeline p, JdbcConfig jdbc, boolean retrying, String fn) {
     return p.apply(Create.of("a", "b"))
-        .apply(JdbcIO.<String, String>readAll()
-            .withDataSourceProviderFn(retrying ? PooledDataSources.retryingProviderFn(jdbc)
-                : PooledDataSources.providerFn(jdbc))
-            .withQuery("SELECT " + fn + "(?)")
-            .withParameterSetter((String s, PreparedStatement ps) -> ps.setString(1, s))
-            .withRowMapper(rs -> rs.getString(1))
-            .withCoder(StringUtf8Coder.of())
-            .withOutputParallelization(false));
+        .apply(
+            JdbcIO.<String, String>readAll()
+                .withDataSourceProviderFn(
+                    retrying
+                        ? PooledDataSources.retryingProviderFn(jdbc)
+                        : PooledDataSources.providerFn(jdbc))
+                .withQuery("SELECT " + fn + "(?)")
+                .withParameterSetter((String s, PreparedStatement ps) -> ps.setString(1, s))
+                .withRowMapper(rs -> rs.getString(1))
+                .withCoder(StringUtf8Coder.of())
+                .withOutputParallelization(false));
   }
 
   @Test
@@ -127,19 +168,24 @@ class BookkeepingOnBadDaysTest {
     createFlakyFunction("flaky_plain");
     Pipeline plain = pipeline();
     readAll(plain, db.config(), false, "flaky_plain");
-    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-        () -> plain.run().waitUntilFinish());
+    Exception e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            Exception.class, () -> plain.run().waitUntilFinish());
     assertThat(String.valueOf(e.getMessage()), containsString("serialize"));
 
     createFlakyFunction("flaky_retried");
     Pipeline retried = pipeline();
-    PAssert.that(readAll(retried, db.config(), true, "flaky_retried")).containsInAnyOrder("a!", "b!");
+    PAssert.that(readAll(retried, db.config(), true, "flaky_retried"))
+        .containsInAnyOrder("a!", "b!");
     retried.run().waitUntilFinish();
-    assertThat(Long.parseLong(scalar("SELECT last_value FROM flaky_retried_calls")), greaterThan(2L));
+    assertThat(
+        Long.parseLong(scalar("SELECT last_value FROM flaky_retried_calls")), greaterThan(2L));
   }
 
   private static String scalar(String sql) throws Exception {
-    try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getString(1);
     }

@@ -27,7 +27,10 @@ import org.rostersync.sandbox.simulator.DatasetSize;
 import org.rostersync.sandbox.simulator.EdlinkSimulator;
 import org.rostersync.sandbox.simulator.SimIntegration;
 
-/** A record that fails its type stops the paging: Edlink is not asked for the pages that could not be used. */
+/**
+ * A record that fails its type stops the paging: Edlink is not asked for the pages that could not
+ * be used.
+ */
 class FetchStopsAtBadRecordTest {
   private static final int PAGE_SIZE = 3;
   private static EdlinkSimulator sim;
@@ -35,8 +38,13 @@ class FetchStopsAtBadRecordTest {
 
   @BeforeAll
   static void start() throws Exception {
-    sim = EdlinkSimulator.builder().port(0).seed(11L).appSecret("stop-paging-secret")
-        .integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(11L)
+            .appSecret("stop-paging-secret")
+            .integration(DatasetSize.TINY)
+            .start();
     in = sim.integrations().get(0);
   }
 
@@ -50,16 +58,24 @@ class FetchStopsAtBadRecordTest {
   void aHandlerThatStopsEndsTheFetchAfterThatPage() throws Exception {
     long people = sim.count(in.id(), EntityType.PEOPLE);
     assertThat("the test needs several pages", people, greaterThan(2L * PAGE_SIZE));
-    EdlinkClient client = EdlinkClient.builder().baseUrl(sim.baseUrl()).appSecret(sim.appSecret())
-        .pageSize(PAGE_SIZE).build();
+    EdlinkClient client =
+        EdlinkClient.builder()
+            .baseUrl(sim.baseUrl())
+            .appSecret(sim.appSecret())
+            .pageSize(PAGE_SIZE)
+            .build();
     long before = sim.requestCount(in.id(), "people");
     List<Integer> pages = new ArrayList<>();
-    FetchStats stats = client.fetchAll(in.accessToken(), EntityType.PEOPLE, page -> {
-      pages.add(page.size());
-      if (pages.size() == 2) {
-        throw new StopPaging();
-      }
-    });
+    FetchStats stats =
+        client.fetchAll(
+            in.accessToken(),
+            EntityType.PEOPLE,
+            page -> {
+              pages.add(page.size());
+              if (pages.size() == 2) {
+                throw new StopPaging();
+              }
+            });
     assertThat(pages.size(), is(2));
     assertThat(stats.pages(), is(2));
     assertThat(sim.requestCount(in.id(), "people") - before, is(2L));
@@ -75,23 +91,36 @@ class FetchStopsAtBadRecordTest {
     PipelineOptions options = PipelineOptionsFactory.create();
     options.setRunner(DirectRunner.class);
     Pipeline p = Pipeline.create(options);
-    SyncJob job = new SyncJob(UUID.randomUUID().toString(), in.id(), List.of(EntityType.ENROLLMENTS),
-        SyncJob.Mode.FULL, "req", false, 1_000L);
-    PCollectionTuple out = p.apply(Create.of(new TypeTask(job, EntityType.ENROLLMENTS)).withCoder(TypeTask.Coder.of()))
-        .apply(FetchEntities.from(EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
-            .withPageSize(PAGE_SIZE)));
+    SyncJob job =
+        new SyncJob(
+            UUID.randomUUID().toString(),
+            in.id(),
+            List.of(EntityType.ENROLLMENTS),
+            SyncJob.Mode.FULL,
+            "req",
+            false,
+            1_000L);
+    PCollectionTuple out =
+        p.apply(Create.of(new TypeTask(job, EntityType.ENROLLMENTS)).withCoder(TypeTask.Coder.of()))
+            .apply(
+                FetchEntities.from(
+                    EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
+                        .withPageSize(PAGE_SIZE)));
     PAssert.that(out.get(FetchEntities.REMOTE)).empty();
     PAssert.that(out.get(FetchEntities.COMPLETE)).empty();
-    PAssert.that(out.get(FetchEntities.FAILED)).satisfies(events -> {
-      List<KV<String, RunEvent>> all = new ArrayList<>();
-      events.forEach(all::add);
-      assertThat(all.size(), is(1));
-      TypeOutcome outcome = all.get(0).getValue().typeOutcome();
-      assertThat(outcome.status(), is(TypeOutcome.Status.FAILED));
-      assertThat(outcome.error(), containsString("is not a UUID"));
-      return null;
-    });
+    PAssert.that(out.get(FetchEntities.FAILED))
+        .satisfies(
+            events -> {
+              List<KV<String, RunEvent>> all = new ArrayList<>();
+              events.forEach(all::add);
+              assertThat(all.size(), is(1));
+              TypeOutcome outcome = all.get(0).getValue().typeOutcome();
+              assertThat(outcome.status(), is(TypeOutcome.Status.FAILED));
+              assertThat(outcome.error(), containsString("is not a UUID"));
+              return null;
+            });
     p.run().waitUntilFinish();
-    assertThat("one page fetched, not all", sim.requestCount(in.id(), "enrollments") - before, is(1L));
+    assertThat(
+        "one page fetched, not all", sim.requestCount(in.id(), "enrollments") - before, is(1L));
   }
 }

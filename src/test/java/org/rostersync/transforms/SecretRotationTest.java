@@ -24,14 +24,18 @@ import org.rostersync.sandbox.simulator.DatasetSize;
 import org.rostersync.sandbox.simulator.EdlinkSimulator;
 
 /**
- * Secrets rotate while a streaming job runs for months: after the application secret or the database password is
- * rotated at its source, the next refused call reads it again and goes on, without a worker restart.
+ * Secrets rotate while a streaming job runs for months: after the application secret or the
+ * database password is rotated at its source, the next refused call reads it again and goes on,
+ * without a worker restart.
  */
 class SecretRotationTest {
   /** The secret store (Secret Manager in production). */
   static final Map<String, String> STORE = new ConcurrentHashMap<>();
 
-  /** Caches the value once read, as {@code SecretManagerSecret} does; {@link #refresh()} reads the store again. */
+  /**
+   * Caches the value once read, as {@code SecretManagerSecret} does; {@link #refresh()} reads the
+   * store again.
+   */
   static final class StoredSecret implements SecretRef {
     private final String name;
     private transient String cached;
@@ -59,8 +63,14 @@ class SecretRotationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    sim = EdlinkSimulator.builder().port(0).seed(5L).appSecret("secret-one")
-        .integration(DatasetSize.TINY).integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(5L)
+            .appSecret("secret-one")
+            .integration(DatasetSize.TINY)
+            .integration(DatasetSize.TINY)
+            .start();
   }
 
   @AfterAll
@@ -69,7 +79,10 @@ class SecretRotationTest {
     sim.close();
   }
 
-  /** A worker-side DoFn that lists integrations through the Meta API the way ExpandJobs and PlanRuns do. */
+  /**
+   * A worker-side DoFn that lists integrations through the Meta API the way ExpandJobs and PlanRuns
+   * do.
+   */
   static final class ListIntegrationsFn extends EdlinkClientFn<String, String> {
     ListIntegrationsFn(EdlinkConfig edlink) {
       super(edlink);
@@ -86,7 +99,8 @@ class SecretRotationTest {
   @Test
   void aRotatedApplicationSecretIsReadAgainAndTheTickGoesOn() throws Exception {
     STORE.put("edlink", "secret-one");
-    ListIntegrationsFn fn = new ListIntegrationsFn(EdlinkConfig.of(sim.baseUrl(), new StoredSecret("edlink")));
+    ListIntegrationsFn fn =
+        new ListIntegrationsFn(EdlinkConfig.of(sim.baseUrl(), new StoredSecret("edlink")));
     fn.setup();
     assertThat(fn.list(), hasSize(2));
 
@@ -100,20 +114,25 @@ class SecretRotationTest {
   void aRotatedDatabasePasswordIsReadAgainAndWorkGoesOn(@TempDir Path dir) throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("pg"), 0)) {
       try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-           Statement st = c.createStatement()) {
+          Statement st = c.createStatement()) {
         st.execute("CREATE ROLE rotator LOGIN PASSWORD 'pw-one'");
       }
       // Password authentication for that role (the embedded server trusts everyone else).
       Path hba = dir.resolve("pg").resolve("pg_hba.conf");
-      Files.writeString(hba, "host all rotator 127.0.0.1/32 scram-sha-256\nhost all rotator ::1/128 scram-sha-256\n"
-          + Files.readString(hba));
+      Files.writeString(
+          hba,
+          "host all rotator 127.0.0.1/32 scram-sha-256\nhost all rotator ::1/128 scram-sha-256\n"
+              + Files.readString(hba));
       try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-           Statement st = c.createStatement()) {
+          Statement st = c.createStatement()) {
         st.execute("SELECT pg_reload_conf()");
       }
-      String plainUrl = db.jdbcUrl().replaceAll("user=[^&]*&?", "").replaceAll("password=[^&]*&?", "");
-      java.sql.SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
-          () -> DriverManager.getConnection(plainUrl, "rotator", "wrong").close());
+      String plainUrl =
+          db.jdbcUrl().replaceAll("user=[^&]*&?", "").replaceAll("password=[^&]*&?", "");
+      java.sql.SQLException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.sql.SQLException.class,
+              () -> DriverManager.getConnection(plainUrl, "rotator", "wrong").close());
       assertThat("the server checks the password", refused.getSQLState(), equalTo("28P01"));
       STORE.put("db", "pw-one");
       JdbcConfig jdbc = JdbcConfig.of(plainUrl, "rotator", new StoredSecret("db"));
@@ -121,9 +140,10 @@ class SecretRotationTest {
       assertThat(currentUser(ds), equalTo("rotator"));
 
       try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-           Statement st = c.createStatement()) {
+          Statement st = c.createStatement()) {
         st.execute("ALTER ROLE rotator PASSWORD 'pw-two'");
-        st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'rotator'");
+        st.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'rotator'");
       }
       STORE.put("db", "pw-two");
       assertThat("work goes on with the rotated password", currentUser(ds), equalTo("rotator"));
@@ -132,11 +152,14 @@ class SecretRotationTest {
   }
 
   private static String currentUser(DataSource ds) throws Exception {
-    return Database.inTransaction(ds, c -> {
-      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user")) {
-        rs.next();
-        return rs.getString(1);
-      }
-    });
+    return Database.inTransaction(
+        ds,
+        c -> {
+          try (Statement st = c.createStatement();
+              ResultSet rs = st.executeQuery("SELECT current_user")) {
+            rs.next();
+            return rs.getString(1);
+          }
+        });
   }
 }

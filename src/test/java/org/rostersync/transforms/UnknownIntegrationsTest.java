@@ -12,14 +12,22 @@ import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.sandbox.simulator.DatasetSize;
 import org.rostersync.sandbox.simulator.EdlinkSimulator;
 
-/** A flood of job messages naming unknown integrations must not become the same number of Meta API calls. */
+/**
+ * A flood of job messages naming unknown integrations must not become the same number of Meta API
+ * calls.
+ */
 class UnknownIntegrationsTest {
   private static EdlinkSimulator sim;
 
   @BeforeAll
   static void start() throws Exception {
-    sim = EdlinkSimulator.builder().port(0).seed(9L).appSecret("unknown-secret")
-        .integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(9L)
+            .appSecret("unknown-secret")
+            .integration(DatasetSize.TINY)
+            .start();
   }
 
   @AfterAll
@@ -31,14 +39,19 @@ class UnknownIntegrationsTest {
   @Test
   void unknownIdsAreLookedUpAgainstOneCachedListing() throws Exception {
     IntegrationTokens.clear();
-    EdlinkClient client = EdlinkClient.builder().baseUrl(sim.baseUrl()).appSecret(sim.appSecret()).build();
+    EdlinkClient client =
+        EdlinkClient.builder().baseUrl(sim.baseUrl()).appSecret(sim.appSecret()).build();
     long before = sim.requestCount();
     String unknown = UUID.randomUUID().toString();
     for (int i = 0; i < 10; i++) {
       assertThat(IntegrationTokens.find(client, sim.baseUrl(), unknown).isPresent(), is(false));
-      assertThat(IntegrationTokens.find(client, sim.baseUrl(), UUID.randomUUID().toString()).isPresent(), is(false));
+      assertThat(
+          IntegrationTokens.find(client, sim.baseUrl(), UUID.randomUUID().toString()).isPresent(),
+          is(false));
     }
-    assertThat("20 lookups of unknown ids, at most one listing", sim.requestCount() - before,
+    assertThat(
+        "20 lookups of unknown ids, at most one listing",
+        sim.requestCount() - before,
         lessThanOrEqualTo(1L));
     String known = sim.integrations().get(0).id();
     assertThat(IntegrationTokens.find(client, sim.baseUrl(), known).isPresent(), is(true));

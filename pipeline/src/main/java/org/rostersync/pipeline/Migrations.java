@@ -5,9 +5,10 @@ import org.flywaydb.core.api.output.MigrateResult;
 import org.rostersync.transforms.JdbcConfig;
 
 /**
- * Applies the schema with Flyway. Idempotent, and safe when several launchers start at once: Flyway serialises
- * migrations with a PostgreSQL advisory lock. Also a command: {@code java -cp ... org.rostersync.pipeline.Migrations
- * --jdbcUrl=... [--jdbcUser=...]} (password from ROSTER_SYNC_JDBC_PASSWORD).
+ * Applies the schema with Flyway. Idempotent, and safe when several launchers start at once: Flyway
+ * serialises migrations with a PostgreSQL advisory lock. Also a command: {@code java -cp ...
+ * org.rostersync.pipeline.Migrations --jdbcUrl=... [--jdbcUser=...]} (password from
+ * ROSTER_SYNC_JDBC_PASSWORD).
  */
 public final class Migrations {
   private Migrations() {}
@@ -21,10 +22,16 @@ public final class Migrations {
   }
 
   public static void main(String[] args) {
-    SyncOptions options = org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(args).withValidation()
-        .as(SyncOptions.class);
+    SyncOptions options =
+        org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(args)
+            .withValidation()
+            .as(SyncOptions.class);
     MigrateResult result = apply(SyncConfigs.jdbc(options));
-    System.out.println("schema at version " + result.targetSchemaVersion + " (" + result.migrationsExecuted
-        + " migrations applied now)");
+    System.out.println(
+        "schema at version "
+            + result.targetSchemaVersion
+            + " ("
+            + result.migrationsExecuted
+            + " migrations applied now)");
   }
 }

@@ -25,9 +25,9 @@ import org.rostersync.transforms.SyncJob;
 import org.rostersync.transforms.SyncMetrics;
 
 /**
- * Streaming job source: JSON job messages from a Pub/Sub subscription. A message that is not a valid job, or names
- * an integration Edlink does not know, goes to the dead-letter topic with its original payload, the reason and a
- * timestamp; the pipeline keeps running.
+ * Streaming job source: JSON job messages from a Pub/Sub subscription. A message that is not a
+ * valid job, or names an integration Edlink does not know, goes to the dead-letter topic with its
+ * original payload, the reason and a timestamp; the pipeline keeps running.
  */
 final class PubsubJobSource {
   static final TupleTag<JobRequest> VALID = new TupleTag<>() {};
@@ -40,22 +40,35 @@ final class PubsubJobSource {
       throw new IllegalArgumentException("--deadLetterTopic is required with --jobsSubscription");
     }
     EdlinkConfig edlink = SyncConfigs.edlink(options);
-    PCollectionTuple parsed = pipeline
-        .apply("ReadJobMessages", PubsubIO.readMessagesWithAttributesAndMessageId()
-            .fromSubscription(options.getJobsSubscription()))
-        .apply("ParseJobMessages", ParDo.of(new ParseJobMessageFn(edlink))
-            .withOutputTags(VALID, TupleTagList.of(DEAD)));
-    parsed.get(DEAD)
+    PCollectionTuple parsed =
+        pipeline
+            .apply(
+                "ReadJobMessages",
+                PubsubIO.readMessagesWithAttributesAndMessageId()
+                    .fromSubscription(options.getJobsSubscription()))
+            .apply(
+                "ParseJobMessages",
+                ParDo.of(new ParseJobMessageFn(edlink))
+                    .withOutputTags(VALID, TupleTagList.of(DEAD)));
+    parsed
+        .get(DEAD)
         .setCoder(PubsubMessageWithAttributesCoder.of())
         .apply("WriteDeadLetters", PubsubIO.writeMessages().to(options.getDeadLetterTopic()));
-    return parsed.get(VALID)
+    return parsed
+        .get(VALID)
         .setCoder(SerializableCoder.of(JobRequest.class))
         .apply("ExpandJobs", ExpandJobs.using(edlink))
-        .apply("AdmitRuns", AdmitRuns.using(SyncConfigs.jdbc(options))
-            .withLeaseTtl(SyncConfigs.leaseTtl(options)).withMaxRunDuration(SyncConfigs.maxRunDuration(options)));
+        .apply(
+            "AdmitRuns",
+            AdmitRuns.using(SyncConfigs.jdbc(options))
+                .withLeaseTtl(SyncConfigs.leaseTtl(options))
+                .withMaxRunDuration(SyncConfigs.maxRunDuration(options)));
   }
 
-  /** Parses and validates one message; checks that a named integration exists before any work is planned. */
+  /**
+   * Parses and validates one message; checks that a named integration exists before any work is
+   * planned.
+   */
   static final class ParseJobMessageFn extends EdlinkClientFn<PubsubMessage, JobRequest> {
 
     ParseJobMessageFn(EdlinkConfig edlink) {
@@ -75,8 +88,13 @@ final class PubsubJobSource {
         try {
           String id = request.integrationId();
           if (withAppSecret(c -> IntegrationTokens.find(c, edlink.baseUrl(), id)).isEmpty()) {
-            out.get(DEAD).output(deadLetter(message, "unknown integration " + request.integrationId()
-                + ": the application has no such integration in Edlink (check the id, or that it was shared)"));
+            out.get(DEAD)
+                .output(
+                    deadLetter(
+                        message,
+                        "unknown integration "
+                            + request.integrationId()
+                            + ": the application has no such integration in Edlink (check the id, or that it was shared)"));
             return;
           }
         } catch (EdlinkException e) {
@@ -92,8 +110,10 @@ final class PubsubJobSource {
     static PubsubMessage deadLetter(PubsubMessage original, String reason) {
       DEAD_LETTERS.inc();
       // One line per dead letter for the operator; never the payload (it may hold anything).
-      LOG.warn("job message {} dead-lettered: {}", original.getMessageId() == null ? "(no id)"
-          : original.getMessageId(), reason);
+      LOG.warn(
+          "job message {} dead-lettered: {}",
+          original.getMessageId() == null ? "(no id)" : original.getMessageId(),
+          reason);
       Map<String, String> attributes = new HashMap<>();
       if (original.getAttributeMap() != null) {
         attributes.putAll(original.getAttributeMap());
@@ -107,7 +127,8 @@ final class PubsubJobSource {
       return new PubsubMessage(payload, attributes);
     }
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParseJobMessageFn.class);
+    private static final org.slf4j.Logger LOG =
+        org.slf4j.LoggerFactory.getLogger(ParseJobMessageFn.class);
     private static final org.apache.beam.sdk.metrics.Counter DEAD_LETTERS =
         org.apache.beam.sdk.metrics.Metrics.counter(SyncMetrics.NAMESPACE, "dead_letters");
   }

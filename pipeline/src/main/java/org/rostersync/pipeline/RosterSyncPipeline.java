@@ -20,8 +20,9 @@ import org.rostersync.transforms.SyncJob;
 
 /**
  * The Flex Template entry point: {@code main} → {@link #run}. With {@code --integrationIds} or
- * {@code --allIntegrations} it is a batch job; with {@code --jobsSubscription} a streaming one. {@code main} never
- * waits for a Dataflow job (a Flex Template launcher must return); the DirectRunner blocks until done by itself.
+ * {@code --allIntegrations} it is a batch job; with {@code --jobsSubscription} a streaming one.
+ * {@code main} never waits for a Dataflow job (a Flex Template launcher must return); the
+ * DirectRunner blocks until done by itself.
  */
 public final class RosterSyncPipeline {
   private RosterSyncPipeline() {}
@@ -33,11 +34,15 @@ public final class RosterSyncPipeline {
   /** The options of a command line, with the fast DirectRunner defaults of a real run. */
   static SyncOptions parse(String[] args) {
     PipelineOptionsFactory.register(SyncOptions.class);
-    SyncOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(SyncOptions.class);
+    SyncOptions options =
+        PipelineOptionsFactory.fromArgs(args).withValidation().as(SyncOptions.class);
     if (DirectRunner.class.equals(options.getRunner())) {
-      // The DirectRunner's immutability and encodability checks copy and re-encode every element: they find bugs
-      // in tests (which build their pipelines without main and keep them on), and slow a real run (issue 12: the
-      // medium cold sync 37.4 s with them, 22.5 s without). A flag given on the command line still wins.
+      // The DirectRunner's immutability and encodability checks copy and re-encode every element:
+      // they find bugs
+      // in tests (which build their pipelines without main and keep them on), and slow a real run
+      // (issue 12: the
+      // medium cold sync 37.4 s with them, 22.5 s without). A flag given on the command line still
+      // wins.
       DirectOptions direct = options.as(DirectOptions.class);
       if (!given(args, "enforceImmutability")) {
         direct.setEnforceImmutability(false);
@@ -50,7 +55,8 @@ public final class RosterSyncPipeline {
   }
 
   private static boolean given(String[] args, String option) {
-    return Arrays.stream(args).anyMatch(a -> a.equals("--" + option) || a.startsWith("--" + option + "="));
+    return Arrays.stream(args)
+        .anyMatch(a -> a.equals("--" + option) || a.startsWith("--" + option + "="));
   }
 
   public static PipelineResult run(SyncOptions options) {
@@ -75,22 +81,30 @@ public final class RosterSyncPipeline {
       options.setStreaming(true);
       jobs = PubsubJobSource.read(pipeline, options);
     } else {
-      jobs = pipeline
-          .apply("BatchJobRequests", Create.of(batchRequests(options))
-              .withCoder(SerializableCoder.of(JobRequest.class)))
-          .apply("ExpandJobs", ExpandJobs.using(SyncConfigs.edlink(options)));
+      jobs =
+          pipeline
+              .apply(
+                  "BatchJobRequests",
+                  Create.of(batchRequests(options))
+                      .withCoder(SerializableCoder.of(JobRequest.class)))
+              .apply("ExpandJobs", ExpandJobs.using(SyncConfigs.edlink(options)));
     }
     return jobs.apply("SyncIntegrations", SyncConfigs.syncTransform(options));
   }
 
   static List<JobRequest> batchRequests(SyncOptions options) {
     SyncJob.Mode mode = SyncConfigs.mode(options.getMode());
-    List<String> types = Arrays.stream(EntityType.parseList(options.getEntityTypes()).toArray(EntityType[]::new))
-        .map(EntityType::path).toList();
+    List<String> types =
+        Arrays.stream(EntityType.parseList(options.getEntityTypes()).toArray(EntityType[]::new))
+            .map(EntityType::path)
+            .toList();
     List<JobRequest> requests = new ArrayList<>();
     if (options.getAllIntegrations()) {
       // Every active integration once: ids named as well would be synced twice, at the same time.
-      requests.add(JobRequest.forAll(mode).withEntityTypes(types).withApproveDeletes(options.getApproveDeletes()));
+      requests.add(
+          JobRequest.forAll(mode)
+              .withEntityTypes(types)
+              .withApproveDeletes(options.getApproveDeletes()));
       return requests;
     }
     if (options.getIntegrationIds() != null) {
@@ -99,10 +113,13 @@ public final class RosterSyncPipeline {
         if (id.isBlank()) {
           continue;
         }
-        String uuid = Ids.requireUuid(id.trim(), "--integrationIds entry").toLowerCase(java.util.Locale.ROOT);
+        String uuid =
+            Ids.requireUuid(id.trim(), "--integrationIds entry").toLowerCase(java.util.Locale.ROOT);
         if (seen.add(uuid)) {
-          requests.add(JobRequest.forIntegration(uuid, mode)
-              .withEntityTypes(types).withApproveDeletes(options.getApproveDeletes()));
+          requests.add(
+              JobRequest.forIntegration(uuid, mode)
+                  .withEntityTypes(types)
+                  .withApproveDeletes(options.getApproveDeletes()));
         }
       }
     }

@@ -10,7 +10,10 @@ import org.rostersync.transforms.SyncDefaults;
 import org.rostersync.transforms.SyncIntegrations;
 import org.rostersync.transforms.SyncJob;
 
-/** Turns command-line options into the transforms' configuration, refusing plain secrets on Dataflow. */
+/**
+ * Turns command-line options into the transforms' configuration, refusing plain secrets on
+ * Dataflow.
+ */
 public final class SyncConfigs {
   static final String JDBC_PASSWORD_ENV = "ROSTER_SYNC_JDBC_PASSWORD";
   static final String APP_SECRET_ENV = "EDLINK_APP_SECRET";
@@ -37,21 +40,34 @@ public final class SyncConfigs {
   }
 
   public static EdlinkConfig edlink(SyncOptions o) {
-    SecretRef secret = secret(o, o.getEdlinkAppSecret(), o.getEdlinkAppSecretSecretName(), APP_SECRET_ENV,
-        "edlinkAppSecret");
+    SecretRef secret =
+        secret(
+            o,
+            o.getEdlinkAppSecret(),
+            o.getEdlinkAppSecretSecretName(),
+            APP_SECRET_ENV,
+            "edlinkAppSecret");
     return EdlinkConfig.of(o.getEdlinkBaseUrl(), secret).withPageSize(o.getPageSize());
   }
 
   public static JdbcConfig jdbc(SyncOptions o) {
     if (o.getJdbcUrl() == null || o.getJdbcUrl().isBlank()) {
-      throw new IllegalArgumentException("--jdbcUrl is required, e.g. jdbc:postgresql://localhost:5432/roster");
+      throw new IllegalArgumentException(
+          "--jdbcUrl is required, e.g. jdbc:postgresql://localhost:5432/roster");
     }
     if (!o.getJdbcUrl().startsWith("jdbc:postgresql:")) {
-      throw new IllegalArgumentException("--jdbcUrl must be a PostgreSQL JDBC URL (jdbc:postgresql://...)");
+      throw new IllegalArgumentException(
+          "--jdbcUrl must be a PostgreSQL JDBC URL (jdbc:postgresql://...)");
     }
-    SecretRef password = secret(o, o.getJdbcPassword(), o.getJdbcPasswordSecretName(), JDBC_PASSWORD_ENV,
-        "jdbcPassword");
-    return JdbcConfig.of(o.getJdbcUrl(), o.getJdbcUser(), password).withMaxPoolSize(o.getDbPoolSize());
+    SecretRef password =
+        secret(
+            o,
+            o.getJdbcPassword(),
+            o.getJdbcPasswordSecretName(),
+            JDBC_PASSWORD_ENV,
+            "jdbcPassword");
+    return JdbcConfig.of(o.getJdbcUrl(), o.getJdbcUser(), password)
+        .withMaxPoolSize(o.getDbPoolSize());
   }
 
   public static DeletePolicy deletePolicy(SyncOptions o) {
@@ -59,7 +75,8 @@ public final class SyncConfigs {
     try {
       mode = DeletePolicy.Mode.valueOf(o.getDeleteMode().trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--deleteMode must be hard or soft, got '" + o.getDeleteMode() + "'");
+      throw new IllegalArgumentException(
+          "--deleteMode must be hard or soft, got '" + o.getDeleteMode() + "'");
     }
     return new DeletePolicy(mode, o.getMaxDeleteFraction(), o.getDeleteGuardMinRows());
   }
@@ -81,11 +98,18 @@ public final class SyncConfigs {
     return o.getRunner() != null && o.getRunner().getSimpleName().startsWith("Dataflow");
   }
 
-  private static SecretRef secret(SyncOptions o, String plain, String secretName, String env, String option) {
-    // Refused on Dataflow even next to a secret name: the value would reach the job spec, readable in the console.
+  private static SecretRef secret(
+      SyncOptions o, String plain, String secretName, String env, String option) {
+    // Refused on Dataflow even next to a secret name: the value would reach the job spec, readable
+    // in the console.
     if (onDataflow(o) && plain != null) {
-      throw new IllegalArgumentException("--" + option + " would put a secret in plain text into the Dataflow job;"
-          + " drop it and use --" + option + "SecretName with a Secret Manager name");
+      throw new IllegalArgumentException(
+          "--"
+              + option
+              + " would put a secret in plain text into the Dataflow job;"
+              + " drop it and use --"
+              + option
+              + "SecretName with a Secret Manager name");
     }
     if (secretName != null && !secretName.isBlank()) {
       return new SecretManagerSecret(secretName.trim());

@@ -15,7 +15,10 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.junit.jupiter.api.Test;
 import org.rostersync.transforms.SyncMetrics;
 
-/** The dashboard's Beam-counter tiles name counters the pipeline has; a renamed counter would leave a tile empty. */
+/**
+ * The dashboard's Beam-counter tiles name counters the pipeline has; a renamed counter would leave
+ * a tile empty.
+ */
 class DashboardMetricsTest {
 
   @Test
@@ -27,7 +30,8 @@ class DashboardMetricsTest {
       }
     }
     String dashboard = Files.readString(TerraformWiringTest.TERRAFORM.resolve("dashboard.tf"));
-    Matcher m = Pattern.compile("format\\(local\\.user_counter, \"([^\"]+)\"\\)").matcher(dashboard);
+    Matcher m =
+        Pattern.compile("format\\(local\\.user_counter, \"([^\"]+)\"\\)").matcher(dashboard);
     Set<String> unknown = new TreeSet<>();
     int tiles = 0;
     while (m.find()) {

@@ -7,9 +7,14 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
 
-/** The jar's command line runs the DirectRunner without the test-only enforcement checks, unless told otherwise. */
+/**
+ * The jar's command line runs the DirectRunner without the test-only enforcement checks, unless
+ * told otherwise.
+ */
 class DirectRunnerDefaultsTest {
-  private static final String[] BASE = {"--allIntegrations=true", "--jdbcUrl=jdbc:postgresql://localhost/x"};
+  private static final String[] BASE = {
+    "--allIntegrations=true", "--jdbcUrl=jdbc:postgresql://localhost/x"
+  };
 
   private static DirectOptions parse(String... extra) {
     String[] args = new String[BASE.length + extra.length];

@@ -17,24 +17,35 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Migrations run in the template launcher while the previous streaming job still runs (an update replaces the job
- * only after the launcher has migrated), so every migration after the baseline must be additive: the old job's
- * statements keep working against the new schema. Allowed: new tables, partitions, views, functions, sequences,
- * types; {@code CREATE OR REPLACE VIEW/FUNCTION}; {@code ALTER TABLE ... ADD COLUMN} that is nullable or has a
- * default; new indexes ({@code CONCURRENTLY} on the roster_entities partitions, whose size would otherwise block the
- * job's writes); comments and grants. Anything else (DROP, RENAME, ALTER COLUMN ... TYPE, SET NOT NULL, constraints
- * on existing rows, UPDATE/DELETE backfills, ...) needs the escape hatch: a first line
- * {@code -- roster-sync: requires-drain: <why>}, which tells the operator to drain the streaming job (and let batch
- * jobs finish) before applying it (docs/operations.md, "Schema migrations").
+ * Migrations run in the template launcher while the previous streaming job still runs (an update
+ * replaces the job only after the launcher has migrated), so every migration after the baseline
+ * must be additive: the old job's statements keep working against the new schema. Allowed: new
+ * tables, partitions, views, functions, sequences, types; {@code CREATE OR REPLACE VIEW/FUNCTION};
+ * {@code ALTER TABLE ... ADD COLUMN} that is nullable or has a default; new indexes ({@code
+ * CONCURRENTLY} on the roster_entities partitions, whose size would otherwise block the job's
+ * writes); comments and grants. Anything else (DROP, RENAME, ALTER COLUMN ... TYPE, SET NOT NULL,
+ * constraints on existing rows, UPDATE/DELETE backfills, ...) needs the escape hatch: a first line
+ * {@code -- roster-sync: requires-drain: <why>}, which tells the operator to drain the streaming
+ * job (and let batch jobs finish) before applying it (docs/operations.md, "Schema migrations").
  */
 class MigrationSafetyTest {
   static final Path MIGRATIONS = Path.of("src/main/resources/db/migration");
-  /** V1..V5 were all in place before the first deployment: they only ever run on an empty database. */
+
+  /**
+   * V1..V5 were all in place before the first deployment: they only ever run on an empty database.
+   */
   static final int BASELINE = 5;
+
   static final Pattern FILE = Pattern.compile("^V(\\d+)(?:[._]\\d+)*__.+\\.sql$");
-  static final Pattern REQUIRES_DRAIN = Pattern.compile("^--\\s*roster-sync:\\s*requires-drain:\\s*\\S.*");
-  /** The big tables: an index built without CONCURRENTLY blocks the running job's writes for the whole build. */
-  static final Pattern BIG_TABLE = Pattern.compile("\\bON\\s+(ONLY\\s+)?(roster_entities|entities_\\w+)\\b");
+  static final Pattern REQUIRES_DRAIN =
+      Pattern.compile("^--\\s*roster-sync:\\s*requires-drain:\\s*\\S.*");
+
+  /**
+   * The big tables: an index built without CONCURRENTLY blocks the running job's writes for the
+   * whole build.
+   */
+  static final Pattern BIG_TABLE =
+      Pattern.compile("\\bON\\s+(ONLY\\s+)?(roster_entities|entities_\\w+)\\b");
 
   @Test
   void everyMigrationAfterTheBaselineIsAdditiveOrMarkedRequiresDrain() throws IOException {
@@ -44,8 +55,8 @@ class MigrationSafetyTest {
         Matcher m = FILE.matcher(file.getFileName().toString());
         assertThat(file + " is not a Flyway versioned migration name", m.matches(), is(true));
         String sql = Files.readString(file);
-        if (Integer.parseInt(m.group(1)) <= BASELINE || REQUIRES_DRAIN.matcher(sql.lines().findFirst().orElse(""))
-            .matches()) {
+        if (Integer.parseInt(m.group(1)) <= BASELINE
+            || REQUIRES_DRAIN.matcher(sql.lines().findFirst().orElse("")).matches()) {
           continue;
         }
         for (String problem : nonAdditive(sql)) {
@@ -53,34 +64,39 @@ class MigrationSafetyTest {
         }
       }
     }
-    assertThat("migrations that would break the running job; make them additive or mark them requires-drain "
-        + "(see this class)", problems, is(empty()));
+    assertThat(
+        "migrations that would break the running job; make them additive or mark them requires-drain "
+            + "(see this class)",
+        problems,
+        is(empty()));
   }
 
   @Test
   void theCheckRefusesNonAdditiveStatements() {
-    for (String sql : List.of(
-        "DROP TABLE sync_leases;",
-        "DROP VIEW people;",
-        "ALTER TABLE sync_runs DROP COLUMN error;",
-        "ALTER TABLE sync_runs RENAME COLUMN error TO failure;",
-        "ALTER TABLE sync_runs RENAME TO runs;",
-        "ALTER TABLE sync_runs ALTER COLUMN mode TYPE varchar(8);",
-        "ALTER TABLE sync_state ALTER COLUMN last_run_id SET NOT NULL;",
-        "ALTER TABLE sync_runs ADD COLUMN attempts integer NOT NULL;",
-        "ALTER TABLE sync_runs ADD COLUMN note text, DROP COLUMN error;",
-        "ALTER TABLE sync_runs ADD CONSTRAINT mode_ok CHECK (mode IN ('auto', 'full'));",
-        "CREATE INDEX entities_people_email ON entities_people ((data->>'email'));",
-        "UPDATE sync_runs SET mode = 'auto' WHERE mode IS NULL;",
-        "DELETE FROM sync_runs WHERE finished_at < now() - interval '1 year';",
-        "TRUNCATE dead_letter_records;")) {
+    for (String sql :
+        List.of(
+            "DROP TABLE sync_leases;",
+            "DROP VIEW people;",
+            "ALTER TABLE sync_runs DROP COLUMN error;",
+            "ALTER TABLE sync_runs RENAME COLUMN error TO failure;",
+            "ALTER TABLE sync_runs RENAME TO runs;",
+            "ALTER TABLE sync_runs ALTER COLUMN mode TYPE varchar(8);",
+            "ALTER TABLE sync_state ALTER COLUMN last_run_id SET NOT NULL;",
+            "ALTER TABLE sync_runs ADD COLUMN attempts integer NOT NULL;",
+            "ALTER TABLE sync_runs ADD COLUMN note text, DROP COLUMN error;",
+            "ALTER TABLE sync_runs ADD CONSTRAINT mode_ok CHECK (mode IN ('auto', 'full'));",
+            "CREATE INDEX entities_people_email ON entities_people ((data->>'email'));",
+            "UPDATE sync_runs SET mode = 'auto' WHERE mode IS NULL;",
+            "DELETE FROM sync_runs WHERE finished_at < now() - interval '1 year';",
+            "TRUNCATE dead_letter_records;")) {
       assertThat(sql, nonAdditive(sql), is(not(empty())));
     }
   }
 
   @Test
   void theCheckAcceptsAdditiveStatements() {
-    String sql = """
+    String sql =
+        """
         -- A lease gets its holder; the old job ignores the new, nullable column.
         ALTER TABLE sync_leases ADD COLUMN holder text;
         ALTER TABLE sync_leases ADD COLUMN IF NOT EXISTS renewed_at timestamptz, ADD COLUMN attempts integer NOT NULL DEFAULT 0;
@@ -102,7 +118,8 @@ class MigrationSafetyTest {
     for (String statement : statements(sql)) {
       String s = statement.replaceAll("\\s+", " ").trim();
       String u = s.toUpperCase(Locale.ROOT);
-      Matcher table = Pattern.compile("^CREATE (UNLOGGED )?TABLE (IF NOT EXISTS )?(\\w+)").matcher(u);
+      Matcher table =
+          Pattern.compile("^CREATE (UNLOGGED )?TABLE (IF NOT EXISTS )?(\\w+)").matcher(u);
       if (table.find()) {
         createdHere.add(table.group(3));
         continue;
@@ -111,11 +128,13 @@ class MigrationSafetyTest {
         Matcher on = Pattern.compile("\\bON (ONLY )?(\\w+)").matcher(u);
         boolean newTable = on.find() && createdHere.contains(on.group(2));
         if (!u.contains(" CONCURRENTLY ") && !newTable && BIG_TABLE.matcher(s).find()) {
-          problems.add("index on a roster table without CONCURRENTLY blocks the job's writes: " + s);
+          problems.add(
+              "index on a roster table without CONCURRENTLY blocks the job's writes: " + s);
         }
         continue;
       }
-      if (u.matches("^CREATE (OR REPLACE )?(VIEW|FUNCTION|SEQUENCE|TYPE|SCHEMA) .*") || u.startsWith("COMMENT ON ")
+      if (u.matches("^CREATE (OR REPLACE )?(VIEW|FUNCTION|SEQUENCE|TYPE|SCHEMA) .*")
+          || u.startsWith("COMMENT ON ")
           || u.startsWith("GRANT ")) {
         continue;
       }
@@ -123,7 +142,9 @@ class MigrationSafetyTest {
       if (alter.matches()) {
         for (String action : splitTopLevel(alter.group(3), ',')) {
           String a = action.trim();
-          if (!a.startsWith("ADD ") || a.startsWith("ADD CONSTRAINT ") || a.matches("^ADD (PRIMARY|UNIQUE|FOREIGN|CHECK)\\b.*")) {
+          if (!a.startsWith("ADD ")
+              || a.startsWith("ADD CONSTRAINT ")
+              || a.matches("^ADD (PRIMARY|UNIQUE|FOREIGN|CHECK)\\b.*")) {
             problems.add("not additive: " + s);
           } else if (a.contains(" NOT NULL") && !a.contains(" DEFAULT ")) {
             problems.add("NOT NULL column without a default fails the running job's inserts: " + s);
@@ -136,7 +157,9 @@ class MigrationSafetyTest {
     return problems;
   }
 
-  /** Splits on ';' outside quotes, dollar quotes and comments; drops comments and empty statements. */
+  /**
+   * Splits on ';' outside quotes, dollar quotes and comments; drops comments and empty statements.
+   */
   static List<String> statements(String sql) {
     List<String> out = new ArrayList<>();
     StringBuilder current = new StringBuilder();

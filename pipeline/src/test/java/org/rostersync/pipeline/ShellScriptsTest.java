@@ -14,11 +14,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Shell scripts under {@code set -o pipefail} must not pipe into {@code head}: when {@code head} exits first the
- * writer gets SIGPIPE and the whole script fails at random (CI failed 2 of 5 runs that way).
+ * Shell scripts under {@code set -o pipefail} must not pipe into {@code head}: when {@code head}
+ * exits first the writer gets SIGPIPE and the whole script fails at random (CI failed 2 of 5 runs
+ * that way).
  */
 class ShellScriptsTest {
-  static final Pattern PIPEFAIL = Pattern.compile("set -[a-z]*o pipefail|set -o pipefail|set -euo pipefail");
+  static final Pattern PIPEFAIL =
+      Pattern.compile("set -[a-z]*o pipefail|set -o pipefail|set -euo pipefail");
   static final Pattern PIPE_INTO_HEAD = Pattern.compile("\\|\\s*head\\b");
 
   static List<Path> scripts() throws IOException {
@@ -26,7 +28,8 @@ class ShellScriptsTest {
     out.add(Path.of("../.ci/run"));
     for (String dir : List.of("../templates", "../terraform", "../src")) {
       try (Stream<Path> s = Files.walk(Path.of(dir))) {
-        s.filter(p -> p.toString().endsWith(".sh") && !p.toString().contains("node_modules")).forEach(out::add);
+        s.filter(p -> p.toString().endsWith(".sh") && !p.toString().contains("node_modules"))
+            .forEach(out::add);
       }
     }
     return out;

@@ -29,7 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.rostersync.transforms.JdbcConfig;
 import org.rostersync.transforms.SecretRef;
 
-/** The Status command against a real PostgreSQL with the real schema and rows as the pipeline writes them. */
+/**
+ * The Status command against a real PostgreSQL with the real schema and rows as the pipeline writes
+ * them.
+ */
 class StatusTest {
   static final String PARTIAL_ID = "00000000-0000-4000-8000-00000000000a";
   static final String HELD = "00000000-0000-4000-8000-00000000000b";
@@ -44,31 +47,73 @@ class StatusTest {
   @BeforeAll
   static void database() throws Exception {
     postgres = EmbeddedPostgres.builder().start();
-    jdbc = JdbcConfig.of(postgres.getJdbcUrl("postgres", "postgres"), "postgres", SecretRef.plain("postgres"));
+    jdbc =
+        JdbcConfig.of(
+            postgres.getJdbcUrl("postgres", "postgres"), "postgres", SecretRef.plain("postgres"));
     Migrations.apply(jdbc);
     now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     try (Connection c = DriverManager.getConnection(jdbc.url(), "postgres", "postgres")) {
-      // Partly failing: a full sync 30 h ago, then a run whose people fetch failed (schools changed 3 rows).
-      state(c, PARTIAL_ID, "partial", ago(30, ChronoUnit.HOURS), "full", "new events since the last full sync");
-      run(c, PARTIAL_ID, "r1", "succeeded", ago(30, ChronoUnit.HOURS), "{\"people\":{\"status\":\"succeeded\",\"created\":5,"
-          + "\"updated\":0,\"deleted\":0}}", null);
-      run(c, PARTIAL_ID, "r2", "partial", ago(1, ChronoUnit.HOURS), "{\"people\":{\"status\":\"failed\",\"created\":0,"
-          + "\"updated\":0,\"deleted\":0,\"error\":\"HTTP 500 from Edlink\"},\"schools\":{\"status\":\"succeeded\","
-          + "\"created\":2,\"updated\":1,\"deleted\":0}}", "people: HTTP 500 from Edlink");
+      // Partly failing: a full sync 30 h ago, then a run whose people fetch failed (schools changed
+      // 3 rows).
+      state(
+          c,
+          PARTIAL_ID,
+          "partial",
+          ago(30, ChronoUnit.HOURS),
+          "full",
+          "new events since the last full sync");
+      run(
+          c,
+          PARTIAL_ID,
+          "r1",
+          "succeeded",
+          ago(30, ChronoUnit.HOURS),
+          "{\"people\":{\"status\":\"succeeded\",\"created\":5," + "\"updated\":0,\"deleted\":0}}",
+          null);
+      run(
+          c,
+          PARTIAL_ID,
+          "r2",
+          "partial",
+          ago(1, ChronoUnit.HOURS),
+          "{\"people\":{\"status\":\"failed\",\"created\":0,"
+              + "\"updated\":0,\"deleted\":0,\"error\":\"HTTP 500 from Edlink\"},\"schools\":{\"status\":\"succeeded\","
+              + "\"created\":2,\"updated\":1,\"deleted\":0}}",
+          "people: HTTP 500 from Edlink");
       // Held: 120 deletes of people wait for approval; 4 updates went through.
-      state(c, HELD, "held", ago(2, ChronoUnit.HOURS), "full", "forced: last full sync older than 24h");
-      run(c, HELD, "r3", "held", ago(1, ChronoUnit.HOURS), "{\"people\":{\"status\":\"held\",\"created\":0,"
-          + "\"updated\":4,\"deleted\":0,\"held_deletes\":120,\"held_sample\":[]}}", null);
+      state(
+          c,
+          HELD,
+          "held",
+          ago(2, ChronoUnit.HOURS),
+          "full",
+          "forced: last full sync older than 24h");
+      run(
+          c,
+          HELD,
+          "r3",
+          "held",
+          ago(1, ChronoUnit.HOURS),
+          "{\"people\":{\"status\":\"held\",\"created\":0,"
+              + "\"updated\":4,\"deleted\":0,\"held_deletes\":120,\"held_sample\":[]}}",
+          null);
       // Fine: a full sync 5 h ago (10 rows created), skipped since.
       state(c, OK, "succeeded", ago(5, ChronoUnit.HOURS), "skip", "no new events");
-      run(c, OK, "r4", "succeeded", ago(5, ChronoUnit.HOURS), "{\"people\":{\"status\":\"succeeded\",\"created\":10,"
-          + "\"updated\":0,\"deleted\":0}}", null);
+      run(
+          c,
+          OK,
+          "r4",
+          "succeeded",
+          ago(5, ChronoUnit.HOURS),
+          "{\"people\":{\"status\":\"succeeded\",\"created\":10," + "\"updated\":0,\"deleted\":0}}",
+          null);
       run(c, OK, "r5", "skipped", ago(10, ChronoUnit.MINUTES), "{}", null);
       // Stale: the last full sync is 3 days old.
       state(c, STALE, "succeeded", ago(72, ChronoUnit.HOURS), "skip", "no new events");
       run(c, STALE, "r6", "skipped", ago(1, ChronoUnit.HOURS), "{}", null);
       // Never synced, its first run holds the lease right now.
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO sync_leases VALUES (?::uuid, 'r7', ?, ?)")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("INSERT INTO sync_leases VALUES (?::uuid, 'r7', ?, ?)")) {
         ps.setString(1, RUNNING);
         ps.setTimestamp(2, Timestamp.from(ago(2, ChronoUnit.MINUTES)));
         ps.setTimestamp(3, Timestamp.from(now.plus(1, ChronoUnit.HOURS)));
@@ -86,12 +131,14 @@ class StatusTest {
   void worstFirstWithWhatAnOperatorActsOn() throws Exception {
     Status.Report report = Status.read(jdbc, now, Duration.ofHours(48));
 
-    assertThat(report.integrations().stream().map(Status.Integration::integrationId).toList(),
+    assertThat(
+        report.integrations().stream().map(Status.Integration::integrationId).toList(),
         contains(PARTIAL_ID, HELD, STALE, RUNNING, OK));
     Status.Integration failed = report.integrations().get(0);
     assertThat(failed.state(), is(Status.State.PARTIAL));
     assertThat(failed.lastRunStatus(), is("partial"));
-    assertThat(failed.failedTypes(), contains(new Status.FailedType("people", "HTTP 500 from Edlink")));
+    assertThat(
+        failed.failedTypes(), contains(new Status.FailedType("people", "HTTP 500 from Edlink")));
     assertThat(failed.rowsChangedLastDay(), is(3L));
     assertThat(failed.lastFullSyncAt(), is(ago(30, ChronoUnit.HOURS)));
 
@@ -108,9 +155,14 @@ class StatusTest {
     assertThat(ok.rowsChangedLastDay(), is(10L));
 
     String text = Status.text(report);
-    assertThat(text, startsWith("5 integrations: 0 failed, 1 partial, 1 held (120 deletes waiting for approval),"
-        + " 1 stale (no full sync for 2d 0h), 1 running, 1 ok; 17 rows changed in the last day; stalest full sync:"
-        + " never (" + RUNNING + ")"));
+    assertThat(
+        text,
+        startsWith(
+            "5 integrations: 0 failed, 1 partial, 1 held (120 deletes waiting for approval),"
+                + " 1 stale (no full sync for 2d 0h), 1 running, 1 ok; 17 rows changed in the last day; stalest full sync:"
+                + " never ("
+                + RUNNING
+                + ")"));
     assertThat(text, containsString("failed people: HTTP 500 from Edlink"));
     assertThat(text, containsString("partial 1h 0m ago"));
     assertThat(text.indexOf(PARTIAL_ID), lessThan(text.indexOf(OK)));
@@ -119,18 +171,27 @@ class StatusTest {
   @Test
   void jsonForScriptsFromTheCommandLine() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int exit = Status.run(new String[] {"--jdbcUrl=" + jdbc.url(), "--jdbcUser=postgres", "--jdbcPassword=postgres",
-        "--format=json"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    int exit =
+        Status.run(
+            new String[] {
+              "--jdbcUrl=" + jdbc.url(),
+              "--jdbcUser=postgres",
+              "--jdbcPassword=postgres",
+              "--format=json"
+            },
+            new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     assertThat(exit, is(0));
-    JsonObject json = JsonParser.parseString(bytes.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+    JsonObject json =
+        JsonParser.parseString(bytes.toString(StandardCharsets.UTF_8)).getAsJsonObject();
     assertThat(json.getAsJsonObject("counts").get("held_deletes").getAsLong(), is(120L));
     assertThat(json.getAsJsonObject("counts").get("partial").getAsLong(), is(1L));
     JsonArray list = json.getAsJsonArray("integrations");
     JsonObject first = list.get(0).getAsJsonObject();
     assertThat(first.get("integration_id").getAsString(), is(PARTIAL_ID));
     assertThat(first.get("state").getAsString(), is("partial"));
-    assertThat(first.getAsJsonArray("failed_types").get(0).getAsJsonObject().get("error").getAsString(),
+    assertThat(
+        first.getAsJsonArray("failed_types").get(0).getAsJsonObject().get("error").getAsString(),
         is("HTTP 500 from Edlink"));
     assertThat(list.get(1).getAsJsonObject().get("held_deletes").getAsLong(), is(120L));
     assertThat(List.of(list.get(4).getAsJsonObject().get("state").getAsString()), contains("ok"));
@@ -140,10 +201,18 @@ class StatusTest {
     return now.minus(amount, unit);
   }
 
-  private static void state(Connection c, String id, String lastResult, Instant lastFullSync, String decision,
-      String reason) throws Exception {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO sync_state (integration_id, last_full_sync_at,"
-        + " last_result, last_gate_decision, last_gate_reason, last_gate_at) VALUES (?::uuid, ?, ?, ?, ?, ?)")) {
+  private static void state(
+      Connection c,
+      String id,
+      String lastResult,
+      Instant lastFullSync,
+      String decision,
+      String reason)
+      throws Exception {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO sync_state (integration_id, last_full_sync_at,"
+                + " last_result, last_gate_decision, last_gate_reason, last_gate_at) VALUES (?::uuid, ?, ?, ?, ?, ?)")) {
       ps.setString(1, id);
       ps.setTimestamp(2, Timestamp.from(lastFullSync));
       ps.setString(3, lastResult);
@@ -154,10 +223,19 @@ class StatusTest {
     }
   }
 
-  private static void run(Connection c, String id, String runId, String status, Instant finished, String counts,
-      String error) throws Exception {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO sync_runs (run_id, integration_id, mode, status,"
-        + " started_at, finished_at, counts, error) VALUES (?, ?::uuid, 'auto', ?, ?, ?, ?::jsonb, ?)")) {
+  private static void run(
+      Connection c,
+      String id,
+      String runId,
+      String status,
+      Instant finished,
+      String counts,
+      String error)
+      throws Exception {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO sync_runs (run_id, integration_id, mode, status,"
+                + " started_at, finished_at, counts, error) VALUES (?, ?::uuid, 'auto', ?, ?, ?, ?::jsonb, ?)")) {
       ps.setString(1, runId + "-" + UUID.randomUUID());
       ps.setString(2, id);
       ps.setString(3, status);

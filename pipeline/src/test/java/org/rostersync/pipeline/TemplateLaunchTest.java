@@ -14,22 +14,25 @@ import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Flex Template launcher runs {@code main} and must get control back once the job is submitted: a launcher that
- * waits on a streaming job never returns and the launch times out.
+ * The Flex Template launcher runs {@code main} and must get control back once the job is submitted:
+ * a launcher that waits on a streaming job never returns and the launch times out.
  */
 class TemplateLaunchTest {
 
   @Test
   void runReturnsTheSubmittedJobWithoutWaiting() {
     PipelineOptionsFactory.register(SyncOptions.class);
-    SyncOptions options = PipelineOptionsFactory.fromArgs(
-        "--runner=" + DataflowStandInRunner.class.getName(),
-        "--jobsSubscription=projects/my-project/subscriptions/roster-sync-jobs",
-        "--deadLetterTopic=projects/my-project/topics/roster-sync-dead-letters",
-        "--jdbcUrl=jdbc:postgresql://10.0.0.5:5432/roster",
-        "--jdbcPasswordSecretName=projects/my-project/secrets/roster-db-password/versions/latest",
-        "--edlinkAppSecretSecretName=projects/my-project/secrets/edlink-app-secret/versions/latest",
-        "--migrate=false").withValidation().as(SyncOptions.class);
+    SyncOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=" + DataflowStandInRunner.class.getName(),
+                "--jobsSubscription=projects/my-project/subscriptions/roster-sync-jobs",
+                "--deadLetterTopic=projects/my-project/topics/roster-sync-dead-letters",
+                "--jdbcUrl=jdbc:postgresql://10.0.0.5:5432/roster",
+                "--jdbcPasswordSecretName=projects/my-project/secrets/roster-db-password/versions/latest",
+                "--edlinkAppSecretSecretName=projects/my-project/secrets/edlink-app-secret/versions/latest",
+                "--migrate=false")
+            .withValidation()
+            .as(SyncOptions.class);
 
     PipelineResult result = RosterSyncPipeline.run(options);
 
@@ -37,7 +40,9 @@ class TemplateLaunchTest {
     assertThat(options.isStreaming(), is(true));
   }
 
-  /** Stands in for the DataflowRunner (its name makes the pipeline apply the Dataflow secret rules). */
+  /**
+   * Stands in for the DataflowRunner (its name makes the pipeline apply the Dataflow secret rules).
+   */
   public static final class DataflowStandInRunner extends PipelineRunner<PipelineResult> {
     static final PipelineResult SUBMITTED = new RunningJob();
 

@@ -26,17 +26,26 @@ import java.util.regex.Pattern;
 import org.apache.beam.sdk.options.Default;
 import org.junit.jupiter.api.Test;
 
-/** Keeps templates/metadata.json and {@link SyncOptions} in step: names, defaults, optionality, regexes. */
+/**
+ * Keeps templates/metadata.json and {@link SyncOptions} in step: names, defaults, optionality,
+ * regexes.
+ */
 class TemplateMetadataTest {
   static final Path METADATA = Path.of("../templates/metadata.json");
 
-  /** Plain secrets are for local runs only; the template must never offer them (the pipeline refuses them too). */
+  /**
+   * Plain secrets are for local runs only; the template must never offer them (the pipeline refuses
+   * them too).
+   */
   static final Set<String> LOCAL_ONLY = Set.of("jdbcPassword", "edlinkAppSecret");
 
   /** What a Dataflow launch cannot do without, whichever job source it uses. */
-  static final Set<String> REQUIRED = Set.of("jdbcUrl", "jdbcPasswordSecretName", "edlinkAppSecretSecretName");
+  static final Set<String> REQUIRED =
+      Set.of("jdbcUrl", "jdbcPasswordSecretName", "edlinkAppSecretSecretName");
 
-  /** Options declared by SyncOptions itself (not Beam's), by option name, e.g. getJdbcUrl → jdbcUrl. */
+  /**
+   * Options declared by SyncOptions itself (not Beam's), by option name, e.g. getJdbcUrl → jdbcUrl.
+   */
   static Map<String, Method> options() {
     Map<String, Method> out = new LinkedHashMap<>();
     for (Method m : SyncOptions.class.getDeclaredMethods()) {
@@ -54,7 +63,10 @@ class TemplateMetadataTest {
     Map<String, JsonObject> out = new LinkedHashMap<>();
     for (JsonElement e : root.getAsJsonArray("parameters")) {
       JsonObject p = e.getAsJsonObject();
-      assertThat("duplicate parameter " + p.get("name"), out.put(p.get("name").getAsString(), p), is((Object) null));
+      assertThat(
+          "duplicate parameter " + p.get("name"),
+          out.put(p.get("name").getAsString(), p),
+          is((Object) null));
     }
     return out;
   }
@@ -116,7 +128,8 @@ class TemplateMetadataTest {
   void plainSecretsAreNotTemplateParameters() throws IOException {
     for (String name : LOCAL_ONLY) {
       assertThat("option exists", options().containsKey(name), is(true));
-      assertThat(name + " must not be a template parameter", parameters().containsKey(name), is(false));
+      assertThat(
+          name + " must not be a template parameter", parameters().containsKey(name), is(false));
     }
   }
 
@@ -135,8 +148,10 @@ class TemplateMetadataTest {
         problems.add(e.getKey() + ": metadata default " + actual + " but the option has none");
       } else if (expected.isPresent() && actual == null) {
         problems.add(e.getKey() + ": option default " + expected.get() + " missing from metadata");
-      } else if (expected.isPresent() && !expected.get().equals(typed(getter, actual.getAsString()))) {
-        problems.add(e.getKey() + ": option default " + expected.get() + " but metadata says " + actual);
+      } else if (expected.isPresent()
+          && !expected.get().equals(typed(getter, actual.getAsString()))) {
+        problems.add(
+            e.getKey() + ": option default " + expected.get() + " but metadata says " + actual);
       }
     }
     assertThat(problems, is(empty()));
@@ -172,8 +187,10 @@ class TemplateMetadataTest {
       }
       String value = p.get("defaultValue").getAsString();
       for (JsonElement regex : p.getAsJsonArray("regexes")) {
-        assertThat(e.getKey() + " default '" + value + "' against " + regex,
-            Pattern.compile(regex.getAsString()).matcher(value).matches(), is(true));
+        assertThat(
+            e.getKey() + " default '" + value + "' against " + regex,
+            Pattern.compile(regex.getAsString()).matcher(value).matches(),
+            is(true));
       }
     }
   }
@@ -181,20 +198,27 @@ class TemplateMetadataTest {
   @Test
   void regexesAcceptTypicalValuesAndRejectPlainSecrets() throws IOException {
     Map<String, JsonObject> params = parameters();
-    Map<String, String> good = Map.of(
-        "jdbcUrl", "jdbc:postgresql://10.0.0.5:5432/roster",
-        "jdbcPasswordSecretName", "projects/p/secrets/roster-db-password/versions/latest",
-        "edlinkAppSecretSecretName", "projects/p/secrets/edlink-app-secret/versions/3",
-        "jobsSubscription", "projects/p/subscriptions/roster-sync-jobs",
-        "deadLetterTopic", "projects/p/topics/roster-sync-dead-letters",
-        "integrationIds", "0d6e8a53-3a8f-4a3e-9f61-0a5d1c3e2b11, 7c1f0f1e-2a4b-4c4d-8e8f-9a0b1c2d3e4f",
-        "entityTypes", "people,enrollments",
-        "maxSkipAge", "PT12H");
+    Map<String, String> good =
+        Map.of(
+            "jdbcUrl", "jdbc:postgresql://10.0.0.5:5432/roster",
+            "jdbcPasswordSecretName", "projects/p/secrets/roster-db-password/versions/latest",
+            "edlinkAppSecretSecretName", "projects/p/secrets/edlink-app-secret/versions/3",
+            "jobsSubscription", "projects/p/subscriptions/roster-sync-jobs",
+            "deadLetterTopic", "projects/p/topics/roster-sync-dead-letters",
+            "integrationIds",
+                "0d6e8a53-3a8f-4a3e-9f61-0a5d1c3e2b11, 7c1f0f1e-2a4b-4c4d-8e8f-9a0b1c2d3e4f",
+            "entityTypes", "people,enrollments",
+            "maxSkipAge", "PT12H");
     for (Map.Entry<String, String> g : good.entrySet()) {
-      assertThat(g.getKey() + " accepts " + g.getValue(), matchesAll(params.get(g.getKey()), g.getValue()), is(true));
+      assertThat(
+          g.getKey() + " accepts " + g.getValue(),
+          matchesAll(params.get(g.getKey()), g.getValue()),
+          is(true));
     }
     assertThat(matchesAll(params.get("jdbcPasswordSecretName"), "hunter2"), is(false));
-    assertThat(matchesAll(params.get("edlinkAppSecretSecretName"), "HZ4MR8NyjdPiP9g8l6gKXT5Kjk9FlJa7"), is(false));
+    assertThat(
+        matchesAll(params.get("edlinkAppSecretSecretName"), "HZ4MR8NyjdPiP9g8l6gKXT5Kjk9FlJa7"),
+        is(false));
     assertThat(matchesAll(params.get("entityTypes"), "students"), is(false));
   }
 

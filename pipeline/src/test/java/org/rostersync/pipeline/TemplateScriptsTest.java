@@ -21,23 +21,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs templates/launch-streaming.sh and run-batch.sh against a stand-in gcloud that records its arguments: the
- * scripts must launch what Terraform launches (private worker IPs when use_public_ips = false, or an org policy
- * against external IPs blocks the job) and give every batch run its own job name (Dataflow answers 409 to a
- * second active job of the same name).
+ * Runs templates/launch-streaming.sh and run-batch.sh against a stand-in gcloud that records its
+ * arguments: the scripts must launch what Terraform launches (private worker IPs when
+ * use_public_ips = false, or an org policy against external IPs blocks the job) and give every
+ * batch run its own job name (Dataflow answers 409 to a second active job of the same name).
  */
 class TemplateScriptsTest {
   static final Path TEMPLATES = Path.of("../templates");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void bothScriptsHonourUsePublicIps() throws Exception {
     for (String script : List.of("launch-streaming.sh", "run-batch.sh")) {
-      assertThat(script, gcloudArgs(script, Map.of("USE_PUBLIC_IPS", "false")), hasItem("--disable-public-ips"));
-      assertThat(script, gcloudArgs(script, Map.of("USE_PUBLIC_IPS", "true")), not(hasItem("--disable-public-ips")));
-      assertThat(script, gcloudArgs(script, Map.of("SUBNETWORK", "regions/us-central1/subnetworks/dataflow")),
+      assertThat(
+          script,
+          gcloudArgs(script, Map.of("USE_PUBLIC_IPS", "false")),
+          hasItem("--disable-public-ips"));
+      assertThat(
+          script,
+          gcloudArgs(script, Map.of("USE_PUBLIC_IPS", "true")),
+          not(hasItem("--disable-public-ips")));
+      assertThat(
+          script,
+          gcloudArgs(script, Map.of("SUBNETWORK", "regions/us-central1/subnetworks/dataflow")),
           hasItem("--subnetwork=regions/us-central1/subnetworks/dataflow"));
     }
   }
@@ -68,10 +75,14 @@ class TemplateScriptsTest {
         }
       }
     }
-    assertThat("comments of templates/*.sh name Terraform variables that do not exist", unknown, is(empty()));
+    assertThat(
+        "comments of templates/*.sh name Terraform variables that do not exist",
+        unknown,
+        is(empty()));
     // terraform output script_env feeds the scripts the settings they read.
     String outputs = Files.readString(TerraformWiringTest.TERRAFORM.resolve("outputs.tf"));
-    for (String name : List.of("NETWORK", "SUBNETWORK", "USE_PUBLIC_IPS", "MACHINE_TYPE", "MAX_WORKERS")) {
+    for (String name :
+        List.of("NETWORK", "SUBNETWORK", "USE_PUBLIC_IPS", "MACHINE_TYPE", "MAX_WORKERS")) {
       assertThat(outputs.contains("export " + name + "="), is(true));
     }
   }
@@ -85,7 +96,8 @@ class TemplateScriptsTest {
     Files.writeString(gcloud, "#!/bin/sh\nprintf '%s\\n' \"$@\" >> \"$GCLOUD_LOG\"\n");
     Files.setPosixFilePermissions(gcloud, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-    ProcessBuilder pb = new ProcessBuilder("bash", TEMPLATES.resolve(script).toString()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder("bash", TEMPLATES.resolve(script).toString()).redirectErrorStream(true);
     Map<String, String> e = pb.environment();
     e.put("PATH", bin + ":" + e.get("PATH"));
     e.put("GCLOUD_LOG", log.toString());

@@ -22,20 +22,26 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps terraform/ and the launch scripts wired to templates/metadata.json: the parameters they pass exist, the
- * required ones are passed, Terraform variable defaults equal the template defaults, and secrets travel only as
- * Secret Manager names.
+ * Keeps terraform/ and the launch scripts wired to templates/metadata.json: the parameters they
+ * pass exist, the required ones are passed, Terraform variable defaults equal the template
+ * defaults, and secrets travel only as Secret Manager names.
  */
 class TerraformWiringTest {
   static final Path TERRAFORM = Path.of("../terraform");
   static final Path TEMPLATES = Path.of("../templates");
 
-  /** A template parameter in parameters.tf: a key without underscores (locals and attributes have them). */
+  /**
+   * A template parameter in parameters.tf: a key without underscores (locals and attributes have
+   * them).
+   */
   static final Pattern PARAMETER_LINE = Pattern.compile("(?m)^\\s*([a-z][A-Za-z]*)\\s*=\\s*(.+)$");
+
   static final Pattern VARIABLE_REF = Pattern.compile("^(?:tostring\\()?var\\.([a-z0-9_]+)\\)?$");
-  static final Pattern VARIABLE_BLOCK = Pattern.compile("(?s)variable\\s+\"([a-z0-9_]+)\"\\s*\\{(.*?)\\n}");
+  static final Pattern VARIABLE_BLOCK =
+      Pattern.compile("(?s)variable\\s+\"([a-z0-9_]+)\"\\s*\\{(.*?)\\n}");
   static final Pattern DEFAULT_LINE = Pattern.compile("(?m)^\\s*default\\s*=\\s*(.+)$");
   static final Pattern SECRET_LIKE = Pattern.compile("(?i)password|secret|token");
+
   /** Parameters in the scripts' "~"-separated --parameters strings. */
   static final Pattern SCRIPT_PARAMETER = Pattern.compile("(?<=[~\"])([a-z][A-Za-z]*)=");
 
@@ -84,9 +90,11 @@ class TerraformWiringTest {
     for (String source : List.of("jobsSubscription", "deadLetterTopic", "allIntegrations")) {
       assertThat(passed, hasItem(source));
     }
-    assertThat(Files.readString(TERRAFORM.resolve("dataflow.tf")),
+    assertThat(
+        Files.readString(TERRAFORM.resolve("dataflow.tf")),
         containsString("parameters              = local.streaming_parameters"));
-    assertThat(Files.readString(TERRAFORM.resolve("scheduler.tf")),
+    assertThat(
+        Files.readString(TERRAFORM.resolve("scheduler.tf")),
         containsString("parameters           = local.batch_parameters"));
   }
 
@@ -96,9 +104,10 @@ class TerraformWiringTest {
     Map<String, String> passed = terraformParameters();
     List<String> problems = new ArrayList<>();
     for (Map.Entry<String, JsonObject> p : TemplateMetadataTest.parameters().entrySet()) {
-      if (!p.getValue().has("defaultValue") || Set.of("allIntegrations", "approveDeletes", "migrate")
-          .contains(p.getKey())) {
-        continue; // those three are per-launch switches, fixed by the job source, not deployment settings
+      if (!p.getValue().has("defaultValue")
+          || Set.of("allIntegrations", "approveDeletes", "migrate").contains(p.getKey())) {
+        continue; // those three are per-launch switches, fixed by the job source, not deployment
+        // settings
       }
       String expression = passed.get(p.getKey());
       Matcher ref = expression == null ? null : VARIABLE_REF.matcher(expression);
@@ -114,7 +123,15 @@ class TerraformWiringTest {
       String tfDefault = unquote(variables.get(variable));
       String templateDefault = p.getValue().get("defaultValue").getAsString();
       if (!sameValue(tfDefault, templateDefault)) {
-        problems.add("var." + variable + " defaults to " + tfDefault + " but " + p.getKey() + " to " + templateDefault);
+        problems.add(
+            "var."
+                + variable
+                + " defaults to "
+                + tfDefault
+                + " but "
+                + p.getKey()
+                + " to "
+                + templateDefault);
       }
     }
     assertThat(problems, is(empty()));
@@ -124,8 +141,11 @@ class TerraformWiringTest {
   void secretsPassOnlyAsSecretManagerNames() throws IOException {
     for (Map.Entry<String, String> p : terraformParameters().entrySet()) {
       if (SECRET_LIKE.matcher(p.getKey()).find()) {
-        assertThat(p.getKey() + " must be a ...SecretName", p.getKey().endsWith("SecretName"), is(true));
-        assertThat(p.getKey() + " must name a Secret Manager version", p.getValue(),
+        assertThat(
+            p.getKey() + " must be a ...SecretName", p.getKey().endsWith("SecretName"), is(true));
+        assertThat(
+            p.getKey() + " must name a Secret Manager version",
+            p.getValue(),
             containsString("google_secret_manager_secret."));
       }
     }
@@ -134,8 +154,10 @@ class TerraformWiringTest {
   @Test
   void noVariableOrInputCarriesASecretValue() throws IOException {
     for (String variable : variableDefaults().keySet()) {
-      assertThat("variable " + variable + " would put a secret into Terraform files or state inputs",
-          SECRET_LIKE.matcher(variable).find(), is(false));
+      assertThat(
+          "variable " + variable + " would put a secret into Terraform files or state inputs",
+          SECRET_LIKE.matcher(variable).find(),
+          is(false));
     }
     List<Path> inputs = new ArrayList<>(files(TERRAFORM, ".tf"));
     inputs.addAll(files(TERRAFORM, ".tfvars.example"));
@@ -144,12 +166,16 @@ class TerraformWiringTest {
     for (Path file : inputs) {
       String text = Files.readString(file);
       for (String plain : TemplateMetadataTest.LOCAL_ONLY) {
-        assertThat(file + " names the plain-secret option " + plain,
-            Pattern.compile("\\b" + plain + "\\b").matcher(text).find(), is(false));
+        assertThat(
+            file + " names the plain-secret option " + plain,
+            Pattern.compile("\\b" + plain + "\\b").matcher(text).find(),
+            is(false));
       }
     }
     // The only secret value Terraform writes is the generated Cloud SQL password, never a literal.
-    Matcher data = Pattern.compile("secret_data\\s*=\\s*(.+)").matcher(Files.readString(TERRAFORM.resolve("secrets.tf")));
+    Matcher data =
+        Pattern.compile("secret_data\\s*=\\s*(.+)")
+            .matcher(Files.readString(TERRAFORM.resolve("secrets.tf")));
     while (data.find()) {
       assertThat(data.group(1).trim(), is("random_password.db[0].result"));
     }

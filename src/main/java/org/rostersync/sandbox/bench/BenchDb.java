@@ -10,7 +10,10 @@ import java.util.Properties;
 import java.util.UUID;
 import org.rostersync.transforms.JdbcConfig;
 
-/** The benchmark's plain JDBC access to the roster database: connections for the baselines, resets, write checks. */
+/**
+ * The benchmark's plain JDBC access to the roster database: connections for the baselines, resets,
+ * write checks.
+ */
 final class BenchDb {
   private final JdbcConfig jdbc;
 
@@ -22,7 +25,10 @@ final class BenchDb {
     return jdbc;
   }
 
-  /** A connection with the same pgjdbc settings the pipeline's pool uses (multi-row batched inserts). */
+  /**
+   * A connection with the same pgjdbc settings the pipeline's pool uses (multi-row batched
+   * inserts).
+   */
   Connection connect() throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", jdbc.user());
@@ -34,15 +40,20 @@ final class BenchDb {
 
   /** An empty database for a cold scenario: roster rows and all sync bookkeeping go. */
   void reset() throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      s.execute("TRUNCATE roster_entities, sync_runs, sync_state, sync_leases, dead_letter_records");
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "TRUNCATE roster_entities, sync_runs, sync_state, sync_leases, dead_letter_records");
     }
     vacuum();
   }
 
-  /** Settles the tables between scenarios so no scenario pays for the previous one's dead tuples. */
+  /**
+   * Settles the tables between scenarios so no scenario pays for the previous one's dead tuples.
+   */
   void vacuum() throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       s.execute("VACUUM ANALYZE roster_entities");
       // Flush the dirty pages now, not during the next scenario.
       s.execute("CHECKPOINT");
@@ -54,10 +65,15 @@ final class BenchDb {
     return queryLong("SELECT txid_current() + 1", null);
   }
 
-  /** Row versions of the integration written since {@code xid} (inserts and updates; deletes leave none). */
+  /**
+   * Row versions of the integration written since {@code xid} (inserts and updates; deletes leave
+   * none).
+   */
   long rowVersionsSince(String integrationId, long xid) throws SQLException {
-    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-        "SELECT count(*) FROM roster_entities WHERE integration_id = ? AND xmin::text::bigint >= ?")) {
+    try (Connection c = connect();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT count(*) FROM roster_entities WHERE integration_id = ? AND xmin::text::bigint >= ?")) {
       ps.setObject(1, UUID.fromString(integrationId));
       ps.setLong(2, xid);
       return single(ps);
@@ -66,20 +82,24 @@ final class BenchDb {
 
   /** Row versions of any integration written since {@code xid}. */
   long rowVersionsSince(long xid) throws SQLException {
-    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-        "SELECT count(*) FROM roster_entities WHERE xmin::text::bigint >= ?")) {
+    try (Connection c = connect();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT count(*) FROM roster_entities WHERE xmin::text::bigint >= ?")) {
       ps.setLong(1, xid);
       return single(ps);
     }
   }
 
   long liveRows(String integrationId) throws SQLException {
-    return queryLong("SELECT count(*) FROM roster_entities WHERE integration_id = ? AND deleted_at IS NULL",
+    return queryLong(
+        "SELECT count(*) FROM roster_entities WHERE integration_id = ? AND deleted_at IS NULL",
         integrationId);
   }
 
   private long queryLong(String sql, String integrationId) throws SQLException {
-    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = connect();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       if (integrationId != null) {
         ps.setObject(1, UUID.fromString(integrationId));
       }

@@ -17,41 +17,48 @@ import org.rostersync.edlink.EntityType;
 import org.rostersync.hash.CanonicalHash;
 
 /**
- * Baseline (b): PostgreSQL {@code COPY} of the same rows (type, integration, id, hash, canonical JSON) into the
- * empty {@code roster_entities}, the same table and indexes the pipeline writes; the write limit. The COPY input is
- * prepared from a fetch beforehand (untimed) and streamed from files, so only the database write is measured.
+ * Baseline (b): PostgreSQL {@code COPY} of the same rows (type, integration, id, hash, canonical
+ * JSON) into the empty {@code roster_entities}, the same table and indexes the pipeline writes; the
+ * write limit. The COPY input is prepared from a fetch beforehand (untimed) and streamed from
+ * files, so only the database write is measured.
  */
 final class CopyWrite {
-  static final String COPY = "COPY roster_entities (entity_type, integration_id, id, hash, data) FROM STDIN";
+  static final String COPY =
+      "COPY roster_entities (entity_type, integration_id, id, hash, data) FROM STDIN";
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   private CopyWrite() {}
 
   /** Writes one COPY text-format file per type into {@code dir}. */
-  static Map<EntityType, Path> prepare(EdlinkClient client, String token, String integrationId, Path dir)
-      throws Exception {
+  static Map<EntityType, Path> prepare(
+      EdlinkClient client, String token, String integrationId, Path dir) throws Exception {
     Files.createDirectories(dir);
     Map<EntityType, Path> files = new EnumMap<>(EntityType.class);
     for (EntityType type : EntityType.values()) {
       Path file = dir.resolve(type.path() + ".copy");
-      byte[] prefix = (type.path() + "\t" + integrationId + "\t").getBytes(StandardCharsets.US_ASCII);
+      byte[] prefix =
+          (type.path() + "\t" + integrationId + "\t").getBytes(StandardCharsets.US_ASCII);
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-        client.fetchAll(token, type, page -> {
-          try {
-            for (JsonObject record : page) {
-              writeLine(out, prefix, record);
-            }
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        });
+        client.fetchAll(
+            token,
+            type,
+            page -> {
+              try {
+                for (JsonObject record : page) {
+                  writeLine(out, prefix, record);
+                }
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
       }
       files.put(type, file);
     }
     return files;
   }
 
-  private static void writeLine(OutputStream out, byte[] prefix, JsonObject record) throws IOException {
+  private static void writeLine(OutputStream out, byte[] prefix, JsonObject record)
+      throws IOException {
     byte[] canonical = CanonicalHash.canonicalBytes(record);
     out.write(prefix);
     out.write(record.get("id").getAsString().getBytes(StandardCharsets.US_ASCII));
@@ -76,10 +83,13 @@ final class CopyWrite {
 
   /** COPYs every file (one COPY per type, {@code threads} at a time); returns the rows written. */
   static long copy(BenchDb db, Map<EntityType, Path> files, int threads) throws Exception {
-    return PerType.sum(threads, type -> {
-      try (Connection c = db.connect(); InputStream in = Files.newInputStream(files.get(type))) {
-        return c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, in, 1 << 16);
-      }
-    });
+    return PerType.sum(
+        threads,
+        type -> {
+          try (Connection c = db.connect();
+              InputStream in = Files.newInputStream(files.get(type))) {
+            return c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, in, 1 << 16);
+          }
+        });
   }
 }

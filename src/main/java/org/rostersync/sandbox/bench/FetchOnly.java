@@ -2,7 +2,10 @@ package org.rostersync.sandbox.bench;
 
 import org.rostersync.edlink.EdlinkClient;
 
-/** Baseline (a): the Edlink client pages every record of every type and discards it; the fetch limit. */
+/**
+ * Baseline (a): the Edlink client pages every record of every type and discards it; the fetch
+ * limit.
+ */
 final class FetchOnly {
   private FetchOnly() {}
 

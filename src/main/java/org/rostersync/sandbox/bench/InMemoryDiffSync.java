@@ -20,11 +20,12 @@ import org.rostersync.hash.CanonicalHash;
 import org.rostersync.transforms.WriteChanges;
 
 /**
- * Baseline (c): the plain single-process program a team would write instead of this project. Per entity type (the
- * types run in parallel on a pool of the pipeline's width): read the stored {@code (id, hash)} into a hash map,
- * page the type from Edlink, hash each record canonically and diff it against the map while fetching, upsert the
- * creates and updates in batches, and once the fetch completed delete what the map still holds. It uses the
- * pipeline's SQL, so both leave the same rows.
+ * Baseline (c): the plain single-process program a team would write instead of this project. Per
+ * entity type (the types run in parallel on a pool of the pipeline's width): read the stored {@code
+ * (id, hash)} into a hash map, page the type from Edlink, hash each record canonically and diff it
+ * against the map while fetching, upsert the creates and updates in batches, and once the fetch
+ * completed delete what the map still holds. It uses the pipeline's SQL, so both leave the same
+ * rows.
  */
 final class InMemoryDiffSync {
   /** What one sync did. */
@@ -50,12 +51,20 @@ final class InMemoryDiffSync {
     LongAdder created = new LongAdder();
     LongAdder updated = new LongAdder();
     LongAdder deleted = new LongAdder();
-    long fetched = PerType.sum(threads, type -> syncType(integrationId, token, type, created, updated, deleted));
+    long fetched =
+        PerType.sum(
+            threads, type -> syncType(integrationId, token, type, created, updated, deleted));
     return new Result(fetched, created.sum(), updated.sum(), deleted.sum());
   }
 
-  private long syncType(String integrationId, String token, EntityType type, LongAdder created, LongAdder updated,
-      LongAdder deleted) throws Exception {
+  private long syncType(
+      String integrationId,
+      String token,
+      EntityType type,
+      LongAdder created,
+      LongAdder updated,
+      LongAdder deleted)
+      throws Exception {
     UUID integration = UUID.fromString(integrationId);
     Timestamp now = new Timestamp(System.currentTimeMillis());
     try (Connection c = db.connect()) {
@@ -63,34 +72,40 @@ final class InMemoryDiffSync {
       c.setAutoCommit(false);
       try (PreparedStatement upsert = c.prepareStatement(WriteChanges.upsertSql())) {
         int[] pending = {0};
-        long fetched = client.fetchAll(token, type, page -> {
-          try {
-            for (JsonObject record : page) {
-              UUID id = UUID.fromString(record.get("id").getAsString());
-              byte[] canonical = CanonicalHash.canonicalBytes(record);
-              byte[] hash = CanonicalHash.sha256(canonical);
-              byte[] old = stored.remove(id);
-              if (old != null && Arrays.equals(old, hash)) {
-                continue;
-              }
-              (old == null ? created : updated).increment();
-              upsert.setString(1, type.path());
-              upsert.setObject(2, integration);
-              upsert.setObject(3, id);
-              upsert.setBytes(4, hash);
-              upsert.setString(5, new String(canonical, StandardCharsets.UTF_8));
-              upsert.setTimestamp(6, now);
-              upsert.addBatch();
-              if (++pending[0] == batchSize) {
-                upsert.executeBatch();
-                c.commit();
-                pending[0] = 0;
-              }
-            }
-          } catch (SQLException e) {
-            throw new IllegalStateException(e);
-          }
-        }).records();
+        long fetched =
+            client
+                .fetchAll(
+                    token,
+                    type,
+                    page -> {
+                      try {
+                        for (JsonObject record : page) {
+                          UUID id = UUID.fromString(record.get("id").getAsString());
+                          byte[] canonical = CanonicalHash.canonicalBytes(record);
+                          byte[] hash = CanonicalHash.sha256(canonical);
+                          byte[] old = stored.remove(id);
+                          if (old != null && Arrays.equals(old, hash)) {
+                            continue;
+                          }
+                          (old == null ? created : updated).increment();
+                          upsert.setString(1, type.path());
+                          upsert.setObject(2, integration);
+                          upsert.setObject(3, id);
+                          upsert.setBytes(4, hash);
+                          upsert.setString(5, new String(canonical, StandardCharsets.UTF_8));
+                          upsert.setTimestamp(6, now);
+                          upsert.addBatch();
+                          if (++pending[0] == batchSize) {
+                            upsert.executeBatch();
+                            c.commit();
+                            pending[0] = 0;
+                          }
+                        }
+                      } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                      }
+                    })
+                .records();
         if (pending[0] > 0) {
           upsert.executeBatch();
           c.commit();
@@ -102,10 +117,13 @@ final class InMemoryDiffSync {
     }
   }
 
-  private static Map<UUID, byte[]> readStored(Connection c, EntityType type, UUID integration) throws SQLException {
+  private static Map<UUID, byte[]> readStored(Connection c, EntityType type, UUID integration)
+      throws SQLException {
     Map<UUID, byte[]> stored = new HashMap<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT id, hash FROM roster_entities"
-        + " WHERE entity_type = ? AND integration_id = ? AND deleted_at IS NULL")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT id, hash FROM roster_entities"
+                + " WHERE entity_type = ? AND integration_id = ? AND deleted_at IS NULL")) {
       ps.setString(1, type.path());
       ps.setObject(2, integration);
       try (ResultSet rs = ps.executeQuery()) {
@@ -117,7 +135,8 @@ final class InMemoryDiffSync {
     return stored;
   }
 
-  private long delete(Connection c, EntityType type, UUID integration, List<UUID> ids) throws SQLException {
+  private long delete(Connection c, EntityType type, UUID integration, List<UUID> ids)
+      throws SQLException {
     long n = 0;
     try (PreparedStatement ps = c.prepareStatement(WriteChanges.hardDeleteSql())) {
       for (int from = 0; from < ids.size(); from += batchSize) {

@@ -1,12 +1,22 @@
 package org.rostersync.sandbox.bench;
 
 /**
- * One measured scenario of one system on one dataset. {@code processed} is what records/s counts (records fetched,
- * or rows copied); {@code expectedRows} (rows the source changed) and {@code edlinkCalls} are -1 where they do not
- * apply.
+ * One measured scenario of one system on one dataset. {@code processed} is what records/s counts
+ * (records fetched, or rows copied); {@code expectedRows} (rows the source changed) and {@code
+ * edlinkCalls} are -1 where they do not apply.
  */
-record Measurement(String dataset, long datasetRecords, String scenario, String system, double seconds,
-    long processed, Memory memory, long rowsWritten, long expectedRows, long edlinkCalls, String note) {
+record Measurement(
+    String dataset,
+    long datasetRecords,
+    String scenario,
+    String system,
+    double seconds,
+    long processed,
+    Memory memory,
+    long rowsWritten,
+    long expectedRows,
+    long edlinkCalls,
+    String note) {
 
   /** Resident set when the scenario started and its peak, and the heap's peak, in MB. */
   record Memory(long startRssMb, long peakRssMb, long peakHeapMb) {}

@@ -8,8 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Peak memory of one scenario: the process's peak resident set (VmHWM, reset through /proc/self/clear_refs) and
- * the sum of the heap pools' peak usage. Both cover the whole JVM, simulator included.
+ * Peak memory of one scenario: the process's peak resident set (VmHWM, reset through
+ * /proc/self/clear_refs) and the sum of the heap pools' peak usage. Both cover the whole JVM,
+ * simulator included.
  */
 final class MemoryProbe {
   private static final Path STATUS = Path.of("/proc/self/status");
@@ -43,7 +44,10 @@ final class MemoryProbe {
     return statusKb("VmRSS:") / 1024;
   }
 
-  /** Sum of the heap pools' peak usage in MB since the last {@link #reset} (an upper bound of the true peak). */
+  /**
+   * Sum of the heap pools' peak usage in MB since the last {@link #reset} (an upper bound of the
+   * true peak).
+   */
   static long peakHeapMb() {
     long bytes = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

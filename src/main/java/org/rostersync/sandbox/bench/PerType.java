@@ -8,7 +8,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.rostersync.edlink.EntityType;
 
-/** Runs one task per entity type on a fixed pool, as the pipeline spreads types over its worker threads. */
+/**
+ * Runs one task per entity type on a fixed pool, as the pipeline spreads types over its worker
+ * threads.
+ */
 final class PerType {
   interface Task {
     long run(EntityType type) throws Exception;

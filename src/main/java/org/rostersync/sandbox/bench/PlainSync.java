@@ -37,25 +37,30 @@ import org.rostersync.transforms.SecretRef;
 import org.rostersync.transforms.WriteChanges;
 
 /**
- * The plain program of issue 12, the baseline of {@link ProcessBenchmark}: Edlink's recommended sync recipe done
- * plainly and well, in one process of its own. The active integrations (Meta API, as the pipeline lists them) one
- * after another; per integration the nine types fetched concurrently ({@code $first=10000}, the pipeline's
- * {@link EdlinkClient}), a canonical SHA-256 per record ({@link CanonicalHash}), the stored {@code (id, hash)} read
- * into hash maps while the first pages arrive, the diff in memory, upserts in batches of 5,000 rows (the pipeline's
- * statement, {@code reWriteBatchedInserts}) written while the fetch goes on, deletes by id once every type was fetched
- * completely, and one transaction per integration (a failed fetch rolls the whole integration back). It leaves the
- * same rows as the pipeline, so the database equals the source either way.
+ * The plain program of issue 12, the baseline of {@link ProcessBenchmark}: Edlink's recommended
+ * sync recipe done plainly and well, in one process of its own. The active integrations (Meta API,
+ * as the pipeline lists them) one after another; per integration the nine types fetched
+ * concurrently ({@code $first=10000}, the pipeline's {@link EdlinkClient}), a canonical SHA-256 per
+ * record ({@link CanonicalHash}), the stored {@code (id, hash)} read into hash maps while the first
+ * pages arrive, the diff in memory, upserts in batches of 5,000 rows (the pipeline's statement,
+ * {@code reWriteBatchedInserts}) written while the fetch goes on, deletes by id once every type was
+ * fetched completely, and one transaction per integration (a failed fetch rolls the whole
+ * integration back). It leaves the same rows as the pipeline, so the database equals the source
+ * either way.
  */
 public final class PlainSync implements AutoCloseable {
-  static final String USAGE = String.join("\n",
-      "Usage: PlainSync --edlinkBaseUrl=URL --jdbcUrl=URL [--jdbcUser=postgres] [--batch=5000] [--threads=9]",
-      "  secrets from the environment: EDLINK_APP_SECRET (Meta API), JDBC_PASSWORD",
-      "  prints one line 'plain-sync: integrations=N fetched=N created=N updated=N deleted=N failed=N ms=N'",
-      "  and exits 1 when an integration failed (its transaction rolled back).");
+  static final String USAGE =
+      String.join(
+          "\n",
+          "Usage: PlainSync --edlinkBaseUrl=URL --jdbcUrl=URL [--jdbcUser=postgres] [--batch=5000] [--threads=9]",
+          "  secrets from the environment: EDLINK_APP_SECRET (Meta API), JDBC_PASSWORD",
+          "  prints one line 'plain-sync: integrations=N fetched=N created=N updated=N deleted=N failed=N ms=N'",
+          "  and exits 1 when an integration failed (its transaction rolled back).");
   private static final int QUEUE_BATCHES = 4;
 
   /** What a sync of all integrations did. */
-  public record Totals(int integrations, int failed, long fetched, long created, long updated, long deleted) {
+  public record Totals(
+      int integrations, int failed, long fetched, long created, long updated, long deleted) {
     public long written() {
       return created + updated + deleted;
     }
@@ -64,7 +69,10 @@ public final class PlainSync implements AutoCloseable {
   /** One row to upsert. */
   private record Row(EntityType type, UUID id, byte[] hash, byte[] canonical) {}
 
-  /** What one fetch task hands to the writer: rows, or the end of its type (with its failure, if any). */
+  /**
+   * What one fetch task hands to the writer: rows, or the end of its type (with its failure, if
+   * any).
+   */
   private record Batch(List<Row> rows, EntityType done, Throwable failure) {}
 
   private final EdlinkClient client;
@@ -77,29 +85,51 @@ public final class PlainSync implements AutoCloseable {
     this.jdbc = jdbc;
     this.batchSize = batchSize;
     AtomicInteger n = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "plain-fetch-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "plain-fetch-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   public static void main(String[] args) {
     Map<String, String> flags = Flags.parse(args, USAGE);
-    if (flags.containsKey("help") || !flags.containsKey("edlinkBaseUrl") || !flags.containsKey("jdbcUrl")) {
+    if (flags.containsKey("help")
+        || !flags.containsKey("edlinkBaseUrl")
+        || !flags.containsKey("jdbcUrl")) {
       System.out.println(USAGE);
       System.exit(flags.containsKey("help") ? 0 : 2);
     }
     long start = System.nanoTime();
-    EdlinkClient client = EdlinkConfig.of(flags.get("edlinkBaseUrl"),
-        SecretRef.plain(env("EDLINK_APP_SECRET"))).newClient((attempt, reason) -> { });
-    JdbcConfig jdbc = JdbcConfig.of(flags.get("jdbcUrl"), flags.getOrDefault("jdbcUser", "postgres"),
-        SecretRef.plain(env("JDBC_PASSWORD")));
-    try (PlainSync sync = new PlainSync(client, jdbc, Integer.parseInt(flags.getOrDefault("batch", "5000")),
-        Integer.parseInt(flags.getOrDefault("threads", String.valueOf(EntityType.values().length))))) {
+    EdlinkClient client =
+        EdlinkConfig.of(flags.get("edlinkBaseUrl"), SecretRef.plain(env("EDLINK_APP_SECRET")))
+            .newClient((attempt, reason) -> {});
+    JdbcConfig jdbc =
+        JdbcConfig.of(
+            flags.get("jdbcUrl"),
+            flags.getOrDefault("jdbcUser", "postgres"),
+            SecretRef.plain(env("JDBC_PASSWORD")));
+    try (PlainSync sync =
+        new PlainSync(
+            client,
+            jdbc,
+            Integer.parseInt(flags.getOrDefault("batch", "5000")),
+            Integer.parseInt(
+                flags.getOrDefault("threads", String.valueOf(EntityType.values().length))))) {
       Totals t = sync.syncAll();
-      System.out.printf(Locale.ROOT, "plain-sync: integrations=%d fetched=%d created=%d updated=%d deleted=%d"
-          + " failed=%d ms=%d%n", t.integrations(), t.fetched(), t.created(), t.updated(), t.deleted(), t.failed(),
+      System.out.printf(
+          Locale.ROOT,
+          "plain-sync: integrations=%d fetched=%d created=%d updated=%d deleted=%d"
+              + " failed=%d ms=%d%n",
+          t.integrations(),
+          t.fetched(),
+          t.created(),
+          t.updated(),
+          t.deleted(),
+          t.failed(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
       System.exit(t.failed() == 0 ? 0 : 1);
     } catch (Exception e) {
@@ -118,7 +148,9 @@ public final class PlainSync implements AutoCloseable {
 
   /** Syncs every active integration, one after another, on one connection. */
   public Totals syncAll() throws Exception {
-    LongAdder fetched = new LongAdder(), created = new LongAdder(), updated = new LongAdder(),
+    LongAdder fetched = new LongAdder(),
+        created = new LongAdder(),
+        updated = new LongAdder(),
         deleted = new LongAdder();
     int integrations = 0, failed = 0;
     try (Connection c = connect()) {
@@ -137,7 +169,8 @@ public final class PlainSync implements AutoCloseable {
         }
       }
     }
-    return new Totals(integrations, failed, fetched.sum(), created.sum(), updated.sum(), deleted.sum());
+    return new Totals(
+        integrations, failed, fetched.sum(), created.sum(), updated.sum(), deleted.sum());
   }
 
   private Connection connect() throws SQLException {
@@ -150,26 +183,47 @@ public final class PlainSync implements AutoCloseable {
     return DriverManager.getConnection(jdbc.url(), p);
   }
 
-  /** One integration in one transaction: commits when every type was fetched and written, else throws. */
-  private void sync(Connection c, Integration integration, LongAdder fetched, LongAdder created,
-      LongAdder updated, LongAdder deleted) throws Exception {
+  /**
+   * One integration in one transaction: commits when every type was fetched and written, else
+   * throws.
+   */
+  private void sync(
+      Connection c,
+      Integration integration,
+      LongAdder fetched,
+      LongAdder created,
+      LongAdder updated,
+      LongAdder deleted)
+      throws Exception {
     UUID integrationId = UUID.fromString(integration.id());
     // Counted into the totals only once committed.
-    LongAdder fetchedHere = new LongAdder(), createdHere = new LongAdder(), updatedHere = new LongAdder();
+    LongAdder fetchedHere = new LongAdder(),
+        createdHere = new LongAdder(),
+        updatedHere = new LongAdder();
     Timestamp now = new Timestamp(System.currentTimeMillis());
     CompletableFuture<Map<EntityType, Map<UUID, byte[]>>> stored = new CompletableFuture<>();
     BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(QUEUE_BATCHES);
     for (EntityType type : EntityType.values()) {
-      pool.execute(() -> fetchType(integration.accessToken(), type, stored, queue, fetchedHere, createdHere,
-          updatedHere));
+      pool.execute(
+          () ->
+              fetchType(
+                  integration.accessToken(),
+                  type,
+                  stored,
+                  queue,
+                  fetchedHere,
+                  createdHere,
+                  updatedHere));
     }
-    // The stored hashes are read while the first pages arrive; the fetches diff against them once they are here.
+    // The stored hashes are read while the first pages arrive; the fetches diff against them once
+    // they are here.
     try {
       stored.complete(readStored(c, integrationId));
     } catch (Exception e) {
       stored.completeExceptionally(e);
     }
-    // The writer: this thread, on the integration's connection. After a failure it only drains the queue, so no
+    // The writer: this thread, on the integration's connection. After a failure it only drains the
+    // queue, so no
     // fetch thread stays blocked on it.
     Throwable failure = null;
     try (PreparedStatement upsert = c.prepareStatement(WriteChanges.upsertSql())) {
@@ -210,8 +264,10 @@ public final class PlainSync implements AutoCloseable {
         for (int from = 0; from < ids.size(); from += batchSize) {
           ps.setString(1, e.getKey().path());
           ps.setObject(2, integrationId);
-          ps.setArray(3, c.createArrayOf("uuid", ids.subList(from, Math.min(ids.size(), from + batchSize))
-              .toArray()));
+          ps.setArray(
+              3,
+              c.createArrayOf(
+                  "uuid", ids.subList(from, Math.min(ids.size(), from + batchSize)).toArray()));
           gone += ps.executeUpdate();
         }
       }
@@ -223,39 +279,55 @@ public final class PlainSync implements AutoCloseable {
     deleted.add(gone);
   }
 
-  /** Fetches, hashes and diffs one type, handing changed rows to the writer in batches; always ends with a marker. */
-  private void fetchType(String token, EntityType type, CompletableFuture<Map<EntityType, Map<UUID, byte[]>>> stored,
-      BlockingQueue<Batch> queue, LongAdder fetched, LongAdder created, LongAdder updated) {
+  /**
+   * Fetches, hashes and diffs one type, handing changed rows to the writer in batches; always ends
+   * with a marker.
+   */
+  private void fetchType(
+      String token,
+      EntityType type,
+      CompletableFuture<Map<EntityType, Map<UUID, byte[]>>> stored,
+      BlockingQueue<Batch> queue,
+      LongAdder fetched,
+      LongAdder created,
+      LongAdder updated) {
     Throwable failure = null;
     try {
-      var pending = new Object() {
-        List<Row> rows = new ArrayList<>(batchSize);
-      };
-      long n = client.fetchAll(token, type, page -> {
-        UUID[] ids = new UUID[page.size()];
-        byte[][] canonical = new byte[page.size()][];
-        byte[][] hashes = new byte[page.size()][];
-        for (int k = 0; k < ids.length; k++) {
-          JsonObject record = page.get(k);
-          ids[k] = UUID.fromString(record.get("id").getAsString());
-          canonical[k] = CanonicalHash.canonicalBytes(record);
-          hashes[k] = CanonicalHash.sha256(canonical[k]);
-        }
-        // Each type's map is touched by this thread only.
-        Map<UUID, byte[]> old = stored.join().get(type);
-        for (int k = 0; k < ids.length; k++) {
-          byte[] before = old.remove(ids[k]);
-          if (before != null && Arrays.equals(before, hashes[k])) {
-            continue;
-          }
-          (before == null ? created : updated).increment();
-          pending.rows.add(new Row(type, ids[k], hashes[k], canonical[k]));
-          if (pending.rows.size() == batchSize) {
-            put(queue, new Batch(pending.rows, null, null));
-            pending.rows = new ArrayList<>(batchSize);
-          }
-        }
-      }).records();
+      var pending =
+          new Object() {
+            List<Row> rows = new ArrayList<>(batchSize);
+          };
+      long n =
+          client
+              .fetchAll(
+                  token,
+                  type,
+                  page -> {
+                    UUID[] ids = new UUID[page.size()];
+                    byte[][] canonical = new byte[page.size()][];
+                    byte[][] hashes = new byte[page.size()][];
+                    for (int k = 0; k < ids.length; k++) {
+                      JsonObject record = page.get(k);
+                      ids[k] = UUID.fromString(record.get("id").getAsString());
+                      canonical[k] = CanonicalHash.canonicalBytes(record);
+                      hashes[k] = CanonicalHash.sha256(canonical[k]);
+                    }
+                    // Each type's map is touched by this thread only.
+                    Map<UUID, byte[]> old = stored.join().get(type);
+                    for (int k = 0; k < ids.length; k++) {
+                      byte[] before = old.remove(ids[k]);
+                      if (before != null && Arrays.equals(before, hashes[k])) {
+                        continue;
+                      }
+                      (before == null ? created : updated).increment();
+                      pending.rows.add(new Row(type, ids[k], hashes[k], canonical[k]));
+                      if (pending.rows.size() == batchSize) {
+                        put(queue, new Batch(pending.rows, null, null));
+                        pending.rows = new ArrayList<>(batchSize);
+                      }
+                    }
+                  })
+              .records();
       if (!pending.rows.isEmpty()) {
         put(queue, new Batch(pending.rows, null, null));
       }
@@ -276,7 +348,8 @@ public final class PlainSync implements AutoCloseable {
   }
 
   /** The live {@code (id, hash)} of every type of the integration, in one query. */
-  private static Map<EntityType, Map<UUID, byte[]>> readStored(Connection c, UUID integration) throws SQLException {
+  private static Map<EntityType, Map<UUID, byte[]>> readStored(Connection c, UUID integration)
+      throws SQLException {
     Map<EntityType, Map<UUID, byte[]>> out = new EnumMap<>(EntityType.class);
     Map<String, Map<UUID, byte[]>> byPath = new HashMap<>();
     for (EntityType t : EntityType.values()) {
@@ -284,10 +357,13 @@ public final class PlainSync implements AutoCloseable {
       out.put(t, m);
       byPath.put(t.path(), m);
     }
-    try (PreparedStatement ps = c.prepareStatement("SELECT entity_type, id, hash FROM roster_entities"
-        + " WHERE integration_id = ? AND deleted_at IS NULL")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT entity_type, id, hash FROM roster_entities"
+                + " WHERE integration_id = ? AND deleted_at IS NULL")) {
       ps.setObject(1, integration);
-      ps.setFetchSize(10_000); // streams (autocommit is off) instead of holding the whole result twice
+      ps.setFetchSize(
+          10_000); // streams (autocommit is off) instead of holding the whole result twice
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           Map<UUID, byte[]> m = byPath.get(rs.getString(1));

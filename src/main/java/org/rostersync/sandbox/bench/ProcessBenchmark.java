@@ -30,20 +30,23 @@ import org.rostersync.transforms.JdbcConfig;
 import org.rostersync.transforms.SecretRef;
 
 /**
- * Issue 12's benchmark, measured the way a user meets the product: whole processes. Per fleet it starts the Edlink
- * simulator standalone in its own JVM, and runs the pipeline's bundled jar on the DirectRunner
- * ({@code --allIntegrations --mode=full}) and {@link PlainSync}, each as its own JVM from spawn to exit, against one
- * embedded PostgreSQL holding two databases with the same content (one per program), timing wall clock and polling
- * the peak resident set ({@code VmHWM} in {@code /proc/<pid>/status}). Scenarios: cold (empty tables), no-change
- * resync, 1% churn (the simulator's admin API, applied once, then both programs). After every run the program's
- * database is compared with the source. Prints one table and writes process-results.{md,csv} and process-chart.svg.
- * Timing never fails the command; a program failing or leaving the database unequal to the source does (exit 1).
+ * Issue 12's benchmark, measured the way a user meets the product: whole processes. Per fleet it
+ * starts the Edlink simulator standalone in its own JVM, and runs the pipeline's bundled jar on the
+ * DirectRunner ({@code --allIntegrations --mode=full}) and {@link PlainSync}, each as its own JVM
+ * from spawn to exit, against one embedded PostgreSQL holding two databases with the same content
+ * (one per program), timing wall clock and polling the peak resident set ({@code VmHWM} in {@code
+ * /proc/<pid>/status}). Scenarios: cold (empty tables), no-change resync, 1% churn (the simulator's
+ * admin API, applied once, then both programs). After every run the program's database is compared
+ * with the source. Prints one table and writes process-results.{md,csv} and process-chart.svg.
+ * Timing never fails the command; a program failing or leaving the database unequal to the source
+ * does (exit 1).
  */
 public final class ProcessBenchmark {
   static final String COLD = "cold";
   static final String NO_CHANGE = "nochange";
   static final String CHURN = "churn";
   private static final List<String> SCENARIOS = List.of(COLD, NO_CHANGE, CHURN);
+
   /** Fleet name: the simulator's --fleet spec. */
   static final Map<String, String> FLEETS = new LinkedHashMap<>();
 
@@ -57,12 +60,16 @@ public final class ProcessBenchmark {
 
   private static final String SECRET = "bench-app-secret";
   private static final String JAR = "pipeline/target/roster-sync-pipeline-bundled.jar";
-  private static final String USAGE = String.join("\n",
-      "Usage: ProcessBenchmark [--fleets=20small,100small,medium,large,mixed50] [--scenarios=cold,nochange,churn]",
-      "       [--jar=" + JAR + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--churn=0.01] [--seed=42]",
-      "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
-      "  Needs the bundled jar: mvn -B -q -pl pipeline -am package -DskipTests",
-      "  Fleets: " + FLEETS);
+  private static final String USAGE =
+      String.join(
+          "\n",
+          "Usage: ProcessBenchmark [--fleets=20small,100small,medium,large,mixed50] [--scenarios=cold,nochange,churn]",
+          "       [--jar="
+              + JAR
+              + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--churn=0.01] [--seed=42]",
+          "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
+          "  Needs the bundled jar: mvn -B -q -pl pipeline -am package -DskipTests",
+          "  Fleets: " + FLEETS);
   private static final Set<Long> CHILD_GROUPS = ConcurrentHashMap.newKeySet();
 
   private final Map<String, String> flags;
@@ -76,24 +83,30 @@ public final class ProcessBenchmark {
   private final BenchDb plainDb;
   private final List<ProcessReport.Row> rows = new ArrayList<>();
   private boolean failed;
-  /** Written once at the start: the machine, the load average then, the commit and the start time. */
+
+  /**
+   * Written once at the start: the machine, the load average then, the commit and the start time.
+   */
   private String context;
 
-  private ProcessBenchmark(Map<String, String> flags, Path root, Path jar, BenchDb pipelineDb, BenchDb plainDb) {
+  private ProcessBenchmark(
+      Map<String, String> flags, Path root, Path jar, BenchDb pipelineDb, BenchDb plainDb) {
     this.flags = flags;
     this.root = root;
     this.jar = jar;
     this.work = root.resolve("src/target/bench-process");
     this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     this.classpath = System.getProperty("java.class.path");
-    // The same JVM settings for both programs: the cron VM's heap and the parallel collector the project uses.
+    // The same JVM settings for both programs: the cron VM's heap and the parallel collector the
+    // project uses.
     this.jvm = List.of(flags.getOrDefault("heap", "-Xmx6g"), "-XX:+UseParallelGC");
     this.pipelineDb = pipelineDb;
     this.plainDb = plainDb;
   }
 
   public static void main(String[] args) throws Exception {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> CHILD_GROUPS.forEach(g -> killGroup(g, "KILL"))));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> CHILD_GROUPS.forEach(g -> killGroup(g, "KILL"))));
     int code;
     try {
       code = run(args);
@@ -110,13 +123,17 @@ public final class ProcessBenchmark {
       System.out.println(USAGE);
       return 0;
     }
-    List<String> fleets = list(flags.getOrDefault("fleets", String.join(",", FLEETS.keySet())), FLEETS.keySet());
-    List<String> scenarios = list(flags.getOrDefault("scenarios", String.join(",", SCENARIOS)), SCENARIOS);
+    List<String> fleets =
+        list(flags.getOrDefault("fleets", String.join(",", FLEETS.keySet())), FLEETS.keySet());
+    List<String> scenarios =
+        list(flags.getOrDefault("scenarios", String.join(",", SCENARIOS)), SCENARIOS);
     Path root = repoRoot();
     Path jar = root.resolve(flags.getOrDefault("jar", JAR));
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalArgumentException("no pipeline jar at " + jar
-          + "; build it first: mvn -B -q -pl pipeline -am package -DskipTests");
+      throw new IllegalArgumentException(
+          "no pipeline jar at "
+              + jar
+              + "; build it first: mvn -B -q -pl pipeline -am package -DskipTests");
     }
     warnIfStale(root, jar);
     Path out = root.resolve(flags.getOrDefault("out", "docs/bench-results"));
@@ -133,8 +150,12 @@ public final class ProcessBenchmark {
       }
       ProcessReport report = bench.report();
       System.out.println("\n" + report.text());
-      System.out.println("Written: " + out.resolve("process-results.md") + ", process-results.csv,"
-          + " process-chart.svg; logs in " + bench.work);
+      System.out.println(
+          "Written: "
+              + out.resolve("process-results.md")
+              + ", process-results.csv,"
+              + " process-chart.svg; logs in "
+              + bench.work);
       return bench.failed ? 1 : 0;
     }
   }
@@ -144,7 +165,8 @@ public final class ProcessBenchmark {
     for (String s : value.split(",")) {
       String v = s.trim();
       if (!known.contains(v)) {
-        throw new IllegalArgumentException("unknown '" + v + "', expected one of " + known + "\n" + USAGE);
+        throw new IllegalArgumentException(
+            "unknown '" + v + "', expected one of " + known + "\n" + USAGE);
       }
       out.add(v);
     }
@@ -154,11 +176,13 @@ public final class ProcessBenchmark {
   /** The repository root: the working directory or a parent of it holding pipeline/pom.xml. */
   private static Path repoRoot() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("pipeline/pom.xml")) && Files.isDirectory(p.resolve("src"))) {
+      if (Files.isRegularFile(p.resolve("pipeline/pom.xml"))
+          && Files.isDirectory(p.resolve("src"))) {
         return p;
       }
     }
-    throw new IllegalArgumentException("run from inside the repository (no pipeline/pom.xml above the cwd)");
+    throw new IllegalArgumentException(
+        "run from inside the repository (no pipeline/pom.xml above the cwd)");
   }
 
   private static void warnIfStale(Path root, Path jar) throws IOException {
@@ -166,8 +190,12 @@ public final class ProcessBenchmark {
     for (String module : List.of("pipeline/src/main", "transforms/src/main")) {
       try (Stream<Path> files = Files.walk(root.resolve(module))) {
         if (files.anyMatch(f -> f.toFile().lastModified() > built)) {
-          System.out.println("WARNING: " + module + " changed after " + jar.getFileName()
-              + " was built; rebuild it: mvn -B -q -pl pipeline -am package -DskipTests");
+          System.out.println(
+              "WARNING: "
+                  + module
+                  + " changed after "
+                  + jar.getFileName()
+                  + " was built; rebuild it: mvn -B -q -pl pipeline -am package -DskipTests");
           return;
         }
       }
@@ -176,24 +204,38 @@ public final class ProcessBenchmark {
 
   /** A database of its own in the shared server, migrated. */
   private static BenchDb database(EmbeddedDatabase pg, String name) throws Exception {
-    try (Connection c = new BenchDb(pg.config()).connect(); Statement s = c.createStatement()) {
+    try (Connection c = new BenchDb(pg.config()).connect();
+        Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);
     }
-    JdbcConfig jdbc = JdbcConfig.of("jdbc:postgresql://localhost:" + pg.port() + "/" + name, "postgres",
-        SecretRef.plain("postgres"));
+    JdbcConfig jdbc =
+        JdbcConfig.of(
+            "jdbc:postgresql://localhost:" + pg.port() + "/" + name,
+            "postgres",
+            SecretRef.plain("postgres"));
     Migrations.apply(jdbc);
     return new BenchDb(jdbc);
   }
 
   private String context() {
-    return String.format(Locale.ROOT, "Machine: %d cores (%s), %,d MB RAM, %s %s; load average at start %s."
-        + " Both programs: %s, their own JVM each; the simulator in a third JVM; one embedded PostgreSQL (%s)."
-        + " Pipeline: %s on the DirectRunner, --allIntegrations --mode=full --enforceImmutability=false"
-        + " --enforceEncodability=false. Plain: PlainSync (nine types concurrently, $first=10000, 5,000-row"
-        + " upserts, one transaction per integration). Commit %s, started %s.",
-        Runtime.getRuntime().availableProcessors(), cpuModel(), memTotalMb(), System.getProperty("java.vm.name"),
-        System.getProperty("java.version"), loadAverage(), String.join(" ", jvm), "two databases, same content",
-        root.relativize(jar), commit(), Instant.now());
+    return String.format(
+        Locale.ROOT,
+        "Machine: %d cores (%s), %,d MB RAM, %s %s; load average at start %s."
+            + " Both programs: %s, their own JVM each; the simulator in a third JVM; one embedded PostgreSQL (%s)."
+            + " Pipeline: %s on the DirectRunner, --allIntegrations --mode=full --enforceImmutability=false"
+            + " --enforceEncodability=false. Plain: PlainSync (nine types concurrently, $first=10000, 5,000-row"
+            + " upserts, one transaction per integration). Commit %s, started %s.",
+        Runtime.getRuntime().availableProcessors(),
+        cpuModel(),
+        memTotalMb(),
+        System.getProperty("java.vm.name"),
+        System.getProperty("java.version"),
+        loadAverage(),
+        String.join(" ", jvm),
+        "two databases, same content",
+        root.relativize(jar),
+        commit(),
+        Instant.now());
   }
 
   private ProcessReport report() {
@@ -205,12 +247,18 @@ public final class ProcessBenchmark {
   private void fleet(String fleet, List<String> scenarios) throws Exception {
     System.out.printf(Locale.ROOT, "%n== %s (%s)%n", fleet, FLEETS.get(fleet));
     try (Child sim = startSimulator(fleet)) {
-      EdlinkClient client = EdlinkConfig.of(sim.baseUrl, SecretRef.plain(SECRET)).newClient((a, r) -> { });
+      EdlinkClient client =
+          EdlinkConfig.of(sim.baseUrl, SecretRef.plain(SECRET)).newClient((a, r) -> {});
       pipelineDb.reset();
       plainDb.reset();
-      // Fetching the truth also warms the simulator's JIT, so neither program pays for a cold server.
+      // Fetching the truth also warms the simulator's JIT, so neither program pays for a cold
+      // server.
       SourceSnapshot source = SourceSnapshot.fetch(client);
-      System.out.printf(Locale.ROOT, "   %d integrations, %,d records%n", source.integrations(), source.records());
+      System.out.printf(
+          Locale.ROOT,
+          "   %d integrations, %,d records%n",
+          source.integrations(),
+          source.records());
       boolean synced = false;
       for (String scenario : SCENARIOS) {
         if (!scenarios.contains(scenario)) {
@@ -234,8 +282,8 @@ public final class ProcessBenchmark {
     }
   }
 
-  private ProcessReport.Row scenario(String fleet, String scenario, String baseUrl, SourceSnapshot source)
-      throws Exception {
+  private ProcessReport.Row scenario(
+      String fleet, String scenario, String baseUrl, SourceSnapshot source) throws Exception {
     pipelineDb.vacuum();
     plainDb.vacuum();
     SourceComparison.Diff a = source.compare(pipelineDb);
@@ -250,30 +298,73 @@ public final class ProcessBenchmark {
     ProcessReport.Run p = null, q = null;
     for (int k = 0; k < 2; k++) {
       if ((k == 0) == pipelineFirst) {
-        p = measure(pipelineCommand(baseUrl), Map.of(), pipelineDb, source, fleet + "-" + scenario + "-pipeline");
+        p =
+            measure(
+                pipelineCommand(baseUrl),
+                Map.of(),
+                pipelineDb,
+                source,
+                fleet + "-" + scenario + "-pipeline");
       } else {
-        q = measure(plainCommand(baseUrl), Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD", "postgres"),
-            plainDb, source, fleet + "-" + scenario + "-plain");
+        q =
+            measure(
+                plainCommand(baseUrl),
+                Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD", "postgres"),
+                plainDb,
+                source,
+                fleet + "-" + scenario + "-plain");
       }
     }
-    ProcessReport.Row row = new ProcessReport.Row(fleet, scenario, source.integrations(), source.records(),
-        upserts, a.extra(), p, q, pipelineFirst ? "pipeline" : "plain", load);
+    ProcessReport.Row row =
+        new ProcessReport.Row(
+            fleet,
+            scenario,
+            source.integrations(),
+            source.records(),
+            upserts,
+            a.extra(),
+            p,
+            q,
+            pipelineFirst ? "pipeline" : "plain",
+            load);
     failed |= !p.ok() || !q.ok();
-    System.out.printf(Locale.ROOT, "   %-8s %,9d records, %,d upserts + %,d deletes due: pipeline %6.1f s %,6d MB"
-        + " (%,d upserts) | plain %6.1f s %,6d MB (%,d upserts) | wall %.2f×, RSS %.2f× | %s%n", scenario,
-        source.records(), upserts, a.extra(),
-        p.seconds(), p.peakRssMb(), p.rowsWritten(), q.seconds(), q.peakRssMb(), q.rowsWritten(), row.wallRatio(),
-        row.rssRatio(), ProcessReport.verdict(row));
+    System.out.printf(
+        Locale.ROOT,
+        "   %-8s %,9d records, %,d upserts + %,d deletes due: pipeline %6.1f s %,6d MB"
+            + " (%,d upserts) | plain %6.1f s %,6d MB (%,d upserts) | wall %.2f×, RSS %.2f× | %s%n",
+        scenario,
+        source.records(),
+        upserts,
+        a.extra(),
+        p.seconds(),
+        p.peakRssMb(),
+        p.rowsWritten(),
+        q.seconds(),
+        q.peakRssMb(),
+        q.rowsWritten(),
+        row.wallRatio(),
+        row.rssRatio(),
+        ProcessReport.verdict(row));
     return row;
   }
 
   private List<String> pipelineCommand(String baseUrl) {
     List<String> cmd = new ArrayList<>(List.of(java));
     cmd.addAll(jvm);
-    cmd.addAll(List.of("-jar", jar.toString(), "--runner=DirectRunner", "--allIntegrations=true", "--mode=full",
-        "--enforceImmutability=false", "--enforceEncodability=false", "--jdbcUrl=" + pipelineDb.config().url(),
-        "--jdbcUser=postgres", "--jdbcPassword=postgres", "--edlinkBaseUrl=" + baseUrl,
-        "--edlinkAppSecret=" + SECRET));
+    cmd.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "--runner=DirectRunner",
+            "--allIntegrations=true",
+            "--mode=full",
+            "--enforceImmutability=false",
+            "--enforceEncodability=false",
+            "--jdbcUrl=" + pipelineDb.config().url(),
+            "--jdbcUser=postgres",
+            "--jdbcPassword=postgres",
+            "--edlinkBaseUrl=" + baseUrl,
+            "--edlinkAppSecret=" + SECRET));
     cmd.addAll(extra("pipeline-args"));
     return cmd;
   }
@@ -285,8 +376,13 @@ public final class ProcessBenchmark {
   private List<String> plainCommand(String baseUrl, BenchDb db) {
     List<String> cmd = new ArrayList<>(List.of(java));
     cmd.addAll(jvm);
-    cmd.addAll(List.of("-cp", classpath, PlainSync.class.getName(), "--edlinkBaseUrl=" + baseUrl,
-        "--jdbcUrl=" + db.config().url()));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            classpath,
+            PlainSync.class.getName(),
+            "--edlinkBaseUrl=" + baseUrl,
+            "--jdbcUrl=" + db.config().url()));
     cmd.addAll(extra("plain-args"));
     return cmd;
   }
@@ -297,40 +393,49 @@ public final class ProcessBenchmark {
   }
 
   private void prime(String baseUrl, BenchDb db) throws Exception {
-    ProcessReport.Run r = spawn(plainCommand(baseUrl, db), Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD",
-        "postgres"), work.resolve("prime.log"));
+    ProcessReport.Run r =
+        spawn(
+            plainCommand(baseUrl, db),
+            Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD", "postgres"),
+            work.resolve("prime.log"));
     if (r.exitCode() != 0) {
       throw new IllegalStateException("priming the database failed; see " + r.log());
     }
   }
 
   /** Runs one program and checks its database against the source afterwards. */
-  private ProcessReport.Run measure(List<String> cmd, Map<String, String> env, BenchDb db, SourceSnapshot source,
-      String name) throws Exception {
+  private ProcessReport.Run measure(
+      List<String> cmd, Map<String, String> env, BenchDb db, SourceSnapshot source, String name)
+      throws Exception {
     long xid = db.nextXid();
     ProcessReport.Run r = spawn(cmd, env, work.resolve(name + ".log"));
     long written = db.rowVersionsSince(xid);
     SourceComparison.Diff d = source.compare(db);
     if (!d.equal()) {
-      System.out.println("   " + name + ": database differs from the source: " + d + "; log " + r.log());
+      System.out.println(
+          "   " + name + ": database differs from the source: " + d + "; log " + r.log());
     }
     if (r.exitCode() != 0) {
       System.out.println("   " + name + ": exit code " + r.exitCode() + "; log " + r.log());
     }
-    return new ProcessReport.Run(r.seconds(), r.peakRssMb(), r.exitCode(), written, d.equal(), r.log());
+    return new ProcessReport.Run(
+        r.seconds(), r.peakRssMb(), r.exitCode(), written, d.equal(), r.log());
   }
 
   /**
-   * Spawns a process in a session of its own (so it can be killed as a group), polls its peak RSS until it exits,
-   * and times it from spawn to exit.
+   * Spawns a process in a session of its own (so it can be killed as a group), polls its peak RSS
+   * until it exits, and times it from spawn to exit.
    */
-  private ProcessReport.Run spawn(List<String> cmd, Map<String, String> env, Path log) throws Exception {
+  private ProcessReport.Run spawn(List<String> cmd, Map<String, String> env, Path log)
+      throws Exception {
     List<String> full = new ArrayList<>();
     full.add("setsid");
     full.addAll(cmd);
-    ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
-    long timeout = TimeUnit.MINUTES.toNanos(Long.parseLong(flags.getOrDefault("timeout-minutes", "30")));
+    long timeout =
+        TimeUnit.MINUTES.toNanos(Long.parseLong(flags.getOrDefault("timeout-minutes", "30")));
     long start = System.nanoTime();
     Process p = pb.start();
     CHILD_GROUPS.add(p.pid());
@@ -349,7 +454,8 @@ public final class ProcessBenchmark {
       CHILD_GROUPS.remove(p.pid());
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new ProcessReport.Run(seconds, peakKb / 1024, p.exitValue(), 0, true, root.relativize(log).toString());
+    return new ProcessReport.Run(
+        seconds, peakKb / 1024, p.exitValue(), 0, true, root.relativize(log).toString());
   }
 
   /** A field of /proc/PID/status in kB; 0 once the process is gone. */
@@ -368,8 +474,11 @@ public final class ProcessBenchmark {
 
   private static void killGroup(long pgid, String signal) {
     try {
-      new ProcessBuilder("kill", "-" + signal, "--", "-" + pgid).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+      new ProcessBuilder("kill", "-" + signal, "--", "-" + pgid)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor(10, TimeUnit.SECONDS);
     } catch (IOException e) {
       // nothing left to kill
     } catch (InterruptedException e) {
@@ -403,10 +512,22 @@ public final class ProcessBenchmark {
   private Child startSimulator(String fleet) throws Exception {
     Path log = work.resolve(fleet + "-simulator.log");
     Files.deleteIfExists(log);
-    Process p = new ProcessBuilder("setsid", java, "-Xmx3g", "-XX:+UseParallelGC", "-cp", classpath,
-        "org.rostersync.sandbox.simulator.SimulatorMain", "--port=0", "--seed=" + flags.getOrDefault("seed", "42"),
-        "--secret=" + SECRET, "--fleet=" + FLEETS.get(fleet))
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                "setsid",
+                java,
+                "-Xmx3g",
+                "-XX:+UseParallelGC",
+                "-cp",
+                classpath,
+                "org.rostersync.sandbox.simulator.SimulatorMain",
+                "--port=0",
+                "--seed=" + flags.getOrDefault("seed", "42"),
+                "--secret=" + SECRET,
+                "--fleet=" + FLEETS.get(fleet))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     CHILD_GROUPS.add(p.pid());
     String prefix = "Edlink simulator listening on ";
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -429,9 +550,14 @@ public final class ProcessBenchmark {
       if (!i.isActive()) {
         continue;
       }
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/__sim/integrations/"
-          + i.id() + "/day?churn=" + churn)).header("Authorization", "Bearer " + SECRET)
-          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(baseUrl + "/__sim/integrations/" + i.id() + "/day?churn=" + churn))
+                  .header("Authorization", "Bearer " + SECRET)
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         throw new IllegalStateException("churn failed: HTTP " + r.statusCode() + " " + r.body());
       }
@@ -442,8 +568,11 @@ public final class ProcessBenchmark {
 
   private static String cpuModel() {
     try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .findFirst()
+          .orElse("?");
     } catch (IOException e) {
       return "?";
     }
@@ -473,8 +602,10 @@ public final class ProcessBenchmark {
 
   private String commit() {
     try {
-      Process p = new ProcessBuilder("git", "-C", root.toString(), "rev-parse", "--short", "HEAD")
-          .redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder("git", "-C", root.toString(), "rev-parse", "--short", "HEAD")
+              .redirectErrorStream(true)
+              .start();
       String out = new String(p.getInputStream().readAllBytes()).trim();
       return p.waitFor() == 0 ? out : "?";
     } catch (IOException | InterruptedException e) {

@@ -16,9 +16,9 @@ import org.rostersync.sandbox.SourceComparison;
 import org.rostersync.transforms.Ids;
 
 /**
- * What a standalone Edlink (the simulator in its own process) serves for every active integration, as
- * {@code (id, canonical hash)}, fetched over HTTP: the truth a database is compared with after each measured run.
- * Holds hashes only, so a fleet of a million records stays small.
+ * What a standalone Edlink (the simulator in its own process) serves for every active integration,
+ * as {@code (id, canonical hash)}, fetched over HTTP: the truth a database is compared with after
+ * each measured run. Holds hashes only, so a fleet of a million records stays small.
  */
 final class SourceSnapshot {
   private final Map<UUID, Map<EntityType, Map<UUID, byte[]>>> hashes;
@@ -39,8 +39,14 @@ final class SourceSnapshot {
       Map<EntityType, Map<UUID, byte[]>> types = new EnumMap<>(EntityType.class);
       for (EntityType type : EntityType.values()) {
         Map<UUID, byte[]> m = new HashMap<>();
-        client.fetchAll(i.accessToken(), type, page -> page.forEach(r ->
-            m.put(UUID.fromString(r.get("id").getAsString()), CanonicalHash.sha256(r))));
+        client.fetchAll(
+            i.accessToken(),
+            type,
+            page ->
+                page.forEach(
+                    r ->
+                        m.put(
+                            UUID.fromString(r.get("id").getAsString()), CanonicalHash.sha256(r))));
         types.put(type, m);
         records += m.size();
       }
@@ -62,15 +68,18 @@ final class SourceSnapshot {
     long stored = 0, extra = 0, stale = 0, found = 0;
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT integration_id, entity_type, id, hash FROM roster_entities WHERE deleted_at IS NULL")) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT integration_id, entity_type, id, hash FROM roster_entities WHERE deleted_at IS NULL")) {
         ps.setFetchSize(10_000);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             stored++;
             Map<EntityType, Map<UUID, byte[]>> types = hashes.get((UUID) rs.getObject(1));
-            byte[] want = types == null ? null
-                : types.get(EntityType.fromPath(rs.getString(2))).get((UUID) rs.getObject(3));
+            byte[] want =
+                types == null
+                    ? null
+                    : types.get(EntityType.fromPath(rs.getString(2))).get((UUID) rs.getObject(3));
             if (want == null) {
               extra++;
             } else {

@@ -15,7 +15,10 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import org.rostersync.edlink.EntityType;
 
-/** The admin API under {@code /__sim/}: drives mutations, faults and the clock over HTTP. Needs the app secret. */
+/**
+ * The admin API under {@code /__sim/}: drives mutations, faults and the clock over HTTP. Needs the
+ * app secret.
+ */
 final class AdminApi {
   private final EdlinkSimulator sim;
 
@@ -23,17 +26,21 @@ final class AdminApi {
     this.sim = sim;
   }
 
-  /** @param route the path after {@code /__sim/} */
+  /**
+   * @param route the path after {@code /__sim/}
+   */
   void handle(HttpExchange ex, String route, Map<String, String> q) throws IOException {
     if (!sim.appSecret().equals(ApiHandler.bearer(ex))) {
-      throw new ApiHandler.ApiError(401, "INVALID_TOKEN", "The admin API needs 'Authorization: Bearer <app secret>'.");
+      throw new ApiHandler.ApiError(
+          401, "INVALID_TOKEN", "The admin API needs 'Authorization: Bearer <app secret>'.");
     }
     String method = ex.getRequestMethod();
     String[] s = route.split("/");
     try {
       JsonElement result = route(ex, method, s, q);
       if (result == null) {
-        throw new ApiHandler.ApiError(404, "NOT_FOUND", method + " /__sim/" + route + " is not an admin endpoint.");
+        throw new ApiHandler.ApiError(
+            404, "NOT_FOUND", method + " /__sim/" + route + " is not an admin endpoint.");
       }
       ApiHandler.sendJson(ex, 200, result, Map.of());
     } catch (NoSuchElementException e) {
@@ -43,7 +50,8 @@ final class AdminApi {
     }
   }
 
-  private JsonElement route(HttpExchange ex, String method, String[] s, Map<String, String> q) throws IOException {
+  private JsonElement route(HttpExchange ex, String method, String[] s, Map<String, String> q)
+      throws IOException {
     boolean post = method.equals("POST");
     switch (s[0]) {
       case "integrations":
@@ -53,7 +61,9 @@ final class AdminApi {
             sim.integrations().forEach(i -> list.add(describe(i)));
             return list;
           }
-          return post ? describe(sim.addIntegration(DatasetSize.named(q.getOrDefault("size", "tiny")))) : null;
+          return post
+              ? describe(sim.addIntegration(DatasetSize.named(q.getOrDefault("size", "tiny"))))
+              : null;
         }
         return post && s.length == 3 ? integration(sim.integration(s[1]).id(), s[2], q) : null;
       case "faults":
@@ -62,8 +72,12 @@ final class AdminApi {
           return rules();
         }
         if (post) {
-          sim.faults().add(rule(JsonParser.parseReader(
-              new InputStreamReader(ex.getRequestBody(), StandardCharsets.UTF_8)).getAsJsonObject()));
+          sim.faults()
+              .add(
+                  rule(
+                      JsonParser.parseReader(
+                              new InputStreamReader(ex.getRequestBody(), StandardCharsets.UTF_8))
+                          .getAsJsonObject()));
           return rules();
         }
         return method.equals("GET") ? rules() : null;
@@ -85,19 +99,26 @@ final class AdminApi {
 
   private JsonElement integration(String id, String action, Map<String, String> q) {
     switch (action) {
-      case "day": return sim.applyDay(id, Double.parseDouble(q.getOrDefault("churn", "0.01"))).toJson();
-      case "rollover": return sim.termRollover(id).toJson();
-      case "update": return sim.update(id, type(q), count(q)).toJson();
-      case "create": return sim.create(id, type(q), count(q)).toJson();
-      case "delete": return sim.delete(id, type(q), count(q)).toJson();
-      case "delete-all": return sim.deleteAll(id, type(q)).toJson();
+      case "day":
+        return sim.applyDay(id, Double.parseDouble(q.getOrDefault("churn", "0.01"))).toJson();
+      case "rollover":
+        return sim.termRollover(id).toJson();
+      case "update":
+        return sim.update(id, type(q), count(q)).toJson();
+      case "create":
+        return sim.create(id, type(q), count(q)).toJson();
+      case "delete":
+        return sim.delete(id, type(q), count(q)).toJson();
+      case "delete-all":
+        return sim.deleteAll(id, type(q)).toJson();
       case "status":
         sim.setStatus(id, q.get("value"));
         return describe(sim.integration(id));
       case "revoke":
         sim.revokeToken(id);
         return describe(sim.integration(id));
-      default: return null;
+      default:
+        return null;
     }
   }
 
@@ -132,9 +153,14 @@ final class AdminApi {
     return o;
   }
 
-  /** {@code {"kind":"RATE_LIMIT","integration":null,"endpoint":"people","retry_after_seconds":1,"delay_millis":2000,"times":3,"on_page":2,"probability":0.5}} */
+  /**
+   * {@code
+   * {"kind":"RATE_LIMIT","integration":null,"endpoint":"people","retry_after_seconds":1,"delay_millis":2000,"times":3,"on_page":2,"probability":0.5}}
+   */
   static FaultRule rule(JsonObject o) {
-    FaultRule.Builder b = FaultRule.builder().kind(FaultKind.valueOf(o.get("kind").getAsString().toUpperCase(Locale.ROOT)));
+    FaultRule.Builder b =
+        FaultRule.builder()
+            .kind(FaultKind.valueOf(o.get("kind").getAsString().toUpperCase(Locale.ROOT)));
     if (has(o, "integration")) {
       b.integration(o.get("integration").getAsString());
     }

@@ -27,8 +27,8 @@ import java.util.function.Predicate;
 import org.rostersync.edlink.EntityType;
 
 /**
- * The HTTP surface: Graph v2 ({@code /api/v2/graph/...}), Meta v1 ({@code /api/v1/integrations}), {@code /api/up},
- * and the admin API under {@code /__sim/} (delegated to {@link AdminApi}).
+ * The HTTP surface: Graph v2 ({@code /api/v2/graph/...}), Meta v1 ({@code /api/v1/integrations}),
+ * {@code /api/up}, and the admin API under {@code /__sim/} (delegated to {@link AdminApi}).
  */
 final class ApiHandler implements HttpHandler {
   static final int DEFAULT_PAGE_SIZE = 100;
@@ -42,8 +42,12 @@ final class ApiHandler implements HttpHandler {
   private final AdminApi admin;
   private final Map<String, Cursor> cursors = new ConcurrentHashMap<>();
 
-  /** What a {@code $cursor} remembers: where its paging run stands. Scope ties it to one integration and path. */
-  private record Cursor(String scope, int pageSize, int afterPosition, int page, long expiresAtMillis) {}
+  /**
+   * What a {@code $cursor} remembers: where its paging run stands. Scope ties it to one integration
+   * and path.
+   */
+  private record Cursor(
+      String scope, int pageSize, int afterPosition, int page, long expiresAtMillis) {}
 
   /** A page to serve: records, the position of the last one, and whether more follow. */
   private record Page(List<JsonObject> items, int lastPosition, boolean more) {}
@@ -79,7 +83,8 @@ final class ApiHandler implements HttpHandler {
         ex.sendResponseHeaders(200, ok.length);
         ex.getResponseBody().write(ok);
       } else if (!ex.getRequestMethod().equals("GET")) {
-        throw new ApiError(400, "UNSUPPORTED_OPERATION", ex.getRequestMethod() + " is not supported on " + path);
+        throw new ApiError(
+            400, "UNSUPPORTED_OPERATION", ex.getRequestMethod() + " is not supported on " + path);
       } else if (path.startsWith(GRAPH)) {
         graph(ex, requestId, path, query);
       } else if (path.equals(META) || path.startsWith(META + "/")) {
@@ -92,13 +97,15 @@ final class ApiHandler implements HttpHandler {
     } catch (RuntimeException e) {
       sendError(ex, requestId, 500, "INTERNAL", "Simulator failure: " + e, Map.of());
     }
-    // not in a finally: after an IOException (an injected drop included) the server must close the socket instead
+    // not in a finally: after an IOException (an injected drop included) the server must close the
+    // socket instead
     ex.close();
   }
 
   // ---- Graph v2 ----
 
-  private void graph(HttpExchange ex, String requestId, String path, Map<String, String> query) throws IOException {
+  private void graph(HttpExchange ex, String requestId, String path, Map<String, String> query)
+      throws IOException {
     SimIntegration integration = sim.byToken(bearer(ex));
     if (integration == null) {
       throw new ApiError(400, "INVALID_TOKEN", "The access token is missing, invalid or revoked.");
@@ -107,8 +114,12 @@ final class ApiHandler implements HttpHandler {
     String endpoint = segments[0];
     sim.countRequest(integration.id(), endpoint);
     if (!integration.servesGraph()) {
-      throw new ApiError(400, "INVALID_INTEGRATION_STATE",
-          "The integration is " + integration.status() + "; the Graph API requires it to be active or paused.");
+      throw new ApiError(
+          400,
+          "INVALID_INTEGRATION_STATE",
+          "The integration is "
+              + integration.status()
+              + "; the Graph API requires it to be active or paused.");
     }
     FaultKind breakage = injectFault(ex, requestId, integration.id(), endpoint, query);
     if (breakage == FaultKind.RATE_LIMIT) {
@@ -132,15 +143,27 @@ final class ApiHandler implements HttpHandler {
     if (segments.length >= 2) {
       String id = segments[1];
       if (Ids.parse(id) == null) {
-        throw new ApiError(400, "INVALID_UUID",
-            "A valid v4 or v5 UUID or Alias is expected for parameter '" + idParameter(endpoint) + "'.");
+        throw new ApiError(
+            400,
+            "INVALID_UUID",
+            "A valid v4 or v5 UUID or Alias is expected for parameter '"
+                + idParameter(endpoint)
+                + "'.");
       }
-      JsonObject one = readLocked(roster, () -> {
-        int p = listing.positionOf(id);
-        return p >= 0 && listing.nextLive(p) == p && p < listing.end() ? listing.get(p) : null;
-      });
+      JsonObject one =
+          readLocked(
+              roster,
+              () -> {
+                int p = listing.positionOf(id);
+                return p >= 0 && listing.nextLive(p) == p && p < listing.end()
+                    ? listing.get(p)
+                    : null;
+              });
       if (one == null) {
-        throw new ApiError(404, "NOT_FOUND", "No " + endpoint + " object with id " + id + " exists in this integration.");
+        throw new ApiError(
+            404,
+            "NOT_FOUND",
+            "No " + endpoint + " object with id " + id + " exists in this integration.");
       }
       if (segments.length == 2) {
         sendData(ex, requestId, one, null, List.of(), breakage);
@@ -181,7 +204,8 @@ final class ApiHandler implements HttpHandler {
 
   // ---- Meta v1 ----
 
-  private void meta(HttpExchange ex, String requestId, String path, Map<String, String> query) throws IOException {
+  private void meta(HttpExchange ex, String requestId, String path, Map<String, String> query)
+      throws IOException {
     if (!sim.appSecret().equals(bearer(ex))) {
       throw new ApiError(400, "INVALID_TOKEN", "The application secret key is missing or invalid.");
     }
@@ -192,55 +216,67 @@ final class ApiHandler implements HttpHandler {
       return;
     }
     List<SimIntegration> all = sim.integrations();
-    Listing listing = new Listing() {
-      @Override
-      public int end() {
-        return all.size();
-      }
-
-      @Override
-      public int nextLive(int from) {
-        return Math.max(0, from);
-      }
-
-      @Override
-      public int previousLive(int from) {
-        return Math.min(from, all.size() - 1);
-      }
-
-      @Override
-      public JsonObject get(int position) {
-        return all.get(position).metaJson();
-      }
-
-      @Override
-      public int positionOf(String integrationId) {
-        for (int i = 0; i < all.size(); i++) {
-          if (all.get(i).id().equals(integrationId)) {
-            return i;
+    Listing listing =
+        new Listing() {
+          @Override
+          public int end() {
+            return all.size();
           }
-        }
-        return -1;
-      }
-    };
+
+          @Override
+          public int nextLive(int from) {
+            return Math.max(0, from);
+          }
+
+          @Override
+          public int previousLive(int from) {
+            return Math.min(from, all.size() - 1);
+          }
+
+          @Override
+          public JsonObject get(int position) {
+            return all.get(position).metaJson();
+          }
+
+          @Override
+          public int positionOf(String integrationId) {
+            for (int i = 0; i < all.size(); i++) {
+              if (all.get(i).id().equals(integrationId)) {
+                return i;
+              }
+            }
+            return -1;
+          }
+        };
     if (id == null) {
       page(ex, requestId, "meta" + path, path, query, listing, null, null, breakage);
       return;
     }
     if (Ids.parse(id) == null) {
-      throw new ApiError(400, "INVALID_UUID", "A valid v4 or v5 UUID is expected for parameter 'integration_id'.");
+      throw new ApiError(
+          400, "INVALID_UUID", "A valid v4 or v5 UUID is expected for parameter 'integration_id'.");
     }
     int p = listing.positionOf(id);
     if (p < 0) {
-      throw new ApiError(404, "NOT_FOUND", "No integration with id " + id + " belongs to this application.");
+      throw new ApiError(
+          404, "NOT_FOUND", "No integration with id " + id + " belongs to this application.");
     }
     sendData(ex, requestId, listing.get(p), null, List.of(), breakage);
   }
 
   // ---- paging ----
 
-  private void page(HttpExchange ex, String requestId, String scope, String path, Map<String, String> query,
-      Listing listing, Predicate<JsonObject> filter, Roster roster, FaultKind breakage) throws IOException {
+  private void page(
+      HttpExchange ex,
+      String requestId,
+      String scope,
+      String path,
+      Map<String, String> query,
+      Listing listing,
+      Predicate<JsonObject> filter,
+      Roster roster,
+      FaultKind breakage)
+      throws IOException {
     List<JsonObject> warnings = new ArrayList<>();
     String cursorParam = query.get("$cursor");
     Page page;
@@ -249,11 +285,15 @@ final class ApiHandler implements HttpHandler {
     if (cursorParam != null) {
       Cursor c = cursors.get(cursorParam);
       if (c == null || !c.scope().equals(scope) || c.expiresAtMillis() < sim.clock().millis()) {
-        throw new ApiError(400, "INVALID_CURSOR", "The cursor is unknown, expired (cursors live 2 hours) or belongs to another request.");
+        throw new ApiError(
+            400,
+            "INVALID_CURSOR",
+            "The cursor is unknown, expired (cursors live 2 hours) or belongs to another request.");
       }
       for (String p : PAGING_PARAMS) {
         if (query.containsKey(p)) {
-          warnings.add(problem("PAGING_IGNORED", "Paging parameters are ignored when $cursor is given."));
+          warnings.add(
+              problem("PAGING_IGNORED", "Paging parameters are ignored when $cursor is given."));
           break;
         }
       }
@@ -262,25 +302,36 @@ final class ApiHandler implements HttpHandler {
       page = readLocked(roster, () -> forward(listing, c.afterPosition(), c.pageSize(), filter));
     } else if (query.containsKey("$last")) {
       int last = pageSize(query.get("$last"), "$last");
-      int before = query.containsKey("$before") ? position(listing, roster, query.get("$before")) : Integer.MAX_VALUE;
+      int before =
+          query.containsKey("$before")
+              ? position(listing, roster, query.get("$before"))
+              : Integer.MAX_VALUE;
       pageSize = last;
       page = readLocked(roster, () -> backward(listing, before, last, filter));
     } else {
-      pageSize = query.containsKey("$first") ? pageSize(query.get("$first"), "$first") : DEFAULT_PAGE_SIZE;
+      pageSize =
+          query.containsKey("$first") ? pageSize(query.get("$first"), "$first") : DEFAULT_PAGE_SIZE;
       int size = pageSize;
       if (query.containsKey("$before")) {
         int before = position(listing, roster, query.get("$before"));
         page = readLocked(roster, () -> backward(listing, before, size, filter));
       } else {
-        int after = query.containsKey("$after") ? position(listing, roster, query.get("$after")) : -1;
+        int after =
+            query.containsKey("$after") ? position(listing, roster, query.get("$after")) : -1;
         page = readLocked(roster, () -> forward(listing, after, size, filter));
       }
     }
     String next = null;
     if (page.more()) {
       String id = UUID.randomUUID().toString();
-      cursors.put(id, new Cursor(scope, pageSize, page.lastPosition(), pageNumber + 1,
-          sim.clock().millis() + CURSOR_TTL_MILLIS));
+      cursors.put(
+          id,
+          new Cursor(
+              scope,
+              pageSize,
+              page.lastPosition(),
+              pageNumber + 1,
+              sim.clock().millis() + CURSOR_TTL_MILLIS));
       if (cursors.size() > 10_000) {
         long now = sim.clock().millis();
         cursors.values().removeIf(c -> c.expiresAtMillis() < now);
@@ -299,7 +350,8 @@ final class ApiHandler implements HttpHandler {
     return c == null ? 1 : c.page();
   }
 
-  private static Page forward(Listing l, int afterPosition, int size, Predicate<JsonObject> filter) {
+  private static Page forward(
+      Listing l, int afterPosition, int size, Predicate<JsonObject> filter) {
     List<JsonObject> items = new ArrayList<>(Math.min(size, 1024));
     int last = afterPosition;
     int p = l.nextLive(afterPosition + 1);
@@ -319,8 +371,12 @@ final class ApiHandler implements HttpHandler {
     return new Page(items, last, more);
   }
 
-  /** The {@code size} records before a position, oldest first; backward pages carry no {@code $next}. */
-  private static Page backward(Listing l, int beforePosition, int size, Predicate<JsonObject> filter) {
+  /**
+   * The {@code size} records before a position, oldest first; backward pages carry no {@code
+   * $next}.
+   */
+  private static Page backward(
+      Listing l, int beforePosition, int size, Predicate<JsonObject> filter) {
     List<JsonObject> items = new ArrayList<>();
     int p = l.previousLive(Math.min(beforePosition, l.end()) - 1);
     while (items.size() < size && p >= 0) {
@@ -343,18 +399,34 @@ final class ApiHandler implements HttpHandler {
     } catch (NumberFormatException e) {
       // reported below like an out-of-range number
     }
-    throw new ApiError(400, "INVALID_PAGE_SIZE",
-        "The parameter " + parameter + " must be an integer between 1 and " + MAX_PAGE_SIZE + "; got '" + value + "'.");
+    throw new ApiError(
+        400,
+        "INVALID_PAGE_SIZE",
+        "The parameter "
+            + parameter
+            + " must be an integer between 1 and "
+            + MAX_PAGE_SIZE
+            + "; got '"
+            + value
+            + "'.");
   }
 
   private int position(Listing listing, Roster roster, String id) {
     if (Ids.parse(id) == null) {
-      throw new ApiError(400, "INVALID_UUID", "A valid v4 or v5 UUID is expected for $after/$before; got '" + id + "'.");
+      throw new ApiError(
+          400,
+          "INVALID_UUID",
+          "A valid v4 or v5 UUID is expected for $after/$before; got '" + id + "'.");
     }
     int p = readLocked(roster, () -> listing.positionOf(id));
     if (p < 0) {
-      throw new ApiError(400, "INVALID_CURSOR", "Cannot page relative to " + id + ": no such object in this collection"
-          + " (for events: it never existed or is older than the 30-day retention window and was pruned).");
+      throw new ApiError(
+          400,
+          "INVALID_CURSOR",
+          "Cannot page relative to "
+              + id
+              + ": no such object in this collection"
+              + " (for events: it never existed or is older than the 30-day retention window and was pruned).");
     }
     return p;
   }
@@ -374,29 +446,47 @@ final class ApiHandler implements HttpHandler {
   // ---- faults ----
 
   /**
-   * Applies a firing fault rule. Error kinds send their response here and report RATE_LIMIT (meaning: done); SLOW
-   * sleeps and returns null; the body-breaking kinds are returned for {@link #sendData} to apply.
+   * Applies a firing fault rule. Error kinds send their response here and report RATE_LIMIT
+   * (meaning: done); SLOW sleeps and returns null; the body-breaking kinds are returned for {@link
+   * #sendData} to apply.
    */
-  private FaultKind injectFault(HttpExchange ex, String requestId, String integrationId, String endpoint,
-      Map<String, String> query) throws IOException {
+  private FaultKind injectFault(
+      HttpExchange ex,
+      String requestId,
+      String integrationId,
+      String endpoint,
+      Map<String, String> query)
+      throws IOException {
     FaultRule rule = sim.faults().fire(integrationId, endpoint, pageNumber(query));
     if (rule == null) {
       return null;
     }
     switch (rule.kind()) {
       case RATE_LIMIT:
-        sendError(ex, requestId, 429, "RATE_LIMITED", "Too many requests; retry after " + rule.retryAfterSeconds() + " s.",
+        sendError(
+            ex,
+            requestId,
+            429,
+            "RATE_LIMITED",
+            "Too many requests; retry after " + rule.retryAfterSeconds() + " s.",
             Map.of("Retry-After", String.valueOf(rule.retryAfterSeconds())));
         return FaultKind.RATE_LIMIT;
       case SERVER_ERROR_500:
-        sendError(ex, requestId, 500, "INTERNAL", "An internal error occurred (injected).", Map.of());
+        sendError(
+            ex, requestId, 500, "INTERNAL", "An internal error occurred (injected).", Map.of());
         return FaultKind.RATE_LIMIT;
       case UNAVAILABLE_503:
-        sendError(ex, requestId, 503, "UNAVAILABLE", "The service is temporarily unavailable (injected).",
+        sendError(
+            ex,
+            requestId,
+            503,
+            "UNAVAILABLE",
+            "The service is temporarily unavailable (injected).",
             Map.of("Retry-After", String.valueOf(rule.retryAfterSeconds())));
         return FaultKind.RATE_LIMIT;
       case BAD_GATEWAY_502:
-        byte[] html = "<html><body><h1>502 Bad Gateway</h1></body></html>".getBytes(StandardCharsets.UTF_8);
+        byte[] html =
+            "<html><body><h1>502 Bad Gateway</h1></body></html>".getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "text/html");
         ex.sendResponseHeaders(502, html.length);
         ex.getResponseBody().write(html);
@@ -415,12 +505,19 @@ final class ApiHandler implements HttpHandler {
 
   // ---- responses ----
 
-  private void sendData(HttpExchange ex, String requestId, JsonElement data, String next, List<JsonObject> warnings,
-      FaultKind breakage) throws IOException {
+  private void sendData(
+      HttpExchange ex,
+      String requestId,
+      JsonElement data,
+      String next,
+      List<JsonObject> warnings,
+      FaultKind breakage)
+      throws IOException {
     ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     Random shuffle = sim.shuffleKeys() ? ThreadLocalRandom.current() : null;
     if (breakage == null) {
-      ex.sendResponseHeaders(200, 0); // chunked: a 10,000-record page is streamed, never held as one string
+      ex.sendResponseHeaders(
+          200, 0); // chunked: a 10,000-record page is streamed, never held as one string
       writeEnvelope(ex.getResponseBody(), requestId, data, next, warnings, shuffle);
       return;
     }
@@ -435,14 +532,22 @@ final class ApiHandler implements HttpHandler {
       ex.sendResponseHeaders(200, body.length);
       ex.getResponseBody().write(body, 0, body.length / 2);
       ex.getResponseBody().flush();
-      // an IOException from a handler makes the JDK server close the socket without finishing the response
+      // an IOException from a handler makes the JDK server close the socket without finishing the
+      // response
       throw new IOException("injected DROP_MID_BODY");
     }
   }
 
-  private static void writeEnvelope(OutputStream out, String requestId, JsonElement data, String next,
-      List<JsonObject> warnings, Random shuffle) throws IOException {
-    Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+  private static void writeEnvelope(
+      OutputStream out,
+      String requestId,
+      JsonElement data,
+      String next,
+      List<JsonObject> warnings,
+      Random shuffle)
+      throws IOException {
+    Writer writer =
+        new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
     JsonWriter w = new JsonWriter(writer);
     w.setSerializeNulls(true);
     w.beginObject();
@@ -472,8 +577,14 @@ final class ApiHandler implements HttpHandler {
     w.flush();
   }
 
-  static void sendError(HttpExchange ex, String requestId, int status, String code, String message,
-      Map<String, String> headers) throws IOException {
+  static void sendError(
+      HttpExchange ex,
+      String requestId,
+      int status,
+      String code,
+      String message,
+      Map<String, String> headers)
+      throws IOException {
     JsonObject body = new JsonObject();
     body.addProperty("$request", requestId);
     JsonArray errors = new JsonArray();
@@ -482,7 +593,8 @@ final class ApiHandler implements HttpHandler {
     sendJson(ex, status, body, headers);
   }
 
-  static void sendJson(HttpExchange ex, int status, JsonElement body, Map<String, String> headers) throws IOException {
+  static void sendJson(HttpExchange ex, int status, JsonElement body, Map<String, String> headers)
+      throws IOException {
     byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
     headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
     ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");

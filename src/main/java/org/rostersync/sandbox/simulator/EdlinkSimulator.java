@@ -24,13 +24,15 @@ import java.util.function.Function;
 import org.rostersync.edlink.EntityType;
 
 /**
- * An in-process Edlink API (Graph v2, events, Meta v1) over deterministic generated roster data, with mutations,
- * a simulated clock and fault injection. See {@code docs/simulator.md}.
+ * An in-process Edlink API (Graph v2, events, Meta v1) over deterministic generated roster data,
+ * with mutations, a simulated clock and fault injection. See {@code docs/simulator.md}.
  */
 public final class EdlinkSimulator implements AutoCloseable {
   static final Set<String> STATES =
-      Set.of("requested", "inactive", "scheduled", "active", "disabled", "paused", "error", "pending");
-  private static final String TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+      Set.of(
+          "requested", "inactive", "scheduled", "active", "disabled", "paused", "error", "pending");
+  private static final String TOKEN_ALPHABET =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
   private final long seed;
   private volatile String appSecret;
@@ -60,13 +62,17 @@ public final class EdlinkSimulator implements AutoCloseable {
       addIntegration(size);
     }
     AtomicInteger threadNumber = new AtomicInteger();
-    this.executor = Executors.newFixedThreadPool(16, r -> {
-      Thread t = new Thread(r, "edlink-sim-" + threadNumber.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newFixedThreadPool(
+            16,
+            r -> {
+              Thread t = new Thread(r, "edlink-sim-" + threadNumber.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 64);
+      server =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 64);
     } catch (IOException e) {
       executor.shutdownNow();
       throw new UncheckedIOException("cannot bind the simulator to port " + b.port, e);
@@ -89,7 +95,10 @@ public final class EdlinkSimulator implements AutoCloseable {
     return appSecret;
   }
 
-  /** Rotates the application secret, as an Edlink dashboard would: the old one is refused from now on. */
+  /**
+   * Rotates the application secret, as an Edlink dashboard would: the old one is refused from now
+   * on.
+   */
   public void rotateAppSecret(String newSecret) {
     this.appSecret = java.util.Objects.requireNonNull(newSecret, "newSecret");
   }
@@ -112,8 +121,16 @@ public final class EdlinkSimulator implements AutoCloseable {
     long key = Ids.key(seed, 5000, index);
     String id = Ids.encode(key, 0);
     RosterGenerator generator = new RosterGenerator(seed, index, size);
-    SimIntegration integration = new SimIntegration(id, token(new SplittableRandom(key)), size, index,
-        regionIds[index % regionIds.length], clock.millis(), new Roster(generator, id, clock), key);
+    SimIntegration integration =
+        new SimIntegration(
+            id,
+            token(new SplittableRandom(key)),
+            size,
+            index,
+            regionIds[index % regionIds.length],
+            clock.millis(),
+            new Roster(generator, id, clock),
+            key);
     integrations.add(integration);
     byToken.put(integration.accessToken(), integration);
     return integration;
@@ -121,14 +138,16 @@ public final class EdlinkSimulator implements AutoCloseable {
 
   /** The current records of a type, exactly as served (fresh copies, in serving order). */
   public List<JsonObject> records(String integrationId, EntityType type) {
-    return read(integrationId, roster -> {
-      TypeStore s = roster.store(type);
-      List<JsonObject> out = new ArrayList<>(s.live());
-      for (int p = s.nextLive(0); p < s.end(); p = s.nextLive(p + 1)) {
-        out.add(s.get(p));
-      }
-      return out;
-    });
+    return read(
+        integrationId,
+        roster -> {
+          TypeStore s = roster.store(type);
+          List<JsonObject> out = new ArrayList<>(s.live());
+          for (int p = s.nextLive(0); p < s.end(); p = s.nextLive(p + 1)) {
+            out.add(s.get(p));
+          }
+          return out;
+        });
   }
 
   public long count(String integrationId, EntityType type) {
@@ -137,11 +156,13 @@ public final class EdlinkSimulator implements AutoCloseable {
 
   /** The id of the newest retained event, or null when all events have been pruned. */
   public String newestEventId(String integrationId) {
-    return write(integrationId, roster -> {
-      roster.events.prune(clock.millis());
-      int p = roster.events.previousLive(roster.events.end() - 1);
-      return p < 0 ? null : roster.events.get(p).get("id").getAsString();
-    });
+    return write(
+        integrationId,
+        roster -> {
+          roster.events.prune(clock.millis());
+          int p = roster.events.previousLive(roster.events.end() - 1);
+          return p < 0 ? null : roster.events.get(p).get("id").getAsString();
+        });
   }
 
   public MutationSummary applyDay(String integrationId, double churn) {
@@ -165,28 +186,33 @@ public final class EdlinkSimulator implements AutoCloseable {
   }
 
   /**
-   * Serves the {@code n}-th live record of a type (0-based) with {@code id} replaced by {@code badId} (no event is
-   * logged): tests of bad source data.
+   * Serves the {@code n}-th live record of a type (0-based) with {@code id} replaced by {@code
+   * badId} (no event is logged): tests of bad source data.
    */
   public void corruptId(String integrationId, EntityType type, int n, String badId) {
-    write(integrationId, roster -> {
-      TypeStore s = roster.store(type);
-      int p = s.nextLive(0);
-      for (int i = 0; i < n; i++) {
-        p = s.nextLive(p + 1);
-      }
-      com.google.gson.JsonObject record = s.get(p);
-      record.addProperty("id", badId);
-      s.replace(p, record.toString());
-      return null;
-    });
+    write(
+        integrationId,
+        roster -> {
+          TypeStore s = roster.store(type);
+          int p = s.nextLive(0);
+          for (int i = 0; i < n; i++) {
+            p = s.nextLive(p + 1);
+          }
+          com.google.gson.JsonObject record = s.get(p);
+          record.addProperty("id", badId);
+          s.replace(p, record.toString());
+          return null;
+        });
   }
 
   public MutationSummary deleteAll(String integrationId, EntityType type) {
     return write(integrationId, roster -> roster.deleteAll(type));
   }
 
-  /** Moves the simulated clock forward; events older than 30 simulated days disappear, open cursors may expire. */
+  /**
+   * Moves the simulated clock forward; events older than 30 simulated days disappear, open cursors
+   * may expire.
+   */
   public void advanceClock(Duration d) {
     clock.advance(d);
   }
@@ -197,12 +223,16 @@ public final class EdlinkSimulator implements AutoCloseable {
 
   public void setStatus(String integrationId, String status) {
     if (!STATES.contains(status)) {
-      throw new IllegalArgumentException("unknown integration state '" + status + "'; expected one of " + STATES);
+      throw new IllegalArgumentException(
+          "unknown integration state '" + status + "'; expected one of " + STATES);
     }
     integration(integrationId).status(status, clock.millis());
   }
 
-  /** Replaces the integration's token: the old one gets INVALID_TOKEN, the Meta API lists the new one. */
+  /**
+   * Replaces the integration's token: the old one gets INVALID_TOKEN, the Meta API lists the new
+   * one.
+   */
   public synchronized String revokeToken(String integrationId) {
     SimIntegration i = integration(integrationId);
     String fresh;
@@ -225,8 +255,9 @@ public final class EdlinkSimulator implements AutoCloseable {
   }
 
   /**
-   * API requests received for one integration and endpoint ({@code people}, {@code events}, ... as in fault rules).
-   * Meta API list requests count under a null integration id and endpoint {@code integrations}.
+   * API requests received for one integration and endpoint ({@code people}, {@code events}, ... as
+   * in fault rules). Meta API list requests count under a null integration id and endpoint {@code
+   * integrations}.
    */
   public long requestCount(String integrationId, String endpoint) {
     AtomicLong n = requestsByEndpoint.get(integrationId + "/" + endpoint);
@@ -255,7 +286,9 @@ public final class EdlinkSimulator implements AutoCloseable {
 
   void countRequest(String integrationId, String endpoint) {
     requests.incrementAndGet();
-    requestsByEndpoint.computeIfAbsent(integrationId + "/" + endpoint, k -> new AtomicLong()).incrementAndGet();
+    requestsByEndpoint
+        .computeIfAbsent(integrationId + "/" + endpoint, k -> new AtomicLong())
+        .incrementAndGet();
   }
 
   private <T> T read(String integrationId, Function<Roster, T> action) {

@@ -10,9 +10,10 @@ import java.util.UUID;
 import org.rostersync.edlink.EntityType;
 
 /**
- * The events of one integration, oldest first. The initial materialization ("created" for every generated record) is
- * virtual: event position p below {@code initialCount} maps to a base record, so a large dataset costs no memory here.
- * Events older than the retention window are pruned; their ids are forgotten, so paging after them is an error.
+ * The events of one integration, oldest first. The initial materialization ("created" for every
+ * generated record) is virtual: event position p below {@code initialCount} maps to a base record,
+ * so a large dataset costs no memory here. Events older than the retention window are pruned; their
+ * ids are forgotten, so paging after them is an error.
  */
 final class EventLog implements Listing {
   static final long RETENTION_MILLIS = 30L * 24 * 3600 * 1000;
@@ -28,13 +29,21 @@ final class EventLog implements Listing {
   private int prunedBefore;
 
   /** One recorded change; {@code data} is JSON text shared with the store where possible. */
-  record Event(String id, long date, String type, EntityType target, String targetId, String materializationId, String data) {}
+  record Event(
+      String id,
+      long date,
+      String type,
+      EntityType target,
+      String targetId,
+      String materializationId,
+      String data) {}
 
   EventLog(RosterGenerator generator, String integrationId, long createdMillis) {
     this.generator = generator;
     this.integrationId = integrationId;
     this.key = Ids.key(generator.seed, generator.integrationIndex, 1000);
-    this.initialMaterializationId = Ids.encode(Ids.key(generator.seed, generator.integrationIndex, 1001), 0);
+    this.initialMaterializationId =
+        Ids.encode(Ids.key(generator.seed, generator.integrationIndex, 1001), 0);
     this.initialDate = createdMillis;
     for (EntityType t : EntityType.values()) {
       initialStarts[t.ordinal() + 1] = initialStarts[t.ordinal()] + generator.baseCount(t);
@@ -50,7 +59,9 @@ final class EventLog implements Listing {
     appended.add(e);
   }
 
-  /** Forgets events dated before {@code nowMillis - 30 days}. Dates never decrease along the log. */
+  /**
+   * Forgets events dated before {@code nowMillis - 30 days}. Dates never decrease along the log.
+   */
   void prune(long nowMillis) {
     long cutoff = nowMillis - RETENTION_MILLIS;
     if (prunedBefore < initialCount() && initialDate < cutoff) {
@@ -103,7 +114,13 @@ final class EventLog implements Listing {
   public JsonObject get(int position) {
     if (position >= initialCount()) {
       Event e = appended.get(position - initialCount());
-      return toJson(e.id(), e.date(), e.type(), e.target(), e.targetId(), e.materializationId(),
+      return toJson(
+          e.id(),
+          e.date(),
+          e.type(),
+          e.target(),
+          e.targetId(),
+          e.materializationId(),
           JsonParser.parseString(e.data()).getAsJsonObject());
     }
     EntityType type = EntityType.DISTRICTS;
@@ -111,12 +128,24 @@ final class EventLog implements Listing {
       type = EntityType.values()[type.ordinal() + 1];
     }
     JsonObject record = generator.generate(type, position - initialStarts[type.ordinal()]);
-    return toJson(Ids.encode(key, position), initialDate, "created", type, record.get("id").getAsString(),
-        initialMaterializationId, record);
+    return toJson(
+        Ids.encode(key, position),
+        initialDate,
+        "created",
+        type,
+        record.get("id").getAsString(),
+        initialMaterializationId,
+        record);
   }
 
-  private JsonObject toJson(String id, long date, String type, EntityType target, String targetId,
-      String materializationId, JsonObject data) {
+  private JsonObject toJson(
+      String id,
+      long date,
+      String type,
+      EntityType target,
+      String targetId,
+      String materializationId,
+      JsonObject data) {
     JsonObject o = new JsonObject();
     o.addProperty("id", id);
     o.addProperty("date", SimClock.format(date));

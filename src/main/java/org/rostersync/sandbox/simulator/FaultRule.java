@@ -4,9 +4,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * When and how to break requests. Selectors combine: a rule fires on a request that matches its integration and
- * endpoint (null = any), is on page {@code onPage} of its paging run (0 = any page), passes the {@code probability}
- * draw, and while {@code times} firings remain (default: unlimited).
+ * When and how to break requests. Selectors combine: a rule fires on a request that matches its
+ * integration and endpoint (null = any), is on page {@code onPage} of its paging run (0 = any
+ * page), passes the {@code probability} draw, and while {@code times} firings remain (default:
+ * unlimited).
  */
 public final class FaultRule {
   private final String integration;
@@ -94,8 +95,19 @@ public final class FaultRule {
 
   @Override
   public String toString() {
-    return "FaultRule{" + kind + ", integration=" + integration + ", endpoint=" + endpoint + ", onPage=" + onPage
-        + ", probability=" + probability + ", remaining=" + remaining + "}";
+    return "FaultRule{"
+        + kind
+        + ", integration="
+        + integration
+        + ", endpoint="
+        + endpoint
+        + ", onPage="
+        + onPage
+        + ", probability="
+        + probability
+        + ", remaining="
+        + remaining
+        + "}";
   }
 
   public static final class Builder {
@@ -114,7 +126,10 @@ public final class FaultRule {
       return this;
     }
 
-    /** The first path segment after {@code /graph/} ({@code people}, {@code events}, ...) or {@code integrations}. */
+    /**
+     * The first path segment after {@code /graph/} ({@code people}, {@code events}, ...) or {@code
+     * integrations}.
+     */
     public Builder endpoint(String endpoint) {
       this.endpoint = endpoint;
       return this;

@@ -4,11 +4,13 @@ import java.util.SplittableRandom;
 import java.util.UUID;
 
 /**
- * Deterministic v4 UUIDs that encode their own position, so that a large generated dataset needs no id→position map.
+ * Deterministic v4 UUIDs that encode their own position, so that a large generated dataset needs no
+ * id→position map.
  *
- * <p>Layout: the high 64 bits are a keyed hash of (key, index) with the version nibble set to 4; the low 64 bits hold
- * the RFC 4122 variant, a 30-bit tag naming the collection, and the index scrambled by an invertible 32-bit mix (so
- * consecutive records do not get consecutive ids). Decoding checks the hash, so arbitrary UUIDs never decode.
+ * <p>Layout: the high 64 bits are a keyed hash of (key, index) with the version nibble set to 4;
+ * the low 64 bits hold the RFC 4122 variant, a 30-bit tag naming the collection, and the index
+ * scrambled by an invertible 32-bit mix (so consecutive records do not get consecutive ids).
+ * Decoding checks the hash, so arbitrary UUIDs never decode.
  */
 final class Ids {
   private static final int MUL1 = 0x9E3779B1;
@@ -18,7 +20,10 @@ final class Ids {
 
   private Ids() {}
 
-  /** A 64-bit key for one collection (integration × type), derived from the seed and small discriminators. */
+  /**
+   * A 64-bit key for one collection (integration × type), derived from the seed and small
+   * discriminators.
+   */
   static long key(long seed, long... parts) {
     long h = mix64(seed ^ 0x5DEECE66DL);
     for (long p : parts) {
@@ -33,11 +38,15 @@ final class Ids {
 
   static String encode(long key, int index) {
     long msb = (mix64(key ^ (index * 0xD6E8FEB86659FD93L)) & 0xFFFFFFFFFFFF0FFFL) | 0x4000L;
-    long lsb = 0x8000000000000000L | ((long) tag(key) << 32) | (scramble(index, (int) key) & 0xFFFFFFFFL);
+    long lsb =
+        0x8000000000000000L | ((long) tag(key) << 32) | (scramble(index, (int) key) & 0xFFFFFFFFL);
     return new UUID(msb, lsb).toString();
   }
 
-  /** The index encoded in {@code id} for this key, or -1 if the id was not made by {@link #encode} with this key. */
+  /**
+   * The index encoded in {@code id} for this key, or -1 if the id was not made by {@link #encode}
+   * with this key.
+   */
   static int decode(long key, UUID id) {
     long lsb = id.getLeastSignificantBits();
     if (((lsb >>> 32) & 0x3FFFFFFF) != tag(key) || (lsb >>> 62) != 2) {
@@ -59,8 +68,10 @@ final class Ids {
 
   /** Parses a UUID string strictly (36 chars, hex groups); null when invalid. */
   static UUID parse(String s) {
-    if (s == null || s.length() != 36
-        || !s.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+    if (s == null
+        || s.length() != 36
+        || !s.matches(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
       return null;
     }
     return UUID.fromString(s);

@@ -15,7 +15,9 @@ import java.util.Random;
 final class JsonOut {
   private JsonOut() {}
 
-  /** @param shuffle null keeps insertion order */
+  /**
+   * @param shuffle null keeps insertion order
+   */
   static void write(JsonWriter w, JsonElement e, Random shuffle) throws IOException {
     if (e == null || e.isJsonNull()) {
       w.nullValue();

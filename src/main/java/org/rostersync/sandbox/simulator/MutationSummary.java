@@ -5,17 +5,27 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.rostersync.edlink.EntityType;
 
-/** How many records of each type one mutation call created, updated and deleted (cascaded deletes included). */
+/**
+ * How many records of each type one mutation call created, updated and deleted (cascaded deletes
+ * included).
+ */
 public final class MutationSummary {
   private final Map<EntityType, int[]> counts = new EnumMap<>(EntityType.class);
 
   void add(EntityType type, String kind) {
     int[] c = counts.computeIfAbsent(type, t -> new int[3]);
     switch (kind) {
-      case "created": c[0]++; break;
-      case "updated": c[1]++; break;
-      case "deleted": c[2]++; break;
-      default: throw new IllegalArgumentException(kind);
+      case "created":
+        c[0]++;
+        break;
+      case "updated":
+        c[1]++;
+        break;
+      case "deleted":
+        c[2]++;
+        break;
+      default:
+        throw new IllegalArgumentException(kind);
     }
   }
 
@@ -39,13 +49,14 @@ public final class MutationSummary {
   /** {@code {"people":{"created":1,"updated":5,"deleted":0}, ...}} for the types that changed. */
   public JsonObject toJson() {
     JsonObject o = new JsonObject();
-    counts.forEach((type, c) -> {
-      JsonObject t = new JsonObject();
-      t.addProperty("created", c[0]);
-      t.addProperty("updated", c[1]);
-      t.addProperty("deleted", c[2]);
-      o.add(type.path(), t);
-    });
+    counts.forEach(
+        (type, c) -> {
+          JsonObject t = new JsonObject();
+          t.addProperty("created", c[0]);
+          t.addProperty("updated", c[1]);
+          t.addProperty("deleted", c[2]);
+          o.add(type.path(), t);
+        });
     return o;
   }
 

@@ -15,9 +15,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rostersync.edlink.EntityType;
 
 /**
- * The data of one integration: a store per type, the event log, and the mutations that change them. Readers take
- * {@link #lock}'s read lock; every mutation runs under the write lock and appends one event per changed record, all
- * in one new materialization.
+ * The data of one integration: a store per type, the event log, and the mutations that change them.
+ * Readers take {@link #lock}'s read lock; every mutation runs under the write lock and appends one
+ * event per changed record, all in one new materialization.
  */
 final class Roster {
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -26,11 +26,19 @@ final class Roster {
   private final Map<EntityType, TypeStore> stores = new EnumMap<>(EntityType.class);
   private final SimClock clock;
   private final SplittableRandom rng;
-  /** Created records that reference a parent, by parent id, so that deleting a parent can cascade to them. */
+
+  /**
+   * Created records that reference a parent, by parent id, so that deleting a parent can cascade to
+   * them.
+   */
   private final Map<String, List<Child>> createdChildren = new HashMap<>();
+
   private int rollovers;
 
-  /** Types whose removal removes the records that reference them; schools, sessions and districts do not cascade. */
+  /**
+   * Types whose removal removes the records that reference them; schools, sessions and districts do
+   * not cascade.
+   */
   private static final Set<EntityType> CASCADING =
       EnumSet.of(EntityType.PEOPLE, EntityType.COURSES, EntityType.CLASSES, EntityType.SECTIONS);
 
@@ -107,8 +115,9 @@ final class Roster {
   }
 
   /**
-   * A day of churn at rate {@code churn}: profile edits of about that share of people, fewer edits elsewhere,
-   * new students (each with enrollments, some with a parent), dropped enrollments and departed students.
+   * A day of churn at rate {@code churn}: profile edits of about that share of people, fewer edits
+   * elsewhere, new students (each with enrollments, some with a parent), dropped enrollments and
+   * departed students.
    */
   MutationSummary applyDay(double churn) {
     if (churn < 0 || churn > 1) {
@@ -154,8 +163,8 @@ final class Roster {
   }
 
   /**
-   * Starts the next term: new session(s) per school, old active sessions completed, active classes and sections
-   * archived, and one new class per course with a section, a teacher and students.
+   * Starts the next term: new session(s) per school, old active sessions completed, active classes
+   * and sections archived, and one new class per course with a section, a teacher and students.
    */
   MutationSummary termRollover() {
     Batch b = new Batch();
@@ -188,11 +197,24 @@ final class Roster {
     for (int p = schools.nextLive(0); p < schools.end(); p = schools.nextLive(p + 1)) {
       String schoolId = schools.id(p);
       if (fall) {
-        b.createSession(schoolId, year + "-" + (year + 1), "school_year", year + "-08-17", (year + 1) + "-06-04");
+        b.createSession(
+            schoolId,
+            year + "-" + (year + 1),
+            "school_year",
+            year + "-08-17",
+            (year + 1) + "-06-04");
       }
-      termOfSchool.put(schoolId, fall
-          ? b.createSession(schoolId, "Fall " + year, "semester", year + "-08-17", year + "-12-18")
-          : b.createSession(schoolId, "Spring " + (year + 1), "semester", (year + 1) + "-01-05", (year + 1) + "-06-04"));
+      termOfSchool.put(
+          schoolId,
+          fall
+              ? b.createSession(
+                  schoolId, "Fall " + year, "semester", year + "-08-17", year + "-12-18")
+              : b.createSession(
+                  schoolId,
+                  "Spring " + (year + 1),
+                  "semester",
+                  (year + 1) + "-01-05",
+                  (year + 1) + "-06-04"));
     }
     int studentsPerClass = Math.max(1, generator.enrollments / generator.classes - 1);
     TypeStore courses = store(EntityType.COURSES);
@@ -284,7 +306,8 @@ final class Roster {
     final MutationSummary summary = new MutationSummary();
 
     private void event(String kind, EntityType type, String targetId, String data) {
-      events.append(new EventLog.Event(newId(), now, kind, type, targetId, materializationId, data));
+      events.append(
+          new EventLog.Event(newId(), now, kind, type, targetId, materializationId, data));
       summary.add(type, kind);
     }
 
@@ -298,25 +321,46 @@ final class Roster {
     void modify(EntityType type, int position) {
       JsonObject o = store(type).get(position);
       switch (type) {
-        case PEOPLE: modifyPerson(o); break;
+        case PEOPLE:
+          modifyPerson(o);
+          break;
         case ENROLLMENTS:
-          o.addProperty("state", RosterGenerator.pick(rng, new String[] {"inactive", "dropped", "completed", "active"}));
+          o.addProperty(
+              "state",
+              RosterGenerator.pick(
+                  rng, new String[] {"inactive", "dropped", "completed", "active"}));
           if (rng.nextBoolean()) {
             o.addProperty("final_numeric_grade", Math.round(rng.nextDouble() * 1000) / 10.0);
           }
           break;
         case CLASSES:
-          o.addProperty("description", rng.nextBoolean() ? null : "Moved to room " + (100 + rng.nextInt(300)));
+          o.addProperty(
+              "description",
+              rng.nextBoolean() ? null : "Moved to room " + (100 + rng.nextInt(300)));
           break;
-        case SECTIONS: o.addProperty("name", "Section " + (char) ('A' + rng.nextInt(8))); break;
-        case COURSES: o.addProperty("code", o.get("code").getAsString() + "-R"); break;
-        case SESSIONS: o.addProperty("name", o.get("name").getAsString() + " (revised)"); break;
+        case SECTIONS:
+          o.addProperty("name", "Section " + (char) ('A' + rng.nextInt(8)));
+          break;
+        case COURSES:
+          o.addProperty("code", o.get("code").getAsString() + "-R");
+          break;
+        case SESSIONS:
+          o.addProperty("name", o.get("name").getAsString() + " (revised)");
+          break;
         case SCHOOLS:
-          o.getAsJsonObject("properties").addProperty("principal", RosterGenerator.pick(rng, new String[] {"Okafor", "Lindqvist", "Suárez"}));
+          o.getAsJsonObject("properties")
+              .addProperty(
+                  "principal",
+                  RosterGenerator.pick(rng, new String[] {"Okafor", "Lindqvist", "Suárez"}));
           break;
-        case DISTRICTS: o.addProperty("time_zone", "America/Denver"); break;
-        case AGENTS: o.addProperty("relationship", rng.nextBoolean() ? "guardian" : "parent"); break;
-        default: throw new IllegalArgumentException(type.toString());
+        case DISTRICTS:
+          o.addProperty("time_zone", "America/Denver");
+          break;
+        case AGENTS:
+          o.addProperty("relationship", rng.nextBoolean() ? "guardian" : "parent");
+          break;
+        default:
+          throw new IllegalArgumentException(type.toString());
       }
       replace(type, position, o);
     }
@@ -324,7 +368,9 @@ final class Roster {
     private void modifyPerson(JsonObject o) {
       switch (rng.nextInt(4)) {
         case 0: // a name change
-          String last = RosterGenerator.pick(rng, new String[] {"Nakamura-Smith", "Østergaard", "Nguyen", "O'Neil"});
+          String last =
+              RosterGenerator.pick(
+                  rng, new String[] {"Nakamura-Smith", "Østergaard", "Nguyen", "O'Neil"});
           o.addProperty("last_name", last);
           o.addProperty("display_name", o.get("first_name").getAsString() + " " + last);
           break;
@@ -334,7 +380,8 @@ final class Roster {
         case 2: // a grade change (students) or a new phone
           JsonArray grades = o.getAsJsonArray("grade_levels");
           if (grades.size() > 0) {
-            int g = Math.min(12, Integer.parseInt(grades.get(0).getAsString().replace("KG", "0")) + 1);
+            int g =
+                Math.min(12, Integer.parseInt(grades.get(0).getAsString().replace("KG", "0")) + 1);
             o.add("grade_levels", RosterGenerator.strings(String.format("%02d", g)));
           } else {
             o.addProperty("phone", "1" + (2000000000L + rng.nextInt(999999999)));
@@ -355,7 +402,9 @@ final class Roster {
       int position = store(type).append(id, json);
       for (String parent : parentIds) {
         if (parent != null) {
-          createdChildren.computeIfAbsent(parent, k -> new ArrayList<>()).add(new Child(type, position));
+          createdChildren
+              .computeIfAbsent(parent, k -> new ArrayList<>())
+              .add(new Child(type, position));
         }
       }
       event("created", type, id, json);
@@ -370,43 +419,56 @@ final class Roster {
     String createOne(EntityType type) {
       JsonObject o = template(type);
       switch (type) {
-        case SCHOOLS: return append(type, o);
-        case SESSIONS: {
-          String school = liveId(EntityType.SCHOOLS, randomLive(EntityType.SCHOOLS));
-          o.addProperty("school_id", school);
-          return append(type, o, school);
-        }
-        case COURSES: {
-          JsonObject session = store(EntityType.SESSIONS).get(randomLive(EntityType.SESSIONS));
-          o.addProperty("session_id", session.get("id").getAsString());
-          o.add("school_id", session.get("school_id"));
-          return append(type, o, session.get("id").getAsString());
-        }
-        case CLASSES: {
-          JsonObject course = store(EntityType.COURSES).get(randomLive(EntityType.COURSES));
-          return createClass(course, course.get("session_id").getAsString());
-        }
-        case SECTIONS: {
-          String clazz = liveId(EntityType.CLASSES, randomLive(EntityType.CLASSES));
-          o.addProperty("class_id", clazz);
-          return append(type, o, clazz);
-        }
-        case PEOPLE: {
-          // the template index is past the base people, which the generator lays out as students
-          JsonArray schools = new JsonArray();
-          schools.add(liveId(EntityType.SCHOOLS, randomLive(EntityType.SCHOOLS)));
-          o.add("school_ids", schools);
+        case SCHOOLS:
           return append(type, o);
-        }
-        case ENROLLMENTS: {
-          int student = randomStudent();
-          return enroll(student < 0 ? null : store(EntityType.PEOPLE).id(student), randomLive(EntityType.CLASSES), "student");
-        }
-        case AGENTS: {
-          int student = randomStudent();
-          return createAgent(randomParent(), student < 0 ? null : store(EntityType.PEOPLE).id(student));
-        }
-        default: throw new IllegalArgumentException(type.toString());
+        case SESSIONS:
+          {
+            String school = liveId(EntityType.SCHOOLS, randomLive(EntityType.SCHOOLS));
+            o.addProperty("school_id", school);
+            return append(type, o, school);
+          }
+        case COURSES:
+          {
+            JsonObject session = store(EntityType.SESSIONS).get(randomLive(EntityType.SESSIONS));
+            o.addProperty("session_id", session.get("id").getAsString());
+            o.add("school_id", session.get("school_id"));
+            return append(type, o, session.get("id").getAsString());
+          }
+        case CLASSES:
+          {
+            JsonObject course = store(EntityType.COURSES).get(randomLive(EntityType.COURSES));
+            return createClass(course, course.get("session_id").getAsString());
+          }
+        case SECTIONS:
+          {
+            String clazz = liveId(EntityType.CLASSES, randomLive(EntityType.CLASSES));
+            o.addProperty("class_id", clazz);
+            return append(type, o, clazz);
+          }
+        case PEOPLE:
+          {
+            // the template index is past the base people, which the generator lays out as students
+            JsonArray schools = new JsonArray();
+            schools.add(liveId(EntityType.SCHOOLS, randomLive(EntityType.SCHOOLS)));
+            o.add("school_ids", schools);
+            return append(type, o);
+          }
+        case ENROLLMENTS:
+          {
+            int student = randomStudent();
+            return enroll(
+                student < 0 ? null : store(EntityType.PEOPLE).id(student),
+                randomLive(EntityType.CLASSES),
+                "student");
+          }
+        case AGENTS:
+          {
+            int student = randomStudent();
+            return createAgent(
+                randomParent(), student < 0 ? null : store(EntityType.PEOPLE).id(student));
+          }
+        default:
+          throw new IllegalArgumentException(type.toString());
       }
     }
 
@@ -454,7 +516,10 @@ final class Roster {
       return classId;
     }
 
-    /** Enrolls a person in the class at a position, in the class's first live section when it has one. */
+    /**
+     * Enrolls a person in the class at a position, in the class's first live section when it has
+     * one.
+     */
     String enroll(String personId, int classPosition, String role) {
       if (personId == null || classPosition < 0) {
         return null;
@@ -518,7 +583,8 @@ final class Roster {
           }
           break;
         default:
-          // schools, sessions and the district are removed without cascading, as a source system would
+          // schools, sessions and the district are removed without cascading, as a source system
+          // would
       }
       List<Child> children = createdChildren.remove(id);
       if (children != null && CASCADING.contains(type)) {

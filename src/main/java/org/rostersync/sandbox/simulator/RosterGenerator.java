@@ -12,44 +12,142 @@ import java.util.function.IntConsumer;
 import org.rostersync.edlink.EntityType;
 
 /**
- * Generates the initial roster of one integration record by record, deterministically from (seed, integration index,
- * type, index), so that no dataset has to be held in memory. References between records are pure functions of the
- * indexes (see the layout comments), which also makes the reverse look-ups needed for cascading deletes cheap.
+ * Generates the initial roster of one integration record by record, deterministically from (seed,
+ * integration index, type, index), so that no dataset has to be held in memory. References between
+ * records are pure functions of the indexes (see the layout comments), which also makes the reverse
+ * look-ups needed for cascading deletes cheap.
  */
 final class RosterGenerator {
   /** "Now" of the generated dataset: the fall semester of 2025-26 is running. */
   static final long ANCHOR_MILLIS = Instant.parse("2025-10-01T00:00:00Z").toEpochMilli();
+
   private static final long YEAR_MILLIS = 365L * 24 * 3600 * 1000;
-  /** Spacing between the first students of consecutive classes, so that students take several classes. */
+
+  /**
+   * Spacing between the first students of consecutive classes, so that students take several
+   * classes.
+   */
   private static final int STUDENT_STRIDE = 37;
 
   private static final String[] FIRST = {
-    "Emma", "Liam", "Olivia", "Noah", "Ava", "José", "Zoë", "Renée", "Chloé", "Mateo", "Søren", "Ayşe", "Łukasz",
-    "Nguyễn", "Aarav", "Fatima", "Mia", "Ethan", "Sofia", "Lucas", "Amara", "Hiroshi", "Yuki", "Kwame", "Isabella",
-    "Jack", "Harper", "Daniel", "Grace", "Benjamin", "明", "李娜", "王芳", "محمد", "فاطمة", "שרה", "Дмитрий", "Ольга",
-    "D'Andre", "Mary-Kate", "Jean \"JJ\"", "Ana🦊", "Łucja", "Björn", "Ngozi"
+    "Emma",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Ava",
+    "José",
+    "Zoë",
+    "Renée",
+    "Chloé",
+    "Mateo",
+    "Søren",
+    "Ayşe",
+    "Łukasz",
+    "Nguyễn",
+    "Aarav",
+    "Fatima",
+    "Mia",
+    "Ethan",
+    "Sofia",
+    "Lucas",
+    "Amara",
+    "Hiroshi",
+    "Yuki",
+    "Kwame",
+    "Isabella",
+    "Jack",
+    "Harper",
+    "Daniel",
+    "Grace",
+    "Benjamin",
+    "明",
+    "李娜",
+    "王芳",
+    "محمد",
+    "فاطمة",
+    "שרה",
+    "Дмитрий",
+    "Ольга",
+    "D'Andre",
+    "Mary-Kate",
+    "Jean \"JJ\"",
+    "Ana🦊",
+    "Łucja",
+    "Björn",
+    "Ngozi"
   };
   private static final String[] LAST = {
-    "Smith", "Johnson", "García", "Müller", "O'Brien", "Nguyen", "Kim", "Patel", "Brown", "Martínez", "Dubois",
-    "Kowalski", "Rossi", "van der Berg", "De La Cruz", "Okafor", "Yamamoto", "Ivanov", "Cohen", "Haddad", "Silva",
-    "Johansson", "Andersen", "Lee", "Wilson", "Taylor", "Thompson", "White", "佐藤", "张", "עברי", "العلي", "Back\\slash",
-    "St. John", "McAllister-Øberg"
+    "Smith",
+    "Johnson",
+    "García",
+    "Müller",
+    "O'Brien",
+    "Nguyen",
+    "Kim",
+    "Patel",
+    "Brown",
+    "Martínez",
+    "Dubois",
+    "Kowalski",
+    "Rossi",
+    "van der Berg",
+    "De La Cruz",
+    "Okafor",
+    "Yamamoto",
+    "Ivanov",
+    "Cohen",
+    "Haddad",
+    "Silva",
+    "Johansson",
+    "Andersen",
+    "Lee",
+    "Wilson",
+    "Taylor",
+    "Thompson",
+    "White",
+    "佐藤",
+    "张",
+    "עברי",
+    "العلي",
+    "Back\\slash",
+    "St. John",
+    "McAllister-Øberg"
   };
   private static final String[] TOWNS = {
-    "Maplewood", "Riverside", "Cedar Falls", "Lakeview", "Springfield", "Fairview", "Oak Ridge", "Brookside",
-    "Montréal", "San José", "Greenville", "Clearwater"
+    "Maplewood",
+    "Riverside",
+    "Cedar Falls",
+    "Lakeview",
+    "Springfield",
+    "Fairview",
+    "Oak Ridge",
+    "Brookside",
+    "Montréal",
+    "San José",
+    "Greenville",
+    "Clearwater"
   };
-  private static final String[] STATES = {"TX", "CA", "NY", "IL", "WA", "MA", "CO", "ON", "QC", "FL"};
-  private static final String[] ZONES = {"America/Chicago", "America/Los_Angeles", "America/New_York", "America/Toronto"};
+  private static final String[] STATES = {
+    "TX", "CA", "NY", "IL", "WA", "MA", "CO", "ON", "QC", "FL"
+  };
+  private static final String[] ZONES = {
+    "America/Chicago", "America/Los_Angeles", "America/New_York", "America/Toronto"
+  };
   private static final String[] SUBJECTS = {
-    "Algebra I", "Geometry", "Biology", "Chemistry", "World History", "English Language Arts", "Spanish I",
-    "Physical Education", "Art & Design", "Computer Science", "Música", "Physics", "Economics", "Calculus"
+    "Algebra I", "Geometry", "Biology", "Chemistry", "World History", "English Language Arts",
+        "Spanish I",
+    "Physical Education", "Art & Design", "Computer Science", "Música", "Physics", "Economics",
+        "Calculus"
   };
-  private static final String[] CEDS = {"CEDS.01", "CEDS.02", "CEDS.03", "CEDS.04", "CEDS.05", "CEDS.24", "EL.01"};
+  private static final String[] CEDS = {
+    "CEDS.01", "CEDS.02", "CEDS.03", "CEDS.04", "CEDS.05", "CEDS.24", "EL.01"
+  };
   private static final String[] GRADES = {
     "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"
   };
-  private static final String[] RELATIONSHIPS = {"parent", "guardian", "mother", "father", "parent", "aide"};
+  private static final String[] RELATIONSHIPS = {
+    "parent", "guardian", "mother", "father", "parent", "aide"
+  };
 
   final long seed;
   final int integrationIndex;
@@ -90,9 +188,10 @@ final class RosterGenerator {
       keys.put(t, Ids.key(seed, integrationIndex, t.ordinal()));
     }
     String town = TOWNS[Math.floorMod(integrationIndex + (int) seed, TOWNS.length)];
-    this.districtName = size == DatasetSize.LARGE
-        ? "University of " + town
-        : town + (integrationIndex % 2 == 0 ? " Unified School District" : " Public Schools");
+    this.districtName =
+        size == DatasetSize.LARGE
+            ? "University of " + town
+            : town + (integrationIndex % 2 == 0 ? " Unified School District" : " Public Schools");
   }
 
   long key(EntityType t) {
@@ -101,16 +200,26 @@ final class RosterGenerator {
 
   int baseCount(EntityType t) {
     switch (t) {
-      case DISTRICTS: return 1;
-      case SCHOOLS: return schools;
-      case SESSIONS: return sessions;
-      case COURSES: return courses;
-      case CLASSES: return classes;
-      case SECTIONS: return sections;
-      case PEOPLE: return people;
-      case ENROLLMENTS: return enrollments;
-      case AGENTS: return agents;
-      default: throw new IllegalArgumentException(t.toString());
+      case DISTRICTS:
+        return 1;
+      case SCHOOLS:
+        return schools;
+      case SESSIONS:
+        return sessions;
+      case COURSES:
+        return courses;
+      case CLASSES:
+        return classes;
+      case SECTIONS:
+        return sections;
+      case PEOPLE:
+        return people;
+      case ENROLLMENTS:
+        return enrollments;
+      case AGENTS:
+        return agents;
+      default:
+        throw new IllegalArgumentException(t.toString());
     }
   }
 
@@ -145,7 +254,10 @@ final class RosterGenerator {
     return e % classes;
   }
 
-  /** Slot 0 of each class is its teacher; the other slots are students, STUDENT_STRIDE apart between classes. */
+  /**
+   * Slot 0 of each class is its teacher; the other slots are students, STUDENT_STRIDE apart between
+   * classes.
+   */
   int enrollmentPerson(int e) {
     int c = e % classes;
     int slot = e / classes;
@@ -174,7 +286,8 @@ final class RosterGenerator {
       int s = person - studentPerson(0);
       for (int c = 0; c < classes; c++) {
         long slot = Math.floorMod(s - (long) c * STUDENT_STRIDE, (long) students) + 1;
-        // a student can occupy several slots of one class only when a class has more slots than there are students
+        // a student can occupy several slots of one class only when a class has more slots than
+        // there are students
         for (long e = slot * classes + c; e < enrollments; e += (long) students * classes) {
           action.accept((int) e);
         }
@@ -210,21 +323,41 @@ final class RosterGenerator {
     SplittableRandom rng = new SplittableRandom(Ids.mix64(key(t) + index));
     JsonObject o = new JsonObject();
     o.addProperty("id", id(t, index));
-    long created = ANCHOR_MILLIS - 30L * 24 * 3600 * 1000 - (long) (rng.nextDouble() * 3 * YEAR_MILLIS);
+    long created =
+        ANCHOR_MILLIS - 30L * 24 * 3600 * 1000 - (long) (rng.nextDouble() * 3 * YEAR_MILLIS);
     long updated = created + (long) (rng.nextDouble() * (ANCHOR_MILLIS - created));
     o.addProperty("created_date", SimClock.format(created));
     o.addProperty("updated_date", SimClock.format(updated));
     switch (t) {
-      case DISTRICTS: district(o, rng); break;
-      case SCHOOLS: school(o, index, rng); break;
-      case SESSIONS: session(o, index, rng); break;
-      case COURSES: course(o, index, rng); break;
-      case CLASSES: clazz(o, index, rng); break;
-      case SECTIONS: section(o, index, rng); break;
-      case PEOPLE: person(o, index, rng); break;
-      case ENROLLMENTS: enrollment(o, index, rng); break;
-      case AGENTS: agent(o, index, rng); break;
-      default: throw new IllegalArgumentException(t.toString());
+      case DISTRICTS:
+        district(o, rng);
+        break;
+      case SCHOOLS:
+        school(o, index, rng);
+        break;
+      case SESSIONS:
+        session(o, index, rng);
+        break;
+      case COURSES:
+        course(o, index, rng);
+        break;
+      case CLASSES:
+        clazz(o, index, rng);
+        break;
+      case SECTIONS:
+        section(o, index, rng);
+        break;
+      case PEOPLE:
+        person(o, index, rng);
+        break;
+      case ENROLLMENTS:
+        enrollment(o, index, rng);
+        break;
+      case AGENTS:
+        agent(o, index, rng);
+        break;
+      default:
+        throw new IllegalArgumentException(t.toString());
     }
     return o;
   }
@@ -234,20 +367,36 @@ final class RosterGenerator {
     o.addProperty("locale", "en");
     o.addProperty("time_zone", ZONES[integrationIndex % ZONES.length]);
     o.add("address", address(rng));
-    o.add("properties", properties(rng, "nces_leaid", String.valueOf(4800000 + rng.nextInt(99999))));
-    o.add("identifiers", identifiers("nces_id", String.valueOf(4800000 + integrationIndex), "sis_id", "D" + integrationIndex));
+    o.add(
+        "properties", properties(rng, "nces_leaid", String.valueOf(4800000 + rng.nextInt(99999))));
+    o.add(
+        "identifiers",
+        identifiers(
+            "nces_id",
+            String.valueOf(4800000 + integrationIndex),
+            "sis_id",
+            "D" + integrationIndex));
   }
 
   private void school(JsonObject o, int index, SplittableRandom rng) {
-    String[] levels = {"Elementary School", "Middle School", "High School", "Academy", "École secondaire"};
+    String[] levels = {
+      "Elementary School", "Middle School", "High School", "Academy", "École secondaire"
+    };
     String level = size == DatasetSize.LARGE ? "College" : levels[index % levels.length];
-    o.addProperty("name", TOWNS[(index * 7 + integrationIndex) % TOWNS.length] + " " + level + (index >= TOWNS.length ? " " + index : ""));
+    o.addProperty(
+        "name",
+        TOWNS[(index * 7 + integrationIndex) % TOWNS.length]
+            + " "
+            + level
+            + (index >= TOWNS.length ? " " + index : ""));
     o.add("grade_levels", gradeRange(index % 3 * 4, index % 3 * 4 + 4));
     o.addProperty("locale", rng.nextInt(10) == 0 ? "fr" : "en");
     o.addProperty("time_zone", ZONES[integrationIndex % ZONES.length]);
     o.add("address", address(rng));
     o.add("properties", properties(rng, "principal", pick(rng, LAST)));
-    o.add("identifiers", identifiers("nces_id", String.valueOf(480000000 + index), "sis_id", "SCH-" + index));
+    o.add(
+        "identifiers",
+        identifiers("nces_id", String.valueOf(480000000 + index), "sis_id", "SCH-" + index));
     o.addProperty("district_id", id(EntityType.DISTRICTS, 0));
   }
 
@@ -270,7 +419,8 @@ final class RosterGenerator {
   private void course(JsonObject o, int index, SplittableRandom rng) {
     int school = schoolOfCourse(index);
     String subject = SUBJECTS[index % SUBJECTS.length];
-    o.addProperty("name", subject + (index >= SUBJECTS.length ? " " + (index / SUBJECTS.length + 1) : ""));
+    o.addProperty(
+        "name", subject + (index >= SUBJECTS.length ? " " + (index / SUBJECTS.length + 1) : ""));
     o.addProperty("code", subject.substring(0, 3).toUpperCase(Locale.ROOT) + "-" + (100 + index));
     o.add("grade_levels", gradeRange(index % 13, Math.min(13, index % 13 + 2)));
     o.add("subjects", strings(CEDS[index % CEDS.length]));
@@ -289,8 +439,13 @@ final class RosterGenerator {
     int semester = semesterOfClass(index);
     int period = 1 + index % 8;
     o.addProperty("name", SUBJECTS[course % SUBJECTS.length] + " - Period " + period);
-    o.addProperty("description", rng.nextInt(4) == 0 ? null
-        : rng.nextInt(5) == 0 ? "Bring a \"scientific\" calculator; path C:\\class\\" + index : "Room " + (100 + rng.nextInt(200)));
+    o.addProperty(
+        "description",
+        rng.nextInt(4) == 0
+            ? null
+            : rng.nextInt(5) == 0
+                ? "Bring a \"scientific\" calculator; path C:\\class\\" + index
+                : "Room " + (100 + rng.nextInt(200)));
     o.addProperty("picture_url", (String) null);
     o.add("subjects", strings(CEDS[course % CEDS.length]));
     o.add("grade_levels", gradeRange(course % 13, Math.min(13, course % 13 + 1)));
@@ -339,19 +494,27 @@ final class RosterGenerator {
     o.addProperty("middle_name", rng.nextInt(3) == 0 ? pick(rng, FIRST) : null);
     o.addProperty("last_name", last);
     o.addProperty("display_name", first + " " + last);
-    o.addProperty("picture_url", rng.nextInt(10) == 0 ? "https://images.example.com/p/" + index + ".png" : null);
+    o.addProperty(
+        "picture_url",
+        rng.nextInt(10) == 0 ? "https://images.example.com/p/" + index + ".png" : null);
     // one student in fifty has no role at all; Edlink allows that
     o.add("roles", student && rng.nextInt(50) == 0 ? new JsonArray() : strings(role));
     o.addProperty("email", rng.nextInt(20) == 0 ? null : email(first, last, index));
-    o.addProperty("phone", student || rng.nextInt(3) == 0 ? null : "1" + (2000000000L + rng.nextInt(999999999)));
+    o.addProperty(
+        "phone",
+        student || rng.nextInt(3) == 0 ? null : "1" + (2000000000L + rng.nextInt(999999999)));
     o.addProperty("locale", rng.nextInt(8) == 0 ? "es" : "en");
     o.addProperty("time_zone", ZONES[integrationIndex % ZONES.length]);
     if (student) {
       int grade = rng.nextInt(GRADES.length);
       o.addProperty("graduation_year", 2026 + (12 - grade));
       o.add("grade_levels", strings(GRADES[grade]));
-      o.addProperty("gpa", rng.nextInt(4) == 0 ? null : Math.round((1.5 + rng.nextDouble() * 2.5) * 100) / 100.0);
-      o.addProperty("letter_grade", rng.nextInt(2) == 0 ? null : String.valueOf("ABCDF".charAt(rng.nextInt(5))));
+      o.addProperty(
+          "gpa",
+          rng.nextInt(4) == 0 ? null : Math.round((1.5 + rng.nextDouble() * 2.5) * 100) / 100.0);
+      o.addProperty(
+          "letter_grade",
+          rng.nextInt(2) == 0 ? null : String.valueOf("ABCDF".charAt(rng.nextInt(5))));
     } else {
       o.add("graduation_year", JsonNull.INSTANCE);
       o.add("grade_levels", new JsonArray());
@@ -360,10 +523,19 @@ final class RosterGenerator {
     }
     JsonObject demographics = new JsonObject();
     if (rng.nextInt(4) != 0) {
-      demographics.addProperty("birthday", (student ? 2008 : 1960) + rng.nextInt(student ? 14 : 40) + "-0" + (1 + rng.nextInt(9)) + "-1" + rng.nextInt(10));
+      demographics.addProperty(
+          "birthday",
+          (student ? 2008 : 1960)
+              + rng.nextInt(student ? 14 : 40)
+              + "-0"
+              + (1 + rng.nextInt(9))
+              + "-1"
+              + rng.nextInt(10));
       demographics.addProperty("sex", rng.nextBoolean() ? "Female" : "Male");
       demographics.addProperty("hispanic_or_latino_ethnicity", rng.nextInt(4) == 0);
-      demographics.add("races", rng.nextInt(3) == 0 ? new JsonArray() : strings(rng.nextBoolean() ? "White" : "Asian"));
+      demographics.add(
+          "races",
+          rng.nextInt(3) == 0 ? new JsonArray() : strings(rng.nextBoolean() ? "White" : "Asian"));
     }
     o.add("demographics", demographics);
     o.add("address", rng.nextInt(3) == 0 ? address(rng) : JsonNull.INSTANCE);
@@ -371,7 +543,9 @@ final class RosterGenerator {
     o.add("route_ids", new JsonArray());
     o.add("product_ids", new JsonArray());
     o.add("properties", properties(rng, "homeroom", student ? "HR-" + rng.nextInt(40) : null));
-    o.add("identifiers", identifiers("sis_id", (student ? "S" : "E") + (100000 + index), "username", "u" + index));
+    o.add(
+        "identifiers",
+        identifiers("sis_id", (student ? "S" : "E") + (100000 + index), "username", "u" + index));
     o.addProperty("district_id", id(EntityType.DISTRICTS, 0));
     JsonArray schoolIds = new JsonArray();
     if (!role.equals("parent") && !role.equals("guardian")) {
@@ -388,8 +562,10 @@ final class RosterGenerator {
     boolean teacher = index / classes == 0;
     boolean fall = semesterOfClass(c) == 0;
     boolean dated = rng.nextInt(5) != 0;
-    o.addProperty("start_date", dated ? (fall ? "2025-08-18" : "2026-01-06") + "T00:00:00.000Z" : null);
-    o.addProperty("end_date", dated ? (fall ? "2025-12-19" : "2026-06-05") + "T00:00:00.000Z" : null);
+    o.addProperty(
+        "start_date", dated ? (fall ? "2025-08-18" : "2026-01-06") + "T00:00:00.000Z" : null);
+    o.addProperty(
+        "end_date", dated ? (fall ? "2025-12-19" : "2026-06-05") + "T00:00:00.000Z" : null);
     o.addProperty("role", teacher ? "teacher" : "student");
     if (teacher) {
       o.addProperty("primary", true);
@@ -397,10 +573,13 @@ final class RosterGenerator {
       o.add("primary", JsonNull.INSTANCE);
     }
     int roll = rng.nextInt(100);
-    o.addProperty("state", !fall ? "upcoming" : roll < 92 ? "active" : roll < 96 ? "inactive" : "dropped");
+    o.addProperty(
+        "state", !fall ? "upcoming" : roll < 92 ? "active" : roll < 96 ? "inactive" : "dropped");
     o.add("final_letter_grade", JsonNull.INSTANCE);
     o.add("final_numeric_grade", JsonNull.INSTANCE);
-    o.add("properties", teacher ? new JsonObject() : properties(rng, "seat", String.valueOf(index / classes)));
+    o.add(
+        "properties",
+        teacher ? new JsonObject() : properties(rng, "seat", String.valueOf(index / classes)));
     o.add("identifiers", new JsonArray());
     o.addProperty("person_id", id(EntityType.PEOPLE, enrollmentPerson(index)));
     o.addProperty("class_id", id(EntityType.CLASSES, c));

@@ -6,7 +6,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The simulated clock: real wall time plus everything added with {@link #advance}. Event dates and cursor expiry use it. */
+/**
+ * The simulated clock: real wall time plus everything added with {@link #advance}. Event dates and
+ * cursor expiry use it.
+ */
 final class SimClock {
   private static final DateTimeFormatter ISO_MS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);

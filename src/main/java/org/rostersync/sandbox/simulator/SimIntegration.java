@@ -19,8 +19,15 @@ public final class SimIntegration {
   private volatile String status = "active";
   private volatile long updatedMillis;
 
-  SimIntegration(String id, String accessToken, DatasetSize size, int index, String regionId, long createdMillis,
-      Roster roster, long seedKey) {
+  SimIntegration(
+      String id,
+      String accessToken,
+      DatasetSize size,
+      int index,
+      String regionId,
+      long createdMillis,
+      Roster roster,
+      long seedKey) {
     this.id = id;
     this.accessToken = accessToken;
     this.size = size;
@@ -64,10 +71,18 @@ public final class SimIntegration {
     return status.equals("active") || status.equals("paused");
   }
 
-  /** The Meta v1 item: the v1 fields ({@code status}, {@code source}, {@code provider}, {@code team}) and the v2 ones. */
+  /**
+   * The Meta v1 item: the v1 fields ({@code status}, {@code source}, {@code provider}, {@code
+   * team}) and the v2 ones.
+   */
   JsonObject metaJson() {
     String provider = PROVIDERS[index % PROVIDERS.length];
-    String district = roster.generator.generate(org.rostersync.edlink.EntityType.DISTRICTS, 0).get("name").getAsString();
+    String district =
+        roster
+            .generator
+            .generate(org.rostersync.edlink.EntityType.DISTRICTS, 0)
+            .get("name")
+            .getAsString();
     JsonObject o = new JsonObject();
     o.addProperty("id", id);
     o.addProperty("status", status);

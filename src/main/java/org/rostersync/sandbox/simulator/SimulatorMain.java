@@ -7,17 +7,19 @@ import java.util.concurrent.CountDownLatch;
 
 /** Runs the simulator as a standalone server until interrupted. See {@code docs/simulator.md}. */
 public final class SimulatorMain {
-  private static final String USAGE = String.join("\n",
-      "Usage: SimulatorMain [options]",
-      "  --port=8787             port on 127.0.0.1 (0 = any free port)",
-      "  --seed=42               seed of the generated data",
-      "  --integrations=3        number of integrations",
-      "  --size=small            tiny | small | medium | largeish | large",
-      "  --fleet=SIZE:N,...      a mixed fleet instead of --integrations/--size, in this order,",
-      "                          e.g. --fleet=largeish:1,medium:3,small:16,tiny:30",
-      "  --secret=sim-app-secret application secret (Meta API and admin API)",
-      "  --shuffle-keys          emit object keys in random order",
-      "  --help                  this text");
+  private static final String USAGE =
+      String.join(
+          "\n",
+          "Usage: SimulatorMain [options]",
+          "  --port=8787             port on 127.0.0.1 (0 = any free port)",
+          "  --seed=42               seed of the generated data",
+          "  --integrations=3        number of integrations",
+          "  --size=small            tiny | small | medium | largeish | large",
+          "  --fleet=SIZE:N,...      a mixed fleet instead of --integrations/--size, in this order,",
+          "                          e.g. --fleet=largeish:1,medium:3,small:16,tiny:30",
+          "  --secret=sim-app-secret application secret (Meta API and admin API)",
+          "  --shuffle-keys          emit object keys in random order",
+          "  --help                  this text");
 
   private SimulatorMain() {}
 
@@ -60,20 +62,32 @@ public final class SimulatorMain {
     }
     EdlinkSimulator sim = builder.start();
     System.out.println("Edlink simulator listening on " + sim.baseUrl());
-    System.out.println("  Graph API:  " + sim.baseUrl() + "/api/v2/graph/   Meta API: " + sim.baseUrl() + "/api/v1/integrations");
+    System.out.println(
+        "  Graph API:  "
+            + sim.baseUrl()
+            + "/api/v2/graph/   Meta API: "
+            + sim.baseUrl()
+            + "/api/v1/integrations");
     System.out.println("  App secret: " + sim.appSecret());
     for (SimIntegration i : sim.integrations()) {
-      System.out.println("  integration " + i.id() + "  token " + i.accessToken() + "  size " + i.size().name());
+      System.out.println(
+          "  integration " + i.id() + "  token " + i.accessToken() + "  size " + i.size().name());
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      sim.close();
-      stopped.countDown();
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  sim.close();
+                  stopped.countDown();
+                }));
     stopped.await();
   }
 
-  /** Parses {@code SIZE:N,SIZE:N,...} ({@code SIZE} alone means one) into the integrations' sizes, in order. */
+  /**
+   * Parses {@code SIZE:N,SIZE:N,...} ({@code SIZE} alone means one) into the integrations' sizes,
+   * in order.
+   */
   static List<DatasetSize> fleet(String spec) {
     List<DatasetSize> out = new ArrayList<>();
     for (String part : spec.split(",")) {

@@ -6,31 +6,52 @@ import java.util.function.Predicate;
 import org.rostersync.edlink.EntityType;
 
 /**
- * The simulated sub-collections, such as {@code /schools/{id}/people}: a child type and a predicate on its records.
- * Only those answerable from the child record alone are simulated; they scan the whole child collection.
+ * The simulated sub-collections, such as {@code /schools/{id}/people}: a child type and a predicate
+ * on its records. Only those answerable from the child record alone are simulated; they scan the
+ * whole child collection.
  */
 record SubCollection(EntityType type, Predicate<JsonObject> filter) {
 
   static SubCollection of(EntityType parent, String id, String name) {
     switch (parent.path() + "/" + name) {
-      case "districts/schools": return new SubCollection(EntityType.SCHOOLS, is("district_id", id));
+      case "districts/schools":
+        return new SubCollection(EntityType.SCHOOLS, is("district_id", id));
       case "districts/administrators":
-        return new SubCollection(EntityType.PEOPLE, is("district_id", id).and(hasRole("administrator", "district-administrator")));
-      case "schools/sessions": return new SubCollection(EntityType.SESSIONS, is("school_id", id));
-      case "schools/courses": return new SubCollection(EntityType.COURSES, is("school_id", id));
-      case "schools/classes": return new SubCollection(EntityType.CLASSES, is("school_id", id));
-      case "schools/people": return new SubCollection(EntityType.PEOPLE, contains("school_ids", id));
-      case "schools/students": return new SubCollection(EntityType.PEOPLE, contains("school_ids", id).and(hasRole("student")));
-      case "schools/teachers": return new SubCollection(EntityType.PEOPLE, contains("school_ids", id).and(hasRole("teacher")));
+        return new SubCollection(
+            EntityType.PEOPLE,
+            is("district_id", id).and(hasRole("administrator", "district-administrator")));
+      case "schools/sessions":
+        return new SubCollection(EntityType.SESSIONS, is("school_id", id));
+      case "schools/courses":
+        return new SubCollection(EntityType.COURSES, is("school_id", id));
+      case "schools/classes":
+        return new SubCollection(EntityType.CLASSES, is("school_id", id));
+      case "schools/people":
+        return new SubCollection(EntityType.PEOPLE, contains("school_ids", id));
+      case "schools/students":
+        return new SubCollection(
+            EntityType.PEOPLE, contains("school_ids", id).and(hasRole("student")));
+      case "schools/teachers":
+        return new SubCollection(
+            EntityType.PEOPLE, contains("school_ids", id).and(hasRole("teacher")));
       case "schools/administrators":
-        return new SubCollection(EntityType.PEOPLE, contains("school_ids", id).and(hasRole("administrator", "district-administrator")));
-      case "courses/classes": return new SubCollection(EntityType.CLASSES, is("course_id", id));
-      case "classes/sections": return new SubCollection(EntityType.SECTIONS, is("class_id", id));
-      case "classes/enrollments": return new SubCollection(EntityType.ENROLLMENTS, is("class_id", id));
-      case "sections/enrollments": return new SubCollection(EntityType.ENROLLMENTS, is("section_id", id));
-      case "people/enrollments": return new SubCollection(EntityType.ENROLLMENTS, is("person_id", id));
-      case "people/agents": return new SubCollection(EntityType.AGENTS, is("observer_id", id).or(is("target_id", id)));
-      default: return null;
+        return new SubCollection(
+            EntityType.PEOPLE,
+            contains("school_ids", id).and(hasRole("administrator", "district-administrator")));
+      case "courses/classes":
+        return new SubCollection(EntityType.CLASSES, is("course_id", id));
+      case "classes/sections":
+        return new SubCollection(EntityType.SECTIONS, is("class_id", id));
+      case "classes/enrollments":
+        return new SubCollection(EntityType.ENROLLMENTS, is("class_id", id));
+      case "sections/enrollments":
+        return new SubCollection(EntityType.ENROLLMENTS, is("section_id", id));
+      case "people/enrollments":
+        return new SubCollection(EntityType.ENROLLMENTS, is("person_id", id));
+      case "people/agents":
+        return new SubCollection(EntityType.AGENTS, is("observer_id", id).or(is("target_id", id)));
+      default:
+        return null;
     }
   }
 

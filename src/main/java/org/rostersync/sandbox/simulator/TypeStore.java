@@ -11,9 +11,9 @@ import java.util.UUID;
 import org.rostersync.edlink.EntityType;
 
 /**
- * The current records of one entity type of one integration: the generated base records plus compact changes
- * (overridden records and created records as JSON text, a bit set of removed positions). Not thread-safe; the
- * owning {@link Roster} locks.
+ * The current records of one entity type of one integration: the generated base records plus
+ * compact changes (overridden records and created records as JSON text, a bit set of removed
+ * positions). Not thread-safe; the owning {@link Roster} locks.
  */
 final class TypeStore implements Listing {
   final EntityType type;
@@ -63,7 +63,9 @@ final class TypeStore implements Listing {
   public JsonObject get(int position) {
     if (position < baseCount) {
       String override = overrides.get(position);
-      return override != null ? JsonParser.parseString(override).getAsJsonObject() : generator.generate(type, position);
+      return override != null
+          ? JsonParser.parseString(override).getAsJsonObject()
+          : generator.generate(type, position);
     }
     return JsonParser.parseString(created.get(position - baseCount)).getAsJsonObject();
   }
@@ -78,7 +80,9 @@ final class TypeStore implements Listing {
   }
 
   String id(int position) {
-    return position < baseCount ? generator.id(type, position) : get(position).get("id").getAsString();
+    return position < baseCount
+        ? generator.id(type, position)
+        : get(position).get("id").getAsString();
   }
 
   @Override

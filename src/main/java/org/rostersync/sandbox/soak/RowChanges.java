@@ -10,8 +10,9 @@ import java.util.Map;
 import org.rostersync.transforms.JdbcConfig;
 
 /**
- * What one round did to the stored rows, per (integration, type): rows gone, added and changed since a snapshot
- * taken before the round. The snapshot is a table in the database itself, so it survives the restart.
+ * What one round did to the stored rows, per (integration, type): rows gone, added and changed
+ * since a snapshot taken before the round. The snapshot is a table in the database itself, so it
+ * survives the restart.
  */
 final class RowChanges {
   /** Changes of one (integration, type). */
@@ -28,34 +29,49 @@ final class RowChanges {
   private RowChanges() {}
 
   static void snapshot(JdbcConfig jdbc) throws SQLException {
-    try (Connection c = connect(jdbc); Statement st = c.createStatement()) {
+    try (Connection c = connect(jdbc);
+        Statement st = c.createStatement()) {
       st.execute("DROP TABLE IF EXISTS " + TABLE);
-      st.execute("CREATE TABLE " + TABLE + " AS SELECT entity_type, integration_id, id, hash FROM roster_entities"
-          + " WHERE deleted_at IS NULL");
+      st.execute(
+          "CREATE TABLE "
+              + TABLE
+              + " AS SELECT entity_type, integration_id, id, hash FROM roster_entities"
+              + " WHERE deleted_at IS NULL");
     }
   }
 
-  /** Changes since {@link #snapshot}, keyed by {@code integrationId + "/" + type path}; absent means none. */
+  /**
+   * Changes since {@link #snapshot}, keyed by {@code integrationId + "/" + type path}; absent means
+   * none.
+   */
   static Map<String, Change> since(JdbcConfig jdbc) throws SQLException {
     Map<String, Change> out = new HashMap<>();
-    try (Connection c = connect(jdbc); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT coalesce(s.integration_id, r.integration_id)::text,"
-             + " coalesce(s.entity_type, r.entity_type),"
-             + " count(*) FILTER (WHERE r.id IS NULL), count(*) FILTER (WHERE s.id IS NULL),"
-             + " count(*) FILTER (WHERE s.id IS NOT NULL AND r.id IS NOT NULL AND s.hash <> r.hash)"
-             + " FROM " + TABLE + " s FULL JOIN (SELECT entity_type, integration_id, id, hash FROM roster_entities"
-             + " WHERE deleted_at IS NULL) r"
-             + " ON s.entity_type = r.entity_type AND s.integration_id = r.integration_id AND s.id = r.id"
-             + " WHERE r.id IS NULL OR s.id IS NULL OR s.hash <> r.hash GROUP BY 1, 2")) {
+    try (Connection c = connect(jdbc);
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT coalesce(s.integration_id, r.integration_id)::text,"
+                    + " coalesce(s.entity_type, r.entity_type),"
+                    + " count(*) FILTER (WHERE r.id IS NULL), count(*) FILTER (WHERE s.id IS NULL),"
+                    + " count(*) FILTER (WHERE s.id IS NOT NULL AND r.id IS NOT NULL AND s.hash <> r.hash)"
+                    + " FROM "
+                    + TABLE
+                    + " s FULL JOIN (SELECT entity_type, integration_id, id, hash FROM roster_entities"
+                    + " WHERE deleted_at IS NULL) r"
+                    + " ON s.entity_type = r.entity_type AND s.integration_id = r.integration_id AND s.id = r.id"
+                    + " WHERE r.id IS NULL OR s.id IS NULL OR s.hash <> r.hash GROUP BY 1, 2")) {
       while (rs.next()) {
-        out.put(rs.getString(1) + "/" + rs.getString(2), new Change(rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+        out.put(
+            rs.getString(1) + "/" + rs.getString(2),
+            new Change(rs.getLong(3), rs.getLong(4), rs.getLong(5)));
       }
     }
     return out;
   }
 
   static void drop(JdbcConfig jdbc) throws SQLException {
-    try (Connection c = connect(jdbc); Statement st = c.createStatement()) {
+    try (Connection c = connect(jdbc);
+        Statement st = c.createStatement()) {
       st.execute("DROP TABLE IF EXISTS " + TABLE);
     }
   }

@@ -19,11 +19,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.PipelineResult;
 import org.rostersync.edlink.EntityType;
@@ -40,32 +40,40 @@ import org.rostersync.transforms.PooledDataSources;
 import org.rostersync.transforms.SecretRef;
 
 /**
- * The soak (docs/soak.md): the real pipeline on the DirectRunner against the Edlink simulator and a real PostgreSQL,
- * over many integrations and rounds of roster churn, with transient Edlink faults, a database restart under a
- * running sync, a revoked token, a disabled integration, a mass delete and fetches cut short for good. After each
- * round it compares every integration with the source and prints the figures; it exits 1 when a healthy
- * integration differs from the source, an unhealthy one did not fail safely, or a failed fetch deleted a row.
+ * The soak (docs/soak.md): the real pipeline on the DirectRunner against the Edlink simulator and a
+ * real PostgreSQL, over many integrations and rounds of roster churn, with transient Edlink faults,
+ * a database restart under a running sync, a revoked token, a disabled integration, a mass delete
+ * and fetches cut short for good. After each round it compares every integration with the source
+ * and prints the figures; it exits 1 when a healthy integration differs from the source, an
+ * unhealthy one did not fail safely, or a failed fetch deleted a row.
  */
 public final class Soak {
-  private static final String USAGE = String.join("\n",
-      "Usage: Soak [--integrations=50] [--rounds=4] [--seed=42] [--data-dir=target/soak] [--restart-round=0]",
-      "            [--jdbc-url=jdbc:postgresql://... --jdbc-user=postgres (password: ROSTER_SYNC_JDBC_PASSWORD)]",
-      "  --integrations   simulated integrations (at least 8): a few mid-size, a third small, the rest tiny",
-      "  --rounds         rounds of churn and faults after the first full sync (at least 2)",
-      "  --restart-round  the round during which PostgreSQL is restarted mid-write (embedded database only)",
-      "  --jdbc-url       an external PostgreSQL (the soak's integration ids are cleared there first; no restart)");
+  private static final String USAGE =
+      String.join(
+          "\n",
+          "Usage: Soak [--integrations=50] [--rounds=4] [--seed=42] [--data-dir=target/soak] [--restart-round=0]",
+          "            [--jdbc-url=jdbc:postgresql://... --jdbc-user=postgres (password: ROSTER_SYNC_JDBC_PASSWORD)]",
+          "  --integrations   simulated integrations (at least 8): a few mid-size, a third small, the rest tiny",
+          "  --rounds         rounds of churn and faults after the first full sync (at least 2)",
+          "  --restart-round  the round during which PostgreSQL is restarted mid-write (embedded database only)",
+          "  --jdbc-url       an external PostgreSQL (the soak's integration ids are cleared there first; no restart)");
 
-  static final String HEALTHY = "An integration is healthy in a round unless the soak broke it on purpose in that"
-      + " round (disabled, mass delete not yet approved, a page that fails on every retry) or a transient fault"
-      + " injected into it outlasted every retry of one request (its run failed with \"after N attempts\")."
-      + " A healthy integration must equal the source (0 missing, 0 extra, 0 stale) at the end of the round.";
+  static final String HEALTHY =
+      "An integration is healthy in a round unless the soak broke it on purpose in that"
+          + " round (disabled, mass delete not yet approved, a page that fails on every retry) or a transient fault"
+          + " injected into it outlasted every retry of one request (its run failed with \"after N attempts\")."
+          + " A healthy integration must equal the source (0 missing, 0 extra, 0 stale) at the end of the round.";
 
-  private static final Pattern RETRIES_EXHAUSTED = Pattern.compile("after \\d+ attempts|deadline of");
+  private static final Pattern RETRIES_EXHAUSTED =
+      Pattern.compile("after \\d+ attempts|deadline of");
   private static final int SCENARIO_ROUND = 1;
   private static final int SMALL_PAGE = 100;
 
   private enum Role {
-    HEALTHY, DISABLED, HELD, FETCH_CUT;
+    HEALTHY,
+    DISABLED,
+    HELD,
+    FETCH_CUT;
 
     String label() {
       return name().toLowerCase(Locale.ROOT).replace('_', ' ');
@@ -104,10 +112,12 @@ public final class Soak {
     this.rounds = rounds;
     this.restartRound = restartRound;
     this.rng = new Random(seed);
-    sim.integrations().forEach(i -> {
-      ids.add(i.id());
-      sizes.add(i.size().name());
-    });
+    sim.integrations()
+        .forEach(
+            i -> {
+              ids.add(i.id());
+              sizes.add(i.size().name());
+            });
     List<String> small = new ArrayList<>();
     for (int i = 0; i < ids.size(); i++) {
       if (sizes.get(i).equals("small")) {
@@ -138,11 +148,14 @@ public final class Soak {
     if (integrations < 8 || rounds < 2) {
       throw new IllegalArgumentException("need --integrations >= 8 and --rounds >= 2\n" + USAGE);
     }
-    EdlinkSimulator.Builder b = EdlinkSimulator.builder().port(0).seed(seed).appSecret("soak-secret")
-        .shuffleKeys(true);
+    EdlinkSimulator.Builder b =
+        EdlinkSimulator.builder().port(0).seed(seed).appSecret("soak-secret").shuffleKeys(true);
     mixedSizes(integrations).forEach(b::integration);
-    try (EdlinkSimulator sim = b.start(); SoakDatabase db = database(flags)) {
-      Soak soak = new Soak(sim, db, rounds, Integer.parseInt(flags.getOrDefault("restart-round", "0")), seed);
+    try (EdlinkSimulator sim = b.start();
+        SoakDatabase db = database(flags)) {
+      Soak soak =
+          new Soak(
+              sim, db, rounds, Integer.parseInt(flags.getOrDefault("restart-round", "0")), seed);
       Migrations.apply(db.config());
       if (!db.restartable()) {
         soak.clearStoredRows();
@@ -173,10 +186,14 @@ public final class Soak {
 
   private static SoakDatabase database(Map<String, String> flags) throws Exception {
     if (flags.containsKey("jdbc-url")) {
-      return SoakDatabase.external(JdbcConfig.of(flags.get("jdbc-url"), flags.getOrDefault("jdbc-user", "postgres"),
-          SecretRef.env("ROSTER_SYNC_JDBC_PASSWORD")));
+      return SoakDatabase.external(
+          JdbcConfig.of(
+              flags.get("jdbc-url"),
+              flags.getOrDefault("jdbc-user", "postgres"),
+              SecretRef.env("ROSTER_SYNC_JDBC_PASSWORD")));
     }
-    Path dir = Path.of(flags.getOrDefault("data-dir", "target/soak")).toAbsolutePath().resolve("pg");
+    Path dir =
+        Path.of(flags.getOrDefault("data-dir", "target/soak")).toAbsolutePath().resolve("pg");
     System.out.println("Starting embedded PostgreSQL in " + dir + " ...");
     return SoakDatabase.embedded(dir);
   }
@@ -184,8 +201,13 @@ public final class Soak {
   private boolean runAll() throws Exception {
     Map<String, Long> bySize = new LinkedHashMap<>();
     sizes.forEach(s -> bySize.merge(s, 1L, Long::sum));
-    System.out.printf(Locale.ROOT, "Soak: %d integrations %s, %d rounds after the first sync; database %s%n",
-        ids.size(), bySize, rounds, jdbc.url());
+    System.out.printf(
+        Locale.ROOT,
+        "Soak: %d integrations %s, %d rounds after the first sync; database %s%n",
+        ids.size(),
+        bySize,
+        rounds,
+        jdbc.url());
     System.out.println("Healthy: " + HEALTHY);
     for (int round = 0; round <= rounds; round++) {
       allRoundsOk &= runRound(round);
@@ -225,11 +247,20 @@ public final class Soak {
       roles.put(massDeleted, Role.HELD);
       roles.put(peopleCut, Role.FETCH_CUT);
       roles.put(enrollmentsCut, Role.FETCH_CUT);
-      notes.add(String.format(Locale.ROOT, "revoked the token of %s, disabled %s, deleted all enrollments of %s,"
-          + " people page 3 of %d of %s fails with 500 and enrollments page 2 of %d of %s drops mid-body on every"
-          + " try (page size %d)", shortId(revoked), shortId(disabled), shortId(massDeleted),
-          pages(peopleCut, EntityType.PEOPLE), shortId(peopleCut), pages(enrollmentsCut, EntityType.ENROLLMENTS),
-          shortId(enrollmentsCut), SMALL_PAGE));
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "revoked the token of %s, disabled %s, deleted all enrollments of %s,"
+                  + " people page 3 of %d of %s fails with 500 and enrollments page 2 of %d of %s drops mid-body on every"
+                  + " try (page size %d)",
+              shortId(revoked),
+              shortId(disabled),
+              shortId(massDeleted),
+              pages(peopleCut, EntityType.PEOPLE),
+              shortId(peopleCut),
+              pages(enrollmentsCut, EntityType.ENROLLMENTS),
+              shortId(enrollmentsCut),
+              SMALL_PAGE));
     } else if (round > SCENARIO_ROUND && !lastRound) {
       roles.put(disabled, Role.DISABLED);
     }
@@ -245,15 +276,20 @@ public final class Soak {
       }
     }
     faults.rules().forEach(sim.faults()::add);
-    notes.add(String.format(Locale.ROOT, "%d fault rules on %d integrations", faults.rules().size(),
-        faulted.size() + (scenarioRound ? 2 : 0)));
+    notes.add(
+        String.format(
+            Locale.ROOT,
+            "%d fault rules on %d integrations",
+            faults.rules().size(),
+            faulted.size() + (scenarioRound ? 2 : 0)));
 
     SyncOptions options = SyncRunner.options(jdbc, sim.baseUrl(), sim.appSecret());
     options.setMode("auto");
     if (round == 0) {
       options.setAllIntegrations(true);
     } else {
-      // Named ids: the disabled integration gets a job too, and tokens come from the worker's cache, not a fresh
+      // Named ids: the disabled integration gets a job too, and tokens come from the worker's
+      // cache, not a fresh
       // listing, so the revoked one is really stale.
       options.setIntegrationIds(String.join(",", ids));
     }
@@ -261,7 +297,8 @@ public final class Soak {
       options.setPageSize(SMALL_PAGE);
     }
     Timestamp since = databaseNow();
-    System.out.printf(Locale.ROOT, "%n== Round %d of %d: %s%n", round, rounds, String.join("; ", notes));
+    System.out.printf(
+        Locale.ROOT, "%n== Round %d of %d: %s%n", round, rounds, String.join("; ", notes));
 
     Map<String, Long> counters = new LinkedHashMap<>();
     List<SyncRunner.RunRow> runs = new ArrayList<>();
@@ -279,7 +316,8 @@ public final class Soak {
       approve.setMode("full");
       approve.setApproveDeletes(true);
       sync(approve, null, counters, runs, pipelineErrors);
-      System.out.println("  approved the held deletes of " + shortId(massDeleted) + " in a second run");
+      System.out.println(
+          "  approved the held deletes of " + shortId(massDeleted) + " in a second run");
     }
     long millis = System.currentTimeMillis() - start;
     if (!pipelineErrors.isEmpty()) {
@@ -293,7 +331,15 @@ public final class Soak {
       System.out.println("  database restart: " + restart);
     }
     pipelineErrors.forEach(e -> System.out.println("  PIPELINE FAILED: " + e));
-    return evaluate(round, roles, faulted, counters, runs, fired, faults.rules().size(), millis,
+    return evaluate(
+        round,
+        roles,
+        faulted,
+        counters,
+        runs,
+        fired,
+        faults.rules().size(),
+        millis,
         pipelineErrors.isEmpty());
   }
 
@@ -302,8 +348,10 @@ public final class Soak {
     int days = 0, rollovers = 0, unchanged = 0;
     long changes = 0;
     for (String id : ids) {
-      boolean exempt = (id.equals(disabled) && round < rounds) || (scenarioRound
-          && (id.equals(massDeleted) || id.equals(peopleCut) || id.equals(enrollmentsCut)));
+      boolean exempt =
+          (id.equals(disabled) && round < rounds)
+              || (scenarioRound
+                  && (id.equals(massDeleted) || id.equals(peopleCut) || id.equals(enrollmentsCut)));
       int draw = rng.nextInt(100);
       if (exempt || draw < 15) {
         unchanged++;
@@ -316,12 +364,21 @@ public final class Soak {
       changes += sim.applyDay(id, 0.01 + rng.nextInt(21) / 1000.0).total();
       days++;
     }
-    return String.format(Locale.ROOT, "churn on %d (%d with a term rollover), %d unchanged, %,d records changed",
-        days, rollovers, unchanged, changes);
+    return String.format(
+        Locale.ROOT,
+        "churn on %d (%d with a term rollover), %d unchanged, %,d records changed",
+        days,
+        rollovers,
+        unchanged,
+        changes);
   }
 
-  private static void sync(SyncOptions options, Consumer<Map<String, Long>> progress, Map<String, Long> counters,
-      List<SyncRunner.RunRow> runs, List<String> pipelineErrors) {
+  private static void sync(
+      SyncOptions options,
+      Consumer<Map<String, Long>> progress,
+      Map<String, Long> counters,
+      List<SyncRunner.RunRow> runs,
+      List<String> pipelineErrors) {
     try {
       SyncRunner.Outcome out = SyncRunner.run(options, progress);
       out.counters().forEach((k, v) -> counters.merge(k, v, Long::sum));
@@ -335,39 +392,60 @@ public final class Soak {
   }
 
   /**
-   * Runs the sync while a second thread waits for the first rows to be written, then stops PostgreSQL and starts
-   * it again on the same port and data directory. Returns what happened.
+   * Runs the sync while a second thread waits for the first rows to be written, then stops
+   * PostgreSQL and starts it again on the same port and data directory. Returns what happened.
    */
-  private String syncWithRestart(SyncOptions options, Map<String, Long> counters, List<SyncRunner.RunRow> runs,
-      List<String> pipelineErrors) throws InterruptedException {
+  private String syncWithRestart(
+      SyncOptions options,
+      Map<String, Long> counters,
+      List<SyncRunner.RunRow> runs,
+      List<String> pipelineErrors)
+      throws InterruptedException {
     CountDownLatch writing = new CountDownLatch(1);
     AtomicBoolean syncDone = new AtomicBoolean();
     AtomicLong writtenBefore = new AtomicLong();
-    AtomicReference<String> report = new AtomicReference<>("no rows were written while the sync ran; no restart");
+    AtomicReference<String> report =
+        new AtomicReference<>("no rows were written while the sync ran; no restart");
     long syncStart = System.currentTimeMillis();
-    Thread restarter = new Thread(() -> {
-      try {
-        writing.await();
-        long t0 = System.currentTimeMillis();
-        boolean running = !syncDone.get();
-        db.restart();
-        report.set(String.format(Locale.ROOT, "stopped and started PostgreSQL %.1f s into the sync, after %,d rows"
-            + " were written (pipeline still running: %s); down for %,d ms", (t0 - syncStart) / 1000.0,
-            writtenBefore.get(), running ? "yes" : "no", System.currentTimeMillis() - t0));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (IOException | RuntimeException e) {
-        report.set("restart failed: " + e);
-      }
-    }, "soak-db-restart");
+    Thread restarter =
+        new Thread(
+            () -> {
+              try {
+                writing.await();
+                long t0 = System.currentTimeMillis();
+                boolean running = !syncDone.get();
+                db.restart();
+                report.set(
+                    String.format(
+                        Locale.ROOT,
+                        "stopped and started PostgreSQL %.1f s into the sync, after %,d rows"
+                            + " were written (pipeline still running: %s); down for %,d ms",
+                        (t0 - syncStart) / 1000.0,
+                        writtenBefore.get(),
+                        running ? "yes" : "no",
+                        System.currentTimeMillis() - t0));
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } catch (IOException | RuntimeException e) {
+                report.set("restart failed: " + e);
+              }
+            },
+            "soak-db-restart");
     restarter.start();
-    sync(options, live -> {
-      long written = live.getOrDefault("rows_created", 0L) + live.getOrDefault("rows_updated", 0L)
-          + live.getOrDefault("rows_deleted", 0L);
-      if (written > 0 && writtenBefore.compareAndSet(0, written)) {
-        writing.countDown();
-      }
-    }, counters, runs, pipelineErrors);
+    sync(
+        options,
+        live -> {
+          long written =
+              live.getOrDefault("rows_created", 0L)
+                  + live.getOrDefault("rows_updated", 0L)
+                  + live.getOrDefault("rows_deleted", 0L);
+          if (written > 0 && writtenBefore.compareAndSet(0, written)) {
+            writing.countDown();
+          }
+        },
+        counters,
+        runs,
+        pipelineErrors);
     syncDone.set(true);
     if (writing.getCount() > 0) {
       restarter.interrupt();
@@ -378,8 +456,16 @@ public final class Soak {
 
   // ---------------------------------------------------------------------------------------------------------------
 
-  private boolean evaluate(int round, Map<String, Role> roles, List<String> faulted, Map<String, Long> counters,
-      List<SyncRunner.RunRow> runs, Map<FaultKind, Long> fired, int rules, long millis, boolean pipelineOk)
+  private boolean evaluate(
+      int round,
+      Map<String, Role> roles,
+      List<String> faulted,
+      Map<String, Long> counters,
+      List<SyncRunner.RunRow> runs,
+      Map<FaultKind, Long> fired,
+      int rules,
+      long millis,
+      boolean pipelineOk)
       throws SQLException {
     Map<String, SyncRunner.RunRow> lastRun = new LinkedHashMap<>();
     long failed = 0, held = 0, recovered = 0;
@@ -396,13 +482,14 @@ public final class Soak {
           held++;
           awaitingRecovery.add(r.integrationId());
         }
-        // A skip after a failure is a recovery too: the gate found nothing new since the last good sync.
+        // A skip after a failure is a recovery too: the gate found nothing new since the last good
+        // sync.
         case "succeeded", "skipped" -> {
           if (awaitingRecovery.remove(r.integrationId())) {
             recovered++;
           }
         }
-        default -> { }
+        default -> {}
       }
     }
     runsFailed += failed;
@@ -421,7 +508,8 @@ public final class Soak {
     List<String> problems = new ArrayList<>();
     List<String> unhealthyNotes = new ArrayList<>();
     for (String id : ids) {
-      Map<EntityType, SourceComparison.Diff> diffs = SourceComparison.compare(jdbc, id, sim::records);
+      Map<EntityType, SourceComparison.Diff> diffs =
+          SourceComparison.compare(jdbc, id, sim::records);
       SourceComparison.Diff total = SourceComparison.total(diffs);
       records += total.source();
       SyncRunner.RunRow run = lastRun.get(id);
@@ -437,34 +525,56 @@ public final class Soak {
           healthyCount++;
           add(healthyDiff, total);
           if (run != null && run.error() != null) {
-            unhealthyNotes.add(shortId(id) + " healthy and equal to the source, but its run " + run.status() + ": "
-                + run.error());
+            unhealthyNotes.add(
+                shortId(id)
+                    + " healthy and equal to the source, but its run "
+                    + run.status()
+                    + ": "
+                    + run.error());
           }
-        } else if (run != null && faulted.contains(id) && run.error() != null
+        } else if (run != null
+            && faulted.contains(id)
+            && run.error() != null
             && RETRIES_EXHAUSTED.matcher(run.error()).find()) {
           excused++;
-          unhealthyNotes.add(shortId(id) + " not healthy this round: an injected fault outlasted every retry ("
-              + run.error() + ")");
+          unhealthyNotes.add(
+              shortId(id)
+                  + " not healthy this round: an injected fault outlasted every retry ("
+                  + run.error()
+                  + ")");
           add(unhealthyDiff, total);
         } else {
           healthyCount++;
           add(healthyDiff, total);
-          problems.add(shortId(id) + " differs from the source: " + describe(diffs) + "; run "
-              + (run == null ? "missing" : run.status() + (run.error() == null ? "" : " (" + run.error() + ")")));
+          problems.add(
+              shortId(id)
+                  + " differs from the source: "
+                  + describe(diffs)
+                  + "; run "
+                  + (run == null
+                      ? "missing"
+                      : run.status() + (run.error() == null ? "" : " (" + run.error() + ")")));
         }
         continue;
       }
       add(unhealthyDiff, total);
       String expectation = checkUnhealthy(id, role, run, typeStatus, diffs, changes);
       if (expectation == null) {
-        unhealthyNotes.add(String.format(Locale.ROOT, "%s %s: %s as expected (%s)", shortId(id), role.label(),
-            run.status(), whatHappened(role, run, diffs)));
+        unhealthyNotes.add(
+            String.format(
+                Locale.ROOT,
+                "%s %s: %s as expected (%s)",
+                shortId(id),
+                role.label(),
+                run.status(),
+                whatHappened(role, run, diffs)));
       } else {
         problems.add(shortId(id) + " " + role.label() + ": " + expectation);
       }
     }
     if (deletesOnFailedFetches > 0) {
-      problems.add(deletesOnFailedFetches + " rows deleted for types whose fetch or write did not complete");
+      problems.add(
+          deletesOnFailedFetches + " rows deleted for types whose fetch or write did not complete");
     }
     if (!pipelineOk) {
       problems.add("the pipeline did not finish cleanly");
@@ -472,41 +582,102 @@ public final class Soak {
     long unhealthy = ids.size() - healthyCount;
     long roundFaults = fired.values().stream().mapToLong(Long::longValue).sum();
 
-    System.out.printf(Locale.ROOT, "  pipeline                  %s in %.1f s; runs %s%n",
-        pipelineOk ? "DONE" : "FAILED", millis / 1000.0, statuses);
-    System.out.printf(Locale.ROOT, "  integrations              %d (healthy %d, unhealthy %d%s)%n", ids.size(),
-        healthyCount, unhealthy, excused > 0 ? ", of which " + excused + " by a fault that outlasted retries" : "");
+    System.out.printf(
+        Locale.ROOT,
+        "  pipeline                  %s in %.1f s; runs %s%n",
+        pipelineOk ? "DONE" : "FAILED",
+        millis / 1000.0,
+        statuses);
+    System.out.printf(
+        Locale.ROOT,
+        "  integrations              %d (healthy %d, unhealthy %d%s)%n",
+        ids.size(),
+        healthyCount,
+        unhealthy,
+        excused > 0 ? ", of which " + excused + " by a fault that outlasted retries" : "");
     System.out.printf(Locale.ROOT, "  records                   %,d in the source%n", records);
-    System.out.printf(Locale.ROOT, "  rounds                    %d of %d done%n", round + 1, rounds + 1);
-    System.out.printf(Locale.ROOT, "  faults injected           %,d this round %s from %d rules; %,d in total%n",
-        roundFaults, fired, rules, faultsFired.values().stream().mapToLong(Long::longValue).sum());
-    System.out.printf(Locale.ROOT, "  retries                   Edlink %,d, database %,d this round; %,d and %,d in"
-        + " total%n", roundEdlinkRetries, roundDbRetries, edlinkRetries, dbRetries);
-    System.out.printf(Locale.ROOT, "  runs failed / recovered   %d failed or partial, %d held, %d recovered this round;"
-        + " %d failed and %d recovered in total, %d still waiting%n", failed, held, recovered, runsFailed,
-        runsRecovered, awaitingRecovery.size());
-    System.out.printf(Locale.ROOT, "  rows (healthy)            missing %,d  extra %,d  stale %,d%n", healthyDiff[0],
-        healthyDiff[1], healthyDiff[2]);
-    System.out.printf(Locale.ROOT, "  rows (unhealthy)          missing %,d  extra %,d  stale %,d%n",
-        unhealthyDiff[0], unhealthyDiff[1], unhealthyDiff[2]);
+    System.out.printf(
+        Locale.ROOT, "  rounds                    %d of %d done%n", round + 1, rounds + 1);
+    System.out.printf(
+        Locale.ROOT,
+        "  faults injected           %,d this round %s from %d rules; %,d in total%n",
+        roundFaults,
+        fired,
+        rules,
+        faultsFired.values().stream().mapToLong(Long::longValue).sum());
+    System.out.printf(
+        Locale.ROOT,
+        "  retries                   Edlink %,d, database %,d this round; %,d and %,d in"
+            + " total%n",
+        roundEdlinkRetries,
+        roundDbRetries,
+        edlinkRetries,
+        dbRetries);
+    System.out.printf(
+        Locale.ROOT,
+        "  runs failed / recovered   %d failed or partial, %d held, %d recovered this round;"
+            + " %d failed and %d recovered in total, %d still waiting%n",
+        failed,
+        held,
+        recovered,
+        runsFailed,
+        runsRecovered,
+        awaitingRecovery.size());
+    System.out.printf(
+        Locale.ROOT,
+        "  rows (healthy)            missing %,d  extra %,d  stale %,d%n",
+        healthyDiff[0],
+        healthyDiff[1],
+        healthyDiff[2]);
+    System.out.printf(
+        Locale.ROOT,
+        "  rows (unhealthy)          missing %,d  extra %,d  stale %,d%n",
+        unhealthyDiff[0],
+        unhealthyDiff[1],
+        unhealthyDiff[2]);
     unhealthyNotes.forEach(n -> System.out.println("    " + n));
-    System.out.printf(Locale.ROOT, "  deletes held              %,d%n", counters.getOrDefault("deletes_held", 0L));
+    System.out.printf(
+        Locale.ROOT,
+        "  deletes held              %,d%n",
+        counters.getOrDefault("deletes_held", 0L));
     System.out.printf(Locale.ROOT, "  deletes on failed fetches %,d%n", deletesOnFailedFetches);
     problems.forEach(p -> System.out.println("  PROBLEM: " + p));
     System.out.println("  result                    " + (problems.isEmpty() ? "OK" : "FAILED"));
 
-    summary.add(String.format(Locale.ROOT, "  round %d: %s in %5.1f s, %,d records, healthy %d/%d, faults %,d,"
-        + " retries %,d + %,d, runs failed %d, recovered %d, held deletes %,d, missing/extra/stale %d/%d/%d,"
-        + " deletes on failed fetches %d -> %s", round, pipelineOk ? "DONE" : "FAILED", millis / 1000.0, records,
-        healthyCount, ids.size(), roundFaults, roundEdlinkRetries, roundDbRetries, failed, recovered,
-        counters.getOrDefault("deletes_held", 0L), healthyDiff[0], healthyDiff[1], healthyDiff[2],
-        deletesOnFailedFetches, problems.isEmpty() ? "OK" : "FAILED"));
+    summary.add(
+        String.format(
+            Locale.ROOT,
+            "  round %d: %s in %5.1f s, %,d records, healthy %d/%d, faults %,d,"
+                + " retries %,d + %,d, runs failed %d, recovered %d, held deletes %,d, missing/extra/stale %d/%d/%d,"
+                + " deletes on failed fetches %d -> %s",
+            round,
+            pipelineOk ? "DONE" : "FAILED",
+            millis / 1000.0,
+            records,
+            healthyCount,
+            ids.size(),
+            roundFaults,
+            roundEdlinkRetries,
+            roundDbRetries,
+            failed,
+            recovered,
+            counters.getOrDefault("deletes_held", 0L),
+            healthyDiff[0],
+            healthyDiff[1],
+            healthyDiff[2],
+            deletesOnFailedFetches,
+            problems.isEmpty() ? "OK" : "FAILED"));
     return problems.isEmpty();
   }
 
   /** Null when the unhealthy integration failed the way it should, else what went wrong. */
-  private static String checkUnhealthy(String id, Role role, SyncRunner.RunRow run, Map<EntityType, String> status,
-      Map<EntityType, SourceComparison.Diff> diffs, Map<String, RowChanges.Change> changes) {
+  private static String checkUnhealthy(
+      String id,
+      Role role,
+      SyncRunner.RunRow run,
+      Map<EntityType, String> status,
+      Map<EntityType, SourceComparison.Diff> diffs,
+      Map<String, RowChanges.Change> changes) {
     if (run == null) {
       return "no run was recorded";
     }
@@ -546,7 +717,8 @@ public final class Soak {
     }
   }
 
-  private static String othersEqual(Map<EntityType, SourceComparison.Diff> diffs, EntityType except) {
+  private static String othersEqual(
+      Map<EntityType, SourceComparison.Diff> diffs, EntityType except) {
     for (Map.Entry<EntityType, SourceComparison.Diff> e : diffs.entrySet()) {
       if (e.getKey() != except && !e.getValue().equal()) {
         return e.getKey().path() + " differs from the source: " + e.getValue();
@@ -555,17 +727,23 @@ public final class Soak {
     return null;
   }
 
-  private static String whatHappened(Role role, SyncRunner.RunRow run, Map<EntityType, SourceComparison.Diff> diffs) {
+  private static String whatHappened(
+      Role role, SyncRunner.RunRow run, Map<EntityType, SourceComparison.Diff> diffs) {
     return switch (role) {
       case DISABLED -> "no row changed; " + run.error();
-      case HELD -> String.format(Locale.ROOT, "%,d enrollments kept, other types equal the source",
-          diffs.get(EntityType.ENROLLMENTS).stored());
+      case HELD ->
+          String.format(
+              Locale.ROOT,
+              "%,d enrollments kept, other types equal the source",
+              diffs.get(EntityType.ENROLLMENTS).stored());
       case FETCH_CUT -> "failed type untouched, other types equal the source; " + run.error();
       default -> "";
     };
   }
 
-  /** Each type's status in the run's counts; a run that ended early (gate failure, skip) has none. */
+  /**
+   * Each type's status in the run's counts; a run that ended early (gate failure, skip) has none.
+   */
   private static Map<EntityType, String> typeStatuses(SyncRunner.RunRow run) {
     Map<EntityType, String> out = new EnumMap<>(EntityType.class);
     if (run == null || run.countsJson() == null) {
@@ -580,7 +758,8 @@ public final class Soak {
     return out;
   }
 
-  private static RowChanges.Change change(Map<String, RowChanges.Change> changes, String id, EntityType t) {
+  private static RowChanges.Change change(
+      Map<String, RowChanges.Change> changes, String id, EntityType t) {
     return changes.getOrDefault(id + "/" + t.path(), RowChanges.Change.NONE);
   }
 
@@ -592,12 +771,19 @@ public final class Soak {
 
   private static String describe(Map<EntityType, SourceComparison.Diff> diffs) {
     List<String> out = new ArrayList<>();
-    diffs.forEach((t, d) -> {
-      if (!d.equal()) {
-        out.add(String.format(Locale.ROOT, "%s missing %d extra %d stale %d", t.path(), d.missing(), d.extra(),
-            d.stale()));
-      }
-    });
+    diffs.forEach(
+        (t, d) -> {
+          if (!d.equal()) {
+            out.add(
+                String.format(
+                    Locale.ROOT,
+                    "%s missing %d extra %d stale %d",
+                    t.path(),
+                    d.missing(),
+                    d.extra(),
+                    d.stale()));
+          }
+        });
     return String.join(", ", out);
   }
 
@@ -610,8 +796,9 @@ public final class Soak {
   }
 
   private Timestamp databaseNow() throws SQLException {
-    try (Connection c = DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password().resolve());
-         ResultSet rs = c.createStatement().executeQuery("SELECT now()")) {
+    try (Connection c =
+            DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password().resolve());
+        ResultSet rs = c.createStatement().executeQuery("SELECT now()")) {
       rs.next();
       return rs.getTimestamp(1);
     }
@@ -619,15 +806,15 @@ public final class Soak {
 
   /** An external database may hold rows of an earlier soak with the same seed: start from none. */
   private void clearStoredRows() throws SQLException {
-    try (Connection c = DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password().resolve())) {
+    try (Connection c =
+        DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password().resolve())) {
       for (String table : List.of("roster_entities", "sync_state", "sync_runs", "sync_leases")) {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table
-            + " WHERE integration_id = ANY(?::uuid[])")) {
+        try (PreparedStatement ps =
+            c.prepareStatement("DELETE FROM " + table + " WHERE integration_id = ANY(?::uuid[])")) {
           ps.setArray(1, c.createArrayOf("text", ids.toArray()));
           ps.executeUpdate();
         }
       }
     }
   }
-
 }

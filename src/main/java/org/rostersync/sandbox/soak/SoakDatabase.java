@@ -9,8 +9,9 @@ import org.rostersync.sandbox.EmbeddedDatabase;
 import org.rostersync.transforms.JdbcConfig;
 
 /**
- * The soak's PostgreSQL: an external server, or an embedded one whose files and port survive a restart, so the
- * soak can stop and start it under a running sync while the pipeline's JDBC URL stays valid.
+ * The soak's PostgreSQL: an external server, or an embedded one whose files and port survive a
+ * restart, so the soak can stop and start it under a running sync while the pipeline's JDBC URL
+ * stays valid.
  */
 final class SoakDatabase implements AutoCloseable {
   private final JdbcConfig config;
@@ -29,7 +30,10 @@ final class SoakDatabase implements AutoCloseable {
     return new SoakDatabase(config, null, 0, null);
   }
 
-  /** A fresh embedded server in {@code dataDir} (emptied first, so every soak starts from the same state). */
+  /**
+   * A fresh embedded server in {@code dataDir} (emptied first, so every soak starts from the same
+   * state).
+   */
   static SoakDatabase embedded(Path dataDir) throws IOException {
     if (Files.exists(dataDir)) {
       try (Stream<Path> files = Files.walk(dataDir)) {
@@ -50,7 +54,10 @@ final class SoakDatabase implements AutoCloseable {
     return dataDir != null;
   }
 
-  /** Stops the server (fast shutdown: open sessions are terminated) and starts it again on the same port. */
+  /**
+   * Stops the server (fast shutdown: open sessions are terminated) and starts it again on the same
+   * port.
+   */
   void restart() throws IOException {
     embedded.close();
     embedded = EmbeddedDatabase.start(dataDir, port);

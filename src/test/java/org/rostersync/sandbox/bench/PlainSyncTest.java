@@ -23,9 +23,10 @@ import org.rostersync.transforms.EdlinkConfig;
 import org.rostersync.transforms.SecretRef;
 
 /**
- * The benchmark's plain program is only a fair baseline if it is correct: on a small simulated fleet and a real
- * PostgreSQL, the first sync equals the source, a resync writes nothing, churn writes exactly the changed rows, an
- * inactive integration is left alone, and a failed fetch rolls its whole integration back. In order, one state.
+ * The benchmark's plain program is only a fair baseline if it is correct: on a small simulated
+ * fleet and a real PostgreSQL, the first sync equals the source, a resync writes nothing, churn
+ * writes exactly the changed rows, an inactive integration is left alone, and a failed fetch rolls
+ * its whole integration back. In order, one state.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PlainSyncTest {
@@ -42,16 +43,32 @@ class PlainSyncTest {
     pg = EmbeddedDatabase.start();
     Migrations.apply(pg.config());
     db = new BenchDb(pg.config());
-    sim = EdlinkSimulator.builder().port(0).seed(11L).appSecret("plain-secret").shuffleKeys(true)
-        .integration(DatasetSize.SMALL).integration(DatasetSize.TINY).integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(11L)
+            .appSecret("plain-secret")
+            .shuffleKeys(true)
+            .integration(DatasetSize.SMALL)
+            .integration(DatasetSize.TINY)
+            .integration(DatasetSize.TINY)
+            .start();
     small = sim.integrations().get(0).id();
     tiny = sim.integrations().get(1).id();
     disabled = sim.integrations().get(2).id();
     sim.setStatus(disabled, "disabled");
-    // Pages of 1,000 and batches of 500, so paging and several write batches per type are exercised; no retries,
+    // Pages of 1,000 and batches of 500, so paging and several write batches per type are
+    // exercised; no retries,
     // so the injected fault fails the fetch at once.
-    plain = new PlainSync(EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret())).withPageSize(1000)
-        .withRetries(1, 1).newClient((attempt, reason) -> { }), pg.config(), 500, EntityType.values().length);
+    plain =
+        new PlainSync(
+            EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
+                .withPageSize(1000)
+                .withRetries(1, 1)
+                .newClient((attempt, reason) -> {}),
+            pg.config(),
+            500,
+            EntityType.values().length);
   }
 
   @AfterAll
@@ -121,8 +138,13 @@ class PlainSyncTest {
     sim.applyDay(small, 0.05);
     SourceComparison.Diff before = diff(small);
     assertThat(before.equal(), is(false));
-    sim.faults().add(FaultRule.builder().integration(small).endpoint("enrollments")
-        .kind(FaultKind.SERVER_ERROR_500).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(small)
+                .endpoint("enrollments")
+                .kind(FaultKind.SERVER_ERROR_500)
+                .build());
     long xid = db.nextXid();
     long live = db.liveRows(small);
     try {

@@ -15,7 +15,8 @@ import java.util.List;
 
 /** A minimal Edlink client for the simulator tests (the project's real client lives elsewhere). */
 final class SimHttp {
-  static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   record Reply(int status, HttpResponse<String> raw) {
     JsonObject json() {
@@ -30,8 +31,10 @@ final class SimHttp {
   private SimHttp() {}
 
   static HttpResponse<String> send(String method, String url, String bearer) throws IOException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-        .method(method, HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(60))
+            .method(method, HttpRequest.BodyPublishers.noBody());
     if (bearer != null) {
       b.header("Authorization", "Bearer " + bearer);
     }

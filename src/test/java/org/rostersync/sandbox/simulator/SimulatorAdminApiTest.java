@@ -16,10 +16,16 @@ import org.rostersync.edlink.EntityType;
 
 class SimulatorAdminApiTest {
 
-  private static HttpResponse<String> post(EdlinkSimulator sim, String path, String secret, String body) throws Exception {
-    HttpRequest req = HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/__sim/" + path))
-        .header("Authorization", "Bearer " + secret)
-        .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
+  private static HttpResponse<String> post(
+      EdlinkSimulator sim, String path, String secret, String body) throws Exception {
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/__sim/" + path))
+            .header("Authorization", "Bearer " + secret)
+            .POST(
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build();
     return SimHttp.CLIENT.send(req, HttpResponse.BodyHandlers.ofString());
   }
 
@@ -30,7 +36,8 @@ class SimulatorAdminApiTest {
 
   @Test
   void adminApiDrivesMutationsStateFaultsAndClock() throws Exception {
-    try (EdlinkSimulator sim = EdlinkSimulator.builder().appSecret("s3cret").integration(DatasetSize.SMALL).start()) {
+    try (EdlinkSimulator sim =
+        EdlinkSimulator.builder().appSecret("s3cret").integration(DatasetSize.SMALL).start()) {
       SimIntegration i = sim.integrations().get(0);
       String base = "integrations/" + i.id();
       assertThat(post(sim, base + "/day?churn=0.01", "wrong", null).statusCode(), is(401));
@@ -49,11 +56,22 @@ class SimulatorAdminApiTest {
       JsonObject revoked = json(post(sim, base + "/revoke", "s3cret", null));
       assertThat(revoked.get("access_token").getAsString(), not(old));
 
-      json(post(sim, "faults", "s3cret", "{\"kind\":\"unavailable_503\",\"endpoint\":\"people\",\"times\":1}"));
-      assertThat(SimHttp.get(sim.baseUrl() + "/api/v2/graph/people", i.accessToken()).status(), is(503));
+      json(
+          post(
+              sim,
+              "faults",
+              "s3cret",
+              "{\"kind\":\"unavailable_503\",\"endpoint\":\"people\",\"times\":1}"));
+      assertThat(
+          SimHttp.get(sim.baseUrl() + "/api/v2/graph/people", i.accessToken()).status(), is(503));
       json(post(sim, "faults", "s3cret", "{\"kind\":\"RATE_LIMIT\"}"));
-      HttpResponse<String> cleared = SimHttp.CLIENT.send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/__sim/faults"))
-          .header("Authorization", "Bearer s3cret").DELETE().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> cleared =
+          SimHttp.CLIENT.send(
+              HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/__sim/faults"))
+                  .header("Authorization", "Bearer s3cret")
+                  .DELETE()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(cleared.statusCode(), is(200));
       assertThat(sim.faults().rules().isEmpty(), is(true));
 
@@ -83,10 +101,15 @@ class SimulatorAdminApiTest {
   @Test
   void fleetSpecListsSizesInOrder() {
     java.util.List<DatasetSize> fleet = SimulatorMain.fleet("largeish:1, medium:2,tiny");
-    assertThat(fleet, is(java.util.List.of(DatasetSize.LARGEISH, DatasetSize.MEDIUM, DatasetSize.MEDIUM,
-        DatasetSize.TINY)));
+    assertThat(
+        fleet,
+        is(
+            java.util.List.of(
+                DatasetSize.LARGEISH, DatasetSize.MEDIUM, DatasetSize.MEDIUM, DatasetSize.TINY)));
     assertThat(SimulatorMain.fleet("largeish:1,medium:3,small:16,tiny:30").size(), is(50));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> SimulatorMain.fleet("huge:1"));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> SimulatorMain.fleet(" , "));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> SimulatorMain.fleet("huge:1"));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> SimulatorMain.fleet(" , "));
   }
 }

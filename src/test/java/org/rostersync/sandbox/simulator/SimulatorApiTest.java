@@ -1,7 +1,6 @@
 package org.rostersync.sandbox.simulator;
 
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
@@ -28,8 +27,14 @@ class SimulatorApiTest {
 
   @BeforeAll
   static void start() {
-    sim = EdlinkSimulator.builder().port(0).seed(42L).appSecret("sim-app-secret")
-        .integration(DatasetSize.SMALL).integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(42L)
+            .appSecret("sim-app-secret")
+            .integration(DatasetSize.SMALL)
+            .integration(DatasetSize.TINY)
+            .start();
     a = sim.integrations().get(0);
     b = sim.integrations().get(1);
   }
@@ -48,7 +53,9 @@ class SimulatorApiTest {
     JsonObject first = SimHttp.get(graph("people?$first=10"), a.accessToken()).json();
     assertThat(first.getAsJsonArray("$data").size(), is(10));
     assertThat(first.get("$request").getAsString().length(), is(36));
-    assertThat(first.get("$next").getAsString(), startsWith(sim.baseUrl() + "/api/v2/graph/people?$cursor="));
+    assertThat(
+        first.get("$next").getAsString(),
+        startsWith(sim.baseUrl() + "/api/v2/graph/people?$cursor="));
 
     JsonObject all = SimHttp.get(graph("districts"), a.accessToken()).json();
     assertThat(all.getAsJsonArray("$data").size(), is(1));
@@ -57,15 +64,22 @@ class SimulatorApiTest {
     int people = (int) sim.count(a.id(), EntityType.PEOPLE);
     JsonObject exact = SimHttp.get(graph("people?$first=" + people), a.accessToken()).json();
     assertThat(exact.getAsJsonArray("$data").size(), is(people));
-    assertThat("no $next when the page ends exactly at the last record", exact.has("$next"), is(false));
+    assertThat(
+        "no $next when the page ends exactly at the last record", exact.has("$next"), is(false));
   }
 
   @Test
   void pagingReturnsEveryRecordOnceInServingOrder() {
     for (EntityType type : EntityType.values()) {
       List<JsonObject> truth = sim.records(a.id(), type);
-      assertThat(type + " by 10000", SimHttp.pageAll(graph(type.path() + "?$first=10000"), a.accessToken()), equalTo(truth));
-      assertThat(type + " by default 100", SimHttp.pageAll(graph(type.path()), a.accessToken()), equalTo(truth));
+      assertThat(
+          type + " by 10000",
+          SimHttp.pageAll(graph(type.path() + "?$first=10000"), a.accessToken()),
+          equalTo(truth));
+      assertThat(
+          type + " by default 100",
+          SimHttp.pageAll(graph(type.path()), a.accessToken()),
+          equalTo(truth));
     }
     assertThat(sim.count(a.id(), EntityType.PEOPLE), is(500L));
     assertThat(sim.count(a.id(), EntityType.CLASSES), is(40L));
@@ -74,7 +88,9 @@ class SimulatorApiTest {
 
   @Test
   void defaultPageSizeIs100() {
-    assertThat(SimHttp.get(graph("people"), a.accessToken()).json().getAsJsonArray("$data").size(), is(100));
+    assertThat(
+        SimHttp.get(graph("people"), a.accessToken()).json().getAsJsonArray("$data").size(),
+        is(100));
   }
 
   @Test
@@ -92,11 +108,14 @@ class SimulatorApiTest {
   @Test
   void fetchById() {
     JsonObject person = sim.records(a.id(), EntityType.PEOPLE).get(3);
-    SimHttp.Reply r = SimHttp.get(graph("people/" + person.get("id").getAsString()), a.accessToken());
+    SimHttp.Reply r =
+        SimHttp.get(graph("people/" + person.get("id").getAsString()), a.accessToken());
     assertThat(r.status(), is(200));
     assertThat(r.json().getAsJsonObject("$data"), equalTo(person));
-    assertThat(SimHttp.get(graph("people/not-a-uuid"), a.accessToken()).errorCode(), is("INVALID_UUID"));
-    SimHttp.Reply missing = SimHttp.get(graph("people/00000000-0000-4000-8000-000000000000"), a.accessToken());
+    assertThat(
+        SimHttp.get(graph("people/not-a-uuid"), a.accessToken()).errorCode(), is("INVALID_UUID"));
+    SimHttp.Reply missing =
+        SimHttp.get(graph("people/00000000-0000-4000-8000-000000000000"), a.accessToken());
     assertThat(missing.status(), is(404));
     assertThat(missing.errorCode(), is("NOT_FOUND"));
   }
@@ -105,9 +124,12 @@ class SimulatorApiTest {
   void subCollectionFiltersByParent() {
     JsonObject school = sim.records(a.id(), EntityType.SCHOOLS).get(0);
     String schoolId = school.get("id").getAsString();
-    List<JsonObject> classes = SimHttp.pageAll(graph("schools/" + schoolId + "/classes?$first=7"), a.accessToken());
-    List<JsonObject> expected = sim.records(a.id(), EntityType.CLASSES).stream()
-        .filter(c -> c.get("school_id").getAsString().equals(schoolId)).collect(Collectors.toList());
+    List<JsonObject> classes =
+        SimHttp.pageAll(graph("schools/" + schoolId + "/classes?$first=7"), a.accessToken());
+    List<JsonObject> expected =
+        sim.records(a.id(), EntityType.CLASSES).stream()
+            .filter(c -> c.get("school_id").getAsString().equals(schoolId))
+            .collect(Collectors.toList());
     assertThat(classes, equalTo(expected));
     assertThat(classes, not(empty()));
   }
@@ -127,26 +149,43 @@ class SimulatorApiTest {
     SimHttp.Reply r = SimHttp.get(graph("people?$cursor=nonsense"), a.accessToken());
     assertThat(r.status(), is(400));
     assertThat(r.errorCode(), is("INVALID_CURSOR"));
-    String next = SimHttp.get(graph("people?$first=10"), a.accessToken()).json().get("$next").getAsString();
-    assertThat("another integration's cursor", SimHttp.get(next, b.accessToken()).errorCode(), is("INVALID_CURSOR"));
-    assertThat("an $after id of another integration",
-        SimHttp.get(graph("people?$after=" + sim.records(b.id(), EntityType.PEOPLE).get(0).get("id").getAsString()),
-            a.accessToken()).errorCode(), is("INVALID_CURSOR"));
+    String next =
+        SimHttp.get(graph("people?$first=10"), a.accessToken()).json().get("$next").getAsString();
+    assertThat(
+        "another integration's cursor",
+        SimHttp.get(next, b.accessToken()).errorCode(),
+        is("INVALID_CURSOR"));
+    assertThat(
+        "an $after id of another integration",
+        SimHttp.get(
+                graph(
+                    "people?$after="
+                        + sim.records(b.id(), EntityType.PEOPLE).get(0).get("id").getAsString()),
+                a.accessToken())
+            .errorCode(),
+        is("INVALID_CURSOR"));
   }
 
   @Test
   void cursorWithOtherPagingParametersWarnsPagingIgnored() {
-    String next = SimHttp.get(graph("people?$first=10"), a.accessToken()).json().get("$next").getAsString();
+    String next =
+        SimHttp.get(graph("people?$first=10"), a.accessToken()).json().get("$next").getAsString();
     JsonObject page = SimHttp.get(next + "&$first=50", a.accessToken()).json();
     assertThat("the cursor's page size wins", page.getAsJsonArray("$data").size(), is(10));
-    assertThat(page.getAsJsonArray("$warnings").get(0).getAsJsonObject().get("code").getAsString(), is("PAGING_IGNORED"));
+    assertThat(
+        page.getAsJsonArray("$warnings").get(0).getAsJsonObject().get("code").getAsString(),
+        is("PAGING_IGNORED"));
   }
 
   @Test
   void cursorExpiresAfterTwoSimulatedHours() {
     try (EdlinkSimulator own = EdlinkSimulator.builder().integration(DatasetSize.TINY).start()) {
       SimIntegration i = own.integrations().get(0);
-      String next = SimHttp.get(own.baseUrl() + "/api/v2/graph/people?$first=2", i.accessToken()).json().get("$next").getAsString();
+      String next =
+          SimHttp.get(own.baseUrl() + "/api/v2/graph/people?$first=2", i.accessToken())
+              .json()
+              .get("$next")
+              .getAsString();
       assertThat(SimHttp.get(next, i.accessToken()).status(), is(200));
       own.advanceClock(Duration.ofHours(2).plusMinutes(1));
       assertThat(SimHttp.get(next, i.accessToken()).errorCode(), is("INVALID_CURSOR"));
@@ -178,26 +217,42 @@ class SimulatorApiTest {
 
   @Test
   void metaApiListsIntegrationsWithTokensForTheAppSecretOnly() {
-    List<JsonObject> items = SimHttp.pageAll(sim.baseUrl() + "/api/v1/integrations?$first=1", "sim-app-secret");
+    List<JsonObject> items =
+        SimHttp.pageAll(sim.baseUrl() + "/api/v1/integrations?$first=1", "sim-app-secret");
     assertThat(items, hasSize(sim.integrations().size()));
     JsonObject first = items.get(0);
     assertThat(first.get("id").getAsString(), is(a.id()));
     assertThat(first.get("access_token").getAsString(), is(a.accessToken()));
     assertThat(first.get("status").getAsString(), is("active"));
-    for (String field : List.of("state", "scope", "created_date", "updated_date", "permissions", "targets",
-        "region_id", "district_sharing", "source", "provider", "team", "entity")) {
+    for (String field :
+        List.of(
+            "state",
+            "scope",
+            "created_date",
+            "updated_date",
+            "permissions",
+            "targets",
+            "region_id",
+            "district_sharing",
+            "source",
+            "provider",
+            "team",
+            "entity")) {
       assertThat(field, first.has(field), is(true));
     }
     assertThat(first.getAsJsonObject("provider").get("allows_data_sync").getAsBoolean(), is(true));
     assertThat(items.get(1).get("region_id"), not(equalTo(first.get("region_id"))));
-    SimHttp.Reply one = SimHttp.get(sim.baseUrl() + "/api/v1/integrations/" + b.id(), "sim-app-secret");
+    SimHttp.Reply one =
+        SimHttp.get(sim.baseUrl() + "/api/v1/integrations/" + b.id(), "sim-app-secret");
     assertThat(one.json().getAsJsonObject("$data").get("id").getAsString(), is(b.id()));
 
     SimHttp.Reply wrong = SimHttp.get(sim.baseUrl() + "/api/v1/integrations", "wrong-secret");
     assertThat(wrong.status(), is(400));
     assertThat(wrong.errorCode(), is("INVALID_TOKEN"));
-    assertThat("an integration token is not an app secret",
-        SimHttp.get(sim.baseUrl() + "/api/v1/integrations", a.accessToken()).errorCode(), is("INVALID_TOKEN"));
+    assertThat(
+        "an integration token is not an app secret",
+        SimHttp.get(sim.baseUrl() + "/api/v1/integrations", a.accessToken()).errorCode(),
+        is("INVALID_TOKEN"));
   }
 
   @Test
@@ -213,7 +268,8 @@ class SimulatorApiTest {
         assertThat(r.status(), is(400));
         assertThat(r.errorCode(), is("INVALID_INTEGRATION_STATE"));
       }
-      JsonObject meta = SimHttp.get(own.baseUrl() + "/api/v1/integrations/" + i.id(), own.appSecret()).json();
+      JsonObject meta =
+          SimHttp.get(own.baseUrl() + "/api/v1/integrations/" + i.id(), own.appSecret()).json();
       assertThat(meta.getAsJsonObject("$data").get("status").getAsString(), is("inactive"));
     }
   }
@@ -226,10 +282,14 @@ class SimulatorApiTest {
       String fresh = own.revokeToken(i.id());
       assertThat(fresh, not(equalTo(old)));
       assertThat(i.accessToken(), is(fresh));
-      assertThat(SimHttp.get(own.baseUrl() + "/api/v2/graph/people", old).errorCode(), is("INVALID_TOKEN"));
+      assertThat(
+          SimHttp.get(own.baseUrl() + "/api/v2/graph/people", old).errorCode(),
+          is("INVALID_TOKEN"));
       assertThat(SimHttp.get(own.baseUrl() + "/api/v2/graph/people", fresh).status(), is(200));
       JsonObject meta = SimHttp.get(own.baseUrl() + "/api/v1/integrations", own.appSecret()).json();
-      assertThat(meta.getAsJsonArray("$data").get(0).getAsJsonObject().get("access_token").getAsString(), is(fresh));
+      assertThat(
+          meta.getAsJsonArray("$data").get(0).getAsJsonObject().get("access_token").getAsString(),
+          is(fresh));
     }
   }
 
@@ -257,7 +317,9 @@ class SimulatorApiTest {
   private List<JsonObject> data(String url) {
     SimHttp.Reply r = SimHttp.get(url, a.accessToken());
     assertThat(r.raw().body(), r.status(), is(200));
-    return r.json().getAsJsonArray("$data").asList().stream().map(e -> e.getAsJsonObject()).collect(Collectors.toList());
+    return r.json().getAsJsonArray("$data").asList().stream()
+        .map(e -> e.getAsJsonObject())
+        .collect(Collectors.toList());
   }
 
   private static Set<String> ids(List<JsonObject> records) {

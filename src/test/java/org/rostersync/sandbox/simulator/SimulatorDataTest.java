@@ -27,14 +27,19 @@ import org.junit.jupiter.api.Test;
 import org.rostersync.edlink.EntityType;
 
 class SimulatorDataTest {
-  private static final Pattern V4 = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
-  private static final Pattern DATE = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+  private static final Pattern V4 =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  private static final Pattern DATE =
+      Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
 
   @Test
   void sameSeedGivesSameDataAndTokens() {
-    try (EdlinkSimulator one = EdlinkSimulator.builder().seed(7).integration(DatasetSize.SMALL).start();
-        EdlinkSimulator two = EdlinkSimulator.builder().seed(7).integration(DatasetSize.SMALL).start();
-        EdlinkSimulator other = EdlinkSimulator.builder().seed(8).integration(DatasetSize.SMALL).start()) {
+    try (EdlinkSimulator one =
+            EdlinkSimulator.builder().seed(7).integration(DatasetSize.SMALL).start();
+        EdlinkSimulator two =
+            EdlinkSimulator.builder().seed(7).integration(DatasetSize.SMALL).start();
+        EdlinkSimulator other =
+            EdlinkSimulator.builder().seed(8).integration(DatasetSize.SMALL).start()) {
       SimIntegration i1 = one.integrations().get(0);
       SimIntegration i2 = two.integrations().get(0);
       assertThat(i1.id(), is(i2.id()));
@@ -44,14 +49,18 @@ class SimulatorDataTest {
       }
       assertThat(other.integrations().get(0).id(), not(equalTo(i1.id())));
       // mutations are seeded too
-      assertThat(one.applyDay(i1.id(), 0.05).toJson(), equalTo(two.applyDay(i2.id(), 0.05).toJson()));
-      assertThat(ids(one.records(i1.id(), EntityType.PEOPLE)), equalTo(ids(two.records(i2.id(), EntityType.PEOPLE))));
+      assertThat(
+          one.applyDay(i1.id(), 0.05).toJson(), equalTo(two.applyDay(i2.id(), 0.05).toJson()));
+      assertThat(
+          ids(one.records(i1.id(), EntityType.PEOPLE)),
+          equalTo(ids(two.records(i2.id(), EntityType.PEOPLE))));
     }
   }
 
   @Test
   void recordsAreReferentiallyConsistentBeforeAndAfterChurn() {
-    try (EdlinkSimulator sim = EdlinkSimulator.builder().seed(3).integration(DatasetSize.SMALL).start()) {
+    try (EdlinkSimulator sim =
+        EdlinkSimulator.builder().seed(3).integration(DatasetSize.SMALL).start()) {
       String id = sim.integrations().get(0).id();
       assertConsistent(sim, id);
       sim.applyDay(id, 0.05);
@@ -79,17 +88,70 @@ class SimulatorDataTest {
       String id = sim.integrations().get(0).id();
       Map<EntityType, List<String>> fields = new EnumMap<>(EntityType.class);
       fields.put(EntityType.DISTRICTS, List.of("name", "locale", "time_zone", "address"));
-      fields.put(EntityType.SCHOOLS, List.of("name", "grade_levels", "locale", "time_zone", "address", "district_id"));
-      fields.put(EntityType.SESSIONS, List.of("name", "start_date", "end_date", "state", "type", "school_id", "district_id"));
-      fields.put(EntityType.COURSES, List.of("name", "code", "grade_levels", "subjects", "session_id", "school_id", "district_id"));
-      fields.put(EntityType.CLASSES, List.of("name", "description", "picture_url", "subjects", "grade_levels", "periods",
-          "state", "locale", "time_zone", "session_ids", "course_id", "school_id"));
-      fields.put(EntityType.SECTIONS, List.of("name", "description", "state", "locale", "time_zone", "periods", "class_id"));
-      fields.put(EntityType.PEOPLE, List.of("first_name", "middle_name", "last_name", "display_name", "picture_url",
-          "roles", "email", "phone", "locale", "time_zone", "graduation_year", "grade_levels", "demographics",
-          "district_id", "school_ids", "gpa"));
-      fields.put(EntityType.ENROLLMENTS, List.of("start_date", "end_date", "role", "primary", "state", "person_id",
-          "class_id", "section_id"));
+      fields.put(
+          EntityType.SCHOOLS,
+          List.of("name", "grade_levels", "locale", "time_zone", "address", "district_id"));
+      fields.put(
+          EntityType.SESSIONS,
+          List.of("name", "start_date", "end_date", "state", "type", "school_id", "district_id"));
+      fields.put(
+          EntityType.COURSES,
+          List.of(
+              "name",
+              "code",
+              "grade_levels",
+              "subjects",
+              "session_id",
+              "school_id",
+              "district_id"));
+      fields.put(
+          EntityType.CLASSES,
+          List.of(
+              "name",
+              "description",
+              "picture_url",
+              "subjects",
+              "grade_levels",
+              "periods",
+              "state",
+              "locale",
+              "time_zone",
+              "session_ids",
+              "course_id",
+              "school_id"));
+      fields.put(
+          EntityType.SECTIONS,
+          List.of("name", "description", "state", "locale", "time_zone", "periods", "class_id"));
+      fields.put(
+          EntityType.PEOPLE,
+          List.of(
+              "first_name",
+              "middle_name",
+              "last_name",
+              "display_name",
+              "picture_url",
+              "roles",
+              "email",
+              "phone",
+              "locale",
+              "time_zone",
+              "graduation_year",
+              "grade_levels",
+              "demographics",
+              "district_id",
+              "school_ids",
+              "gpa"));
+      fields.put(
+          EntityType.ENROLLMENTS,
+          List.of(
+              "start_date",
+              "end_date",
+              "role",
+              "primary",
+              "state",
+              "person_id",
+              "class_id",
+              "section_id"));
       fields.put(EntityType.AGENTS, List.of("relationship", "observer_id", "target_id"));
       Set<String> roles = new HashSet<>();
       boolean unicode = false;
@@ -122,17 +184,26 @@ class SimulatorDataTest {
 
   @Test
   void shuffledKeysGiveEqualObjectsInOtherOrders() {
-    try (EdlinkSimulator plain = EdlinkSimulator.builder().seed(5).integration(DatasetSize.TINY).start();
-        EdlinkSimulator shuffled = EdlinkSimulator.builder().seed(5).shuffleKeys(true).integration(DatasetSize.TINY).start()) {
+    try (EdlinkSimulator plain =
+            EdlinkSimulator.builder().seed(5).integration(DatasetSize.TINY).start();
+        EdlinkSimulator shuffled =
+            EdlinkSimulator.builder()
+                .seed(5)
+                .shuffleKeys(true)
+                .integration(DatasetSize.TINY)
+                .start()) {
       String url = "/api/v2/graph/people?$first=10000";
-      SimHttp.Reply p = SimHttp.get(plain.baseUrl() + url, plain.integrations().get(0).accessToken());
-      SimHttp.Reply s = SimHttp.get(shuffled.baseUrl() + url, shuffled.integrations().get(0).accessToken());
+      SimHttp.Reply p =
+          SimHttp.get(plain.baseUrl() + url, plain.integrations().get(0).accessToken());
+      SimHttp.Reply s =
+          SimHttp.get(shuffled.baseUrl() + url, shuffled.integrations().get(0).accessToken());
       List<JsonElement> a = p.json().getAsJsonArray("$data").asList();
       List<JsonElement> b = s.json().getAsJsonArray("$data").asList();
       assertThat(b, equalTo(a)); // Gson's JsonObject equality ignores key order
       int reordered = 0;
       for (int i = 0; i < a.size(); i++) {
-        if (!new ArrayList<>(a.get(i).getAsJsonObject().keySet()).equals(new ArrayList<>(b.get(i).getAsJsonObject().keySet()))) {
+        if (!new ArrayList<>(a.get(i).getAsJsonObject().keySet())
+            .equals(new ArrayList<>(b.get(i).getAsJsonObject().keySet()))) {
           reordered++;
         }
       }
@@ -140,7 +211,10 @@ class SimulatorDataTest {
     }
   }
 
-  /** Streams every LARGE person through a JsonReader, keeping only a count, so the test itself needs little heap. */
+  /**
+   * Streams every LARGE person through a JsonReader, keeping only a count, so the test itself needs
+   * little heap.
+   */
   @Test
   void largeIntegrationPagesThroughWithoutHoldingTheDataset() throws Exception {
     try (EdlinkSimulator sim = EdlinkSimulator.builder().integration(DatasetSize.LARGE).start()) {
@@ -151,11 +225,16 @@ class SimulatorDataTest {
       long maxUsed = 0;
       String next = sim.baseUrl() + "/api/v2/graph/people?$first=10000";
       while (next != null) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(next)).header("Authorization", "Bearer " + large.accessToken()).build();
-        HttpResponse<java.io.InputStream> resp = SimHttp.CLIENT.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        HttpRequest req =
+            HttpRequest.newBuilder(URI.create(next))
+                .header("Authorization", "Bearer " + large.accessToken())
+                .build();
+        HttpResponse<java.io.InputStream> resp =
+            SimHttp.CLIENT.send(req, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(resp.statusCode(), is(200));
         next = null;
-        try (JsonReader r = new JsonReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
+        try (JsonReader r =
+            new JsonReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
           r.beginObject();
           while (r.hasNext()) {
             String name = r.nextName();
@@ -173,13 +252,18 @@ class SimulatorDataTest {
             }
           }
         }
-        // Live heap, not garbage: without a collection the figure depends on when the JVM last collected.
+        // Live heap, not garbage: without a collection the figure depends on when the JVM last
+        // collected.
         System.gc();
         maxUsed = Math.max(maxUsed, rt.totalMemory() - rt.freeMemory());
       }
       assertThat(count, is(200_000L));
-      // The simulator holds no dataset: after each page the live heap stays far below what 200k records need.
-      assertThat("live heap while paging: " + maxUsed / 1_000_000 + " MB", maxUsed < 500_000_000L, is(true));
+      // The simulator holds no dataset: after each page the live heap stays far below what 200k
+      // records need.
+      assertThat(
+          "live heap while paging: " + maxUsed / 1_000_000 + " MB",
+          maxUsed < 500_000_000L,
+          is(true));
     }
   }
 
@@ -215,14 +299,21 @@ class SimulatorDataTest {
     refs(records, ids, EntityType.AGENTS, "target_id", EntityType.PEOPLE);
   }
 
-  private static void refs(Map<EntityType, List<JsonObject>> records, Map<EntityType, Set<String>> ids,
-      EntityType from, String field, EntityType to) {
+  private static void refs(
+      Map<EntityType, List<JsonObject>> records,
+      Map<EntityType, Set<String>> ids,
+      EntityType from,
+      String field,
+      EntityType to) {
     for (JsonObject o : records.get(from)) {
       JsonElement v = o.get(field);
       List<JsonElement> values = v.isJsonArray() ? v.getAsJsonArray().asList() : List.of(v);
       for (JsonElement e : values) {
         if (!e.isJsonNull()) {
-          assertThat(from.path() + "." + field + " of " + o.get("id"), ids.get(to).contains(e.getAsString()), is(true));
+          assertThat(
+              from.path() + "." + field + " of " + o.get("id"),
+              ids.get(to).contains(e.getAsString()),
+              is(true));
         }
       }
     }

@@ -41,10 +41,12 @@ class SimulatorEventsTest {
       assertThat(first.get("type").getAsString(), is("created"));
       assertThat(first.get("target").getAsString(), is("district"));
       assertThat(first.get("integration_id").getAsString(), is(i.id()));
-      assertThat(first.getAsJsonObject("data"), equalTo(sim.records(i.id(), EntityType.DISTRICTS).get(0)));
+      assertThat(
+          first.getAsJsonObject("data"), equalTo(sim.records(i.id(), EntityType.DISTRICTS).get(0)));
       assertThat(newest(sim, i), is(all.get(all.size() - 1).get("id").getAsString()));
       assertThat(sim.newestEventId(i.id()), is(newest(sim, i)));
-      SimHttp.Reply one = SimHttp.get(events(sim, "/" + first.get("id").getAsString()), i.accessToken());
+      SimHttp.Reply one =
+          SimHttp.get(events(sim, "/" + first.get("id").getAsString()), i.accessToken());
       assertThat(one.json().getAsJsonObject("$data"), equalTo(first));
     }
   }
@@ -54,12 +56,15 @@ class SimulatorEventsTest {
     try (EdlinkSimulator sim = EdlinkSimulator.builder().integration(DatasetSize.SMALL).start()) {
       SimIntegration i = sim.integrations().get(0);
       String mark = newest(sim, i);
-      assertThat(SimHttp.pageAll(events(sim, "?$first=10000&$after=" + mark), i.accessToken()), is(empty()));
+      assertThat(
+          SimHttp.pageAll(events(sim, "?$first=10000&$after=" + mark), i.accessToken()),
+          is(empty()));
 
       MutationSummary day = sim.applyDay(i.id(), 0.02);
       assertThat(day.updated(EntityType.PEOPLE), is(greaterThan(0)));
       assertThat(day.deleted(EntityType.ENROLLMENTS), is(greaterThan(0)));
-      List<JsonObject> after = SimHttp.pageAll(events(sim, "?$first=100&$after=" + mark), i.accessToken());
+      List<JsonObject> after =
+          SimHttp.pageAll(events(sim, "?$first=100&$after=" + mark), i.accessToken());
       assertThat(after, hasSize(day.total()));
       String materialization = after.get(0).get("materialization_id").getAsString();
       String previousDate = "";
@@ -70,7 +75,12 @@ class SimulatorEventsTest {
         EntityType target = EntityType.fromEventTarget(e.get("target").getAsString());
         String targetId = e.get("target_id").getAsString();
         assertThat(e.getAsJsonObject("data").get("id").getAsString(), is(targetId));
-        boolean live = SimHttp.get(sim.baseUrl() + "/api/v2/graph/" + target.path() + "/" + targetId, i.accessToken()).status() == 200;
+        boolean live =
+            SimHttp.get(
+                        sim.baseUrl() + "/api/v2/graph/" + target.path() + "/" + targetId,
+                        i.accessToken())
+                    .status()
+                == 200;
         if (e.get("type").getAsString().equals("deleted")) {
           assertThat("deleted " + targetId, live, is(false));
         }
@@ -85,8 +95,12 @@ class SimulatorEventsTest {
       JsonObject update = one.get(0);
       assertThat(update.get("type").getAsString(), is("updated"));
       assertThat(update.get("target").getAsString(), is("person"));
-      JsonObject served = SimHttp.get(sim.baseUrl() + "/api/v2/graph/people/" + update.get("target_id").getAsString(),
-          i.accessToken()).json().getAsJsonObject("$data");
+      JsonObject served =
+          SimHttp.get(
+                  sim.baseUrl() + "/api/v2/graph/people/" + update.get("target_id").getAsString(),
+                  i.accessToken())
+              .json()
+              .getAsJsonObject("$data");
       assertThat(update.getAsJsonObject("data"), equalTo(served));
     }
   }
@@ -103,7 +117,10 @@ class SimulatorEventsTest {
       List<JsonObject> deleted = SimHttp.pageAll(events(sim, "?$after=" + mark), i.accessToken());
       assertThat((long) deleted.size(), is(enrollments));
       assertThat(deleted.get(0).get("type").getAsString(), is("deleted"));
-      assertThat("deleted events carry the last known state", deleted.get(0).getAsJsonObject("data").has("person_id"), is(true));
+      assertThat(
+          "deleted events carry the last known state",
+          deleted.get(0).getAsJsonObject("data").has("person_id"),
+          is(true));
     }
   }
 
@@ -115,7 +132,8 @@ class SimulatorEventsTest {
       sim.advanceClock(Duration.ofDays(20));
       sim.update(i.id(), EntityType.PEOPLE, 2);
       String recent = newest(sim, i);
-      sim.advanceClock(Duration.ofDays(11)); // the initial events are now 31 days old, the updates 11
+      sim.advanceClock(
+          Duration.ofDays(11)); // the initial events are now 31 days old, the updates 11
       SimHttp.Reply pruned = SimHttp.get(events(sim, "?$after=" + initial), i.accessToken());
       assertThat(pruned.status(), is(400));
       assertThat(pruned.errorCode(), is("INVALID_CURSOR"));
@@ -125,10 +143,14 @@ class SimulatorEventsTest {
       assertThat(SimHttp.pageAll(events(sim, "?$after=" + recent), i.accessToken()), is(empty()));
 
       sim.advanceClock(Duration.ofDays(31));
-      assertThat(SimHttp.get(events(sim, "?$after=" + recent), i.accessToken()).errorCode(), is("INVALID_CURSOR"));
+      assertThat(
+          SimHttp.get(events(sim, "?$after=" + recent), i.accessToken()).errorCode(),
+          is("INVALID_CURSOR"));
       JsonObject none = SimHttp.get(events(sim, "?$last=1"), i.accessToken()).json();
       assertThat(none.getAsJsonArray("$data").size(), is(0));
-      assertThat(SimHttp.get(events(sim, "?$after=00000000-0000-4000-8000-000000000000"), i.accessToken()).errorCode(),
+      assertThat(
+          SimHttp.get(events(sim, "?$after=00000000-0000-4000-8000-000000000000"), i.accessToken())
+              .errorCode(),
           is("INVALID_CURSOR"));
     }
   }

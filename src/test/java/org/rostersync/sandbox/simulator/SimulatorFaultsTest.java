@@ -22,7 +22,12 @@ class SimulatorFaultsTest {
 
   @BeforeEach
   void start() {
-    sim = EdlinkSimulator.builder().seed(9).integration(DatasetSize.SMALL).integration(DatasetSize.TINY).start();
+    sim =
+        EdlinkSimulator.builder()
+            .seed(9)
+            .integration(DatasetSize.SMALL)
+            .integration(DatasetSize.TINY)
+            .start();
     a = sim.integrations().get(0);
     b = sim.integrations().get(1);
     people = sim.baseUrl() + "/api/v2/graph/people?$first=100";
@@ -35,11 +40,23 @@ class SimulatorFaultsTest {
 
   @Test
   void rateLimitSends429WithRetryAfterForTheNextNRequests() {
-    sim.faults().add(FaultRule.builder().integration(a.id()).endpoint("people").kind(FaultKind.RATE_LIMIT)
-        .retryAfterSeconds(3).times(2).build());
-    assertThat("other endpoints are not affected",
-        SimHttp.get(sim.baseUrl() + "/api/v2/graph/classes", a.accessToken()).status(), is(200));
-    assertThat("other integrations are not affected", SimHttp.get(people, b.accessToken()).status(), is(200));
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(a.id())
+                .endpoint("people")
+                .kind(FaultKind.RATE_LIMIT)
+                .retryAfterSeconds(3)
+                .times(2)
+                .build());
+    assertThat(
+        "other endpoints are not affected",
+        SimHttp.get(sim.baseUrl() + "/api/v2/graph/classes", a.accessToken()).status(),
+        is(200));
+    assertThat(
+        "other integrations are not affected",
+        SimHttp.get(people, b.accessToken()).status(),
+        is(200));
     for (int n = 0; n < 2; n++) {
       SimHttp.Reply r = SimHttp.get(people, a.accessToken());
       assertThat(r.status(), is(429));
@@ -72,28 +89,47 @@ class SimulatorFaultsTest {
 
   @Test
   void dropMidBodyBreaksTheConnection() {
-    sim.faults().add(FaultRule.builder().endpoint("people").kind(FaultKind.DROP_MID_BODY).times(1).build());
+    sim.faults()
+        .add(FaultRule.builder().endpoint("people").kind(FaultKind.DROP_MID_BODY).times(1).build());
     assertThrows(IOException.class, () -> SimHttp.send("GET", people, a.accessToken()));
-    assertThat("the next request is served", SimHttp.get(people, a.accessToken()).status(), is(200));
+    assertThat(
+        "the next request is served", SimHttp.get(people, a.accessToken()).status(), is(200));
   }
 
   @Test
   void truncatedJsonIsACompleteResponseThatDoesNotParse() throws IOException {
-    sim.faults().add(FaultRule.builder().endpoint("people").kind(FaultKind.TRUNCATED_JSON).times(1).build());
+    sim.faults()
+        .add(
+            FaultRule.builder().endpoint("people").kind(FaultKind.TRUNCATED_JSON).times(1).build());
     HttpResponse<String> r = SimHttp.send("GET", people, a.accessToken());
     assertThat(r.statusCode(), is(200));
-    assertThrows(JsonSyntaxException.class, () -> JsonParser.parseString(r.body()).getAsJsonObject()
-        .getAsJsonArray("$data").forEach(e -> e.getAsJsonObject().get("id").getAsString()));
+    assertThrows(
+        JsonSyntaxException.class,
+        () ->
+            JsonParser.parseString(r.body())
+                .getAsJsonObject()
+                .getAsJsonArray("$data")
+                .forEach(e -> e.getAsJsonObject().get("id").getAsString()));
   }
 
   @Test
   void onPageFiresOnTheKthPageOfEachPagingRun() {
-    sim.faults().add(FaultRule.builder().endpoint("people").kind(FaultKind.SERVER_ERROR_500).onPage(3).times(1).build());
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .endpoint("people")
+                .kind(FaultKind.SERVER_ERROR_500)
+                .onPage(3)
+                .times(1)
+                .build());
     JsonObject page1 = SimHttp.get(people, a.accessToken()).json();
     JsonObject page2 = SimHttp.get(page1.get("$next").getAsString(), a.accessToken()).json();
     String third = page2.get("$next").getAsString();
     assertThat(SimHttp.get(third, a.accessToken()).status(), is(500));
-    assertThat("a retry of page 3 succeeds once the rule is used up", SimHttp.get(third, a.accessToken()).status(), is(200));
+    assertThat(
+        "a retry of page 3 succeeds once the rule is used up",
+        SimHttp.get(third, a.accessToken()).status(),
+        is(200));
   }
 
   @Test
@@ -112,8 +148,16 @@ class SimulatorFaultsTest {
 
   @Test
   void metaEndpointFaults() {
-    sim.faults().add(FaultRule.builder().endpoint("integrations").kind(FaultKind.RATE_LIMIT).times(1).build());
-    assertThat(SimHttp.get(sim.baseUrl() + "/api/v1/integrations", sim.appSecret()).status(), is(429));
-    assertThat(SimHttp.get(sim.baseUrl() + "/api/v1/integrations", sim.appSecret()).status(), is(200));
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .endpoint("integrations")
+                .kind(FaultKind.RATE_LIMIT)
+                .times(1)
+                .build());
+    assertThat(
+        SimHttp.get(sim.baseUrl() + "/api/v1/integrations", sim.appSecret()).status(), is(429));
+    assertThat(
+        SimHttp.get(sim.baseUrl() + "/api/v1/integrations", sim.appSecret()).status(), is(200));
   }
 }

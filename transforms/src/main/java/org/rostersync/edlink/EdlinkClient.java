@@ -40,14 +40,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A resilient client for the Edlink Graph v2 and Meta v1 APIs. Knows nothing of Beam.
- * Thread-safe; one instance per worker is enough.
+ * A resilient client for the Edlink Graph v2 and Meta v1 APIs. Knows nothing of Beam. Thread-safe;
+ * one instance per worker is enough.
  *
- * <p>Every GET is retried on 429 (waiting at least {@code Retry-After}), 500/502/503/504, I/O errors (resets,
- * timeouts, bodies cut short) and bodies that fail to parse, with exponential backoff and full jitter, at most
- * {@code maxAttempts} times and never past the per-call {@code deadline}. Other statuses (400/401/403/404...) fail at
- * once with an {@link EdlinkException}. A page is handed on only after it parsed completely, so a retried page can
- * never deliver a record twice. Tokens and the app secret never appear in logs or exception messages.
+ * <p>Every GET is retried on 429 (waiting at least {@code Retry-After}), 500/502/503/504, I/O
+ * errors (resets, timeouts, bodies cut short) and bodies that fail to parse, with exponential
+ * backoff and full jitter, at most {@code maxAttempts} times and never past the per-call {@code
+ * deadline}. Other statuses (400/401/403/404...) fail at once with an {@link EdlinkException}. A
+ * page is handed on only after it parsed completely, so a retried page can never deliver a record
+ * twice. Tokens and the app secret never appear in logs or exception messages.
  */
 public final class EdlinkClient implements AutoCloseable {
   public static final String DEFAULT_BASE_URL = "https://ed.link";
@@ -56,8 +57,13 @@ public final class EdlinkClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EdlinkClient.class);
   private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);
   private static final Pattern UUID =
-      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-  /** Events fetched by {@link #eventsAfter}; enough to count a typical hour exactly without a second call. */
+      Pattern.compile(
+          "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  /**
+   * Events fetched by {@link #eventsAfter}; enough to count a typical hour exactly without a second
+   * call.
+   */
   private static final int EVENTS_PROBE_PAGE = 100;
 
   private final String baseUrl;
@@ -73,7 +79,8 @@ public final class EdlinkClient implements AutoCloseable {
   private final HttpClient http;
 
   private EdlinkClient(Builder b) {
-    this.baseUrl = b.baseUrl.endsWith("/") ? b.baseUrl.substring(0, b.baseUrl.length() - 1) : b.baseUrl;
+    this.baseUrl =
+        b.baseUrl.endsWith("/") ? b.baseUrl.substring(0, b.baseUrl.length() - 1) : b.baseUrl;
     this.baseUri = URI.create(baseUrl);
     this.appSecret = b.appSecret;
     this.pageSize = b.pageSize;
@@ -83,20 +90,25 @@ public final class EdlinkClient implements AutoCloseable {
     this.deadline = b.deadline;
     this.readTimeout = b.readTimeout;
     this.retryListener = b.retryListener;
-    this.http = HttpClient.newBuilder()
-        .connectTimeout(b.connectTimeout)
-        // A redirect could carry the bearer token elsewhere; Edlink does not redirect API calls.
-        .followRedirects(HttpClient.Redirect.NEVER)
-        // One request per connection stream keeps drop/timeout semantics simple and predictable.
-        .version(HttpClient.Version.HTTP_1_1)
-        .build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(b.connectTimeout)
+            // A redirect could carry the bearer token elsewhere; Edlink does not redirect API
+            // calls.
+            .followRedirects(HttpClient.Redirect.NEVER)
+            // One request per connection stream keeps drop/timeout semantics simple and
+            // predictable.
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Meta v1: every integration of the application (all pages), with tokens. Needs the app secret. */
+  /**
+   * Meta v1: every integration of the application (all pages), with tokens. Needs the app secret.
+   */
   public List<Integration> listIntegrations() throws EdlinkException {
     Call call = new Call(requireAppSecret());
     List<Integration> out = new ArrayList<>();
@@ -118,19 +130,25 @@ public final class EdlinkClient implements AutoCloseable {
     Envelope<JsonElement> env =
         get(URI.create(baseUrl + "/api/v1/integrations/" + integrationId), call, JSON::read);
     if (!env.data().isJsonObject()) {
-      throw new EdlinkException("GET /api/v1/integrations/" + integrationId + ": $data is not an object",
-          200, List.of(), env.requestId(), null);
+      throw new EdlinkException(
+          "GET /api/v1/integrations/" + integrationId + ": $data is not an object",
+          200,
+          List.of(),
+          env.requestId(),
+          null);
     }
     return toIntegration(env.data().getAsJsonObject());
   }
 
   /**
-   * Pages {@code /api/v2/graph/<type>} with {@code $first=pageSize}, following {@code $next} until it is absent,
-   * null or empty, and hands each complete page to {@code handler} exactly once, in order. Empty pages are
-   * counted but not handed on. The deadline covers all pages, including the time spent in {@code handler}. A handler
-   * that throws {@link StopPaging} ends the fetch: no further page is requested.
+   * Pages {@code /api/v2/graph/<type>} with {@code $first=pageSize}, following {@code $next} until
+   * it is absent, null or empty, and hands each complete page to {@code handler} exactly once, in
+   * order. Empty pages are counted but not handed on. The deadline covers all pages, including the
+   * time spent in {@code handler}. A handler that throws {@link StopPaging} ends the fetch: no
+   * further page is requested.
    */
-  public FetchStats fetchAll(String accessToken, EntityType type, PageHandler handler) throws EdlinkException {
+  public FetchStats fetchAll(String accessToken, EntityType type, PageHandler handler)
+      throws EdlinkException {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(handler, "handler");
     Call call = new Call(requireToken(accessToken));
@@ -159,7 +177,8 @@ public final class EdlinkClient implements AutoCloseable {
   }
 
   private Optional<String> newestEventId(Call call) throws EdlinkException {
-    Envelope<List<JsonObject>> env = get(graph("events", "$last=1"), call, EdlinkClient::readObjects);
+    Envelope<List<JsonObject>> env =
+        get(graph("events", "$last=1"), call, EdlinkClient::readObjects);
     if (env.data().isEmpty()) {
       return Optional.empty();
     }
@@ -167,22 +186,29 @@ public final class EdlinkClient implements AutoCloseable {
   }
 
   /**
-   * Whether any event follows {@code eventId}; EXPIRED when Edlink no longer knows it (400 {@code INVALID_CURSOR}
-   * or {@code NOT_FOUND}, or 404). For SOME, {@code newEvents} is exact up to 100 and a lower bound (100) beyond,
-   * and {@code newestEventId} is the newest event at the time of the call. For NONE it is {@code eventId} itself;
-   * for EXPIRED it is null.
+   * Whether any event follows {@code eventId}; EXPIRED when Edlink no longer knows it (400 {@code
+   * INVALID_CURSOR} or {@code NOT_FOUND}, or 404). For SOME, {@code newEvents} is exact up to 100
+   * and a lower bound (100) beyond, and {@code newestEventId} is the newest event at the time of
+   * the call. For NONE it is {@code eventId} itself; for EXPIRED it is null.
    */
   public EventsProbe eventsAfter(String accessToken, String eventId) throws EdlinkException {
     requireUuid(eventId, "eventId");
     Call call = new Call(requireToken(accessToken));
     Envelope<List<JsonObject>> page;
     try {
-      page = get(graph("events", "$after=" + eventId + "&$first=" + EVENTS_PROBE_PAGE), call,
-          EdlinkClient::readObjects);
+      page =
+          get(
+              graph("events", "$after=" + eventId + "&$first=" + EVENTS_PROBE_PAGE),
+              call,
+              EdlinkClient::readObjects);
     } catch (EdlinkException e) {
       if (isUnknownEvent(e)) {
-        LOG.info("event {} is no longer known to Edlink (HTTP {} {}, $request={}); a full sync is needed",
-            eventId, e.httpStatus(), e.codes(), e.requestId());
+        LOG.info(
+            "event {} is no longer known to Edlink (HTTP {} {}, $request={}); a full sync is needed",
+            eventId,
+            e.httpStatus(),
+            e.codes(),
+            e.requestId());
         return new EventsProbe(EventsProbe.Kind.EXPIRED, null, 0);
       }
       throw e;
@@ -192,7 +218,8 @@ public final class EdlinkClient implements AutoCloseable {
       return new EventsProbe(EventsProbe.Kind.NONE, eventId, 0);
     }
     if (isBlank(page.next())) {
-      return new EventsProbe(EventsProbe.Kind.SOME, string(events.get(events.size() - 1), "id"), events.size());
+      return new EventsProbe(
+          EventsProbe.Kind.SOME, string(events.get(events.size() - 1), "id"), events.size());
     }
     String newest = newestEventId(call).orElse(string(events.get(events.size() - 1), "id"));
     return new EventsProbe(EventsProbe.Kind.SOME, newest, events.size());
@@ -200,10 +227,13 @@ public final class EdlinkClient implements AutoCloseable {
 
   private static boolean isUnknownEvent(EdlinkException e) {
     return e.httpStatus() == 404
-        || (e.httpStatus() == 400 && (e.codes().contains("INVALID_CURSOR") || e.codes().contains("NOT_FOUND")));
+        || (e.httpStatus() == 400
+            && (e.codes().contains("INVALID_CURSOR") || e.codes().contains("NOT_FOUND")));
   }
 
-  /** Nothing to release: the JDK 17 HttpClient has no close and frees its threads when unreachable. */
+  /**
+   * Nothing to release: the JDK 17 HttpClient has no close and frees its threads when unreachable.
+   */
   @Override
   public void close() {}
 
@@ -234,13 +264,18 @@ public final class EdlinkClient implements AutoCloseable {
   private record Envelope<T>(T data, String next, String requestId, List<JsonObject> warnings) {}
 
   /** Why an attempt failed in a way worth retrying. */
-  private record Failure(String reason, int status, ErrorBody error, Duration retryAfter, Throwable cause) {
+  private record Failure(
+      String reason, int status, ErrorBody error, Duration retryAfter, Throwable cause) {
     String describe() {
       String what = status > 0 ? "HTTP " + status : reason;
-      return error == null ? what + (cause == null ? "" : " (" + briefly(cause) + ")") : what + " " + error.describe();
+      return error == null
+          ? what + (cause == null ? "" : " (" + briefly(cause) + ")")
+          : what + " " + error.describe();
     }
 
-    /** Gson messages run to several lines with a troubleshooting link; the first line says enough. */
+    /**
+     * Gson messages run to several lines with a troubleshooting link; the first line says enough.
+     */
     private static String briefly(Throwable t) {
       String m = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
       return t.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + m);
@@ -248,16 +283,18 @@ public final class EdlinkClient implements AutoCloseable {
   }
 
   private <T> Envelope<T> get(URI uri, Call call, DataReader<T> dataReader) throws EdlinkException {
-    String path = uri.getRawPath(); // never the query: it may hold cursors, and is noise in messages
+    String path =
+        uri.getRawPath(); // never the query: it may hold cursors, and is noise in messages
     for (int attempt = 1; ; attempt++) {
       long remaining = call.remainingNanos();
       if (remaining <= 0) {
-        throw new EdlinkException("GET " + path + ": deadline of " + deadline + " exceeded", 0, List.of(), null, null);
+        throw new EdlinkException(
+            "GET " + path + ": deadline of " + deadline + " exceeded", 0, List.of(), null, null);
       }
       Failure failure;
       try {
-        HttpResponse<InputStream> response = http.send(request(uri, call, remaining),
-            HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response =
+            http.send(request(uri, call, remaining), HttpResponse.BodyHandlers.ofInputStream());
         Attempt<T> result = handle(response, path, call, dataReader);
         if (result.envelope() != null) {
           return result.envelope();
@@ -277,7 +314,8 @@ public final class EdlinkClient implements AutoCloseable {
 
   /** Either the parsed envelope or the retryable failure of one attempt. */
   private record Attempt<T>(Envelope<T> envelope, Failure failure) {
-    static <T> Attempt<T> failed(String reason, int status, ErrorBody error, Duration retryAfter, Throwable cause) {
+    static <T> Attempt<T> failed(
+        String reason, int status, ErrorBody error, Duration retryAfter, Throwable cause) {
       return new Attempt<>(null, new Failure(reason, status, error, retryAfter, cause));
     }
   }
@@ -292,16 +330,21 @@ public final class EdlinkClient implements AutoCloseable {
   }
 
   /** Reads one response: the envelope, a retryable failure, or (thrown) a final error. */
-  private <T> Attempt<T> handle(HttpResponse<InputStream> response, String path, Call call,
-      DataReader<T> dataReader) throws EdlinkException {
+  private <T> Attempt<T> handle(
+      HttpResponse<InputStream> response, String path, Call call, DataReader<T> dataReader)
+      throws EdlinkException {
     int status = response.statusCode();
-    try (GuardedStream body = new GuardedStream(response.body(), readTimeout.toNanos(), call.deadlineNanos)) {
+    try (GuardedStream body =
+        new GuardedStream(response.body(), readTimeout.toNanos(), call.deadlineNanos)) {
       if (status >= 200 && status < 300) {
         try {
           Envelope<T> env = readEnvelope(body, dataReader);
           logWarnings(path, env.warnings(), env.requestId(), call);
           return new Attempt<>(env, null);
-        } catch (MalformedJsonException | EOFException | JsonParseException | IllegalStateException
+        } catch (MalformedJsonException
+            | EOFException
+            | JsonParseException
+            | IllegalStateException
             | NumberFormatException e) {
           // A cut connection may look like truncated JSON, and vice versa; both are worth a retry.
           return Attempt.failed(body.timedOut ? "timeout" : "parse", 0, null, null, e);
@@ -311,37 +354,68 @@ public final class EdlinkClient implements AutoCloseable {
       }
       ErrorBody error = ErrorBody.read(body, call.credential);
       if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504) {
-        Duration retryAfter = response.headers().firstValue("Retry-After").map(EdlinkClient::parseRetryAfter)
-            .orElse(null);
+        Duration retryAfter =
+            response
+                .headers()
+                .firstValue("Retry-After")
+                .map(EdlinkClient::parseRetryAfter)
+                .orElse(null);
         return Attempt.failed(String.valueOf(status), status, error, retryAfter, null);
       }
-      throw new EdlinkException("GET " + path + " failed: HTTP " + status + " " + error.describe(),
-          status, error.codes(), error.requestId(), null);
+      throw new EdlinkException(
+          "GET " + path + " failed: HTTP " + status + " " + error.describe(),
+          status,
+          error.codes(),
+          error.requestId(),
+          null);
     }
   }
 
-  private void waitBeforeRetry(String path, Call call, int attempt, Failure failure) throws EdlinkException {
+  private void waitBeforeRetry(String path, Call call, int attempt, Failure failure)
+      throws EdlinkException {
     int status = failure.status();
     List<String> codes = failure.error() == null ? List.of() : failure.error().codes();
     String requestId = failure.error() == null ? null : failure.error().requestId();
     if (attempt >= maxAttempts) {
-      throw new EdlinkException("GET " + path + " failed after " + attempt + " attempts: " + failure.describe(),
-          status, codes, requestId, failure.cause());
+      throw new EdlinkException(
+          "GET " + path + " failed after " + attempt + " attempts: " + failure.describe(),
+          status,
+          codes,
+          requestId,
+          failure.cause());
     }
     long waitNanos = backoffNanos(attempt, failure.retryAfter());
     if (waitNanos >= call.remainingNanos()) {
-      throw new EdlinkException("GET " + path + ": deadline of " + deadline + " would pass before retry "
-          + attempt + " (" + failure.describe() + ")", status, codes, requestId, failure.cause());
+      throw new EdlinkException(
+          "GET "
+              + path
+              + ": deadline of "
+              + deadline
+              + " would pass before retry "
+              + attempt
+              + " ("
+              + failure.describe()
+              + ")",
+          status,
+          codes,
+          requestId,
+          failure.cause());
     }
     call.retries++;
-    LOG.warn("GET {} attempt {}/{} failed: {}; retrying in {} ms", path, attempt, maxAttempts, failure.describe(),
+    LOG.warn(
+        "GET {} attempt {}/{} failed: {}; retrying in {} ms",
+        path,
+        attempt,
+        maxAttempts,
+        failure.describe(),
         TimeUnit.NANOSECONDS.toMillis(waitNanos));
     retryListener.onRetry(attempt, failure.reason());
     try {
       TimeUnit.NANOSECONDS.sleep(waitNanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new EdlinkException("GET " + path + ": interrupted while backing off", status, codes, requestId, e);
+      throw new EdlinkException(
+          "GET " + path + ": interrupted while backing off", status, codes, requestId, e);
     }
   }
 
@@ -363,7 +437,9 @@ public final class EdlinkClient implements AutoCloseable {
       if (!v.isEmpty() && v.chars().allMatch(Character::isDigit)) {
         return Duration.ofSeconds(Long.parseLong(v));
       }
-      Duration d = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
+      Duration d =
+          Duration.between(
+              ZonedDateTime.now(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
       return d.isNegative() ? Duration.ZERO : d;
     } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
       return null;
@@ -375,11 +451,13 @@ public final class EdlinkClient implements AutoCloseable {
 
   private static JsonReader strictReader(InputStream in) {
     JsonReader reader = new JsonReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-    reader.setStrictness(Strictness.STRICT); // no NaN/Infinity, comments, unquoted names or trailing garbage
+    reader.setStrictness(
+        Strictness.STRICT); // no NaN/Infinity, comments, unquoted names or trailing garbage
     return reader;
   }
 
-  private static <T> Envelope<T> readEnvelope(InputStream in, DataReader<T> dataReader) throws IOException {
+  private static <T> Envelope<T> readEnvelope(InputStream in, DataReader<T> dataReader)
+      throws IOException {
     JsonReader reader = strictReader(in);
     T data = null;
     boolean sawData = false;
@@ -420,7 +498,8 @@ public final class EdlinkClient implements AutoCloseable {
     while (reader.hasNext()) {
       JsonElement e = JSON.read(reader);
       if (!e.isJsonObject()) {
-        throw new IllegalStateException("expected an object in the array, got " + e.getClass().getSimpleName());
+        throw new IllegalStateException(
+            "expected an object in the array, got " + e.getClass().getSimpleName());
       }
       out.add(e.getAsJsonObject());
     }
@@ -436,7 +515,10 @@ public final class EdlinkClient implements AutoCloseable {
     return reader.nextString();
   }
 
-  /** The {@code $errors}/{@code $request} of an error response; empty when the body is not the Edlink envelope. */
+  /**
+   * The {@code $errors}/{@code $request} of an error response; empty when the body is not the
+   * Edlink envelope.
+   */
   private record ErrorBody(List<String> codes, String message, String requestId) {
     static ErrorBody read(InputStream in, String credential) {
       try {
@@ -481,11 +563,16 @@ public final class EdlinkClient implements AutoCloseable {
     }
   }
 
-  private static void logWarnings(String path, List<JsonObject> warnings, String requestId, Call call) {
+  private static void logWarnings(
+      String path, List<JsonObject> warnings, String requestId, Call call) {
     for (JsonObject w : warnings) {
       String message = string(w, "message");
-      LOG.warn("Edlink warning on GET {}: {} {} ($request={})", path, string(w, "code"),
-          message == null ? "" : redact(message, call.credential), requestId);
+      LOG.warn(
+          "Edlink warning on GET {}: {} {} ($request={})",
+          path,
+          string(w, "code"),
+          message == null ? "" : redact(message, call.credential),
+          requestId);
     }
   }
 
@@ -494,8 +581,13 @@ public final class EdlinkClient implements AutoCloseable {
     if (status == null) {
       status = string(o, "state");
     }
-    return new Integration(string(o, "id"), status, string(o, "region_id"), nested(o, "source", "name"),
-        nested(o, "team", "name"), string(o, "access_token"));
+    return new Integration(
+        string(o, "id"),
+        status,
+        string(o, "region_id"),
+        nested(o, "source", "name"),
+        nested(o, "team", "name"),
+        string(o, "access_token"));
   }
 
   private static String nested(JsonObject o, String object, String field) {
@@ -524,20 +616,42 @@ public final class EdlinkClient implements AutoCloseable {
     try {
       next = URI.create(page.next());
     } catch (IllegalArgumentException e) {
-      throw new EdlinkException("GET " + current.getRawPath() + ": $next is not a valid URL", 200, List.of(),
-          page.requestId(), null);
+      throw new EdlinkException(
+          "GET " + current.getRawPath() + ": $next is not a valid URL",
+          200,
+          List.of(),
+          page.requestId(),
+          null);
     }
     if (!sameOrigin(next, baseUri)) {
       // Following it would send the bearer token to a host we were not configured for.
-      throw new EdlinkException("GET " + current.getRawPath() + ": refusing $next on another origin "
-          + next.getScheme() + "://" + next.getHost() + ":" + port(next) + " (expected " + baseUri.getScheme()
-          + "://" + baseUri.getHost() + ":" + port(baseUri) + ")", 200, List.of(), page.requestId(), null);
+      throw new EdlinkException(
+          "GET "
+              + current.getRawPath()
+              + ": refusing $next on another origin "
+              + next.getScheme()
+              + "://"
+              + next.getHost()
+              + ":"
+              + port(next)
+              + " (expected "
+              + baseUri.getScheme()
+              + "://"
+              + baseUri.getHost()
+              + ":"
+              + port(baseUri)
+              + ")",
+          200,
+          List.of(),
+          page.requestId(),
+          null);
     }
     return next;
   }
 
   private static boolean sameOrigin(URI a, URI b) {
-    return a.getScheme() != null && a.getHost() != null
+    return a.getScheme() != null
+        && a.getHost() != null
         && a.getScheme().equalsIgnoreCase(b.getScheme())
         && a.getHost().equalsIgnoreCase(b.getHost())
         && port(a) == port(b);
@@ -552,7 +666,8 @@ public final class EdlinkClient implements AutoCloseable {
 
   private String requireAppSecret() {
     if (isBlank(appSecret)) {
-      throw new IllegalStateException("the Meta API needs the application secret (Builder.appSecret)");
+      throw new IllegalStateException(
+          "the Meta API needs the application secret (Builder.appSecret)");
     }
     return appSecret;
   }
@@ -586,16 +701,19 @@ public final class EdlinkClient implements AutoCloseable {
   // Body watchdog.
 
   private static final class TimerHolder {
-    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "edlink-read-watchdog");
-      t.setDaemon(true);
-      return t;
-    });
+    static final ScheduledExecutorService TIMER =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "edlink-read-watchdog");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
-   * HttpRequest.timeout only covers the wait for the headers. This closes the body stream when no byte arrived for
-   * {@code idleNanos} or the call's deadline passed, which unblocks a reader stuck on a stalled connection.
+   * HttpRequest.timeout only covers the wait for the headers. This closes the body stream when no
+   * byte arrived for {@code idleNanos} or the call's deadline passed, which unblocks a reader stuck
+   * on a stalled connection.
    */
   private static final class GuardedStream extends FilterInputStream {
     private final long idleNanos;
@@ -613,7 +731,8 @@ public final class EdlinkClient implements AutoCloseable {
     }
 
     private void schedule(long delayNanos) {
-      check = TimerHolder.TIMER.schedule(this::check, Math.max(delayNanos, 0), TimeUnit.NANOSECONDS);
+      check =
+          TimerHolder.TIMER.schedule(this::check, Math.max(delayNanos, 0), TimeUnit.NANOSECONDS);
     }
 
     private void check() {
@@ -679,18 +798,59 @@ public final class EdlinkClient implements AutoCloseable {
     private Duration readTimeout = Duration.ofSeconds(120);
     private RetryListener retryListener = RetryListener.NONE;
 
-    public Builder baseUrl(String v) { this.baseUrl = v; return this; }
-    public Builder appSecret(String v) { this.appSecret = v; return this; }
-    public Builder pageSize(int v) { this.pageSize = v; return this; }
-    public Builder maxAttempts(int v) { this.maxAttempts = v; return this; }
-    public Builder initialBackoff(Duration v) { this.initialBackoff = v; return this; }
-    public Builder maxBackoff(Duration v) { this.maxBackoff = v; return this; }
+    public Builder baseUrl(String v) {
+      this.baseUrl = v;
+      return this;
+    }
+
+    public Builder appSecret(String v) {
+      this.appSecret = v;
+      return this;
+    }
+
+    public Builder pageSize(int v) {
+      this.pageSize = v;
+      return this;
+    }
+
+    public Builder maxAttempts(int v) {
+      this.maxAttempts = v;
+      return this;
+    }
+
+    public Builder initialBackoff(Duration v) {
+      this.initialBackoff = v;
+      return this;
+    }
+
+    public Builder maxBackoff(Duration v) {
+      this.maxBackoff = v;
+      return this;
+    }
+
     /** Overall deadline for one logical call (all pages of one fetch), retries included. */
-    public Builder deadline(Duration v) { this.deadline = v; return this; }
-    public Builder connectTimeout(Duration v) { this.connectTimeout = v; return this; }
-    /** Per request: the wait for the response headers, and the longest pause while reading a body. */
-    public Builder readTimeout(Duration v) { this.readTimeout = v; return this; }
-    public Builder retryListener(RetryListener v) { this.retryListener = v; return this; }
+    public Builder deadline(Duration v) {
+      this.deadline = v;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration v) {
+      this.connectTimeout = v;
+      return this;
+    }
+
+    /**
+     * Per request: the wait for the response headers, and the longest pause while reading a body.
+     */
+    public Builder readTimeout(Duration v) {
+      this.readTimeout = v;
+      return this;
+    }
+
+    public Builder retryListener(RetryListener v) {
+      this.retryListener = v;
+      return this;
+    }
 
     public EdlinkClient build() {
       Objects.requireNonNull(baseUrl, "baseUrl");
@@ -701,11 +861,15 @@ public final class EdlinkClient implements AutoCloseable {
         throw new IllegalArgumentException("baseUrl is not a valid URL: " + baseUrl, e);
       }
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null || uri.getRawQuery() != null) {
-        throw new IllegalArgumentException("baseUrl must be an absolute http(s) URL without query: " + baseUrl);
+      if (!(scheme.equals("https") || scheme.equals("http"))
+          || uri.getHost() == null
+          || uri.getRawQuery() != null) {
+        throw new IllegalArgumentException(
+            "baseUrl must be an absolute http(s) URL without query: " + baseUrl);
       }
       if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-        throw new IllegalArgumentException("pageSize must be 1.." + MAX_PAGE_SIZE + ", got " + pageSize);
+        throw new IllegalArgumentException(
+            "pageSize must be 1.." + MAX_PAGE_SIZE + ", got " + pageSize);
       }
       if (maxAttempts < 1) {
         throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);

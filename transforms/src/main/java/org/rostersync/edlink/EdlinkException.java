@@ -8,7 +8,8 @@ public class EdlinkException extends Exception {
   private final List<String> codes;
   private final String requestId;
 
-  public EdlinkException(String message, int httpStatus, List<String> codes, String requestId, Throwable cause) {
+  public EdlinkException(
+      String message, int httpStatus, List<String> codes, String requestId, Throwable cause) {
     super(message, cause);
     this.httpStatus = httpStatus;
     this.codes = codes == null ? List.of() : List.copyOf(codes);
@@ -35,7 +36,10 @@ public class EdlinkException extends Exception {
     return requestId;
   }
 
-  /** One line for a run's outcome: HTTP status (or unreachable), error codes, message and request id. */
+  /**
+   * One line for a run's outcome: HTTP status (or unreachable), error codes, message and request
+   * id.
+   */
   public String describe() {
     StringBuilder sb = new StringBuilder("Edlink ");
     sb.append(httpStatus == 0 ? "unreachable" : "HTTP " + httpStatus);

@@ -6,7 +6,12 @@ package org.rostersync.edlink;
  * @param status v1 {@code status} or, when absent, v2 {@code state} (e.g. active, paused, disabled)
  */
 public record Integration(
-    String id, String status, String regionId, String sourceName, String teamName, String accessToken) {
+    String id,
+    String status,
+    String regionId,
+    String sourceName,
+    String teamName,
+    String accessToken) {
 
   /** Graph calls work while an integration is active or paused. */
   public boolean isActive() {
@@ -15,7 +20,16 @@ public record Integration(
 
   @Override
   public String toString() {
-    return "Integration{id=" + id + ", status=" + status + ", regionId=" + regionId
-        + ", source=" + sourceName + ", team=" + teamName + "}";
+    return "Integration{id="
+        + id
+        + ", status="
+        + status
+        + ", regionId="
+        + regionId
+        + ", source="
+        + sourceName
+        + ", team="
+        + teamName
+        + "}";
   }
 }

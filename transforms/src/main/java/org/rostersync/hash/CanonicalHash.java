@@ -10,29 +10,31 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
- * SHA-256 over an entity's canonical JSON: object keys sorted, no insignificant whitespace, numbers and strings in
- * one normal form.
+ * SHA-256 over an entity's canonical JSON: object keys sorted, no insignificant whitespace, numbers
+ * and strings in one normal form.
  *
  * <p>The canonical form (changing it changes every stored hash, so treat it as frozen):
  *
  * <ul>
- *   <li>Object members sorted by key, comparing UTF-16 code units ({@link String#compareTo}, as RFC 8785 JCS does).
- *       Arrays keep their order. No whitespace anywhere.
- *   <li>Strings: only {@code "} and {@code \} are escaped with a backslash, and control characters below U+0020 as
- *       {@code \b \f \n \r \t} or <code>&#92;u00xx</code> (lower-case hex). Everything else, including {@code / < > &} and
- *       U+2028/U+2029, is written as raw UTF-8. A lone (unpaired) surrogate cannot be UTF-8, so it is written as
- *       <code>&#92;udxxx</code>, which keeps it distinct from every other string.
- *   <li>Numbers: the decimal value, with trailing zeros stripped, so {@code 1}, {@code 1.0}, {@code 1e0} and
- *       {@code 10E-1} all become {@code 1}, and {@code -0} becomes {@code 0}. When the decimal exponent of the
- *       leading digit is in [-7, 21) the number is written plainly ({@code 100}, {@code 0.0015}); otherwise as
- *       {@code d.ddde<exp>} ({@code 1e21}, {@code -2.5e-8}).
+ *   <li>Object members sorted by key, comparing UTF-16 code units ({@link String#compareTo}, as RFC
+ *       8785 JCS does). Arrays keep their order. No whitespace anywhere.
+ *   <li>Strings: only {@code "} and {@code \} are escaped with a backslash, and control characters
+ *       below U+0020 as {@code \b \f \n \r \t} or <code>&#92;u00xx</code> (lower-case hex).
+ *       Everything else, including {@code / < > &} and U+2028/U+2029, is written as raw UTF-8. A
+ *       lone (unpaired) surrogate cannot be UTF-8, so it is written as <code>&#92;udxxx</code>,
+ *       which keeps it distinct from every other string.
+ *   <li>Numbers: the decimal value, with trailing zeros stripped, so {@code 1}, {@code 1.0}, {@code
+ *       1e0} and {@code 10E-1} all become {@code 1}, and {@code -0} becomes {@code 0}. When the
+ *       decimal exponent of the leading digit is in [-7, 21) the number is written plainly ({@code
+ *       100}, {@code 0.0015}); otherwise as {@code d.ddde<exp>} ({@code 1e21}, {@code -2.5e-8}).
  *   <li>{@code null}, {@code true}, {@code false} as literals.
  * </ul>
  *
  * <p>NaN and infinities have no JSON form and are rejected with {@link IllegalArgumentException}.
  */
 public final class CanonicalHash {
-  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] HEX =
+      "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] NULL = {'n', 'u', 'l', 'l'};
   private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
   private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
@@ -157,7 +159,8 @@ public final class CanonicalHash {
   }
 
   private static void writeString(String s, Bytes out) {
-    // Worst case per char is 6 bytes (backslash-u00xx or an escaped lone surrogate); reserve once instead of per char.
+    // Worst case per char is 6 bytes (backslash-u00xx or an escaped lone surrogate); reserve once
+    // instead of per char.
     out.ensure(s.length() * 6 + 2);
     byte[] b = out.buf;
     int n = out.len;

@@ -13,11 +13,13 @@ import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.EventsProbe;
 
 /**
- * The change gate's decision, apart from Beam, the database and HTTP so it can be tested alone: {@link PlanRuns}
- * wires it to {@code sync_state} and to Edlink with the integration's token.
+ * The change gate's decision, apart from Beam, the database and HTTP so it can be tested alone:
+ * {@link PlanRuns} wires it to {@code sync_state} and to Edlink with the integration's token.
  */
 final class ChangeGate {
-  /** Stored as the newest event id when Edlink had no event at all before a successful full sync. */
+  /**
+   * Stored as the newest event id when Edlink had no event at all before a successful full sync.
+   */
   static final String NO_EVENTS = PlanRuns.NO_EVENTS;
 
   /** The two Edlink questions the gate asks, already bound to one integration's token. */
@@ -71,15 +73,20 @@ final class ChangeGate {
 
     @Override
     public Optional<StoredState> read(String integrationId) throws SQLException {
-      return Database.inTransaction(ds, c -> {
-        try (PreparedStatement ps = c.prepareStatement(
-            "SELECT newest_event_id::text, last_full_sync_at FROM sync_state WHERE integration_id = ?")) {
-          ps.setObject(1, UUID.fromString(integrationId));
-          try (ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(new StoredState(rs.getString(1), rs.getTimestamp(2))) : Optional.empty();
-          }
-        }
-      });
+      return Database.inTransaction(
+          ds,
+          c -> {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT newest_event_id::text, last_full_sync_at FROM sync_state WHERE integration_id = ?")) {
+              ps.setObject(1, UUID.fromString(integrationId));
+              try (ResultSet rs = ps.executeQuery()) {
+                return rs.next()
+                    ? Optional.of(new StoredState(rs.getString(1), rs.getTimestamp(2)))
+                    : Optional.empty();
+              }
+            }
+          });
     }
   }
 
@@ -87,8 +94,8 @@ final class ChangeGate {
   record StoredState(String newestEventId, Timestamp lastFullSyncAt) implements Serializable {}
 
   /**
-   * Skip (the run ends with {@code reason}) or a full sync, which carries the newest event id to store if it
-   * succeeds ({@link #NO_EVENTS} when Edlink has none).
+   * Skip (the run ends with {@code reason}) or a full sync, which carries the newest event id to
+   * store if it succeeds ({@link #NO_EVENTS} when Edlink has none).
    */
   record Decision(boolean fullSync, String reason, String newestEventId) {
     static Decision skip(String reason) {
@@ -99,15 +106,21 @@ final class ChangeGate {
   private ChangeGate() {}
 
   /** Reads the stored state only when the mode needs it, then decides. */
-  static Decision decide(SyncJob job, StateStore store, Events events, long nowMillis, long maxSkipAgeMillis)
+  static Decision decide(
+      SyncJob job, StateStore store, Events events, long nowMillis, long maxSkipAgeMillis)
       throws EdlinkException, SQLException {
     Optional<StoredState> state =
         job.mode() == SyncJob.Mode.FULL ? Optional.empty() : store.read(job.integrationId());
     return decide(job.mode(), state, events, nowMillis, maxSkipAgeMillis);
   }
 
-  static Decision decide(SyncJob.Mode mode, Optional<StoredState> state, Events events, long nowMillis,
-      long maxSkipAgeMillis) throws EdlinkException {
+  static Decision decide(
+      SyncJob.Mode mode,
+      Optional<StoredState> state,
+      Events events,
+      long nowMillis,
+      long maxSkipAgeMillis)
+      throws EdlinkException {
     String reason;
     if (mode == SyncJob.Mode.FULL) {
       reason = "full sync requested";
@@ -117,7 +130,8 @@ final class ChangeGate {
         || nowMillis - state.get().lastFullSyncAt().getTime() > maxSkipAgeMillis) {
       reason = "last full sync older than maxSkipAge";
     } else if (NO_EVENTS.equals(state.get().newestEventId())) {
-      // The last full sync saw no events at all (all older than Edlink's retention): any event is news.
+      // The last full sync saw no events at all (all older than Edlink's retention): any event is
+      // news.
       if (events.newestEventId().isEmpty()) {
         return Decision.skip("still no events since the last full sync");
       }
@@ -127,10 +141,13 @@ final class ChangeGate {
       if (probe.kind() == EventsProbe.Kind.NONE) {
         return Decision.skip("no events after " + state.get().newestEventId());
       }
-      reason = probe.kind() == EventsProbe.Kind.EXPIRED
-          ? "stored event id expired" : "new events after " + state.get().newestEventId();
+      reason =
+          probe.kind() == EventsProbe.Kind.EXPIRED
+              ? "stored event id expired"
+              : "new events after " + state.get().newestEventId();
     }
-    // Recorded before the sync: events that arrive during it are after this id, so the next run sees them.
+    // Recorded before the sync: events that arrive during it are after this id, so the next run
+    // sees them.
     return new Decision(true, reason, events.newestEventId().orElse(NO_EVENTS));
   }
 }

@@ -16,29 +16,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Diffs one join group with a hash map: a remote id missing locally is a create, a different hash an update, a
- * stored id missing remotely a delete; equal hashes are counted as unchanged and never written.
+ * Diffs one join group with a hash map: a remote id missing locally is a create, a different hash
+ * an update, a stored id missing remotely a delete; equal hashes are counted as unchanged and never
+ * written.
  */
 public final class ClassifyChanges
     extends PTransform<PCollection<KV<ShardKey, CoGbkResult>>, PCollection<ShardChanges>> {
   private final TupleTag<KV<ShardKey, RemoteShard>> remoteTag;
   private final TupleTag<KV<ShardKey, StoredShard>> storedTag;
 
-  private ClassifyChanges(TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
+  private ClassifyChanges(
+      TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
       TupleTag<KV<ShardKey, StoredShard>> storedTag) {
     this.remoteTag = remoteTag;
     this.storedTag = storedTag;
   }
 
-  /** Both sides grouped by {@link ShardKey#joinKey()}, each value with its full key (run included). */
-  public static ClassifyChanges of(TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
+  /**
+   * Both sides grouped by {@link ShardKey#joinKey()}, each value with its full key (run included).
+   */
+  public static ClassifyChanges of(
+      TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
       TupleTag<KV<ShardKey, StoredShard>> storedTag) {
     return new ClassifyChanges(remoteTag, storedTag);
   }
 
   @Override
   public PCollection<ShardChanges> expand(PCollection<KV<ShardKey, CoGbkResult>> joined) {
-    return joined.apply(ParDo.of(new ClassifyChangesFn(remoteTag, storedTag))).setCoder(ShardChanges.Coder.of());
+    return joined
+        .apply(ParDo.of(new ClassifyChangesFn(remoteTag, storedTag)))
+        .setCoder(ShardChanges.Coder.of());
   }
 
   static final class ClassifyChangesFn extends DoFn<KV<ShardKey, CoGbkResult>, ShardChanges> {
@@ -46,13 +53,16 @@ public final class ClassifyChanges
     private final TupleTag<KV<ShardKey, RemoteShard>> remoteTag;
     private final TupleTag<KV<ShardKey, StoredShard>> storedTag;
 
-    ClassifyChangesFn(TupleTag<KV<ShardKey, RemoteShard>> remoteTag, TupleTag<KV<ShardKey, StoredShard>> storedTag) {
+    ClassifyChangesFn(
+        TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
+        TupleTag<KV<ShardKey, StoredShard>> storedTag) {
       this.remoteTag = remoteTag;
       this.storedTag = storedTag;
     }
 
     @ProcessElement
-    public void process(@Element KV<ShardKey, CoGbkResult> group, OutputReceiver<ShardChanges> out) {
+    public void process(
+        @Element KV<ShardKey, CoGbkResult> group, OutputReceiver<ShardChanges> out) {
       java.util.List<KV<ShardKey, StoredShard>> storeds = new java.util.ArrayList<>();
       group.getValue().getAll(storedTag).forEach(storeds::add);
       for (KV<ShardKey, RemoteShard> remote : group.getValue().getAll(remoteTag)) {
@@ -68,19 +78,28 @@ public final class ClassifyChanges
         if (stored != null) {
           out.output(classify(remote.getKey(), remote.getValue(), stored.getValue()));
         } else {
-          // Two runs of one integration met in one group (a lease lapsed while its run was alive): never guess
+          // Two runs of one integration met in one group (a lease lapsed while its run was alive):
+          // never guess
           // deletes from half a group; this shard fails, so its type fails and deletes nothing.
           SyncMetrics.INCOMPLETE_GROUPS.inc();
-          LOG.error("join group {} has no stored side for run {}; the shard fails", group.getKey(),
+          LOG.error(
+              "join group {} has no stored side for run {}; the shard fails",
+              group.getKey(),
               remote.getKey().runId());
           RemoteShard r = remote.getValue();
-          out.output(new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0).build()
-              .withError("join group " + remote.getKey() + " met another run's shard; not compared"));
+          out.output(
+              new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0)
+                  .build()
+                  .withError(
+                      "join group " + remote.getKey() + " met another run's shard; not compared"));
         }
       }
       for (KV<ShardKey, StoredShard> s : storeds) {
         SyncMetrics.INCOMPLETE_GROUPS.inc();
-        LOG.error("join group {} has no remote side for run {}; it is ignored", group.getKey(), s.getKey().runId());
+        LOG.error(
+            "join group {} has no remote side for run {}; it is ignored",
+            group.getKey(),
+            s.getKey().runId());
       }
     }
   }
@@ -95,7 +114,8 @@ public final class ClassifyChanges
     boolean[] seen = new boolean[stored.size()];
     int[] updates = new int[remote.size()];
     int updateCount = 0;
-    ShardChanges.Builder b = new ShardChanges.Builder(remote.job(), key, remote.fetch(), stored.size());
+    ShardChanges.Builder b =
+        new ShardChanges.Builder(remote.job(), key, remote.fetch(), stored.size());
     for (int i = 0; i < remote.size(); i++) {
       Integer s = storedIndex.get(new UUID(remote.msb(i), remote.lsb(i)));
       if (remote.json(i) == null) {

@@ -12,9 +12,10 @@ import org.apache.beam.sdk.coders.CoderException;
 import org.rostersync.edlink.EntityType;
 
 /**
- * Compact binary helpers for the explicit coders of everything kept in state or shuffled. Every encoding starts with
- * a version byte, so a running job can be updated in place: a new build reads the versions it knows and refuses the
- * others with a clear error instead of misreading bytes. Entity types travel as their path, never as an ordinal.
+ * Compact binary helpers for the explicit coders of everything kept in state or shuffled. Every
+ * encoding starts with a version byte, so a running job can be updated in place: a new build reads
+ * the versions it knows and refuses the others with a clear error instead of misreading bytes.
+ * Entity types travel as their path, never as an ordinal.
  */
 final class Codec {
   private Codec() {}
@@ -42,8 +43,15 @@ final class Codec {
       throw new CoderException("cannot decode " + what + ": end of stream before the version byte");
     }
     if (v < 1 || v > newest) {
-      throw new CoderException("cannot decode " + what + ": encoding version " + v + " is unknown to this build"
-          + " (it reads versions 1.." + newest + "); was the job updated from a newer build?");
+      throw new CoderException(
+          "cannot decode "
+              + what
+              + ": encoding version "
+              + v
+              + " is unknown to this build"
+              + " (it reads versions 1.."
+              + newest
+              + "); was the job updated from a newer build?");
     }
     return v;
   }
@@ -117,7 +125,8 @@ final class Codec {
     try {
       return Enum.valueOf(type, name);
     } catch (IllegalArgumentException e) {
-      throw new CoderException("unknown " + type.getSimpleName() + " '" + name + "' in an encoded value");
+      throw new CoderException(
+          "unknown " + type.getSimpleName() + " '" + name + "' in an encoded value");
     }
   }
 
@@ -163,8 +172,8 @@ final class Codec {
   }
 
   /**
-   * Base of the value coders: a version byte, then the fields. Deterministic (no maps, fixed field order), so any
-   * of them may be part of a grouping key.
+   * Base of the value coders: a version byte, then the fields. Deterministic (no maps, fixed field
+   * order), so any of them may be part of a grouping key.
    */
   abstract static class Versioned<T> extends org.apache.beam.sdk.coders.AtomicCoder<T> {
     /** The version this build writes, and the newest it reads. */

@@ -7,9 +7,10 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.joda.time.Duration;
 
 /**
- * Data-driven completeness instead of watermarks. Every join key gets exactly one remote and one stored element,
- * so a group fires the moment it holds two, in batch and in streaming alike, without waiting for a watermark that
- * a sparse Pub/Sub queue never advances, and without one slow integration holding back the others.
+ * Data-driven completeness instead of watermarks. Every join key gets exactly one remote and one
+ * stored element, so a group fires the moment it holds two, in batch and in streaming alike,
+ * without waiting for a watermark that a sparse Pub/Sub queue never advances, and without one slow
+ * integration holding back the others.
  */
 public final class Completeness {
   private Completeness() {}
@@ -23,7 +24,9 @@ public final class Completeness {
         .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY);
   }
 
-  /** For per-element bookkeeping streams (state does the counting): pass every element on at once. */
+  /**
+   * For per-element bookkeeping streams (state does the counting): pass every element on at once.
+   */
   public static <T> Window<T> everyElement() {
     return Window.<T>into(new GlobalWindows())
         .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1)))

@@ -9,7 +9,9 @@ import javax.sql.DataSource;
 /** Runs a unit of database work in one transaction, retrying transient failures with backoff. */
 public final class Database {
   /** SQLStates worth retrying: serialization failure, deadlock, shutdown, too many connections. */
-  private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "57P01", "57P02", "57P03", "53300");
+  private static final Set<String> TRANSIENT_STATES =
+      Set.of("40001", "40P01", "57P01", "57P02", "57P03", "53300");
+
   private static final int MAX_ATTEMPTS = 10;
   private static final long MAX_BACKOFF_MILLIS = 8_000;
 
@@ -51,10 +53,14 @@ public final class Database {
     }
   }
 
-  /** The server refused the credentials (class 28), also when the pool reports it as a time-out's cause. */
+  /**
+   * The server refused the credentials (class 28), also when the pool reports it as a time-out's
+   * cause.
+   */
   public static boolean isAuthFailure(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException && ((SQLException) t).getSQLState() != null
+      if (t instanceof SQLException
+          && ((SQLException) t).getSQLState() != null
           && ((SQLException) t).getSQLState().startsWith("28")) {
         return true;
       }
@@ -62,7 +68,9 @@ public final class Database {
     return false;
   }
 
-  /** Connection failures (class 08), pool time-outs and the states above; also through batch chains. */
+  /**
+   * Connection failures (class 08), pool time-outs and the states above; also through batch chains.
+   */
   public static boolean isTransient(SQLException e) {
     if (isAuthFailure(e)) {
       return false;
@@ -87,9 +95,10 @@ public final class Database {
   }
 
   /**
-   * Whether the error belongs to the one row being written, so that row alone may be dead-lettered: bad data
-   * (class 22), a constraint of that row (class 23, except "no partition ... found for row", which every row of the
-   * type hits), a value too large to store (54000). Permissions, time-outs, read-only servers and the like are not.
+   * Whether the error belongs to the one row being written, so that row alone may be dead-lettered:
+   * bad data (class 22), a constraint of that row (class 23, except "no partition ... found for
+   * row", which every row of the type hits), a value too large to store (54000). Permissions,
+   * time-outs, read-only servers and the like are not.
    */
   public static boolean isRowLevel(SQLException e) {
     if (isTransient(e)) {
@@ -106,11 +115,17 @@ public final class Database {
     return false;
   }
 
-  /** The first SQLState in the chain (batch errors put the server's in the next exception), or "?????". */
+  /**
+   * The first SQLState in the chain (batch errors put the server's in the next exception), or
+   * "?????".
+   */
   public static String sqlState(SQLException e) {
-    for (SQLException s = e; s != null; s = s.getNextException() == s ? null : s.getNextException()) {
+    for (SQLException s = e;
+        s != null;
+        s = s.getNextException() == s ? null : s.getNextException()) {
       if (s.getSQLState() != null && !s.getSQLState().equals("00000")) {
-        if (s instanceof java.sql.BatchUpdateException && s.getNextException() != null
+        if (s instanceof java.sql.BatchUpdateException
+            && s.getNextException() != null
             && s.getNextException().getSQLState() != null) {
           return s.getNextException().getSQLState();
         }

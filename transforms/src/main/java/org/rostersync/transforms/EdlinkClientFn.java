@@ -6,8 +6,9 @@ import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.Integration;
 
 /**
- * A DoFn that talks to Edlink: one client per DoFn instance, made in {@code @Setup} (its retries count as Beam
- * counters) and closed in {@code @Teardown}. Subclasses add their own set-up in {@link #onSetup()}.
+ * A DoFn that talks to Edlink: one client per DoFn instance, made in {@code @Setup} (its retries
+ * count as Beam counters) and closed in {@code @Teardown}. Subclasses add their own set-up in
+ * {@link #onSetup()}.
  */
 public abstract class EdlinkClientFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
   protected final EdlinkConfig edlink;
@@ -30,9 +31,9 @@ public abstract class EdlinkClientFn<InputT, OutputT> extends DoFn<InputT, Outpu
   }
 
   /**
-   * Runs a Meta API call; if Edlink refuses the application secret, reads the secret again from its source (it may
-   * have been rotated in Secret Manager), rebuilds the client and tries once more. Without this a rotated secret
-   * fails every call until the workers restart.
+   * Runs a Meta API call; if Edlink refuses the application secret, reads the secret again from its
+   * source (it may have been rotated in Secret Manager), rebuilds the client and tries once more.
+   * Without this a rotated secret fails every call until the workers restart.
    */
   protected <T> T withAppSecret(MetaCall<T> call) throws EdlinkException {
     try {
@@ -49,8 +50,10 @@ public abstract class EdlinkClientFn<InputT, OutputT> extends DoFn<InputT, Outpu
   }
 
   static boolean secretRefused(EdlinkException e) {
-    return e.httpStatus() == 401 || e.httpStatus() == 403
-        || (e.httpStatus() == 400 && (e.codes().contains("INVALID_TOKEN") || e.codes().contains("EXPIRED_TOKEN")));
+    return e.httpStatus() == 401
+        || e.httpStatus() == 403
+        || (e.httpStatus() == 400
+            && (e.codes().contains("INVALID_TOKEN") || e.codes().contains("EXPIRED_TOKEN")));
   }
 
   /** A call made with an integration's access token. */
@@ -67,14 +70,14 @@ public abstract class EdlinkClientFn<InputT, OutputT> extends DoFn<InputT, Outpu
   }
 
   /**
-   * Runs {@code call} with the integration (and its token) from {@link IntegrationTokens}' cache. If Edlink answers
-   * that the token is invalid or the integration is not in a usable state, the cached entry may be stale (token
-   * rotated, integration re-enabled since it was cached): the entry is dropped and the call runs once more with a
-   * fresh lookup. A call that is retried must start over (it runs twice). A failed lookup is thrown as
-   * {@link LookupFailedException}.
+   * Runs {@code call} with the integration (and its token) from {@link IntegrationTokens}' cache.
+   * If Edlink answers that the token is invalid or the integration is not in a usable state, the
+   * cached entry may be stale (token rotated, integration re-enabled since it was cached): the
+   * entry is dropped and the call runs once more with a fresh lookup. A call that is retried must
+   * start over (it runs twice). A failed lookup is thrown as {@link LookupFailedException}.
    */
-  protected <T, X extends Exception> T withIntegrationToken(String integrationId, TokenCall<T, X> call)
-      throws EdlinkException, X {
+  protected <T, X extends Exception> T withIntegrationToken(
+      String integrationId, TokenCall<T, X> call) throws EdlinkException, X {
     try {
       return call.call(lookup(integrationId));
     } catch (EdlinkException e) {
@@ -102,7 +105,8 @@ public abstract class EdlinkClientFn<InputT, OutputT> extends DoFn<InputT, Outpu
   }
 
   static boolean staleIntegration(EdlinkException e) {
-    return e.httpStatus() == 401 || e.codes().contains("INVALID_TOKEN")
+    return e.httpStatus() == 401
+        || e.codes().contains("INVALID_TOKEN")
         || e.codes().contains("INVALID_INTEGRATION_STATE");
   }
 

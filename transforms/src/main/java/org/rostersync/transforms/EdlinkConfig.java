@@ -6,7 +6,9 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.RetryListener;
 
-/** How workers reach Edlink. The application secret is a {@link SecretRef}, resolved on the worker. */
+/**
+ * How workers reach Edlink. The application secret is a {@link SecretRef}, resolved on the worker.
+ */
 public final class EdlinkConfig implements Serializable {
   private final String baseUrl;
   private final SecretRef appSecret;
@@ -14,7 +16,12 @@ public final class EdlinkConfig implements Serializable {
   private final int maxAttempts;
   private final long initialBackoffMillis;
 
-  private EdlinkConfig(String baseUrl, SecretRef appSecret, int pageSize, int maxAttempts, long initialBackoffMillis) {
+  private EdlinkConfig(
+      String baseUrl,
+      SecretRef appSecret,
+      int pageSize,
+      int maxAttempts,
+      long initialBackoffMillis) {
     this.baseUrl = baseUrl;
     this.appSecret = appSecret;
     this.pageSize = pageSize;
@@ -37,23 +44,30 @@ public final class EdlinkConfig implements Serializable {
     return new EdlinkConfig(baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis);
   }
 
-  public String baseUrl() { return baseUrl; }
+  public String baseUrl() {
+    return baseUrl;
+  }
 
   /** Base URL and page size for a transform's display data; never the secret. */
   void addTo(DisplayData.Builder builder) {
-    builder.add(DisplayData.item("edlinkBaseUrl", baseUrl)
-            .withLabel("Edlink base URL"))
-        .add(DisplayData.item("pageSize", pageSize)
-            .withLabel("Edlink page size"));
+    builder
+        .add(DisplayData.item("edlinkBaseUrl", baseUrl).withLabel("Edlink base URL"))
+        .add(DisplayData.item("pageSize", pageSize).withLabel("Edlink page size"));
   }
-  public int pageSize() { return pageSize; }
+
+  public int pageSize() {
+    return pageSize;
+  }
 
   /** A new client; call from {@code @Setup}. */
   public EdlinkClient newClient(RetryListener retries) {
     return build(appSecret.resolve(), retries);
   }
 
-  /** A new client with the application secret read again from its source (it was refused: maybe rotated). */
+  /**
+   * A new client with the application secret read again from its source (it was refused: maybe
+   * rotated).
+   */
   public EdlinkClient newClientWithFreshSecret(RetryListener retries) {
     return build(appSecret.refresh(), retries);
   }

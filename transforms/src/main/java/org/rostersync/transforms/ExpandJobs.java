@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns requests into runs: one {@link SyncJob} with a fresh run id per integration; {@code all} expands through
- * the Meta API to the application's active integrations.
+ * Turns requests into runs: one {@link SyncJob} with a fresh run id per integration; {@code all}
+ * expands through the Meta API to the application's active integrations.
  */
 public final class ExpandJobs extends PTransform<PCollection<JobRequest>, PCollection<SyncJob>> {
   private final EdlinkConfig edlink;
@@ -43,13 +43,21 @@ public final class ExpandJobs extends PTransform<PCollection<JobRequest>, PColle
     }
 
     @ProcessElement
-    public void process(@Element JobRequest request, OutputReceiver<SyncJob> out) throws EdlinkException {
+    public void process(@Element JobRequest request, OutputReceiver<SyncJob> out)
+        throws EdlinkException {
       List<EntityType> types = EntityType.parseList(String.join(",", request.entityTypes()));
       String runId = UUID.randomUUID().toString();
       long now = System.currentTimeMillis();
       if (!request.all()) {
-        out.output(new SyncJob(runId, request.integrationId(), types, request.mode(), request.requestId(),
-            request.approveDeletes(), now));
+        out.output(
+            new SyncJob(
+                runId,
+                request.integrationId(),
+                types,
+                request.mode(),
+                request.requestId(),
+                request.approveDeletes(),
+                now));
         return;
       }
       // Listing fails loudly: the whole tick is retried rather than silently syncing nobody.
@@ -58,8 +66,15 @@ public final class ExpandJobs extends PTransform<PCollection<JobRequest>, PColle
       int active = 0;
       for (Integration i : integrations) {
         if (i.isActive() && Ids.isUuid(i.id())) {
-          out.output(new SyncJob(runId, i.id(), types, request.mode(), request.requestId(),
-              request.approveDeletes(), now));
+          out.output(
+              new SyncJob(
+                  runId,
+                  i.id(),
+                  types,
+                  request.mode(),
+                  request.requestId(),
+                  request.approveDeletes(),
+                  now));
           active++;
         }
       }

@@ -19,13 +19,14 @@ import org.rostersync.edlink.StopPaging;
 import org.rostersync.hash.CanonicalHash;
 
 /**
- * Pages one top-level Edlink endpoint per {@link TypeTask}, hashes each record canonically, and only once the type
- * was fetched completely emits one {@link RemoteShard} per shard (empty ones too) plus a {@link TypeFetched}
- * signal. A failed or cut-short fetch emits no shard and no signal, only a failure: nothing downstream can then
- * mistake missing records for deletes.
+ * Pages one top-level Edlink endpoint per {@link TypeTask}, hashes each record canonically, and
+ * only once the type was fetched completely emits one {@link RemoteShard} per shard (empty ones
+ * too) plus a {@link TypeFetched} signal. A failed or cut-short fetch emits no shard and no signal,
+ * only a failure: nothing downstream can then mistake missing records for deletes.
  */
 public final class FetchEntities extends PTransform<PCollection<TypeTask>, PCollectionTuple> {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FetchEntities.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(FetchEntities.class);
   public static final TupleTag<KV<ShardKey, RemoteShard>> REMOTE = new TupleTag<>() {};
   public static final TupleTag<TypeFetched> COMPLETE = new TupleTag<>() {};
   public static final TupleTag<KV<String, RunEvent>> FAILED = new TupleTag<>() {};
@@ -49,16 +50,19 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
 
   public FetchEntities withSharding(int recordsPerShard, int maxShards) {
     if (recordsPerShard < 1 || maxShards < 1) {
-      throw new IllegalArgumentException("recordsPerShard and maxShards must be positive, got " + recordsPerShard
-          + " and " + maxShards);
+      throw new IllegalArgumentException(
+          "recordsPerShard and maxShards must be positive, got "
+              + recordsPerShard
+              + " and "
+              + maxShards);
     }
     return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards);
   }
 
   /**
-   * The database the type is synced into: the shard count then follows the larger of the fetched and the stored
-   * row count, so a source that suddenly serves few records of a large stored type cannot put every stored row of
-   * it into one join group.
+   * The database the type is synced into: the shard count then follows the larger of the fetched
+   * and the stored row count, so a source that suddenly serves few records of a large stored type
+   * cannot put every stored row of it into one join group.
    */
   public FetchEntities withDatabase(JdbcConfig jdbc) {
     return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards);
@@ -70,10 +74,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     if (edlink != null) {
       edlink.addTo(builder);
     }
-    builder.add(DisplayData.item("recordsPerShard", recordsPerShard)
-            .withLabel("Records per join group"))
-        .add(DisplayData.item("maxShards", maxShards)
-            .withLabel("Join groups per type, at most"));
+    builder
+        .add(
+            DisplayData.item("recordsPerShard", recordsPerShard)
+                .withLabel("Records per join group"))
+        .add(DisplayData.item("maxShards", maxShards).withLabel("Join groups per type, at most"));
   }
 
   @Override
@@ -81,12 +86,18 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     if (edlink == null) {
       throw new IllegalStateException("FetchEntities needs an EdlinkConfig");
     }
-    PCollectionTuple out = tasks.apply(ParDo.of(new FetchEntitiesFn(edlink, jdbc, recordsPerShard, maxShards))
-        .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED)));
-    out.get(REMOTE).setCoder(org.apache.beam.sdk.coders.KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+    PCollectionTuple out =
+        tasks.apply(
+            ParDo.of(new FetchEntitiesFn(edlink, jdbc, recordsPerShard, maxShards))
+                .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED)));
+    out.get(REMOTE)
+        .setCoder(
+            org.apache.beam.sdk.coders.KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
     out.get(COMPLETE).setCoder(TypeFetched.Coder.of());
-    out.get(FAILED).setCoder(org.apache.beam.sdk.coders.KvCoder.of(
-        org.apache.beam.sdk.coders.StringUtf8Coder.of(), RunEvent.Coder.of()));
+    out.get(FAILED)
+        .setCoder(
+            org.apache.beam.sdk.coders.KvCoder.of(
+                org.apache.beam.sdk.coders.StringUtf8Coder.of(), RunEvent.Coder.of()));
     out.get(REJECTED).setCoder(RejectedRecord.Coder.of());
     return out;
   }
@@ -99,8 +110,9 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   static final class FetchEntitiesFn extends EdlinkClientFn<TypeTask, KV<ShardKey, RemoteShard>> {
-    static final String STORED_COUNT = "SELECT count(*) FROM roster_entities"
-        + " WHERE entity_type = ? AND integration_id = ? AND deleted_at IS NULL";
+    static final String STORED_COUNT =
+        "SELECT count(*) FROM roster_entities"
+            + " WHERE entity_type = ? AND integration_id = ? AND deleted_at IS NULL";
 
     private final JdbcConfig jdbc;
     private final int recordsPerShard;
@@ -126,16 +138,18 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       if (ds == null) {
         return 0;
       }
-      return Database.inTransaction(ds, c -> {
-        try (java.sql.PreparedStatement ps = c.prepareStatement(STORED_COUNT)) {
-          ps.setString(1, task.type().path());
-          ps.setObject(2, UUID.fromString(job.integrationId()));
-          try (java.sql.ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-          }
-        }
-      });
+      return Database.inTransaction(
+          ds,
+          c -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement(STORED_COUNT)) {
+              ps.setString(1, task.type().path());
+              ps.setObject(2, UUID.fromString(job.integrationId()));
+              try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+              }
+            }
+          });
     }
 
     @ProcessElement
@@ -146,11 +160,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       java.util.List<RejectedRecord> rejected = new java.util.ArrayList<>();
       FetchStats stats;
       try {
-        stats = withIntegrationToken(job.integrationId(), integration -> {
-          all.clear(); // a retry with a fresh token starts over
-          rejected.clear();
-          return fetchInto(integration.accessToken(), task, all, rejected);
-        });
+        stats =
+            withIntegrationToken(
+                job.integrationId(),
+                integration -> {
+                  all.clear(); // a retry with a fresh token starts over
+                  rejected.clear();
+                  return fetchInto(integration.accessToken(), task, all, rejected);
+                });
       } catch (EdlinkException e) {
         fail(out, task, null, e.describe());
         return;
@@ -158,14 +175,22 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         fail(out, task, null, e.getMessage());
         return;
       } catch (RuntimeException e) {
-        // Not bad data (malformed records are BadRecordException, Edlink failures EdlinkException) but a defect:
-        // logged with its stack trace and rethrown, so the runner retries the bundle and a persistent one fails the
-        // job visibly instead of passing for a "type failed" row. Nothing was emitted, so no delete can follow.
+        // Not bad data (malformed records are BadRecordException, Edlink failures EdlinkException)
+        // but a defect:
+        // logged with its stack trace and rethrown, so the runner retries the bundle and a
+        // persistent one fails the
+        // job visibly instead of passing for a "type failed" row. Nothing was emitted, so no delete
+        // can follow.
         LOG.error("fetching {} of run {} failed unexpectedly", task.type().path(), job.runId(), e);
         throw e;
       }
-      FetchSummary summary = new FetchSummary(all.size(), stats.pages(), stats.retries(),
-          System.currentTimeMillis() - start, rejected.size());
+      FetchSummary summary =
+          new FetchSummary(
+              all.size(),
+              stats.pages(),
+              stats.retries(),
+              System.currentTimeMillis() - start,
+              rejected.size());
       SyncMetrics.FETCHED.inc(all.size());
       SyncMetrics.PAGES.inc(stats.pages());
       long stored;
@@ -175,7 +200,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         fail(out, task, summary, WriteChanges.WriteUpsertsFn.failure("counting stored rows", e));
         return;
       }
-      int shardCount = Sharding.shardCountFor(Math.max(all.size(), stored), recordsPerShard, maxShards);
+      int shardCount =
+          Sharding.shardCountFor(Math.max(all.size(), stored), recordsPerShard, maxShards);
       RemoteShard[] shards;
       try {
         shards = distribute(all, job, summary, shardCount);
@@ -189,22 +215,29 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         out.get(REMOTE).output(KV.of(key, shards[s]));
       }
       rejected.forEach(r -> out.get(REJECTED).output(r));
-      out.get(COMPLETE).output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
+      out.get(COMPLETE)
+          .output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
     }
 
-    private FetchStats fetchInto(String token, TypeTask task, RemoteShard all, java.util.List<RejectedRecord> rejected)
+    private FetchStats fetchInto(
+        String token, TypeTask task, RemoteShard all, java.util.List<RejectedRecord> rejected)
         throws EdlinkException, BadRecordException {
       BadRecordException[] bad = new BadRecordException[1];
-      FetchStats stats = client.fetchAll(token, task.type(), page -> {
-        for (JsonObject record : page) {
-          try {
-            addRecord(all, record, task, rejected);
-          } catch (BadRecordException e) {
-            bad[0] = e;
-            throw new StopPaging(); // the type has failed: more pages would only cost Edlink calls
-          }
-        }
-      });
+      FetchStats stats =
+          client.fetchAll(
+              token,
+              task.type(),
+              page -> {
+                for (JsonObject record : page) {
+                  try {
+                    addRecord(all, record, task, rejected);
+                  } catch (BadRecordException e) {
+                    bad[0] = e;
+                    throw new StopPaging(); // the type has failed: more pages would only cost
+                    // Edlink calls
+                  }
+                }
+              });
       if (bad[0] != null) {
         throw bad[0];
       }
@@ -212,45 +245,62 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     }
 
     /**
-     * Adds one record. A record without a valid id fails the type (nothing can be matched safely); a record that
-     * cannot be stored is kept as an id without payload, so it is neither written nor taken for a delete.
+     * Adds one record. A record without a valid id fails the type (nothing can be matched safely);
+     * a record that cannot be stored is kept as an id without payload, so it is neither written nor
+     * taken for a delete.
      */
-    static void addRecord(RemoteShard all, JsonObject record, TypeTask task, java.util.List<RejectedRecord> rejected)
+    static void addRecord(
+        RemoteShard all, JsonObject record, TypeTask task, java.util.List<RejectedRecord> rejected)
         throws BadRecordException {
       JsonElement idElement = record.get("id");
-      if (idElement == null || !idElement.isJsonPrimitive() || !idElement.getAsJsonPrimitive().isString()) {
-        throw new BadRecordException(task.type().path() + ": a record has no string id (record #"
-            + (all.size() + 1) + ")");
+      if (idElement == null
+          || !idElement.isJsonPrimitive()
+          || !idElement.getAsJsonPrimitive().isString()) {
+        throw new BadRecordException(
+            task.type().path() + ": a record has no string id (record #" + (all.size() + 1) + ")");
       }
       String id = idElement.getAsString();
       if (!Ids.isUuid(id)) {
-        throw new BadRecordException(task.type().path() + ": record id " + Ids.describe(id) + " is not a UUID");
+        throw new BadRecordException(
+            task.type().path() + ": record id " + Ids.describe(id) + " is not a UUID");
       }
       UUID uuid = UUID.fromString(id);
       byte[] canonical;
       try {
         canonical = CanonicalHash.canonicalBytes(record);
       } catch (IllegalArgumentException e) {
-        // Malformed remote data (a number no JSON reader agrees on): it cannot be hashed, so the type fails.
+        // Malformed remote data (a number no JSON reader agrees on): it cannot be hashed, so the
+        // type fails.
         throw new BadRecordException(task.type().path() + ": record " + id + ": " + e.getMessage());
       }
       String problem = RecordChecks.problem(record, canonical.length);
       if (problem != null) {
         SyncMetrics.RECORDS_REJECTED.inc();
-        rejected.add(new RejectedRecord(task.job().runId(), task.job().integrationId(), task.type(),
-            uuid.toString(), problem, RejectedRecord.excerpt(canonical)));
+        rejected.add(
+            new RejectedRecord(
+                task.job().runId(),
+                task.job().integrationId(),
+                task.type(),
+                uuid.toString(),
+                problem,
+                RejectedRecord.excerpt(canonical)));
         all.add(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits(), new byte[0], null);
         return;
       }
-      all.add(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits(), CanonicalHash.sha256(canonical),
+      all.add(
+          uuid.getMostSignificantBits(),
+          uuid.getLeastSignificantBits(),
+          CanonicalHash.sha256(canonical),
           canonical);
     }
 
     /**
-     * Splits the fetched records into shards, sorted by id within each shard so duplicates sit side by side:
-     * an identical duplicate (the same record served twice) is dropped, a conflicting one fails the type.
+     * Splits the fetched records into shards, sorted by id within each shard so duplicates sit side
+     * by side: an identical duplicate (the same record served twice) is dropped, a conflicting one
+     * fails the type.
      */
-    static RemoteShard[] distribute(RemoteShard all, SyncJob job, FetchSummary summary, int shardCount)
+    static RemoteShard[] distribute(
+        RemoteShard all, SyncJob job, FetchSummary summary, int shardCount)
         throws BadRecordException {
       int n = all.size();
       int[] shardOf = new int[n];
@@ -267,7 +317,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       for (int i = 0; i < n; i++) {
         members[shardOf[i]][fill[shardOf[i]]++] = i;
       }
-      Comparator<Integer> byId = Comparator.<Integer>comparingLong(all::msb).thenComparingLong(all::lsb);
+      Comparator<Integer> byId =
+          Comparator.<Integer>comparingLong(all::msb).thenComparingLong(all::lsb);
       RemoteShard[] shards = new RemoteShard[shardCount];
       for (int s = 0; s < shardCount; s++) {
         Arrays.sort(members[s], byId);
@@ -276,8 +327,10 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         for (int i : members[s]) {
           if (prev >= 0 && all.msb(prev) == all.msb(i) && all.lsb(prev) == all.lsb(i)) {
             if (!Arrays.equals(all.hash(prev), all.hash(i))) {
-              throw new BadRecordException("id " + new UUID(all.msb(i), all.lsb(i))
-                  + " was served twice with different content in one fetch");
+              throw new BadRecordException(
+                  "id "
+                      + new UUID(all.msb(i), all.lsb(i))
+                      + " was served twice with different content in one fetch");
             }
             SyncMetrics.DUPLICATES_DROPPED.inc();
             continue;
@@ -290,11 +343,16 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       return shards;
     }
 
-    private static void fail(MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {
+    private static void fail(
+        MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {
       SyncMetrics.FETCH_FAILURES.inc();
       SyncMetrics.TYPES_COMPLETED.inc();
       SyncJob job = task.job();
-      out.get(FAILED).output(KV.of(job.runKey(), RunEvent.type(job, TypeOutcome.failed(task.type(), summary, reason))));
+      out.get(FAILED)
+          .output(
+              KV.of(
+                  job.runKey(),
+                  RunEvent.type(job, TypeOutcome.failed(task.type(), summary, reason))));
     }
   }
 }

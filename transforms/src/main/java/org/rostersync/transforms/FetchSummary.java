@@ -7,11 +7,12 @@ import java.io.Serializable;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
- * What fetching one entity type of one integration cost, and how many records were rejected (kept out of the
- * database, sent to {@code dead_letter_records}, and never mistaken for deletes).
+ * What fetching one entity type of one integration cost, and how many records were rejected (kept
+ * out of the database, sent to {@code dead_letter_records}, and never mistaken for deletes).
  */
 @DefaultCoder(FetchSummary.Coder.class)
-public record FetchSummary(long records, int pages, int retries, long millis, long rejected) implements Serializable {
+public record FetchSummary(long records, int pages, int retries, long millis, long rejected)
+    implements Serializable {
 
   /** Versioned binary coder (v1). */
   public static final class Coder extends Codec.Versioned<FetchSummary> {
@@ -48,7 +49,8 @@ public record FetchSummary(long records, int pages, int retries, long millis, lo
 
     @Override
     FetchSummary read(DataInputStream in, int version) throws IOException {
-      return new FetchSummary(in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readLong());
+      return new FetchSummary(
+          in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readLong());
     }
   }
 }

@@ -3,8 +3,9 @@ package org.rostersync.transforms;
 import java.util.Arrays;
 
 /**
- * Rows of (id, hash, canonical JSON) in parallel arrays that grow by doubling: compact for hundreds of thousands of
- * records (no object per record). Shared by {@link RemoteShard} and {@link ShardChanges}' upserts.
+ * Rows of (id, hash, canonical JSON) in parallel arrays that grow by doubling: compact for hundreds
+ * of thousands of records (no object per record). Shared by {@link RemoteShard} and {@link
+ * ShardChanges}' upserts.
  */
 final class IdRows {
   int size;

@@ -8,13 +8,16 @@ import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.Integration;
 
 /**
- * Integration tokens, looked up through the Meta API on the worker and cached per JVM for a while, so tokens never
- * travel in pipeline elements and a tick does not cost one Meta call per integration and step.
+ * Integration tokens, looked up through the Meta API on the worker and cached per JVM for a while,
+ * so tokens never travel in pipeline elements and a tick does not cost one Meta call per
+ * integration and step.
  */
 public final class IntegrationTokens {
   private static final long TTL_MILLIS = 15 * 60_000L;
+
   /** How long a listing answers "is this id one of ours?" without asking Edlink again. */
   static final long LISTING_TTL_MILLIS = 60_000L;
+
   private static final Map<String, Entry> CACHE = new ConcurrentHashMap<>();
   private static final Map<String, Long> LISTED_AT = new ConcurrentHashMap<>();
 
@@ -23,7 +26,8 @@ public final class IntegrationTokens {
   private IntegrationTokens() {}
 
   /** The integration (with token) for {@code integrationId}; from cache when fresh. */
-  public static Integration get(EdlinkClient client, String baseUrl, String integrationId) throws EdlinkException {
+  public static Integration get(EdlinkClient client, String baseUrl, String integrationId)
+      throws EdlinkException {
     String key = baseUrl + "|" + integrationId;
     Entry e = CACHE.get(key);
     if (e != null && System.currentTimeMillis() - e.loadedAt < TTL_MILLIS) {
@@ -35,12 +39,12 @@ public final class IntegrationTokens {
   }
 
   /**
-   * The integration if the application has it, else empty. Unknown ids are looked up against one listing of all
-   * integrations, reused for {@link #LISTING_TTL_MILLIS}: a flood of messages naming unknown ids costs at most one
-   * Meta API call a minute, not one each.
+   * The integration if the application has it, else empty. Unknown ids are looked up against one
+   * listing of all integrations, reused for {@link #LISTING_TTL_MILLIS}: a flood of messages naming
+   * unknown ids costs at most one Meta API call a minute, not one each.
    */
-  public static java.util.Optional<Integration> find(EdlinkClient client, String baseUrl, String integrationId)
-      throws EdlinkException {
+  public static java.util.Optional<Integration> find(
+      EdlinkClient client, String baseUrl, String integrationId) throws EdlinkException {
     Entry e = CACHE.get(baseUrl + "|" + integrationId);
     if (e != null && System.currentTimeMillis() - e.loadedAt < TTL_MILLIS) {
       return java.util.Optional.of(e.integration);

@@ -28,10 +28,21 @@ public final class JdbcConfig implements Serializable {
     return new JdbcConfig(url, user, password, size);
   }
 
-  public String url() { return url; }
-  public String user() { return user; }
-  public SecretRef password() { return password; }
-  public int maxPoolSize() { return maxPoolSize; }
+  public String url() {
+    return url;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  public SecretRef password() {
+    return password;
+  }
+
+  public int maxPoolSize() {
+    return maxPoolSize;
+  }
 
   /** The identity of the pool: same url, user and size share one pool per JVM. */
   String poolKey() {

@@ -18,10 +18,10 @@ import java.util.Locale;
 import org.rostersync.edlink.EntityType;
 
 /**
- * Parses a job message body (docs/design.md, "Job messages"): {@code {"integration_id": "<uuid>"}} or
- * {@code {"all": true}}, with optional {@code mode}, {@code entity_types}, {@code request_id} and
- * {@code approve_deletes}. Unknown fields are ignored; anything else that is off is rejected with a reason a person
- * can act on. Duplicate keys are refused.
+ * Parses a job message body (docs/design.md, "Job messages"): {@code {"integration_id": "<uuid>"}}
+ * or {@code {"all": true}}, with optional {@code mode}, {@code entity_types}, {@code request_id}
+ * and {@code approve_deletes}. Unknown fields are ignored; anything else that is off is rejected
+ * with a reason a person can act on. Duplicate keys are refused.
  */
 public final class JobMessages {
   public static final int MAX_BYTES = 16 * 1024;
@@ -43,13 +43,18 @@ public final class JobMessages {
       throw new InvalidJobException("empty message body");
     }
     if (body.length > MAX_BYTES) {
-      throw new InvalidJobException("message body is " + body.length + " bytes, more than " + MAX_BYTES);
+      throw new InvalidJobException(
+          "message body is " + body.length + " bytes, more than " + MAX_BYTES);
     }
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(body)).toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(body))
+              .toString();
     } catch (CharacterCodingException e) {
       throw new InvalidJobException("message body is not valid UTF-8");
     }
@@ -66,7 +71,8 @@ public final class JobMessages {
     if (o.has("integration_id") && !o.get("integration_id").isJsonNull()) {
       integrationId = string(o, "integration_id");
       if (!Ids.isUuid(integrationId)) {
-        throw new InvalidJobException("integration_id must be a UUID, got " + Ids.describe(integrationId));
+        throw new InvalidJobException(
+            "integration_id must be a UUID, got " + Ids.describe(integrationId));
       }
     }
     if (all && integrationId != null) {
@@ -106,9 +112,10 @@ public final class JobMessages {
     String requestId = null;
     if (o.has("request_id") && !o.get("request_id").isJsonNull()) {
       requestId = string(o, "request_id");
-      if (requestId.length() > MAX_REQUEST_ID || requestId.chars().anyMatch(Character::isISOControl)) {
-        throw new InvalidJobException("request_id must be at most " + MAX_REQUEST_ID
-            + " printable characters");
+      if (requestId.length() > MAX_REQUEST_ID
+          || requestId.chars().anyMatch(Character::isISOControl)) {
+        throw new InvalidJobException(
+            "request_id must be at most " + MAX_REQUEST_ID + " printable characters");
       }
     }
     boolean approve = false;
@@ -142,8 +149,9 @@ public final class JobMessages {
   }
 
   /**
-   * Reads one JSON value, refusing duplicate member names at any depth: a checker upstream that reads the first
-   * of two {@code integration_id}s must never approve a different integration than the one that runs.
+   * Reads one JSON value, refusing duplicate member names at any depth: a checker upstream that
+   * reads the first of two {@code integration_id}s must never approve a different integration than
+   * the one that runs.
    */
   private static JsonElement readValue(JsonReader reader) throws IOException, InvalidJobException {
     switch (reader.peek()) {
@@ -154,8 +162,11 @@ public final class JobMessages {
           String path = reader.getPath();
           String name = reader.nextName();
           if (o.has(name)) {
-            throw new InvalidJobException("duplicate key " + Ids.describe(name) + " at "
-                + (path.endsWith(".") ? path + name : path));
+            throw new InvalidJobException(
+                "duplicate key "
+                    + Ids.describe(name)
+                    + " at "
+                    + (path.endsWith(".") ? path + name : path));
           }
           o.add(name, readValue(reader));
         }
@@ -178,8 +189,8 @@ public final class JobMessages {
   }
 
   /**
-   * Gson's messages end with advice for programmers ("Use JsonReader.setStrictness(...)", a troubleshooting link);
-   * an operator needs what is wrong and where, on one line.
+   * Gson's messages end with advice for programmers ("Use JsonReader.setStrictness(...)", a
+   * troubleshooting link); an operator needs what is wrong and where, on one line.
    */
   static String oneLine(Throwable e) {
     String m = String.valueOf(e.getMessage());
@@ -187,8 +198,10 @@ public final class JobMessages {
     if (nl >= 0) {
       m = m.substring(0, nl);
     }
-    m = m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
-        "malformed JSON (unquoted text, single quotes, comments, NaN or a missing comma or colon)");
+    m =
+        m.replace(
+            "Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
+            "malformed JSON (unquoted text, single quotes, comments, NaN or a missing comma or colon)");
     m = m.strip();
     return m.length() > 200 ? m.substring(0, 200) + "…" : m;
   }
@@ -200,5 +213,4 @@ public final class JobMessages {
     }
     return e.getAsString();
   }
-
 }

@@ -4,8 +4,9 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * A request to sync: one integration, or every active integration of the application ({@code all}). What a
- * Pub/Sub message, a command-line flag or a scheduler tick turns into, before runs are planned.
+ * A request to sync: one integration, or every active integration of the application ({@code all}).
+ * What a Pub/Sub message, a command-line flag or a scheduler tick turns into, before runs are
+ * planned.
  */
 public record JobRequest(
     String integrationId,
@@ -13,7 +14,8 @@ public record JobRequest(
     SyncJob.Mode mode,
     List<String> entityTypes,
     String requestId,
-    boolean approveDeletes) implements Serializable {
+    boolean approveDeletes)
+    implements Serializable {
 
   public JobRequest {
     if (all == (integrationId != null)) {

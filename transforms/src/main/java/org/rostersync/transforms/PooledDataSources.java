@@ -8,8 +8,8 @@ import javax.sql.DataSource;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 
 /**
- * One pooled DataSource per database per worker JVM, shared by every DoFn instance and thread. A pool per DoFn
- * instance would open (threads x steps) connections and can exhaust the server.
+ * One pooled DataSource per database per worker JVM, shared by every DoFn instance and thread. A
+ * pool per DoFn instance would open (threads x steps) connections and can exhaust the server.
  */
 public final class PooledDataSources {
   private static final Map<String, HikariDataSource> POOLS = new ConcurrentHashMap<>();
@@ -18,16 +18,19 @@ public final class PooledDataSources {
   private PooledDataSources() {}
 
   public static DataSource get(JdbcConfig config) {
-    return POOLS.computeIfAbsent(config.poolKey(), k -> {
-      HikariDataSource ds = create(config);
-      CONFIGS.put(ds, config);
-      return ds;
-    });
+    return POOLS.computeIfAbsent(
+        config.poolKey(),
+        k -> {
+          HikariDataSource ds = create(config);
+          CONFIGS.put(ds, config);
+          return ds;
+        });
   }
 
   /**
-   * After the server refused the password: reads it again from its source (it may have been rotated in Secret
-   * Manager) and lets the pool open new connections with it. Returns whether there is a pool to refresh.
+   * After the server refused the password: reads it again from its source (it may have been rotated
+   * in Secret Manager) and lets the pool open new connections with it. Returns whether there is a
+   * pool to refresh.
    */
   public static boolean refreshPassword(DataSource ds) {
     JdbcConfig config = CONFIGS.get(ds);
@@ -48,12 +51,18 @@ public final class PooledDataSources {
     return ignored -> get(config);
   }
 
-  /** For JdbcIO reads: the shared pool, with queries that retry transient failures on a fresh connection. */
+  /**
+   * For JdbcIO reads: the shared pool, with queries that retry transient failures on a fresh
+   * connection.
+   */
   public static SerializableFunction<Void, DataSource> retryingProviderFn(JdbcConfig config) {
     return ignored -> RetryingQueries.wrap(get(config));
   }
 
-  /** Closes every pool of this JVM (tests and the local launcher, between runs against different servers). */
+  /**
+   * Closes every pool of this JVM (tests and the local launcher, between runs against different
+   * servers).
+   */
   public static synchronized void closeAll() {
     POOLS.values().forEach(HikariDataSource::close);
     POOLS.clear();
@@ -68,7 +77,8 @@ public final class PooledDataSources {
     hc.setMaximumPoolSize(config.maxPoolSize());
     hc.setMinimumIdle(0);
     hc.setPoolName("roster-sync");
-    // Multi-row inserts for the upsert batches; cursors for large reads need autocommit off (JdbcIO does that).
+    // Multi-row inserts for the upsert batches; cursors for large reads need autocommit off (JdbcIO
+    // does that).
     hc.addDataSourceProperty("reWriteBatchedInserts", "true");
     hc.addDataSourceProperty("ApplicationName", "roster-sync");
     return new HikariDataSource(hc);

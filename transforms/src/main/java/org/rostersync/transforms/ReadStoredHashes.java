@@ -11,21 +11,26 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * The local side of the join: for each completely fetched type, a {@code JdbcIO.readAll} of the stored
- * {@code (id, hash)} pairs, aggregated in SQL into exactly one row per shard (empty shards included), so each join
- * group receives exactly one stored element. Payloads are never read.
+ * The local side of the join: for each completely fetched type, a {@code JdbcIO.readAll} of the
+ * stored {@code (id, hash)} pairs, aggregated in SQL into exactly one row per shard (empty shards
+ * included), so each join group receives exactly one stored element. Payloads are never read.
  */
 public final class ReadStoredHashes
     extends PTransform<PCollection<TypeFetched>, PCollection<KV<ShardKey, StoredShard>>> {
 
-  // generate_series supplies the empty shards; the shard function matches Sharding.shardOf. Select lists span
-  // lines on purpose: Beam 2.71's JdbcUtil prints the schema of any one-line "SELECT ... FROM x" to stdout.
-  static final String QUERY = "SELECT ?::text AS type_key,\n s.shard,\n g.ids,\n g.hashes\n"
-      + " FROM generate_series(0, ? - 1) AS s(shard)\n"
-      + " LEFT JOIN (SELECT " + Sharding.SQL_SHARD_OF_ID + " AS shard,\n array_agg(id) AS ids,\n"
-      + " array_agg(hash) AS hashes\n FROM roster_entities\n"
-      + " WHERE entity_type = ? AND integration_id = ?::uuid AND deleted_at IS NULL GROUP BY 1) g"
-      + " ON g.shard = s.shard";
+  // generate_series supplies the empty shards; the shard function matches Sharding.shardOf. Select
+  // lists span
+  // lines on purpose: Beam 2.71's JdbcUtil prints the schema of any one-line "SELECT ... FROM x" to
+  // stdout.
+  static final String QUERY =
+      "SELECT ?::text AS type_key,\n s.shard,\n g.ids,\n g.hashes\n"
+          + " FROM generate_series(0, ? - 1) AS s(shard)\n"
+          + " LEFT JOIN (SELECT "
+          + Sharding.SQL_SHARD_OF_ID
+          + " AS shard,\n array_agg(id) AS ids,\n"
+          + " array_agg(hash) AS hashes\n FROM roster_entities\n"
+          + " WHERE entity_type = ? AND integration_id = ?::uuid AND deleted_at IS NULL GROUP BY 1) g"
+          + " ON g.shard = s.shard";
 
   private final JdbcConfig jdbc;
 
@@ -42,8 +47,9 @@ public final class ReadStoredHashes
     super.populateDisplayData(builder);
     if (jdbc != null) {
       // Not the JDBC URL: it may carry credentials in its query string.
-      builder.add(DisplayData.item("dbPoolSize", jdbc.maxPoolSize())
-          .withLabel("Connections per worker, at most"));
+      builder.add(
+          DisplayData.item("dbPoolSize", jdbc.maxPoolSize())
+              .withLabel("Connections per worker, at most"));
     }
   }
 
@@ -53,20 +59,24 @@ public final class ReadStoredHashes
       throw new IllegalStateException("ReadStoredHashes needs a JdbcConfig");
     }
     KvCoder<ShardKey, StoredShard> coder = KvCoder.of(ShardKey.Coder.of(), StoredShard.Coder.of());
-    return fetched.apply(JdbcIO.<TypeFetched, KV<ShardKey, StoredShard>>readAll()
-        .withDataSourceProviderFn(PooledDataSources.retryingProviderFn(jdbc))
-        .withQuery(QUERY)
-        .withParameterSetter((TypeFetched t, java.sql.PreparedStatement ps) -> {
-          ps.setString(1, t.encode());
-          ps.setInt(2, t.shardCount());
-          ps.setInt(3, t.shardCount());
-          ps.setString(4, t.type().path());
-          ps.setString(5, t.integrationId());
-        })
-        .withRowMapper(new StoredShardRowMapper())
-        .withCoder(coder)
-        // One small element per shard: no need to redistribute, and streaming readAll requires it off.
-        .withOutputParallelization(false))
+    return fetched
+        .apply(
+            JdbcIO.<TypeFetched, KV<ShardKey, StoredShard>>readAll()
+                .withDataSourceProviderFn(PooledDataSources.retryingProviderFn(jdbc))
+                .withQuery(QUERY)
+                .withParameterSetter(
+                    (TypeFetched t, java.sql.PreparedStatement ps) -> {
+                      ps.setString(1, t.encode());
+                      ps.setInt(2, t.shardCount());
+                      ps.setInt(3, t.shardCount());
+                      ps.setString(4, t.type().path());
+                      ps.setString(5, t.integrationId());
+                    })
+                .withRowMapper(new StoredShardRowMapper())
+                .withCoder(coder)
+                // One small element per shard: no need to redistribute, and streaming readAll
+                // requires it off.
+                .withOutputParallelization(false))
         .setCoder(coder);
   }
 

@@ -5,8 +5,9 @@ import com.google.gson.JsonPrimitive;
 import java.util.Map;
 
 /**
- * Checks a record before it may be stored: PostgreSQL's jsonb refuses NUL characters and unpaired surrogates, and
- * a record too large or too deeply nested is a fault of the source, not something to write.
+ * Checks a record before it may be stored: PostgreSQL's jsonb refuses NUL characters and unpaired
+ * surrogates, and a record too large or too deeply nested is a fault of the source, not something
+ * to write.
  */
 public final class RecordChecks {
   public static final int MAX_RECORD_BYTES = 1 << 20;

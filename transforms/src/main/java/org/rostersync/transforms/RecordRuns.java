@@ -24,30 +24,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects, in state, the outcome of every entity type of a run; when the last one arrives (or the run ended
- * early) it writes one {@code sync_runs} row and updates {@code sync_state} in one transaction. The newest event id
- * is stored only when the run synced every entity type and every type succeeded, so the change gate never skips
- * over a failed, held or partial-type sync.
+ * Collects, in state, the outcome of every entity type of a run; when the last one arrives (or the
+ * run ended early) it writes one {@code sync_runs} row and updates {@code sync_state} in one
+ * transaction. The newest event id is stored only when the run synced every entity type and every
+ * type succeeded, so the change gate never skips over a failed, held or partial-type sync.
  */
-public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent>>, PCollection<RunResult>> {
-  static final String INSERT_RUN = "INSERT INTO sync_runs (run_id, integration_id, request_id, mode, status,"
-      + " gate_decision, gate_reason, started_at, finished_at, counts, error, request_ids)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)"
-      + " ON CONFLICT (run_id, integration_id) DO UPDATE SET status = EXCLUDED.status,"
-      + " finished_at = EXCLUDED.finished_at, counts = EXCLUDED.counts, error = EXCLUDED.error";
-  static final String UPSERT_STATE = "INSERT INTO sync_state (integration_id, newest_event_id, last_full_sync_at,"
-      + " last_result, last_run_id, last_gate_decision, last_gate_reason, last_gate_at, updated_at)"
-      + " VALUES (?, ?::uuid, ?, ?, ?, ?, ?, ?, now())"
-      + " ON CONFLICT (integration_id) DO UPDATE SET"
-      + " newest_event_id = COALESCE(EXCLUDED.newest_event_id, sync_state.newest_event_id),"
-      + " last_full_sync_at = COALESCE(EXCLUDED.last_full_sync_at, sync_state.last_full_sync_at),"
-      + " last_result = COALESCE(EXCLUDED.last_result, sync_state.last_result),"
-      + " last_run_id = COALESCE(EXCLUDED.last_run_id, sync_state.last_run_id),"
-      + " last_gate_decision = EXCLUDED.last_gate_decision, last_gate_reason = EXCLUDED.last_gate_reason,"
-      + " last_gate_at = EXCLUDED.last_gate_at, updated_at = now()"
-      + " RETURNING last_full_sync_at";
+public final class RecordRuns
+    extends PTransform<PCollection<KV<String, RunEvent>>, PCollection<RunResult>> {
+  static final String INSERT_RUN =
+      "INSERT INTO sync_runs (run_id, integration_id, request_id, mode, status,"
+          + " gate_decision, gate_reason, started_at, finished_at, counts, error, request_ids)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)"
+          + " ON CONFLICT (run_id, integration_id) DO UPDATE SET status = EXCLUDED.status,"
+          + " finished_at = EXCLUDED.finished_at, counts = EXCLUDED.counts, error = EXCLUDED.error";
+  static final String UPSERT_STATE =
+      "INSERT INTO sync_state (integration_id, newest_event_id, last_full_sync_at,"
+          + " last_result, last_run_id, last_gate_decision, last_gate_reason, last_gate_at, updated_at)"
+          + " VALUES (?, ?::uuid, ?, ?, ?, ?, ?, ?, now())"
+          + " ON CONFLICT (integration_id) DO UPDATE SET"
+          + " newest_event_id = COALESCE(EXCLUDED.newest_event_id, sync_state.newest_event_id),"
+          + " last_full_sync_at = COALESCE(EXCLUDED.last_full_sync_at, sync_state.last_full_sync_at),"
+          + " last_result = COALESCE(EXCLUDED.last_result, sync_state.last_result),"
+          + " last_run_id = COALESCE(EXCLUDED.last_run_id, sync_state.last_run_id),"
+          + " last_gate_decision = EXCLUDED.last_gate_decision, last_gate_reason = EXCLUDED.last_gate_reason,"
+          + " last_gate_at = EXCLUDED.last_gate_at, updated_at = now()"
+          + " RETURNING last_full_sync_at";
 
-  static final String RELEASE_LEASE = "DELETE FROM sync_leases WHERE integration_id = ? AND run_id = ?";
+  static final String RELEASE_LEASE =
+      "DELETE FROM sync_leases WHERE integration_id = ? AND run_id = ?";
 
   private final JdbcConfig jdbc;
 
@@ -74,7 +78,9 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
     private final StateSpec<BagState<TypeOutcome>> typesSpec =
         StateSpecs.bag(TypeOutcome.Coder.of());
 
-    /** The run whose outcomes are collected (state is keyed by integration, so it stays bounded). */
+    /**
+     * The run whose outcomes are collected (state is keyed by integration, so it stays bounded).
+     */
     @StateId("run")
     private final StateSpec<ValueState<SyncJob>> runSpec = StateSpecs.value(SyncJob.Coder.of());
 
@@ -94,8 +100,12 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
     }
 
     @ProcessElement
-    public void process(@Element KV<String, RunEvent> element, @StateId("types") BagState<TypeOutcome> types,
-        @StateId("run") ValueState<SyncJob> run, OutputReceiver<RunResult> out) throws SQLException {
+    public void process(
+        @Element KV<String, RunEvent> element,
+        @StateId("types") BagState<TypeOutcome> types,
+        @StateId("run") ValueState<SyncJob> run,
+        OutputReceiver<RunResult> out)
+        throws SQLException {
       RunEvent event = element.getValue();
       SyncJob job = event.job();
       SyncJob collecting = run.read();
@@ -118,9 +128,16 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
           types.clear();
           run.clear();
         }
-        result = new RunResult(job.runId(), job.integrationId(), event.runStatus(), event.message(),
-            job.startedAtMillis(), System.currentTimeMillis(), List.of(),
-            event.runStatus() == RunResult.Status.SKIPPED ? null : event.message());
+        result =
+            new RunResult(
+                job.runId(),
+                job.integrationId(),
+                event.runStatus(),
+                event.message(),
+                job.startedAtMillis(),
+                System.currentTimeMillis(),
+                List.of(),
+                event.runStatus() == RunResult.Status.SKIPPED ? null : event.message());
       } else {
         Map<EntityType, TypeOutcome> byType = new LinkedHashMap<>();
         if (sameRun) {
@@ -165,23 +182,43 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
           errors.add(t.type().path() + ": " + t.error());
         }
       }
-      return new RunResult(job.runId(), job.integrationId(), status, job.gateReason(), job.startedAtMillis(),
-          System.currentTimeMillis(), types, errors.isEmpty() ? null : String.join("; ", errors));
+      return new RunResult(
+          job.runId(),
+          job.integrationId(),
+          status,
+          job.gateReason(),
+          job.startedAtMillis(),
+          System.currentTimeMillis(),
+          types,
+          errors.isEmpty() ? null : String.join("; ", errors));
     }
 
     /**
-     * One line per recorded run. Terraform's log-based metrics parse it (runs by status for the failure alert, the
-     * full-sync age for the dashboard): keep the key=value names stable.
+     * One line per recorded run. Terraform's log-based metrics parse it (runs by status for the
+     * failure alert, the full-sync age for the dashboard): keep the key=value names stable.
      */
     static String summaryLine(RunResult r, java.sql.Timestamp lastFullSync, long nowMillis) {
-      String error = r.error() == null ? "" : r.error().length() > 500 ? r.error().substring(0, 500) + "..." : r.error();
-      return "sync run recorded: status=" + r.status().dbValue() + " integration=" + r.integrationId()
-          + " run=" + r.runId() + " full_sync_age_s="
-          + (lastFullSync == null ? "never" : Long.toString(Math.max(0, (nowMillis - lastFullSync.getTime()) / 1000)))
+      String error =
+          r.error() == null
+              ? ""
+              : r.error().length() > 500 ? r.error().substring(0, 500) + "..." : r.error();
+      return "sync run recorded: status="
+          + r.status().dbValue()
+          + " integration="
+          + r.integrationId()
+          + " run="
+          + r.runId()
+          + " full_sync_age_s="
+          + (lastFullSync == null
+              ? "never"
+              : Long.toString(Math.max(0, (nowMillis - lastFullSync.getTime()) / 1000)))
           + (error.isEmpty() ? "" : " error=" + error);
     }
 
-    /** Writes the run and the integration's state; returns the integration's last full sync (null: never). */
+    /**
+     * Writes the run and the integration's state; returns the integration's last full sync (null:
+     * never).
+     */
     static java.sql.Timestamp record(Connection c, SyncJob job, RunResult r) throws SQLException {
       UUID integration = UUID.fromString(job.integrationId());
       boolean skipped = r.status() == RunResult.Status.SKIPPED;
@@ -203,8 +240,13 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
         ps.setString(10, countsJson(r.types()));
         ps.setString(11, SafeText.clean(r.error()));
         // Every request a merged run serves; request_id keeps the first for older readers.
-        ps.setArray(12, job.requestIds().isEmpty() ? null : c.createArrayOf("text",
-            job.requestIds().stream().map(id -> SafeText.clean(id, 200)).toArray()));
+        ps.setArray(
+            12,
+            job.requestIds().isEmpty()
+                ? null
+                : c.createArrayOf(
+                    "text",
+                    job.requestIds().stream().map(id -> SafeText.clean(id, 200)).toArray()));
         ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement(RELEASE_LEASE)) {
@@ -212,12 +254,15 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
         ps.setString(2, r.runId());
         ps.executeUpdate();
       }
-      // The stored gate position means "every type is in step up to this event": only a run that synced every
-      // type successfully may move it (or the full-sync age), else the gate could skip a type left stale.
+      // The stored gate position means "every type is in step up to this event": only a run that
+      // synced every
+      // type successfully may move it (or the full-sync age), else the gate could skip a type left
+      // stale.
       boolean advancesGate = r.status() == RunResult.Status.SUCCEEDED && coversEveryType(job);
       try (PreparedStatement ps = c.prepareStatement(UPSERT_STATE)) {
         ps.setObject(1, integration);
-        ps.setString(2, advancesGate && Ids.isUuid(job.newestEventId()) ? job.newestEventId() : null);
+        ps.setString(
+            2, advancesGate && Ids.isUuid(job.newestEventId()) ? job.newestEventId() : null);
         ps.setTimestamp(3, advancesGate ? started : null);
         ps.setString(4, skipped ? null : r.status().dbValue());
         ps.setString(5, skipped ? null : r.runId());
@@ -230,7 +275,9 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
       }
     }
 
-    /** Whether a run of {@code job} may move the stored gate position: it synced every entity type. */
+    /**
+     * Whether a run of {@code job} may move the stored gate position: it synced every entity type.
+     */
     static boolean coversEveryType(SyncJob job) {
       return job.entityTypes().containsAll(java.util.EnumSet.allOf(EntityType.class));
     }
@@ -277,7 +324,10 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
     }
   }
 
-  /** Where a finished run is recorded, behind an interface so RecordRunFn can be tested without PostgreSQL. */
+  /**
+   * Where a finished run is recorded, behind an interface so RecordRunFn can be tested without
+   * PostgreSQL.
+   */
   interface RunStore extends java.io.Serializable {
     /** Called from RecordRunFn's {@code @Setup}. */
     default void setup() {}
@@ -286,7 +336,10 @@ public final class RecordRuns extends PTransform<PCollection<KV<String, RunEvent
     java.sql.Timestamp record(SyncJob job, RunResult result) throws SQLException;
   }
 
-  /** {@link RunStore} on {@code sync_runs}, {@code sync_state} and {@code sync_leases}, in one transaction. */
+  /**
+   * {@link RunStore} on {@code sync_runs}, {@code sync_state} and {@code sync_leases}, in one
+   * transaction.
+   */
   static final class JdbcRunStore implements RunStore {
     private final JdbcConfig jdbc;
     private transient DataSource ds;

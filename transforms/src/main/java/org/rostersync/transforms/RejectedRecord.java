@@ -10,14 +10,16 @@ import org.rostersync.edlink.EntityType;
 
 /** A record kept out of the database, with the reason; stored in {@code dead_letter_records}. */
 @DefaultCoder(RejectedRecord.Coder.class)
-public record RejectedRecord(String runId, String integrationId, EntityType type, String id, String reason,
-    String excerpt) implements Serializable {
+public record RejectedRecord(
+    String runId, String integrationId, EntityType type, String id, String reason, String excerpt)
+    implements Serializable {
   /** How much of a rejected record is kept for the operator. */
   static final int EXCERPT_BYTES = 500;
 
   /** The first {@value #EXCERPT_BYTES} bytes of a record's canonical JSON, as text. */
   public static String excerpt(byte[] canonicalJson) {
-    return new String(canonicalJson, 0, Math.min(canonicalJson.length, EXCERPT_BYTES), StandardCharsets.UTF_8);
+    return new String(
+        canonicalJson, 0, Math.min(canonicalJson.length, EXCERPT_BYTES), StandardCharsets.UTF_8);
   }
 
   /** Versioned binary coder (v1). */
@@ -56,8 +58,13 @@ public record RejectedRecord(String runId, String integrationId, EntityType type
 
     @Override
     RejectedRecord read(DataInputStream in, int version) throws IOException {
-      return new RejectedRecord(Codec.readString(in), Codec.readString(in), Codec.readType(in), Codec.readString(in),
-          Codec.readString(in), Codec.readString(in));
+      return new RejectedRecord(
+          Codec.readString(in),
+          Codec.readString(in),
+          Codec.readType(in),
+          Codec.readString(in),
+          Codec.readString(in),
+          Codec.readString(in));
     }
   }
 }

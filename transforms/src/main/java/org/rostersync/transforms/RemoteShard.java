@@ -6,8 +6,8 @@ import java.io.IOException;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
- * The remote side of one join group: every Edlink record of one shard of a completely fetched type, as
- * (id, hash, canonical JSON) in compact arrays. Emitted once per shard, empty shards included.
+ * The remote side of one join group: every Edlink record of one shard of a completely fetched type,
+ * as (id, hash, canonical JSON) in compact arrays. Emitted once per shard, empty shards included.
  */
 @DefaultCoder(RemoteShard.Coder.class)
 public final class RemoteShard {
@@ -39,13 +39,33 @@ public final class RemoteShard {
     return new RemoteShard(job, summary, rows);
   }
 
-  public SyncJob job() { return job; }
-  public FetchSummary fetch() { return fetch; }
-  public int size() { return rows.size; }
-  public long msb(int i) { return rows.msb[i]; }
-  public long lsb(int i) { return rows.lsb[i]; }
-  public byte[] hash(int i) { return rows.hashes[i]; }
-  public byte[] json(int i) { return rows.json[i]; }
+  public SyncJob job() {
+    return job;
+  }
+
+  public FetchSummary fetch() {
+    return fetch;
+  }
+
+  public int size() {
+    return rows.size;
+  }
+
+  public long msb(int i) {
+    return rows.msb[i];
+  }
+
+  public long lsb(int i) {
+    return rows.lsb[i];
+  }
+
+  public byte[] hash(int i) {
+    return rows.hashes[i];
+  }
+
+  public byte[] json(int i) {
+    return rows.json[i];
+  }
 
   /** Versioned binary coder (v1): the job once, then parallel arrays. */
   public static final class Coder extends Codec.Versioned<RemoteShard> {
@@ -88,8 +108,15 @@ public final class RemoteShard {
       SyncJob job = Codec.readJob(in);
       FetchSummary fetch = FetchSummary.Coder.of().decode(in);
       int n = in.readInt();
-      return new RemoteShard(job, fetch, new IdRows(n, Codec.readLongs(in, n), Codec.readLongs(in, n),
-          Codec.readBytesArray(in, n), Codec.readBytesArray(in, n)));
+      return new RemoteShard(
+          job,
+          fetch,
+          new IdRows(
+              n,
+              Codec.readLongs(in, n),
+              Codec.readLongs(in, n),
+              Codec.readBytesArray(in, n),
+              Codec.readBytesArray(in, n)));
     }
   }
 }

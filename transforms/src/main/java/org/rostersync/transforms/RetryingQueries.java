@@ -13,10 +13,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 
 /**
- * A DataSource for {@code JdbcIO.readAll} whose prepared queries retry transient failures (connection loss, server
- * restart, serialization failure) on a fresh pooled connection before any row was returned. JdbcIO's read has no
- * retry of its own: without this a database blip fails the work item (and on the DirectRunner the run). Only
- * {@code executeQuery} is retried; the statement's settings and parameters are replayed on the new connection.
+ * A DataSource for {@code JdbcIO.readAll} whose prepared queries retry transient failures
+ * (connection loss, server restart, serialization failure) on a fresh pooled connection before any
+ * row was returned. JdbcIO's read has no retry of its own: without this a database blip fails the
+ * work item (and on the DirectRunner the run). Only {@code executeQuery} is retried; the
+ * statement's settings and parameters are replayed on the new connection.
  */
 final class RetryingQueries {
   static final int MAX_ATTEMPTS = 6;
@@ -25,21 +26,24 @@ final class RetryingQueries {
   private RetryingQueries() {}
 
   static DataSource wrap(DataSource pool) {
-    return (DataSource) Proxy.newProxyInstance(RetryingQueries.class.getClassLoader(),
-        new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
-          if (method.getName().equals("getConnection")) {
-            try {
-              return connection(pool, (Connection) invoke(pool, method, args));
-            } catch (SQLException e) {
-              if (!Database.isAuthFailure(e) || !PooledDataSources.refreshPassword(pool)) {
-                throw e;
+    return (DataSource)
+        Proxy.newProxyInstance(
+            RetryingQueries.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection")) {
+                try {
+                  return connection(pool, (Connection) invoke(pool, method, args));
+                } catch (SQLException e) {
+                  if (!Database.isAuthFailure(e) || !PooledDataSources.refreshPassword(pool)) {
+                    throw e;
+                  }
+                  // The password may have been rotated: read it again once and retry.
+                  return connection(pool, (Connection) invoke(pool, method, args));
+                }
               }
-              // The password may have been rotated: read it again once and retry.
-              return connection(pool, (Connection) invoke(pool, method, args));
-            }
-          }
-          return invoke(pool, method, args);
-        });
+              return invoke(pool, method, args);
+            });
   }
 
   private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
@@ -55,8 +59,9 @@ final class RetryingQueries {
 
   private static Connection connection(DataSource pool, Connection first) {
     ConnectionHandler h = new ConnectionHandler(pool, first);
-    return (Connection) Proxy.newProxyInstance(RetryingQueries.class.getClassLoader(),
-        new Class<?>[] {Connection.class}, h);
+    return (Connection)
+        Proxy.newProxyInstance(
+            RetryingQueries.class.getClassLoader(), new Class<?>[] {Connection.class}, h);
   }
 
   private static final class ConnectionHandler implements InvocationHandler {
@@ -78,8 +83,8 @@ final class RetryingQueries {
       Object result = RetryingQueries.invoke(current, method, args);
       if (name.equals("prepareStatement") && result instanceof PreparedStatement) {
         StatementHandler s = new StatementHandler(this, method, args, (PreparedStatement) result);
-        return Proxy.newProxyInstance(RetryingQueries.class.getClassLoader(),
-            new Class<?>[] {PreparedStatement.class}, s);
+        return Proxy.newProxyInstance(
+            RetryingQueries.class.getClassLoader(), new Class<?>[] {PreparedStatement.class}, s);
       }
       return result;
     }
@@ -106,7 +111,11 @@ final class RetryingQueries {
     private PreparedStatement current;
     private final List<Call> calls = new ArrayList<>();
 
-    StatementHandler(ConnectionHandler connection, Method prepare, Object[] prepareArgs, PreparedStatement first) {
+    StatementHandler(
+        ConnectionHandler connection,
+        Method prepare,
+        Object[] prepareArgs,
+        PreparedStatement first) {
       this.connection = connection;
       this.prepare = prepare;
       this.prepareArgs = prepareArgs;

@@ -7,11 +7,12 @@ import java.io.Serializable;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
- * Something that happened to a run, keyed by {@link SyncJob#runKey()}: either one type finished, or the whole run
- * ended before fetching (skipped by the change gate, or failed on auth or state).
+ * Something that happened to a run, keyed by {@link SyncJob#runKey()}: either one type finished, or
+ * the whole run ended before fetching (skipped by the change gate, or failed on auth or state).
  */
 @DefaultCoder(RunEvent.Coder.class)
-public record RunEvent(SyncJob job, TypeOutcome typeOutcome, RunResult.Status runStatus, String message)
+public record RunEvent(
+    SyncJob job, TypeOutcome typeOutcome, RunResult.Status runStatus, String message)
     implements Serializable {
 
   public static RunEvent type(SyncJob job, TypeOutcome outcome) {

@@ -19,10 +19,15 @@ public record RunResult(
     long startedAtMillis,
     long finishedAtMillis,
     List<TypeOutcome> types,
-    String error) implements Serializable {
+    String error)
+    implements Serializable {
 
   public enum Status {
-    SUCCEEDED, PARTIAL, FAILED, HELD, SKIPPED;
+    SUCCEEDED,
+    PARTIAL,
+    FAILED,
+    HELD,
+    SKIPPED;
 
     public String dbValue() {
       return name().toLowerCase(java.util.Locale.ROOT);
@@ -88,7 +93,14 @@ public record RunResult(
       for (int i = 0; i < n; i++) {
         types.add(TypeOutcome.Coder.of().decode(in));
       }
-      return new RunResult(run, integration, status, reason, started, finished, List.copyOf(types),
+      return new RunResult(
+          run,
+          integration,
+          status,
+          reason,
+          started,
+          finished,
+          List.copyOf(types),
           Codec.readString(in));
     }
   }

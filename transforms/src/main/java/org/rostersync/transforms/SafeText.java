@@ -1,9 +1,10 @@
 package org.rostersync.transforms;
 
 /**
- * Text from outside (Edlink messages, record excerpts, ids) made storable before it reaches SQL. PostgreSQL text and
- * jsonb refuse NUL and cannot encode an unpaired surrogate, and a bookkeeping insert that fails for good would hold
- * a streaming run's lease forever; so both become U+FFFD, and the length is capped.
+ * Text from outside (Edlink messages, record excerpts, ids) made storable before it reaches SQL.
+ * PostgreSQL text and jsonb refuse NUL and cannot encode an unpaired surrogate, and a bookkeeping
+ * insert that fails for good would hold a streaming run's lease forever; so both become U+FFFD, and
+ * the length is capped.
  */
 public final class SafeText {
   /** Cap for messages stored in {@code sync_runs} and {@code dead_letter_records}. */
@@ -15,7 +16,10 @@ public final class SafeText {
     return clean(s, MAX_CHARS);
   }
 
-  /** {@code s} without NULs or unpaired surrogates, cut to at most {@code maxChars} chars (null stays null). */
+  /**
+   * {@code s} without NULs or unpaired surrogates, cut to at most {@code maxChars} chars (null
+   * stays null).
+   */
   public static String clean(String s, int maxChars) {
     if (s == null) {
       return null;

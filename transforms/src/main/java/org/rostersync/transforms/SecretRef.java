@@ -3,15 +3,15 @@ package org.rostersync.transforms;
 import java.io.Serializable;
 
 /**
- * A secret that is resolved on the worker, so that a pipeline graph never has to carry it in plain text on
- * Dataflow. {@link #toString()} never shows the value.
+ * A secret that is resolved on the worker, so that a pipeline graph never has to carry it in plain
+ * text on Dataflow. {@link #toString()} never shows the value.
  */
 public interface SecretRef extends Serializable {
   String resolve();
 
   /**
-   * The current value, read again from its source (after the server refused the cached one: the secret may have
-   * been rotated). Sources that cannot change return {@link #resolve()}.
+   * The current value, read again from its source (after the server refused the cached one: the
+   * secret may have been rotated). Sources that cannot change return {@link #resolve()}.
    */
   default String refresh() {
     return resolve();

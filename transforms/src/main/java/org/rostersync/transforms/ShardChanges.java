@@ -7,9 +7,10 @@ import java.util.Arrays;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
- * The diff of one join group: records to create, records to update, ids to delete, and how many were unchanged
- * (counted, never written). Upserts are the first {@link #upserts()} entries: creates, then updates.
- * After the upserts are written, the same shard travels on with {@link #withoutUpserts()} to the delete guard.
+ * The diff of one join group: records to create, records to update, ids to delete, and how many
+ * were unchanged (counted, never written). Upserts are the first {@link #upserts()} entries:
+ * creates, then updates. After the upserts are written, the same shard travels on with {@link
+ * #withoutUpserts()} to the delete guard.
  */
 @DefaultCoder(ShardChanges.Coder.class)
 public final class ShardChanges {
@@ -30,9 +31,23 @@ public final class ShardChanges {
   private final long[] delLsb;
   private final String error;
 
-  ShardChanges(SyncJob job, ShardKey key, FetchSummary fetch, int stored, int created, int updated, int unchanged,
-      int upserts, long[] upMsb, long[] upLsb, byte[][] upHash, byte[][] upJson, int deletes, long[] delMsb,
-      long[] delLsb, String error) {
+  ShardChanges(
+      SyncJob job,
+      ShardKey key,
+      FetchSummary fetch,
+      int stored,
+      int created,
+      int updated,
+      int unchanged,
+      int upserts,
+      long[] upMsb,
+      long[] upLsb,
+      byte[][] upHash,
+      byte[][] upJson,
+      int deletes,
+      long[] delMsb,
+      long[] delLsb,
+      String error) {
     this.job = job;
     this.key = key;
     this.fetch = fetch;
@@ -53,41 +68,118 @@ public final class ShardChanges {
 
   /** What the delete guard needs once the upserts are written: counts and delete ids. */
   public ShardChanges withoutUpserts() {
-    return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, 0, new long[0], new long[0],
-        new byte[0][], new byte[0][], deletes, delMsb, delLsb, error);
+    return new ShardChanges(
+        job,
+        key,
+        fetch,
+        stored,
+        created,
+        updated,
+        unchanged,
+        0,
+        new long[0],
+        new long[0],
+        new byte[0][],
+        new byte[0][],
+        deletes,
+        delMsb,
+        delLsb,
+        error);
   }
 
   /** The counts of rows actually written (some may have been dead-lettered instead). */
   public ShardChanges withWritten(int writtenCreated, int writtenUpdated) {
-    return new ShardChanges(job, key, fetch, stored, writtenCreated, writtenUpdated, unchanged, upserts, upMsb, upLsb,
-        upHash, upJson, deletes, delMsb, delLsb, error);
+    return new ShardChanges(
+        job,
+        key,
+        fetch,
+        stored,
+        writtenCreated,
+        writtenUpdated,
+        unchanged,
+        upserts,
+        upMsb,
+        upLsb,
+        upHash,
+        upJson,
+        deletes,
+        delMsb,
+        delLsb,
+        error);
   }
 
   /** This shard could not be written; its type must not delete anything. */
   public ShardChanges withError(String message) {
-    return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, upserts, upMsb, upLsb, upHash,
-        upJson, deletes, delMsb, delLsb, message);
+    return new ShardChanges(
+        job, key, fetch, stored, created, updated, unchanged, upserts, upMsb, upLsb, upHash, upJson,
+        deletes, delMsb, delLsb, message);
   }
 
   /** Why writing this shard failed, or null. */
-  public String error() { return error; }
+  public String error() {
+    return error;
+  }
 
-  public SyncJob job() { return job; }
-  public ShardKey key() { return key; }
-  public FetchSummary fetch() { return fetch; }
+  public SyncJob job() {
+    return job;
+  }
+
+  public ShardKey key() {
+    return key;
+  }
+
+  public FetchSummary fetch() {
+    return fetch;
+  }
+
   /** Live rows the database held for this shard before the run. */
-  public int stored() { return stored; }
-  public int created() { return created; }
-  public int updated() { return updated; }
-  public int unchanged() { return unchanged; }
-  public int upserts() { return upserts; }
-  public long upsertMsb(int i) { return upMsb[i]; }
-  public long upsertLsb(int i) { return upLsb[i]; }
-  public byte[] upsertHash(int i) { return upHash[i]; }
-  public byte[] upsertJson(int i) { return upJson[i]; }
-  public int deletes() { return deletes; }
-  public long deleteMsb(int i) { return delMsb[i]; }
-  public long deleteLsb(int i) { return delLsb[i]; }
+  public int stored() {
+    return stored;
+  }
+
+  public int created() {
+    return created;
+  }
+
+  public int updated() {
+    return updated;
+  }
+
+  public int unchanged() {
+    return unchanged;
+  }
+
+  public int upserts() {
+    return upserts;
+  }
+
+  public long upsertMsb(int i) {
+    return upMsb[i];
+  }
+
+  public long upsertLsb(int i) {
+    return upLsb[i];
+  }
+
+  public byte[] upsertHash(int i) {
+    return upHash[i];
+  }
+
+  public byte[] upsertJson(int i) {
+    return upJson[i];
+  }
+
+  public int deletes() {
+    return deletes;
+  }
+
+  public long deleteMsb(int i) {
+    return delMsb[i];
+  }
+
+  public long deleteLsb(int i) {
+    return delLsb[i];
+  }
 
   /** Collects one shard's diff. */
   static final class Builder {
@@ -135,8 +227,23 @@ public final class ShardChanges {
     }
 
     ShardChanges build() {
-      return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, ups.size, ups.msb, ups.lsb,
-          ups.hashes, ups.json, d, delMsb, delLsb, null);
+      return new ShardChanges(
+          job,
+          key,
+          fetch,
+          stored,
+          created,
+          updated,
+          unchanged,
+          ups.size,
+          ups.msb,
+          ups.lsb,
+          ups.hashes,
+          ups.json,
+          d,
+          delMsb,
+          delLsb,
+          null);
     }
   }
 
@@ -205,8 +312,9 @@ public final class ShardChanges {
       long[] delMsb = Codec.readLongs(in, d);
       long[] delLsb = Codec.readLongs(in, d);
       String error = in.readBoolean() ? in.readUTF() : null;
-      return new ShardChanges(job, key, fetch, stored, created, updated, unchanged, n, upMsb, upLsb, upHash, upJson,
-          d, delMsb, delLsb, error);
+      return new ShardChanges(
+          job, key, fetch, stored, created, updated, unchanged, n, upMsb, upLsb, upHash, upJson, d,
+          delMsb, delLsb, error);
     }
   }
 }

@@ -6,8 +6,9 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 import org.rostersync.edlink.EntityType;
 
 /**
- * The join key: one group per (run, integration, entity type, shard). The run id keeps two runs of one integration
- * apart, and each side delivers exactly one element per key, so a group is complete when it holds two.
+ * The join key: one group per (run, integration, entity type, shard). The run id keeps two runs of
+ * one integration apart, and each side delivers exactly one element per key, so a group is complete
+ * when it holds two.
  */
 @DefaultCoder(ShardKey.Coder.class)
 public final class ShardKey {
@@ -25,15 +26,29 @@ public final class ShardKey {
     this.shardCount = shardCount;
   }
 
-  public String runId() { return runId; }
-  public String integrationId() { return integrationId; }
-  public EntityType type() { return type; }
-  public int shard() { return shard; }
-  public int shardCount() { return shardCount; }
+  public String runId() {
+    return runId;
+  }
+
+  public String integrationId() {
+    return integrationId;
+  }
+
+  public EntityType type() {
+    return type;
+  }
+
+  public int shard() {
+    return shard;
+  }
+
+  public int shardCount() {
+    return shardCount;
+  }
 
   /**
-   * Key of everything one type of a run produces: (integration, type), not the run, so keyed state stays bounded
-   * by integrations × types; the run id is checked inside.
+   * Key of everything one type of a run produces: (integration, type), not the run, so keyed state
+   * stays bounded by integrations × types; the run id is checked inside.
    */
   public String typeKey() {
     return typeKey(runId, integrationId, type);
@@ -44,9 +59,10 @@ public final class ShardKey {
   }
 
   /**
-   * The join's grouping key: (integration, type, shard) without the run or the shard count, so the join's per-key
-   * trigger state and end-of-window timers (which stay for ever in the global window) are bounded by integrations ×
-   * types × shards instead of growing with every run. The full key travels with each value.
+   * The join's grouping key: (integration, type, shard) without the run or the shard count, so the
+   * join's per-key trigger state and end-of-window timers (which stay for ever in the global
+   * window) are bounded by integrations × types × shards instead of growing with every run. The
+   * full key travels with each value.
    */
   public ShardKey joinKey() {
     return new ShardKey("", integrationId, type, shard, 0);
@@ -58,7 +74,10 @@ public final class ShardKey {
       return false;
     }
     ShardKey k = (ShardKey) o;
-    return shard == k.shard && shardCount == k.shardCount && type == k.type && runId.equals(k.runId)
+    return shard == k.shard
+        && shardCount == k.shardCount
+        && type == k.type
+        && runId.equals(k.runId)
         && integrationId.equals(k.integrationId);
   }
 
@@ -72,7 +91,10 @@ public final class ShardKey {
     return typeKey() + "#" + shard + "/" + shardCount;
   }
 
-  /** Versioned (v1), deterministic as a grouping key's coder must be; the type by its path, not its ordinal. */
+  /**
+   * Versioned (v1), deterministic as a grouping key's coder must be; the type by its path, not its
+   * ordinal.
+   */
   public static final class Coder extends Codec.Versioned<ShardKey> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {

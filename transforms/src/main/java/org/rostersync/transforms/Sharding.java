@@ -6,33 +6,43 @@ import java.security.NoSuchAlgorithmException;
 import java.util.UUID;
 
 /**
- * Stable shard of a record id. The database computes the same function in SQL ({@link #SQL_SHARD_OF_ID}), so both
- * sides of the join agree without moving ids around.
+ * Stable shard of a record id. The database computes the same function in SQL ({@link
+ * #SQL_SHARD_OF_ID}), so both sides of the join agree without moving ids around.
  */
 public final class Sharding {
-  /** shard = first 28 bits of md5(lower-case uuid text) mod S; 28 bits stay positive in a PostgreSQL int. */
-  public static final String SQL_SHARD_OF_ID = "(('x' || substr(md5(id::text), 1, 7))::bit(28)::int % ?)";
+  /**
+   * shard = first 28 bits of md5(lower-case uuid text) mod S; 28 bits stay positive in a PostgreSQL
+   * int.
+   */
+  public static final String SQL_SHARD_OF_ID =
+      "(('x' || substr(md5(id::text), 1, 7))::bit(28)::int % ?)";
 
-  private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("MD5");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  });
+  private static final ThreadLocal<MessageDigest> MD5 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("MD5");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException(e);
+            }
+          });
 
   private Sharding() {}
 
   public static int shardOf(UUID id, int shardCount) {
     byte[] d = MD5.get().digest(id.toString().getBytes(StandardCharsets.US_ASCII));
-    int top28 = ((d[0] & 0xff) << 20) | ((d[1] & 0xff) << 12) | ((d[2] & 0xff) << 4) | ((d[3] & 0xff) >>> 4);
+    int top28 =
+        ((d[0] & 0xff) << 20)
+            | ((d[1] & 0xff) << 12)
+            | ((d[2] & 0xff) << 4)
+            | ((d[3] & 0xff) >>> 4);
     return top28 % shardCount;
   }
 
   /**
-   * Shards for a type with {@code records} fetched records: about {@code recordsPerShard} per group, between 1 and
-   * {@code maxShards}. A small district gets one group per type; a large university's enrollments get dozens of
-   * bounded ones.
+   * Shards for a type with {@code records} fetched records: about {@code recordsPerShard} per
+   * group, between 1 and {@code maxShards}. A small district gets one group per type; a large
+   * university's enrollments get dozens of bounded ones.
    */
   public static int shardCountFor(long records, int recordsPerShard, int maxShards) {
     long wanted = (records + recordsPerShard - 1) / recordsPerShard;

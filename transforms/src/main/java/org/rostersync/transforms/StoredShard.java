@@ -5,7 +5,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
-/** The local side of one join group: the (id, hash) pairs the database holds for one shard. Never the payload. */
+/**
+ * The local side of one join group: the (id, hash) pairs the database holds for one shard. Never
+ * the payload.
+ */
 @DefaultCoder(StoredShard.Coder.class)
 public final class StoredShard {
   private final int size;
@@ -20,10 +23,21 @@ public final class StoredShard {
     this.hashes = hashes;
   }
 
-  public int size() { return size; }
-  public long msb(int i) { return msb[i]; }
-  public long lsb(int i) { return lsb[i]; }
-  public byte[] hash(int i) { return hashes[i]; }
+  public int size() {
+    return size;
+  }
+
+  public long msb(int i) {
+    return msb[i];
+  }
+
+  public long lsb(int i) {
+    return lsb[i];
+  }
+
+  public byte[] hash(int i) {
+    return hashes[i];
+  }
 
   /** Versioned binary coder (v1) of the parallel arrays. */
   public static final class Coder extends Codec.Versioned<StoredShard> {
@@ -60,7 +74,8 @@ public final class StoredShard {
     @Override
     StoredShard read(DataInputStream in, int version) throws IOException {
       int n = in.readInt();
-      return new StoredShard(n, Codec.readLongs(in, n), Codec.readLongs(in, n), Codec.readBytesArray(in, n));
+      return new StoredShard(
+          n, Codec.readLongs(in, n), Codec.readLongs(in, n), Codec.readBytesArray(in, n));
     }
   }
 }

@@ -6,22 +6,27 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Every default of the sync, in one place: the transforms start from these and the pipeline's options name them in
- * their {@code @Default} annotations (hence compile-time constants; durations as the option text).
+ * Every default of the sync, in one place: the transforms start from these and the pipeline's
+ * options name them in their {@code @Default} annotations (hence compile-time constants; durations
+ * as the option text).
  */
 public final class SyncDefaults {
   /** First: the duration constants below are parsed with it. */
   private static final Pattern SHORT_DURATION = Pattern.compile("^(\\d+)\\s*([smhd])$");
 
   /**
-   * Measured with the benchmark (docs/benchmark.md): 25,000 per group halved the DirectRunner's no-change resync
-   * against 5,000 (fewer join keys for the runner to track); a group of 25,000 records is still a few tens of MB.
+   * Measured with the benchmark (docs/benchmark.md): 25,000 per group halved the DirectRunner's
+   * no-change resync against 5,000 (fewer join keys for the runner to track); a group of 25,000
+   * records is still a few tens of MB.
    */
   public static final int RECORDS_PER_SHARD = 25_000;
+
   /** Upper bound of join groups per entity type. */
   public static final int MAX_SHARDS = 512;
+
   /** Rows per JDBC batch. */
   public static final int BATCH_SIZE = 1_000;
+
   public static final String DELETE_MODE = "hard";
   public static final double MAX_DELETE_FRACTION = 0.10;
   public static final int DELETE_GUARD_MIN_ROWS = 50;
@@ -31,15 +36,19 @@ public final class SyncDefaults {
 
   /** A full sync is forced when the last one is older than this. */
   public static final Duration MAX_SKIP_AGE = parseDuration(MAX_SKIP_AGE_TEXT);
+
   /** How long a lease lasts without renewal. */
   public static final Duration LEASE_TTL = parseDuration(LEASE_TTL_TEXT);
+
   /** A run not ended after this long is recorded failed and its lease released. */
   public static final Duration MAX_RUN_DURATION = parseDuration(MAX_RUN_DURATION_TEXT);
 
   private SyncDefaults() {}
 
   public static DeletePolicy deletePolicy() {
-    return new DeletePolicy(DeletePolicy.Mode.valueOf(DELETE_MODE.toUpperCase(Locale.ROOT)), MAX_DELETE_FRACTION,
+    return new DeletePolicy(
+        DeletePolicy.Mode.valueOf(DELETE_MODE.toUpperCase(Locale.ROOT)),
+        MAX_DELETE_FRACTION,
         DELETE_GUARD_MIN_ROWS);
   }
 
@@ -59,7 +68,8 @@ public final class SyncDefaults {
     try {
       return Duration.parse(v);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("not a duration: '" + value + "' (use e.g. 24h, 90m or PT12H)");
+      throw new IllegalArgumentException(
+          "not a duration: '" + value + "' (use e.g. 24h, 90m or PT12H)");
     }
   }
 

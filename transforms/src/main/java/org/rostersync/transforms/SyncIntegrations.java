@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Reshuffle;
@@ -23,19 +23,33 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 import org.rostersync.edlink.EntityType;
 
 /**
- * The whole sync, from jobs to recorded runs, for any job source (bounded lists or Pub/Sub):
- * change gate → fan out per entity type → fetch (remote shards) and read stored hashes (local shards) → join per
- * (run, integration, type, shard) → classify → write upserts, guard and apply deletes → record runs.
+ * The whole sync, from jobs to recorded runs, for any job source (bounded lists or Pub/Sub): change
+ * gate → fan out per entity type → fetch (remote shards) and read stored hashes (local shards) →
+ * join per (run, integration, type, shard) → classify → write upserts, guard and apply deletes →
+ * record runs.
  */
-public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCollection<RunResult>> {
+public final class SyncIntegrations
+    extends PTransform<PCollection<SyncJob>, PCollection<RunResult>> {
   private static final TupleTag<KV<ShardKey, RemoteShard>> REMOTE = new TupleTag<>("remote") {};
   private static final TupleTag<KV<ShardKey, StoredShard>> STORED = new TupleTag<>("stored") {};
-  /** Keys of the fan-out shuffle: enough to spread the types over workers, bounded so its state is too. */
+
+  /**
+   * Keys of the fan-out shuffle: enough to spread the types over workers, bounded so its state is
+   * too.
+   */
   static final int SPREAD_BUCKETS = 64;
 
   /** All settings of the transform. */
-  private record Settings(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards, int batchSize,
-      DeletePolicy deletePolicy, Duration maxSkipAge, Duration leaseTtl, Duration maxRunDuration)
+  private record Settings(
+      EdlinkConfig edlink,
+      JdbcConfig jdbc,
+      int recordsPerShard,
+      int maxShards,
+      int batchSize,
+      DeletePolicy deletePolicy,
+      Duration maxSkipAge,
+      Duration leaseTtl,
+      Duration maxRunDuration)
       implements java.io.Serializable {}
 
   /** A mutable copy of the settings, so each {@code withX} changes one field by name. */
@@ -63,7 +77,15 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     }
 
     Settings settings() {
-      return new Settings(edlink, jdbc, recordsPerShard, maxShards, batchSize, deletePolicy, maxSkipAge, leaseTtl,
+      return new Settings(
+          edlink,
+          jdbc,
+          recordsPerShard,
+          maxShards,
+          batchSize,
+          deletePolicy,
+          maxSkipAge,
+          leaseTtl,
           maxRunDuration);
     }
   }
@@ -81,11 +103,21 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     return new SyncIntegrations(draft.settings());
   }
 
-  /** Starts from {@link SyncDefaults}; {@link #withEdlink} and {@link #withDatabase} are required. */
+  /**
+   * Starts from {@link SyncDefaults}; {@link #withEdlink} and {@link #withDatabase} are required.
+   */
   public static SyncIntegrations create() {
-    return new SyncIntegrations(new Settings(null, null, SyncDefaults.RECORDS_PER_SHARD, SyncDefaults.MAX_SHARDS,
-        SyncDefaults.BATCH_SIZE, SyncDefaults.deletePolicy(), SyncDefaults.MAX_SKIP_AGE, SyncDefaults.LEASE_TTL,
-        SyncDefaults.MAX_RUN_DURATION));
+    return new SyncIntegrations(
+        new Settings(
+            null,
+            null,
+            SyncDefaults.RECORDS_PER_SHARD,
+            SyncDefaults.MAX_SHARDS,
+            SyncDefaults.BATCH_SIZE,
+            SyncDefaults.deletePolicy(),
+            SyncDefaults.MAX_SKIP_AGE,
+            SyncDefaults.LEASE_TTL,
+            SyncDefaults.MAX_RUN_DURATION));
   }
 
   public SyncIntegrations withEdlink(EdlinkConfig edlink) {
@@ -98,14 +130,18 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     return with(d -> d.jdbc = jdbc);
   }
 
-  /** About {@code recordsPerShard} records per join group, at most {@code maxShards} groups per type. */
+  /**
+   * About {@code recordsPerShard} records per join group, at most {@code maxShards} groups per
+   * type.
+   */
   public SyncIntegrations withSharding(int recordsPerShard, int maxShards) {
     checkArgument(recordsPerShard >= 1, "recordsPerShard must be positive, got " + recordsPerShard);
     checkArgument(maxShards >= 1, "maxShards must be positive, got " + maxShards);
-    return with(d -> {
-      d.recordsPerShard = recordsPerShard;
-      d.maxShards = maxShards;
-    });
+    return with(
+        d -> {
+          d.recordsPerShard = recordsPerShard;
+          d.maxShards = maxShards;
+        });
   }
 
   public SyncIntegrations withBatchSize(int batchSize) {
@@ -122,16 +158,25 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     return with(d -> d.maxSkipAge = PlanRuns.checkPositive("maxSkipAge", maxSkipAge));
   }
 
-  /** Lease expiry and the longest a run may take (see {@link Leases}); the same values as {@link AdmitRuns}. */
+  /**
+   * Lease expiry and the longest a run may take (see {@link Leases}); the same values as {@link
+   * AdmitRuns}.
+   */
   public SyncIntegrations withLeases(Duration leaseTtl, Duration maxRunDuration) {
     PlanRuns.checkPositive("leaseTtl", leaseTtl);
     PlanRuns.checkPositive("maxRunDuration", maxRunDuration);
-    checkArgument(maxRunDuration.compareTo(leaseTtl) >= 0,
-        "maxRunDuration (" + maxRunDuration + ") must not be shorter than leaseTtl (" + leaseTtl + ")");
-    return with(d -> {
-      d.leaseTtl = leaseTtl;
-      d.maxRunDuration = maxRunDuration;
-    });
+    checkArgument(
+        maxRunDuration.compareTo(leaseTtl) >= 0,
+        "maxRunDuration ("
+            + maxRunDuration
+            + ") must not be shorter than leaseTtl ("
+            + leaseTtl
+            + ")");
+    return with(
+        d -> {
+          d.leaseTtl = leaseTtl;
+          d.maxRunDuration = maxRunDuration;
+        });
   }
 
   private static void checkArgument(boolean ok, String message) {
@@ -146,14 +191,23 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     if (settings.edlink() != null) {
       settings.edlink().addTo(builder);
     }
-    builder.add(DisplayData.item("recordsPerShard", settings.recordsPerShard()).withLabel("Records per join group"))
-        .add(DisplayData.item("maxShards", settings.maxShards()).withLabel("Join groups per type, at most"))
+    builder
+        .add(
+            DisplayData.item("recordsPerShard", settings.recordsPerShard())
+                .withLabel("Records per join group"))
+        .add(
+            DisplayData.item("maxShards", settings.maxShards())
+                .withLabel("Join groups per type, at most"))
         .add(DisplayData.item("batchSize", settings.batchSize()).withLabel("JDBC batch size"))
-        .add(DisplayData.item("maxSkipAge", SyncDefaults.joda(settings.maxSkipAge()))
-            .withLabel("Full sync forced after"))
-        .add(DisplayData.item("leaseTtl", SyncDefaults.joda(settings.leaseTtl())).withLabel("Lease TTL"))
-        .add(DisplayData.item("maxRunDuration", SyncDefaults.joda(settings.maxRunDuration()))
-            .withLabel("Longest run"));
+        .add(
+            DisplayData.item("maxSkipAge", SyncDefaults.joda(settings.maxSkipAge()))
+                .withLabel("Full sync forced after"))
+        .add(
+            DisplayData.item("leaseTtl", SyncDefaults.joda(settings.leaseTtl()))
+                .withLabel("Lease TTL"))
+        .add(
+            DisplayData.item("maxRunDuration", SyncDefaults.joda(settings.maxRunDuration()))
+                .withLabel("Longest run"));
     settings.deletePolicy().addTo(builder);
   }
 
@@ -168,69 +222,108 @@ public final class SyncIntegrations extends PTransform<PCollection<SyncJob>, PCo
     EdlinkConfig edlink = settings.edlink();
     JdbcConfig jdbc = settings.jdbc();
 
-    PCollectionTuple planned = jobs.apply("PlanRuns",
-        PlanRuns.of(edlink, jdbc).withMaxSkipAge(settings.maxSkipAge())
-            .withLeases(settings.leaseTtl(), settings.maxRunDuration()));
+    PCollectionTuple planned =
+        jobs.apply(
+            "PlanRuns",
+            PlanRuns.of(edlink, jdbc)
+                .withMaxSkipAge(settings.maxSkipAge())
+                .withLeases(settings.leaseTtl(), settings.maxRunDuration()));
 
-    PCollection<TypeTask> tasks = planned.get(PlanRuns.FULL_SYNC)
-        .apply("FanOutEntityTypes", FlatMapElements.into(TypeDescriptor.of(TypeTask.class))
-            .via((SyncJob job) -> {
-              List<TypeTask> out = new ArrayList<>();
-              for (EntityType t : job.entityTypes()) {
-                out.add(new TypeTask(job, t));
-              }
-              return out;
-            }))
-        .setCoder(TypeTask.Coder.of())
-        // Spread the types of one integration over workers/threads so they are fetched in parallel.
-        .apply("SpreadEntityTypes", Reshuffle.<TypeTask>viaRandomKey().withNumBuckets(SPREAD_BUCKETS));
+    PCollection<TypeTask> tasks =
+        planned
+            .get(PlanRuns.FULL_SYNC)
+            .apply(
+                "FanOutEntityTypes",
+                FlatMapElements.into(TypeDescriptor.of(TypeTask.class))
+                    .via(
+                        (SyncJob job) -> {
+                          List<TypeTask> out = new ArrayList<>();
+                          for (EntityType t : job.entityTypes()) {
+                            out.add(new TypeTask(job, t));
+                          }
+                          return out;
+                        }))
+            .setCoder(TypeTask.Coder.of())
+            // Spread the types of one integration over workers/threads so they are fetched in
+            // parallel.
+            .apply(
+                "SpreadEntityTypes",
+                Reshuffle.<TypeTask>viaRandomKey().withNumBuckets(SPREAD_BUCKETS));
 
-    PCollectionTuple fetched = tasks.apply("FetchEntities",
-        FetchEntities.from(edlink).withDatabase(jdbc)
-            .withSharding(settings.recordsPerShard(), settings.maxShards()));
+    PCollectionTuple fetched =
+        tasks.apply(
+            "FetchEntities",
+            FetchEntities.from(edlink)
+                .withDatabase(jdbc)
+                .withSharding(settings.recordsPerShard(), settings.maxShards()));
 
-    fetched.get(FetchEntities.REJECTED)
+    fetched
+        .get(FetchEntities.REJECTED)
         .apply("WriteRejectedRecords", WriteDeadLetterRecords.to(jdbc));
 
-    PCollection<KV<ShardKey, StoredShard>> stored = fetched.get(FetchEntities.COMPLETE)
-        // A stage boundary: a failed read is retried alone, never by paging the type from Edlink again.
-        .apply("BreakFusionBeforeRead", Reshuffle.viaRandomKey())
-        .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
+    PCollection<KV<ShardKey, StoredShard>> stored =
+        fetched
+            .get(FetchEntities.COMPLETE)
+            // A stage boundary: a failed read is retried alone, never by paging the type from
+            // Edlink again.
+            .apply("BreakFusionBeforeRead", Reshuffle.viaRandomKey())
+            .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
 
-    // Grouped by (integration, type, shard); each value keeps its full key (with the run) for the pairing.
+    // Grouped by (integration, type, shard); each value keeps its full key (with the run) for the
+    // pairing.
     KvCoder<ShardKey, KV<ShardKey, RemoteShard>> remoteCoder =
         KvCoder.of(ShardKey.Coder.of(), KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
     KvCoder<ShardKey, KV<ShardKey, StoredShard>> storedCoder =
         KvCoder.of(ShardKey.Coder.of(), KvCoder.of(ShardKey.Coder.of(), StoredShard.Coder.of()));
-    PCollection<KV<ShardKey, CoGbkResult>> joined = KeyedPCollectionTuple
-        .of(REMOTE, fetched.get(FetchEntities.REMOTE)
-            .apply("RemoteByJoinKey", MapElements.via(new ByJoinKey<RemoteShard>())).setCoder(remoteCoder)
-            .apply("RemoteFiresWhenComplete",
-                Completeness.<KV<ShardKey, KV<ShardKey, RemoteShard>>>firesWhenBothSidesArrived()))
-        .and(STORED, stored
-            .apply("StoredByJoinKey", MapElements.via(new ByJoinKey<StoredShard>())).setCoder(storedCoder)
-            .apply("StoredFiresWhenComplete",
-                Completeness.<KV<ShardKey, KV<ShardKey, StoredShard>>>firesWhenBothSidesArrived()))
-        .apply("JoinShards", CoGroupByKey.create());
+    PCollection<KV<ShardKey, CoGbkResult>> joined =
+        KeyedPCollectionTuple.of(
+                REMOTE,
+                fetched
+                    .get(FetchEntities.REMOTE)
+                    .apply("RemoteByJoinKey", MapElements.via(new ByJoinKey<RemoteShard>()))
+                    .setCoder(remoteCoder)
+                    .apply(
+                        "RemoteFiresWhenComplete",
+                        Completeness
+                            .<KV<ShardKey, KV<ShardKey, RemoteShard>>>firesWhenBothSidesArrived()))
+            .and(
+                STORED,
+                stored
+                    .apply("StoredByJoinKey", MapElements.via(new ByJoinKey<StoredShard>()))
+                    .setCoder(storedCoder)
+                    .apply(
+                        "StoredFiresWhenComplete",
+                        Completeness
+                            .<KV<ShardKey, KV<ShardKey, StoredShard>>>firesWhenBothSidesArrived()))
+            .apply("JoinShards", CoGroupByKey.create());
 
-    PCollection<KV<String, RunEvent>> written = joined
-        .apply("ClassifyChanges", ClassifyChanges.of(REMOTE, STORED))
-        .apply("WriteChanges", WriteChanges.to(jdbc).withBatchSize(settings.batchSize())
-            .withDeletePolicy(settings.deletePolicy()));
+    PCollection<KV<String, RunEvent>> written =
+        joined
+            .apply("ClassifyChanges", ClassifyChanges.of(REMOTE, STORED))
+            .apply(
+                "WriteChanges",
+                WriteChanges.to(jdbc)
+                    .withBatchSize(settings.batchSize())
+                    .withDeletePolicy(settings.deletePolicy()));
 
-    PCollection<KV<String, RunEvent>> events = PCollectionList
-        .of(planned.get(PlanRuns.ENDED)
-            .apply("GateOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
-        .and(fetched.get(FetchEntities.FAILED)
-            .apply("FetchFailures", Completeness.<KV<String, RunEvent>>everyElement()))
-        .and(written.apply("TypeOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
-        .apply("AllRunEvents", Flatten.pCollections());
+    PCollection<KV<String, RunEvent>> events =
+        PCollectionList.of(
+                planned
+                    .get(PlanRuns.ENDED)
+                    .apply("GateOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
+            .and(
+                fetched
+                    .get(FetchEntities.FAILED)
+                    .apply("FetchFailures", Completeness.<KV<String, RunEvent>>everyElement()))
+            .and(written.apply("TypeOutcomes", Completeness.<KV<String, RunEvent>>everyElement()))
+            .apply("AllRunEvents", Flatten.pCollections());
 
     return events.apply("RecordRuns", RecordRuns.to(jdbc));
   }
 
   /** Re-keys a join input by {@link ShardKey#joinKey()}, keeping the full key with the value. */
-  static final class ByJoinKey<V> extends SimpleFunction<KV<ShardKey, V>, KV<ShardKey, KV<ShardKey, V>>> {
+  static final class ByJoinKey<V>
+      extends SimpleFunction<KV<ShardKey, V>, KV<ShardKey, KV<ShardKey, V>>> {
     @Override
     public KV<ShardKey, KV<ShardKey, V>> apply(KV<ShardKey, V> kv) {
       return KV.of(kv.getKey().joinKey(), kv);

@@ -13,16 +13,20 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 import org.rostersync.edlink.EntityType;
 
 /**
- * One run of one integration: what to sync and how. Created by a job source, enriched by the change gate
- * ({@link #withPlan}). Carries no secrets: tokens are resolved on the worker. Encoded with {@link Coder} (versioned),
- * never with Java serialization, wherever it is kept in state or shuffled.
+ * One run of one integration: what to sync and how. Created by a job source, enriched by the change
+ * gate ({@link #withPlan}). Carries no secrets: tokens are resolved on the worker. Encoded with
+ * {@link Coder} (versioned), never with Java serialization, wherever it is kept in state or
+ * shuffled.
  */
 @DefaultCoder(SyncJob.Coder.class)
 public final class SyncJob implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** auto = consult the change gate; full = always run a full sync. */
-  public enum Mode { AUTO, FULL }
+  public enum Mode {
+    AUTO,
+    FULL
+  }
 
   private final String runId;
   private final String integrationId;
@@ -34,14 +38,36 @@ public final class SyncJob implements Serializable {
   private final String newestEventId;
   private final String gateReason;
 
-  public SyncJob(String runId, String integrationId, List<EntityType> entityTypes, Mode mode, String requestId,
-      boolean approveDeletes, long startedAtMillis) {
-    this(runId, integrationId, entityTypes, mode, requestId == null ? List.of() : List.of(requestId), approveDeletes,
-        startedAtMillis, null, null);
+  public SyncJob(
+      String runId,
+      String integrationId,
+      List<EntityType> entityTypes,
+      Mode mode,
+      String requestId,
+      boolean approveDeletes,
+      long startedAtMillis) {
+    this(
+        runId,
+        integrationId,
+        entityTypes,
+        mode,
+        requestId == null ? List.of() : List.of(requestId),
+        approveDeletes,
+        startedAtMillis,
+        null,
+        null);
   }
 
-  private SyncJob(String runId, String integrationId, List<EntityType> entityTypes, Mode mode, List<String> requestIds,
-      boolean approveDeletes, long startedAtMillis, String newestEventId, String gateReason) {
+  private SyncJob(
+      String runId,
+      String integrationId,
+      List<EntityType> entityTypes,
+      Mode mode,
+      List<String> requestIds,
+      boolean approveDeletes,
+      long startedAtMillis,
+      String newestEventId,
+      String gateReason) {
     this.runId = Objects.requireNonNull(runId, "runId");
     this.integrationId = Ids.requireUuid(integrationId, "integration_id");
     this.entityTypes = List.copyOf(entityTypes);
@@ -58,14 +84,22 @@ public final class SyncJob implements Serializable {
 
   /** The job after the change gate decided to run a full sync. */
   public SyncJob withPlan(String newestEventId, String gateReason) {
-    return new SyncJob(runId, integrationId, entityTypes, mode, requestIds, approveDeletes, startedAtMillis,
-        newestEventId, gateReason);
+    return new SyncJob(
+        runId,
+        integrationId,
+        entityTypes,
+        mode,
+        requestIds,
+        approveDeletes,
+        startedAtMillis,
+        newestEventId,
+        gateReason);
   }
 
   /**
-   * One waiting job that does everything this one and {@code later} ask for: the union of their entity types (in
-   * sync order), {@code full} if either is, deletes approved if either approves, and every request id. Keeps this
-   * job's run id: a waiting job has not started yet.
+   * One waiting job that does everything this one and {@code later} ask for: the union of their
+   * entity types (in sync order), {@code full} if either is, deletes approved if either approves,
+   * and every request id. Keeps this job's run id: a waiting job has not started yet.
    */
   public SyncJob mergedWith(SyncJob later) {
     if (!integrationId.equals(later.integrationId)) {
@@ -81,34 +115,76 @@ public final class SyncJob implements Serializable {
     }
     Set<String> requests = new LinkedHashSet<>(requestIds);
     requests.addAll(later.requestIds);
-    return new SyncJob(runId, integrationId, types, mode == Mode.FULL || later.mode == Mode.FULL ? Mode.FULL : Mode.AUTO,
-        new ArrayList<>(requests), approveDeletes || later.approveDeletes, startedAtMillis, null, null);
+    return new SyncJob(
+        runId,
+        integrationId,
+        types,
+        mode == Mode.FULL || later.mode == Mode.FULL ? Mode.FULL : Mode.AUTO,
+        new ArrayList<>(requests),
+        approveDeletes || later.approveDeletes,
+        startedAtMillis,
+        null,
+        null);
   }
 
-  public String runId() { return runId; }
-  public String integrationId() { return integrationId; }
-  public List<EntityType> entityTypes() { return entityTypes; }
-  public Mode mode() { return mode; }
+  public String runId() {
+    return runId;
+  }
+
+  public String integrationId() {
+    return integrationId;
+  }
+
+  public List<EntityType> entityTypes() {
+    return entityTypes;
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
   /** The first request id (the one stored in {@code sync_runs.request_id}), or null. */
-  public String requestId() { return requestIds.isEmpty() ? null : requestIds.get(0); }
+  public String requestId() {
+    return requestIds.isEmpty() ? null : requestIds.get(0);
+  }
+
   /** Every request this run serves (several when waiting jobs were merged). */
-  public List<String> requestIds() { return requestIds; }
-  public boolean approveDeletes() { return approveDeletes; }
-  public long startedAtMillis() { return startedAtMillis; }
-  /** Newest Edlink event id seen before the full sync started; stored only when the run succeeds. */
-  public String newestEventId() { return newestEventId; }
-  public String gateReason() { return gateReason; }
+  public List<String> requestIds() {
+    return requestIds;
+  }
+
+  public boolean approveDeletes() {
+    return approveDeletes;
+  }
+
+  public long startedAtMillis() {
+    return startedAtMillis;
+  }
 
   /**
-   * Key of a run's bookkeeping ({@link RunEvent}s): the integration, not the run, so that keyed state and timers
-   * are bounded by the number of integrations however many runs a streaming job completes. One run per integration
-   * runs at a time (leases); the run id is checked inside.
+   * Newest Edlink event id seen before the full sync started; stored only when the run succeeds.
+   */
+  public String newestEventId() {
+    return newestEventId;
+  }
+
+  public String gateReason() {
+    return gateReason;
+  }
+
+  /**
+   * Key of a run's bookkeeping ({@link RunEvent}s): the integration, not the run, so that keyed
+   * state and timers are bounded by the number of integrations however many runs a streaming job
+   * completes. One run per integration runs at a time (leases); the run id is checked inside.
    */
   public String runKey() {
     return integrationId;
   }
 
-  /** Whether this run started before {@code other} (run id breaks ties), for steps that track one run at a time. */
+  /**
+   * Whether this run started before {@code other} (run id breaks ties), for steps that track one
+   * run at a time.
+   */
   public boolean isOlderThan(SyncJob other) {
     if (startedAtMillis != other.startedAtMillis) {
       return startedAtMillis < other.startedAtMillis;
@@ -122,9 +198,14 @@ public final class SyncJob implements Serializable {
       return false;
     }
     SyncJob j = (SyncJob) o;
-    return runId.equals(j.runId) && integrationId.equals(j.integrationId) && entityTypes.equals(j.entityTypes)
-        && mode == j.mode && requestIds.equals(j.requestIds) && approveDeletes == j.approveDeletes
-        && startedAtMillis == j.startedAtMillis && Objects.equals(newestEventId, j.newestEventId)
+    return runId.equals(j.runId)
+        && integrationId.equals(j.integrationId)
+        && entityTypes.equals(j.entityTypes)
+        && mode == j.mode
+        && requestIds.equals(j.requestIds)
+        && approveDeletes == j.approveDeletes
+        && startedAtMillis == j.startedAtMillis
+        && Objects.equals(newestEventId, j.newestEventId)
         && Objects.equals(gateReason, j.gateReason);
   }
 
@@ -135,8 +216,16 @@ public final class SyncJob implements Serializable {
 
   @Override
   public String toString() {
-    return "SyncJob{run=" + runId + ", integration=" + integrationId + ", types=" + entityTypes + ", mode=" + mode
-        + (requestIds.isEmpty() ? "" : ", requests=" + requestIds) + (approveDeletes ? ", approve_deletes" : "")
+    return "SyncJob{run="
+        + runId
+        + ", integration="
+        + integrationId
+        + ", types="
+        + entityTypes
+        + ", mode="
+        + mode
+        + (requestIds.isEmpty() ? "" : ", requests=" + requestIds)
+        + (approveDeletes ? ", approve_deletes" : "")
         + "}";
   }
 

@@ -12,7 +12,8 @@ public final class SyncMetrics {
   public static final Counter PAGES = Metrics.counter(NAMESPACE, "pages_fetched");
   public static final Counter RETRIES = Metrics.counter(NAMESPACE, "edlink_retries");
   public static final Counter FETCH_FAILURES = Metrics.counter(NAMESPACE, "types_failed");
-  public static final Counter DUPLICATES_DROPPED = Metrics.counter(NAMESPACE, "duplicate_records_dropped");
+  public static final Counter DUPLICATES_DROPPED =
+      Metrics.counter(NAMESPACE, "duplicate_records_dropped");
   public static final Counter RECORDS_REJECTED = Metrics.counter(NAMESPACE, "records_rejected");
   public static final Counter CREATED = Metrics.counter(NAMESPACE, "rows_created");
   public static final Counter UPDATED = Metrics.counter(NAMESPACE, "rows_updated");
@@ -22,16 +23,21 @@ public final class SyncMetrics {
   public static final Counter DB_RETRIES = Metrics.counter(NAMESPACE, "db_retries");
   public static final Counter SECRET_REFRESHES = Metrics.counter(NAMESPACE, "secret_refreshes");
   public static final Counter JOIN_GROUPS = Metrics.counter(NAMESPACE, "join_groups");
-  public static final Counter INCOMPLETE_GROUPS = Metrics.counter(NAMESPACE, "incomplete_join_groups");
+  public static final Counter INCOMPLETE_GROUPS =
+      Metrics.counter(NAMESPACE, "incomplete_join_groups");
   public static final Counter TYPES_COMPLETED = Metrics.counter(NAMESPACE, "types_completed");
   public static final Counter RUNS_SUCCEEDED = Metrics.counter(NAMESPACE, "runs_succeeded");
   public static final Counter RUNS_FAILED = Metrics.counter(NAMESPACE, "runs_failed");
   public static final Counter RUNS_PARTIAL = Metrics.counter(NAMESPACE, "runs_partial");
   public static final Counter RUNS_HELD = Metrics.counter(NAMESPACE, "runs_held");
   public static final Counter RUNS_SKIPPED = Metrics.counter(NAMESPACE, "runs_skipped");
-  public static final Distribution GROUP_SIZE = Metrics.distribution(NAMESPACE, "records_per_join_group");
+  public static final Distribution GROUP_SIZE =
+      Metrics.distribution(NAMESPACE, "records_per_join_group");
 
-  /** Events of a run older than the one a step tracks for the same integration (an abandoned run's leftovers). */
+  /**
+   * Events of a run older than the one a step tracks for the same integration (an abandoned run's
+   * leftovers).
+   */
   public static final Counter STALE_RUN_EVENTS = Metrics.counter(NAMESPACE, "stale_run_events");
 
   private SyncMetrics() {}

@@ -7,7 +7,10 @@ import java.io.Serializable;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.rostersync.edlink.EntityType;
 
-/** The fetch-complete signal of one type: drives the read of stored hashes, with the shard count both sides use. */
+/**
+ * The fetch-complete signal of one type: drives the read of stored hashes, with the shard count
+ * both sides use.
+ */
 @DefaultCoder(TypeFetched.Coder.class)
 public record TypeFetched(String runId, String integrationId, EntityType type, int shardCount)
     implements Serializable {
@@ -56,7 +59,8 @@ public record TypeFetched(String runId, String integrationId, EntityType type, i
 
     @Override
     TypeFetched read(DataInputStream in, int version) throws IOException {
-      return new TypeFetched(Codec.readString(in), Codec.readString(in), Codec.readType(in), in.readInt());
+      return new TypeFetched(
+          Codec.readString(in), Codec.readString(in), Codec.readType(in), in.readInt());
     }
   }
 }

@@ -21,7 +21,8 @@ public record TypeOutcome(
     long unchanged,
     long heldDeletes,
     List<String> heldSample,
-    String error) implements Serializable {
+    String error)
+    implements Serializable {
 
   public enum Status {
     /** Fetched completely, diffed and written. */
@@ -36,7 +37,10 @@ public record TypeOutcome(
     return of(type, fetch).failed(error);
   }
 
-  /** The counts of one type so far; ends in {@link Builder#ok()}, {@link Builder#held} or {@link Builder#failed}. */
+  /**
+   * The counts of one type so far; ends in {@link Builder#ok()}, {@link Builder#held} or {@link
+   * Builder#failed}.
+   */
   public static Builder of(EntityType type, FetchSummary fetch) {
     return new Builder(type, fetch);
   }
@@ -82,18 +86,30 @@ public record TypeOutcome(
     }
 
     public TypeOutcome ok() {
-      return new TypeOutcome(type, Status.OK, fetch, stored, created, updated, deleted, unchanged, 0, List.of(), null);
+      return new TypeOutcome(
+          type, Status.OK, fetch, stored, created, updated, deleted, unchanged, 0, List.of(), null);
     }
 
     /** Nothing deleted: {@code heldDeletes} deletes wait for an operator. */
     public TypeOutcome held(long heldDeletes, List<String> heldSample, String reason) {
-      return new TypeOutcome(type, Status.HELD, fetch, stored, created, updated, 0, unchanged, heldDeletes,
-          List.copyOf(heldSample), reason);
+      return new TypeOutcome(
+          type,
+          Status.HELD,
+          fetch,
+          stored,
+          created,
+          updated,
+          0,
+          unchanged,
+          heldDeletes,
+          List.copyOf(heldSample),
+          reason);
     }
 
     /** Nothing deleted (a failed type never deletes). */
     public TypeOutcome failed(String error) {
-      return new TypeOutcome(type, Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0, List.of(), error);
+      return new TypeOutcome(
+          type, Status.FAILED, fetch, stored, created, updated, 0, unchanged, 0, List.of(), error);
     }
   }
 
@@ -144,8 +160,18 @@ public record TypeOutcome(
       EntityType type = Codec.readType(in);
       Status status = Codec.readEnum(in, Status.class);
       FetchSummary fetch = in.readBoolean() ? FetchSummary.Coder.of().decode(in) : null;
-      return new TypeOutcome(type, status, fetch, in.readLong(), in.readLong(), in.readLong(), in.readLong(),
-          in.readLong(), in.readLong(), List.copyOf(Codec.readStrings(in)), Codec.readString(in));
+      return new TypeOutcome(
+          type,
+          status,
+          fetch,
+          in.readLong(),
+          in.readLong(),
+          in.readLong(),
+          in.readLong(),
+          in.readLong(),
+          in.readLong(),
+          List.copyOf(Codec.readStrings(in)),
+          Codec.readString(in));
     }
   }
 }

@@ -23,22 +23,25 @@ import org.apache.beam.sdk.values.PCollection;
 import org.rostersync.edlink.EntityType;
 
 /**
- * Writes the diff: batched idempotent upserts per shard as soon as a shard is classified, then, once every shard of
- * a type has reported, the delete guard decides for the whole type and applies its deletes in batches (or holds
- * them). Emits one {@link RunEvent} per type, keyed by run.
+ * Writes the diff: batched idempotent upserts per shard as soon as a shard is classified, then,
+ * once every shard of a type has reported, the delete guard decides for the whole type and applies
+ * its deletes in batches (or holds them). Emits one {@link RunEvent} per type, keyed by run.
  *
  * <p>Upserts are {@code INSERT ... ON CONFLICT DO UPDATE SET col = EXCLUDED.col}, which pgjdbc's
  * {@code reWriteBatchedInserts} turns into multi-row inserts; replays converge to the same rows.
  */
-public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PCollection<KV<String, RunEvent>>> {
-  static final String UPSERT = "INSERT INTO roster_entities (entity_type, integration_id, id, hash, data, synced_at,"
-      + " deleted_at) VALUES (?, ?, ?, ?, ?::jsonb, ?, NULL)"
-      + " ON CONFLICT (entity_type, integration_id, id) DO UPDATE SET hash = EXCLUDED.hash, data = EXCLUDED.data,"
-      + " synced_at = EXCLUDED.synced_at, deleted_at = NULL";
+public final class WriteChanges
+    extends PTransform<PCollection<ShardChanges>, PCollection<KV<String, RunEvent>>> {
+  static final String UPSERT =
+      "INSERT INTO roster_entities (entity_type, integration_id, id, hash, data, synced_at,"
+          + " deleted_at) VALUES (?, ?, ?, ?, ?::jsonb, ?, NULL)"
+          + " ON CONFLICT (entity_type, integration_id, id) DO UPDATE SET hash = EXCLUDED.hash, data = EXCLUDED.data,"
+          + " synced_at = EXCLUDED.synced_at, deleted_at = NULL";
   static final String HARD_DELETE =
       "DELETE FROM roster_entities WHERE entity_type = ? AND integration_id = ? AND id = ANY(?)";
-  static final String SOFT_DELETE = "UPDATE roster_entities SET deleted_at = ? WHERE entity_type = ?"
-      + " AND integration_id = ? AND id = ANY(?) AND deleted_at IS NULL";
+  static final String SOFT_DELETE =
+      "UPDATE roster_entities SET deleted_at = ? WHERE entity_type = ?"
+          + " AND integration_id = ? AND id = ANY(?) AND deleted_at IS NULL";
 
   /** The upsert statement, for baselines outside Beam that must leave the same rows. */
   public static String upsertSql() {
@@ -97,7 +100,10 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         .setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
   }
 
-  /** Upserts one shard's creates and updates in id order (no lock-order deadlocks), one transaction per shard. */
+  /**
+   * Upserts one shard's creates and updates in id order (no lock-order deadlocks), one transaction
+   * per shard.
+   */
   static final class WriteUpsertsFn extends DoFn<ShardChanges, KV<String, ShardChanges>> {
     private final JdbcConfig jdbc;
     private final int batchSize;
@@ -126,7 +132,8 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
           if (Database.isRowLevel(e)) {
             result = isolateBadRows(c, all, result);
           } else {
-            // Transient retries ran out, or an error no single row causes (permissions, a time-out, a read-only
+            // Transient retries ran out, or an error no single row causes (permissions, a time-out,
+            // a read-only
             // server, a missing partition): the shard fails, so its type fails and deletes nothing.
             result = result.withWritten(0, 0).withError(failure("writing " + c.key(), e));
           }
@@ -136,12 +143,17 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
     }
 
     static String failure(String what, SQLException e) {
-      return what + " failed: SQLState " + Database.sqlState(e) + ": " + SafeText.clean(e.getMessage(), 300);
+      return what
+          + " failed: SQLState "
+          + Database.sqlState(e)
+          + ": "
+          + SafeText.clean(e.getMessage(), 300);
     }
 
     /**
-     * An error that belongs to one row (bad data) must not stall the shard: write row by row, send the rows that
-     * fail to {@code dead_letter_records}, keep the rest. Any other error on the way fails the whole shard.
+     * An error that belongs to one row (bad data) must not stall the shard: write row by row, send
+     * the rows that fail to {@code dead_letter_records}, keep the rest. Any other error on the way
+     * fails the whole shard.
      */
     private ShardChanges isolateBadRows(ShardChanges c, Integer[] all, ShardChanges result) {
       List<RejectedRecord> bad = new ArrayList<>();
@@ -161,10 +173,17 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
           if (!Database.isRowLevel(e)) {
             return result.withWritten(created, updated).withError(failure("writing " + c.key(), e));
           }
-          bad.add(new RejectedRecord(c.job().runId(), c.key().integrationId(), c.key().type(),
-              new UUID(c.upsertMsb(i), c.upsertLsb(i)).toString(),
-              "PostgreSQL refused the row (SQLState " + Database.sqlState(e) + "): " + e.getMessage(),
-              RejectedRecord.excerpt(c.upsertJson(i))));
+          bad.add(
+              new RejectedRecord(
+                  c.job().runId(),
+                  c.key().integrationId(),
+                  c.key().type(),
+                  new UUID(c.upsertMsb(i), c.upsertLsb(i)).toString(),
+                  "PostgreSQL refused the row (SQLState "
+                      + Database.sqlState(e)
+                      + "): "
+                      + e.getMessage(),
+                  RejectedRecord.excerpt(c.upsertJson(i))));
         }
       }
       result = result.withWritten(created, updated);
@@ -182,10 +201,12 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
       }
-      Arrays.sort(order, (a, b) -> {
-        int m = Long.compare(c.upsertMsb(a), c.upsertMsb(b));
-        return m != 0 ? m : Long.compare(c.upsertLsb(a), c.upsertLsb(b));
-      });
+      Arrays.sort(
+          order,
+          (a, b) -> {
+            int m = Long.compare(c.upsertMsb(a), c.upsertMsb(b));
+            return m != 0 ? m : Long.compare(c.upsertLsb(a), c.upsertLsb(b));
+          });
       return order;
     }
 
@@ -216,16 +237,18 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
   }
 
   /**
-   * Waits, in state, for every shard of one (run, integration, type), then decides on the type's deletes as a
-   * whole: held when the wave is suspicious, skipped when any shard failed, else applied. Keyed by (integration,
-   * type), so its state is bounded however many runs pass; shards of an older run than the one buffered are
-   * dropped, and a newer run's first shard discards what an abandoned older run left behind.
+   * Waits, in state, for every shard of one (run, integration, type), then decides on the type's
+   * deletes as a whole: held when the wave is suspicious, skipped when any shard failed, else
+   * applied. Keyed by (integration, type), so its state is bounded however many runs pass; shards
+   * of an older run than the one buffered are dropped, and a newer run's first shard discards what
+   * an abandoned older run left behind.
    */
   static final class GuardDeletesFn extends DoFn<KV<String, ShardChanges>, KV<String, RunEvent>> {
     private static final int HELD_SAMPLE = 20;
 
     @StateId("shards")
-    private final StateSpec<BagState<ShardChanges>> shardsSpec = StateSpecs.bag(ShardChanges.Coder.of());
+    private final StateSpec<BagState<ShardChanges>> shardsSpec =
+        StateSpecs.bag(ShardChanges.Coder.of());
 
     @StateId("seen")
     private final StateSpec<ValueState<Integer>> seenSpec = StateSpecs.value();
@@ -252,9 +275,12 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
     }
 
     @ProcessElement
-    public void process(@Element KV<String, ShardChanges> element,
-        @StateId("shards") BagState<ShardChanges> shards, @StateId("seen") ValueState<Integer> seen,
-        @StateId("run") ValueState<SyncJob> run, OutputReceiver<KV<String, RunEvent>> out) {
+    public void process(
+        @Element KV<String, ShardChanges> element,
+        @StateId("shards") BagState<ShardChanges> shards,
+        @StateId("seen") ValueState<Integer> seen,
+        @StateId("run") ValueState<SyncJob> run,
+        OutputReceiver<KV<String, RunEvent>> out) {
       ShardChanges c = element.getValue();
       SyncJob buffered = run.read();
       if (buffered != null && !buffered.runId().equals(c.job().runId())) {
@@ -266,7 +292,8 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         shards.clear();
         seen.clear();
       }
-      Integer before = buffered != null && buffered.runId().equals(c.job().runId()) ? seen.read() : null;
+      Integer before =
+          buffered != null && buffered.runId().equals(c.job().runId()) ? seen.read() : null;
       int count = (before == null ? 0 : before) + 1;
       if (count < c.key().shardCount()) {
         shards.add(c);
@@ -283,15 +310,21 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
       seen.clear();
       run.clear();
       SyncJob job = c.job();
-      out.output(KV.of(job.runKey(), RunEvent.type(job, decide(job, c.key().type(), all, policy, store))));
+      out.output(
+          KV.of(job.runKey(), RunEvent.type(job, decide(job, c.key().type(), all, policy, store))));
       SyncMetrics.TYPES_COMPLETED.inc();
     }
 
     /**
-     * The guard's decision for one type from all of its shards: FAILED (no deletes) when a shard failed, HELD when
-     * the delete wave is suspicious under the integration's policy and not approved, else the deletes are applied.
+     * The guard's decision for one type from all of its shards: FAILED (no deletes) when a shard
+     * failed, HELD when the delete wave is suspicious under the integration's policy and not
+     * approved, else the deletes are applied.
      */
-    static TypeOutcome decide(SyncJob job, EntityType type, List<ShardChanges> all, DeletePolicy policy,
+    static TypeOutcome decide(
+        SyncJob job,
+        EntityType type,
+        List<ShardChanges> all,
+        DeletePolicy policy,
         DeleteStore store) {
       long stored = 0, created = 0, updated = 0, unchanged = 0, deletes = 0;
       List<String> errors = new ArrayList<>();
@@ -307,10 +340,15 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
         }
       }
       FetchSummary fetch = all.get(0).fetch();
-      TypeOutcome.Builder outcome = TypeOutcome.of(type, fetch).stored(stored).created(created).updated(updated)
-          .unchanged(unchanged);
+      TypeOutcome.Builder outcome =
+          TypeOutcome.of(type, fetch)
+              .stored(stored)
+              .created(created)
+              .updated(updated)
+              .unchanged(unchanged);
       if (!errors.isEmpty()) {
-        return outcome.failed(errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
+        return outcome.failed(
+            errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
       }
       DeletePolicy effective = deletes == 0 ? policy : store.policyFor(job.integrationId(), policy);
       if (effective.holds(deletes, stored, job.approveDeletes())) {
@@ -321,9 +359,12 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
             sample.add(new UUID(s.deleteMsb(i), s.deleteLsb(i)).toString());
           }
         }
-        return outcome.held(deletes, sample, String.format(
-            "held %d deletes of %d stored rows (over %.0f%%); approve to apply", deletes, stored,
-            effective.maxDeleteFraction() * 100));
+        return outcome.held(
+            deletes,
+            sample,
+            String.format(
+                "held %d deletes of %d stored rows (over %.0f%%); approve to apply",
+                deletes, stored, effective.maxDeleteFraction() * 100));
       }
       try {
         long deleted = deletes == 0 ? 0 : store.applyDeletes(job, type, all);
@@ -335,7 +376,9 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
     }
   }
 
-  /** The database side of the delete guard: the per-integration settings and the deletes themselves. */
+  /**
+   * The database side of the delete guard: the per-integration settings and the deletes themselves.
+   */
   interface DeleteStore extends java.io.Serializable {
     /** Called from the guard's {@code @Setup}. */
     default void setup() {}
@@ -343,7 +386,10 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
     /** The guard for one integration: its settings override {@code defaults}. */
     DeletePolicy policyFor(String integrationId, DeletePolicy defaults);
 
-    /** Deletes (or soft-deletes) every id the shards list, in one transaction; returns the rows affected. */
+    /**
+     * Deletes (or soft-deletes) every id the shards list, in one transaction; returns the rows
+     * affected.
+     */
     long applyDeletes(SyncJob job, EntityType type, List<ShardChanges> all) throws SQLException;
   }
 
@@ -369,22 +415,26 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
     @Override
     public DeletePolicy policyFor(String integrationId, DeletePolicy policy) {
       try {
-        return Database.inTransaction(ds, conn -> {
-          try (PreparedStatement ps = conn.prepareStatement("SELECT max_delete_fraction, delete_guard_min_rows"
-              + " FROM integration_settings WHERE integration_id = ?")) {
-            ps.setObject(1, UUID.fromString(integrationId));
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) {
-                return policy;
+        return Database.inTransaction(
+            ds,
+            conn -> {
+              try (PreparedStatement ps =
+                  conn.prepareStatement(
+                      "SELECT max_delete_fraction, delete_guard_min_rows"
+                          + " FROM integration_settings WHERE integration_id = ?")) {
+                ps.setObject(1, UUID.fromString(integrationId));
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                  if (!rs.next()) {
+                    return policy;
+                  }
+                  double fraction = rs.getDouble(1);
+                  double f = rs.wasNull() ? policy.maxDeleteFraction() : fraction;
+                  int minRows = rs.getInt(2);
+                  int m = rs.wasNull() ? policy.minRowsGuarded() : minRows;
+                  return new DeletePolicy(policy.mode(), f, m);
+                }
               }
-              double fraction = rs.getDouble(1);
-              double f = rs.wasNull() ? policy.maxDeleteFraction() : fraction;
-              int minRows = rs.getInt(2);
-              int m = rs.wasNull() ? policy.minRowsGuarded() : minRows;
-              return new DeletePolicy(policy.mode(), f, m);
-            }
-          }
-        });
+            });
       } catch (SQLException e) {
         // Cannot read the override: the stricter of the two is unknown, so hold when in doubt.
         return new DeletePolicy(policy.mode(), 0, 0);
@@ -392,7 +442,8 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
     }
 
     @Override
-    public long applyDeletes(SyncJob job, EntityType type, List<ShardChanges> all) throws SQLException {
+    public long applyDeletes(SyncJob job, EntityType type, List<ShardChanges> all)
+        throws SQLException {
       return Database.inTransaction(ds, conn -> applyDeletes(conn, job, type, all));
     }
 
@@ -420,8 +471,15 @@ public final class WriteChanges extends PTransform<PCollection<ShardChanges>, PC
       return affected;
     }
 
-    private static int deleteChunk(Connection conn, PreparedStatement ps, boolean soft, java.sql.Timestamp now,
-        EntityType type, UUID integration, List<UUID> ids) throws SQLException {
+    private static int deleteChunk(
+        Connection conn,
+        PreparedStatement ps,
+        boolean soft,
+        java.sql.Timestamp now,
+        EntityType type,
+        UUID integration,
+        List<UUID> ids)
+        throws SQLException {
       int p = 1;
       if (soft) {
         ps.setTimestamp(p++, now);

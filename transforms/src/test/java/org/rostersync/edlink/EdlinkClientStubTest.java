@@ -29,8 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Protocol corner cases that the simulator does not produce, against a scripted local HTTP server. The simulator
- * based suite (sandbox module) covers the realistic paths.
+ * Protocol corner cases that the simulator does not produce, against a scripted local HTTP server.
+ * The simulator based suite (sandbox module) covers the realistic paths.
  */
 class EdlinkClientStubTest {
   private static final String TOKEN = "stubTokenAbcdefghijklmnopqrstuv1";
@@ -48,15 +48,21 @@ class EdlinkClientStubTest {
   @BeforeEach
   void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", ex -> {
-      seen.add(ex.getRequestURI().toString() + " auth=" + ex.getRequestHeaders().getFirst("Authorization"));
-      Reply r = script.poll();
-      if (r == null) {
-        json(500, "{\"$errors\":[{\"code\":\"UNSCRIPTED\",\"message\":\"no reply\"}]}").send(ex);
-      } else {
-        r.send(ex);
-      }
-    });
+    server.createContext(
+        "/",
+        ex -> {
+          seen.add(
+              ex.getRequestURI().toString()
+                  + " auth="
+                  + ex.getRequestHeaders().getFirst("Authorization"));
+          Reply r = script.poll();
+          if (r == null) {
+            json(500, "{\"$errors\":[{\"code\":\"UNSCRIPTED\",\"message\":\"no reply\"}]}")
+                .send(ex);
+          } else {
+            r.send(ex);
+          }
+        });
     server.setExecutor(Executors.newCachedThreadPool());
     server.start();
     base = "http://127.0.0.1:" + server.getAddress().getPort();
@@ -79,9 +85,14 @@ class EdlinkClientStubTest {
   }
 
   private EdlinkClient client() {
-    return EdlinkClient.builder().baseUrl(base).pageSize(2).maxAttempts(3)
-        .initialBackoff(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(50))
-        .readTimeout(Duration.ofMillis(700)).build();
+    return EdlinkClient.builder()
+        .baseUrl(base)
+        .pageSize(2)
+        .maxAttempts(3)
+        .initialBackoff(Duration.ofMillis(10))
+        .maxBackoff(Duration.ofMillis(50))
+        .readTimeout(Duration.ofMillis(700))
+        .build();
   }
 
   private static String page(String next, String... ids) {
@@ -89,13 +100,17 @@ class EdlinkClientStubTest {
     for (String id : ids) {
       items.add("{\"id\":\"" + id + "\"}");
     }
-    return "{\"$data\":[" + String.join(",", items) + "],\"$request\":\"r1\""
-        + (next == null ? "" : ",\"$next\":" + next) + "}";
+    return "{\"$data\":["
+        + String.join(",", items)
+        + "],\"$request\":\"r1\""
+        + (next == null ? "" : ",\"$next\":" + next)
+        + "}";
   }
 
   private List<String> fetchIds(EdlinkClient c) throws EdlinkException {
     List<String> ids = new ArrayList<>();
-    c.fetchAll(TOKEN, EntityType.PEOPLE, recs -> recs.forEach(r -> ids.add(r.get("id").getAsString())));
+    c.fetchAll(
+        TOKEN, EntityType.PEOPLE, recs -> recs.forEach(r -> ids.add(r.get("id").getAsString())));
     return ids;
   }
 
@@ -105,9 +120,12 @@ class EdlinkClientStubTest {
     script.add(json(200, page("\"" + base + "/api/v2/graph/people?$cursor=c2\"", "c", "d")));
     script.add(json(200, page("null", "e")));
     assertEquals(List.of("a", "b", "c", "d", "e"), fetchIds(client()));
-    assertEquals(List.of("/api/v2/graph/people?$first=2 auth=Bearer " + TOKEN,
-        "/api/v2/graph/people?$cursor=c1 auth=Bearer " + TOKEN,
-        "/api/v2/graph/people?$cursor=c2 auth=Bearer " + TOKEN), seen);
+    assertEquals(
+        List.of(
+            "/api/v2/graph/people?$first=2 auth=Bearer " + TOKEN,
+            "/api/v2/graph/people?$cursor=c1 auth=Bearer " + TOKEN,
+            "/api/v2/graph/people?$cursor=c2 auth=Bearer " + TOKEN),
+        seen);
 
     seen.clear();
     script.add(json(200, page("\"\"", "x")));
@@ -117,13 +135,22 @@ class EdlinkClientStubTest {
 
   @Test
   void refusesNextOnAnotherOrigin() {
-    script.add(json(200, page("\"http://evil.example:" + server.getAddress().getPort()
-        + "/api/v2/graph/people?$cursor=c1\"", "a")));
+    script.add(
+        json(
+            200,
+            page(
+                "\"http://evil.example:"
+                    + server.getAddress().getPort()
+                    + "/api/v2/graph/people?$cursor=c1\"",
+                "a")));
     List<String> ids = new ArrayList<>();
-    EdlinkException e = assertThrows(EdlinkException.class,
-        () -> client().fetchAll(TOKEN, EntityType.PEOPLE, recs -> ids.add("page")));
+    EdlinkException e =
+        assertThrows(
+            EdlinkException.class,
+            () -> client().fetchAll(TOKEN, EntityType.PEOPLE, recs -> ids.add("page")));
     assertTrue(e.getMessage().contains("another origin"), e.getMessage());
-    assertEquals(List.of("page"), ids); // the valid first page was delivered, nothing more was requested
+    assertEquals(
+        List.of("page"), ids); // the valid first page was delivered, nothing more was requested
     assertEquals(1, seen.size());
   }
 
@@ -133,8 +160,13 @@ class EdlinkClientStubTest {
     script.add(json(200, page(null, "a", "b") + " trailing"));
     script.add(json(200, page(null, "a", "b")));
     List<String> reasons = new CopyOnWriteArrayList<>();
-    EdlinkClient c = EdlinkClient.builder().baseUrl(base).maxAttempts(3).initialBackoff(Duration.ofMillis(5))
-        .retryListener((attempt, reason) -> reasons.add(attempt + ":" + reason)).build();
+    EdlinkClient c =
+        EdlinkClient.builder()
+            .baseUrl(base)
+            .maxAttempts(3)
+            .initialBackoff(Duration.ofMillis(5))
+            .retryListener((attempt, reason) -> reasons.add(attempt + ":" + reason))
+            .build();
     List<List<JsonObject>> pages = new ArrayList<>();
     FetchStats stats = c.fetchAll(TOKEN, EntityType.PEOPLE, pages::add);
     assertEquals(1, pages.size());
@@ -146,13 +178,14 @@ class EdlinkClientStubTest {
   @Test
   void connectionDroppedMidBodyIsRetried() throws Exception {
     for (long declaredLength : new long[] {1000, 0}) { // fixed length, then chunked
-      script.add(ex -> {
-        ex.sendResponseHeaders(200, declaredLength);
-        OutputStream out = ex.getResponseBody();
-        out.write("{\"$data\":[{\"id\":\"a\"},{\"id\":".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        throw new IOException("simulated drop"); // HttpServer then closes the socket mid-body
-      });
+      script.add(
+          ex -> {
+            ex.sendResponseHeaders(200, declaredLength);
+            OutputStream out = ex.getResponseBody();
+            out.write("{\"$data\":[{\"id\":\"a\"},{\"id\":".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            throw new IOException("simulated drop"); // HttpServer then closes the socket mid-body
+          });
       script.add(json(200, page(null, "a", "b")));
     }
     EdlinkClient c = client();
@@ -162,18 +195,19 @@ class EdlinkClientStubTest {
 
   @Test
   void stalledBodyTimesOutAndIsRetried() throws Exception {
-    script.add(ex -> {
-      ex.sendResponseHeaders(200, 1000);
-      OutputStream out = ex.getResponseBody();
-      out.write("{\"$data\":[{\"id\":\"a\"}".getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      try {
-        Thread.sleep(5000);
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-      ex.close();
-    });
+    script.add(
+        ex -> {
+          ex.sendResponseHeaders(200, 1000);
+          OutputStream out = ex.getResponseBody();
+          out.write("{\"$data\":[{\"id\":\"a\"}".getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          try {
+            Thread.sleep(5000);
+          } catch (InterruptedException ignored) {
+            Thread.currentThread().interrupt();
+          }
+          ex.close();
+        });
     script.add(json(200, page(null, "a")));
     long t0 = System.nanoTime();
     assertEquals(List.of("a"), fetchIds(client()));
@@ -183,8 +217,12 @@ class EdlinkClientStubTest {
 
   @Test
   void errorsCarryCodesRequestAndPathButNoSecrets() {
-    script.add(json(403, "{\"$request\":\"req-9\",\"$errors\":[{\"code\":\"NO_PERMISSION\",\"message\":\"token "
-        + TOKEN + " lacks permission\"},{\"code\":\"OTHER\",\"message\":\"second\"}]}"));
+    script.add(
+        json(
+            403,
+            "{\"$request\":\"req-9\",\"$errors\":[{\"code\":\"NO_PERMISSION\",\"message\":\"token "
+                + TOKEN
+                + " lacks permission\"},{\"code\":\"OTHER\",\"message\":\"second\"}]}"));
     EdlinkException e = assertThrows(EdlinkException.class, () -> fetchIds(client()));
     assertEquals(403, e.httpStatus());
     assertEquals(List.of("NO_PERMISSION", "OTHER"), e.codes());
@@ -198,12 +236,25 @@ class EdlinkClientStubTest {
 
   @Test
   void logsWarningsButNeverTheToken() throws Exception {
-    script.add(json(503, "{\"$request\":\"r0\",\"$errors\":[{\"code\":\"BUSY\",\"message\":\"busy " + TOKEN
-        + "\"}]}"));
-    script.add(json(200, "{\"$data\":[],\"$request\":\"r1\",\"$warnings\":[{\"code\":\"PAGING_IGNORED\","
-        + "\"message\":\"Bearer " + TOKEN + " ignored\"}]}"));
-    script.add(json(400, "{\"$request\":\"r2\",\"$errors\":[{\"code\":\"INVALID_TOKEN\",\"message\":\"bad "
-        + TOKEN + "\"}]}"));
+    script.add(
+        json(
+            503,
+            "{\"$request\":\"r0\",\"$errors\":[{\"code\":\"BUSY\",\"message\":\"busy "
+                + TOKEN
+                + "\"}]}"));
+    script.add(
+        json(
+            200,
+            "{\"$data\":[],\"$request\":\"r1\",\"$warnings\":[{\"code\":\"PAGING_IGNORED\","
+                + "\"message\":\"Bearer "
+                + TOKEN
+                + " ignored\"}]}"));
+    script.add(
+        json(
+            400,
+            "{\"$request\":\"r2\",\"$errors\":[{\"code\":\"INVALID_TOKEN\",\"message\":\"bad "
+                + TOKEN
+                + "\"}]}"));
     PrintStream originalErr = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     String thrown;
@@ -226,12 +277,13 @@ class EdlinkClientStubTest {
 
   @Test
   void nonJsonErrorBodyStillFailsCleanly() {
-    script.add(ex -> {
-      byte[] html = "<html>bad gateway</html>".getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(502, html.length);
-      ex.getResponseBody().write(html);
-      ex.close();
-    });
+    script.add(
+        ex -> {
+          byte[] html = "<html>bad gateway</html>".getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(502, html.length);
+          ex.getResponseBody().write(html);
+          ex.close();
+        });
     script.add(json(404, "not json"));
     EdlinkException e = assertThrows(EdlinkException.class, () -> fetchIds(client()));
     assertEquals(404, e.httpStatus());
@@ -242,7 +294,9 @@ class EdlinkClientStubTest {
   @Test
   void retryAfterAcceptsSecondsAndHttpDates() {
     assertEquals(Duration.ofSeconds(7), EdlinkClient.parseRetryAfter(" 7 "));
-    String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(30));
+    String date =
+        DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(30));
     Duration d = EdlinkClient.parseRetryAfter(date);
     assertNotNull(d);
     assertTrue(d.getSeconds() >= 28 && d.getSeconds() <= 30, d.toString());
@@ -253,8 +307,10 @@ class EdlinkClientStubTest {
   @Test
   void builderAndArgumentsAreValidated() {
     assertThrows(IllegalArgumentException.class, () -> EdlinkClient.builder().pageSize(0).build());
-    assertThrows(IllegalArgumentException.class, () -> EdlinkClient.builder().pageSize(10_001).build());
-    assertThrows(IllegalArgumentException.class, () -> EdlinkClient.builder().baseUrl("ftp://x").build());
+    assertThrows(
+        IllegalArgumentException.class, () -> EdlinkClient.builder().pageSize(10_001).build());
+    assertThrows(
+        IllegalArgumentException.class, () -> EdlinkClient.builder().baseUrl("ftp://x").build());
     EdlinkClient c = client();
     assertThrows(IllegalArgumentException.class, () -> c.eventsAfter(TOKEN, "not-a-uuid&$first=1"));
     assertThrows(IllegalArgumentException.class, () -> c.getIntegration("../x"));

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class CanonicalHashTest {
 
   private static String canonical(String json) {
-    return new String(CanonicalHash.canonicalBytes(JsonParser.parseString(json)), StandardCharsets.UTF_8);
+    return new String(
+        CanonicalHash.canonicalBytes(JsonParser.parseString(json)), StandardCharsets.UTF_8);
   }
 
   private static String hash(String json) {
@@ -58,10 +59,12 @@ class CanonicalHashTest {
 
   @Test
   void keyOrderDoesNotMatterAtAnyDepth() {
-    String a = "{\"id\":\"1\",\"demographics\":{\"race\":\"x\",\"gender\":\"f\",\"birth\":{\"y\":2001,\"m\":3}},"
-        + "\"identifiers\":[{\"type\":\"sis_id\",\"value\":\"9\"}]}";
-    String b = "{\"identifiers\":[{\"value\":\"9\",\"type\":\"sis_id\"}],"
-        + "\"demographics\":{\"birth\":{\"m\":3,\"y\":2001},\"gender\":\"f\",\"race\":\"x\"},\"id\":\"1\"}";
+    String a =
+        "{\"id\":\"1\",\"demographics\":{\"race\":\"x\",\"gender\":\"f\",\"birth\":{\"y\":2001,\"m\":3}},"
+            + "\"identifiers\":[{\"type\":\"sis_id\",\"value\":\"9\"}]}";
+    String b =
+        "{\"identifiers\":[{\"value\":\"9\",\"type\":\"sis_id\"}],"
+            + "\"demographics\":{\"birth\":{\"m\":3,\"y\":2001},\"gender\":\"f\",\"race\":\"x\"},\"id\":\"1\"}";
     assertEquals(hash(a), hash(b));
     assertEquals(canonical(a), canonical(b));
   }
@@ -69,28 +72,30 @@ class CanonicalHashTest {
   @Test
   void keysSortByUtf16CodeUnits() {
     // U+FF61 sorts after U+1F600 in code points but before it in UTF-16 units (0xD83D < 0xFF61).
-    assertEquals("{\"A\":1,\"a\":2,\"é\":3,\"😀\":5,\"｡\":4}",
+    assertEquals(
+        "{\"A\":1,\"a\":2,\"é\":3,\"😀\":5,\"｡\":4}",
         canonical("{\"｡\":4,\"😀\":5,\"é\":3,\"a\":2,\"A\":1}"));
   }
 
   @Test
   void everyValueChangeChangesTheHash() {
-    List<String> variants = List.of(
-        "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
-        "{\"a\":2,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
-        "{\"a\":1,\"b\":\"X\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
-        "{\"a\":1,\"b\":\"x \",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
-        "{\"a\":1,\"b\":\"x\",\"c\":[1,3],\"d\":{\"e\":true},\"f\":null}",
-        "{\"a\":1,\"b\":\"x\",\"c\":[2,1],\"d\":{\"e\":true},\"f\":null}",
-        "{\"a\":1,\"b\":\"x\",\"c\":[1,2,2],\"d\":{\"e\":true},\"f\":null}",
-        "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":false},\"f\":null}",
-        "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"E\":true},\"f\":null}",
-        "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":\"\"}",
-        "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true}}",
-        "{\"a\":\"1\",\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
-        "{\"a\":1.0000001,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
-        "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":\"true\"},\"f\":null}",
-        "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null,\"g\":null}");
+    List<String> variants =
+        List.of(
+            "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
+            "{\"a\":2,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
+            "{\"a\":1,\"b\":\"X\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
+            "{\"a\":1,\"b\":\"x \",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
+            "{\"a\":1,\"b\":\"x\",\"c\":[1,3],\"d\":{\"e\":true},\"f\":null}",
+            "{\"a\":1,\"b\":\"x\",\"c\":[2,1],\"d\":{\"e\":true},\"f\":null}",
+            "{\"a\":1,\"b\":\"x\",\"c\":[1,2,2],\"d\":{\"e\":true},\"f\":null}",
+            "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":false},\"f\":null}",
+            "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"E\":true},\"f\":null}",
+            "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":\"\"}",
+            "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true}}",
+            "{\"a\":\"1\",\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
+            "{\"a\":1.0000001,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null}",
+            "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":\"true\"},\"f\":null}",
+            "{\"a\":1,\"b\":\"x\",\"c\":[1,2],\"d\":{\"e\":true},\"f\":null,\"g\":null}");
     Set<String> hashes = new HashSet<>();
     for (String v : variants) {
       hashes.add(hash(v));
@@ -120,8 +125,11 @@ class CanonicalHashTest {
 
   @Test
   void nonFiniteNumbersAreRejected() {
-    assertThrows(IllegalArgumentException.class, () -> CanonicalHash.canonicalBytes(new JsonPrimitive(Double.NaN)));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> CanonicalHash.canonicalBytes(new JsonPrimitive(Double.NaN)));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> CanonicalHash.canonicalBytes(new JsonPrimitive(Double.POSITIVE_INFINITY)));
   }
 
@@ -132,16 +140,19 @@ class CanonicalHashTest {
     a.add("</script>&'\u2028\u2029");
     a.add("Zoë Ñandú 北京 한국어 😀👩‍🏫");
     a.add("\ud800 lone");
-    String expected = "[\"\\b\\f\\n\\r\\t\\u0000\\u001f\u007f\",\"</script>&'\u2028\u2029\","
-        + "\"Zoë Ñandú 北京 한국어 😀👩‍🏫\",\"\\ud800 lone\"]";
+    String expected =
+        "[\"\\b\\f\\n\\r\\t\\u0000\\u001f\u007f\",\"</script>&'\u2028\u2029\","
+            + "\"Zoë Ñandú 北京 한국어 😀👩‍🏫\",\"\\ud800 lone\"]";
     byte[] bytes = CanonicalHash.canonicalBytes(a);
     assertEquals(expected, new String(bytes, StandardCharsets.UTF_8));
     // Raw UTF-8 for everything valid: compare with the JDK encoder on the emoji string.
-    assertArrayEquals("\"Zoë Ñandú 北京 한국어 😀👩‍🏫\"".getBytes(StandardCharsets.UTF_8),
+    assertArrayEquals(
+        "\"Zoë Ñandú 北京 한국어 😀👩‍🏫\"".getBytes(StandardCharsets.UTF_8),
         CanonicalHash.canonicalBytes(new JsonPrimitive("Zoë Ñandú 北京 한국어 😀👩‍🏫")));
     // Escaped and raw spellings of the same string are the same value.
     assertEquals(hash("\"\\u00e9\\ud83d\\ude00\\/\""), hash("\"é😀/\""));
-    // Composed and decomposed accents are different code points and stay different (no Unicode normalisation).
+    // Composed and decomposed accents are different code points and stay different (no Unicode
+    // normalisation).
     assertNotEquals(hash("\"\u00e9\""), hash("\"e\u0301\""));
   }
 
@@ -161,7 +172,8 @@ class CanonicalHashTest {
     inner.add(new JsonArray());
     inner.add(new JsonObject());
     o.add("x", inner);
-    assertEquals("{\"f\":false,\"n\":null,\"t\":true,\"x\":[[],{}]}",
+    assertEquals(
+        "{\"f\":false,\"n\":null,\"t\":true,\"x\":[[],{}]}",
         new String(CanonicalHash.canonicalBytes(o), StandardCharsets.UTF_8));
   }
 

@@ -65,10 +65,18 @@ class ChangeGateTest {
   @Test
   void fullModeIsAlwaysAFullSyncWithoutReadingTheState() throws Exception {
     FakeEvents events = new FakeEvents(NEWEST, EventsProbe.Kind.NONE);
-    SyncJob job = new SyncJob("run-1", INTEGRATION, List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, null, false, NOW);
-    ChangeGate.Decision d = ChangeGate.decide(job, id -> {
-      throw new AssertionError("full mode must not read sync_state");
-    }, events, NOW, MAX_SKIP_AGE);
+    SyncJob job =
+        new SyncJob(
+            "run-1", INTEGRATION, List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, null, false, NOW);
+    ChangeGate.Decision d =
+        ChangeGate.decide(
+            job,
+            id -> {
+              throw new AssertionError("full mode must not read sync_state");
+            },
+            events,
+            NOW,
+            MAX_SKIP_AGE);
     assertThat(d.fullSync(), is(true));
     assertThat(d.reason(), equalTo("full sync requested"));
     assertThat(d.newestEventId(), equalTo(NEWEST));
@@ -78,12 +86,20 @@ class ChangeGateTest {
   @Test
   void autoModeReadsTheStateOfItsIntegration() throws Exception {
     FakeEvents events = new FakeEvents(NEWEST, EventsProbe.Kind.NONE);
-    SyncJob job = new SyncJob("run-1", INTEGRATION, List.of(EntityType.PEOPLE), SyncJob.Mode.AUTO, null, false, NOW);
+    SyncJob job =
+        new SyncJob(
+            "run-1", INTEGRATION, List.of(EntityType.PEOPLE), SyncJob.Mode.AUTO, null, false, NOW);
     List<String> read = new ArrayList<>();
-    ChangeGate.Decision d = ChangeGate.decide(job, id -> {
-      read.add(id);
-      return stored(STORED, 1_000);
-    }, events, NOW, MAX_SKIP_AGE);
+    ChangeGate.Decision d =
+        ChangeGate.decide(
+            job,
+            id -> {
+              read.add(id);
+              return stored(STORED, 1_000);
+            },
+            events,
+            NOW,
+            MAX_SKIP_AGE);
     assertThat(read, equalTo(List.of(INTEGRATION)));
     assertThat(d.fullSync(), is(false));
   }
@@ -100,8 +116,10 @@ class ChangeGateTest {
 
   @Test
   void aStateRowWithoutAnEventIdIsAFirstSync() throws Exception {
-    ChangeGate.Decision d = auto(Optional.of(new ChangeGate.StoredState(null, new Timestamp(NOW))),
-        new FakeEvents(NEWEST, EventsProbe.Kind.NONE));
+    ChangeGate.Decision d =
+        auto(
+            Optional.of(new ChangeGate.StoredState(null, new Timestamp(NOW))),
+            new FakeEvents(NEWEST, EventsProbe.Kind.NONE));
     assertThat(d.fullSync(), is(true));
     assertThat(d.reason(), equalTo("no stored event id (first sync)"));
   }
@@ -117,14 +135,17 @@ class ChangeGateTest {
 
   @Test
   void aFullSyncExactlyMaxSkipAgeOldMaySkip() throws Exception {
-    ChangeGate.Decision d = auto(stored(STORED, MAX_SKIP_AGE), new FakeEvents(NEWEST, EventsProbe.Kind.NONE));
+    ChangeGate.Decision d =
+        auto(stored(STORED, MAX_SKIP_AGE), new FakeEvents(NEWEST, EventsProbe.Kind.NONE));
     assertThat(d.fullSync(), is(false));
   }
 
   @Test
   void noRecordedFullSyncTimeForcesAFullSync() throws Exception {
-    ChangeGate.Decision d = auto(Optional.of(new ChangeGate.StoredState(STORED, null)),
-        new FakeEvents(NEWEST, EventsProbe.Kind.NONE));
+    ChangeGate.Decision d =
+        auto(
+            Optional.of(new ChangeGate.StoredState(STORED, null)),
+            new FakeEvents(NEWEST, EventsProbe.Kind.NONE));
     assertThat(d.fullSync(), is(true));
     assertThat(d.reason(), equalTo("last full sync older than maxSkipAge"));
   }
@@ -136,7 +157,8 @@ class ChangeGateTest {
     assertThat(d.fullSync(), is(false));
     assertThat(d.reason(), equalTo("still no events since the last full sync"));
     assertThat(d.newestEventId(), nullValue());
-    assertThat("one Edlink call, never $after the sentinel", events.calls, equalTo(List.of("newest")));
+    assertThat(
+        "one Edlink call, never $after the sentinel", events.calls, equalTo(List.of("newest")));
   }
 
   @Test
@@ -184,7 +206,8 @@ class ChangeGateTest {
     assertThat(first.newestEventId(), equalTo(ChangeGate.NO_EVENTS));
     assertThat(ChangeGate.NO_EVENTS, equalTo(PlanRuns.NO_EVENTS));
 
-    ChangeGate.Decision full = ChangeGate.decide(SyncJob.Mode.FULL, Optional.empty(), none, NOW, MAX_SKIP_AGE);
+    ChangeGate.Decision full =
+        ChangeGate.decide(SyncJob.Mode.FULL, Optional.empty(), none, NOW, MAX_SKIP_AGE);
     assertThat(full.newestEventId(), equalTo(ChangeGate.NO_EVENTS));
   }
 

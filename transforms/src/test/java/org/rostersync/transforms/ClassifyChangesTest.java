@@ -15,8 +15,9 @@ import org.rostersync.edlink.EntityType;
 
 class ClassifyChangesTest {
   private static final String INTEGRATION = "dd62026c-1180-40ca-a614-ae537f766cb4";
-  private static final SyncJob JOB = new SyncJob("run-1", INTEGRATION, List.of(EntityType.PEOPLE),
-      SyncJob.Mode.FULL, null, false, 0L);
+  private static final SyncJob JOB =
+      new SyncJob(
+          "run-1", INTEGRATION, List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, null, false, 0L);
   private static final ShardKey KEY = new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 0, 1);
 
   private static byte[] hash(int v) {
@@ -27,15 +28,37 @@ class ClassifyChangesTest {
 
   @Test
   void classifiesCreatesUpdatesDeletesAndUnchanged() {
-    UUID same = UUID.randomUUID(), changed = UUID.randomUUID(), created = UUID.randomUUID(), gone = UUID.randomUUID();
+    UUID same = UUID.randomUUID(),
+        changed = UUID.randomUUID(),
+        created = UUID.randomUUID(),
+        gone = UUID.randomUUID();
     RemoteShard remote = new RemoteShard(JOB, new FetchSummary(3, 1, 0, 5, 0), 4);
-    remote.add(same.getMostSignificantBits(), same.getLeastSignificantBits(), hash(1), "{}".getBytes());
-    remote.add(changed.getMostSignificantBits(), changed.getLeastSignificantBits(), hash(9), "{\"a\":1}".getBytes());
-    remote.add(created.getMostSignificantBits(), created.getLeastSignificantBits(), hash(3), "{\"b\":2}".getBytes());
-    StoredShard stored = new StoredShard(3,
-        new long[] {same.getMostSignificantBits(), changed.getMostSignificantBits(), gone.getMostSignificantBits()},
-        new long[] {same.getLeastSignificantBits(), changed.getLeastSignificantBits(), gone.getLeastSignificantBits()},
-        new byte[][] {hash(1), hash(2), hash(4)});
+    remote.add(
+        same.getMostSignificantBits(), same.getLeastSignificantBits(), hash(1), "{}".getBytes());
+    remote.add(
+        changed.getMostSignificantBits(),
+        changed.getLeastSignificantBits(),
+        hash(9),
+        "{\"a\":1}".getBytes());
+    remote.add(
+        created.getMostSignificantBits(),
+        created.getLeastSignificantBits(),
+        hash(3),
+        "{\"b\":2}".getBytes());
+    StoredShard stored =
+        new StoredShard(
+            3,
+            new long[] {
+              same.getMostSignificantBits(),
+              changed.getMostSignificantBits(),
+              gone.getMostSignificantBits()
+            },
+            new long[] {
+              same.getLeastSignificantBits(),
+              changed.getLeastSignificantBits(),
+              gone.getLeastSignificantBits()
+            },
+            new byte[][] {hash(1), hash(2), hash(4)});
 
     ShardChanges c = ClassifyChanges.classify(KEY, remote, stored);
 
@@ -52,7 +75,8 @@ class ClassifyChangesTest {
   @Test
   void emptyRemoteAgainstStoredRowsDeletesThemAll() {
     RemoteShard remote = new RemoteShard(JOB, new FetchSummary(0, 1, 0, 1, 0), 0);
-    StoredShard stored = new StoredShard(2, new long[] {1, 2}, new long[] {3, 4}, new byte[][] {hash(1), hash(2)});
+    StoredShard stored =
+        new StoredShard(2, new long[] {1, 2}, new long[] {3, 4}, new byte[][] {hash(1), hash(2)});
     ShardChanges c = ClassifyChanges.classify(KEY, remote, stored);
     assertThat(c.deletes(), is(2));
     assertThat(c.upserts(), is(0));
@@ -62,17 +86,23 @@ class ClassifyChangesTest {
   void shardChangesSurviveTheirCoder() throws Exception {
     RemoteShard remote = new RemoteShard(JOB, new FetchSummary(2, 1, 0, 5, 0), 1);
     remote.add(1, 2, hash(1), "{\"name\":\"Zoë 🎓\"}".getBytes(StandardCharsets.UTF_8));
-    ShardChanges c = ClassifyChanges.classify(KEY,
-        remote, new StoredShard(1, new long[] {7}, new long[] {8}, new byte[][] {hash(5)})).withError("boom");
+    ShardChanges c =
+        ClassifyChanges.classify(
+                KEY,
+                remote,
+                new StoredShard(1, new long[] {7}, new long[] {8}, new byte[][] {hash(5)}))
+            .withError("boom");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ShardChanges.Coder.of().encode(c, bytes);
-    ShardChanges back = ShardChanges.Coder.of().decode(new ByteArrayInputStream(bytes.toByteArray()));
+    ShardChanges back =
+        ShardChanges.Coder.of().decode(new ByteArrayInputStream(bytes.toByteArray()));
     assertThat(back.key(), equalTo(KEY));
     assertThat(back.job(), equalTo(JOB));
     assertThat(back.created(), is(1));
     assertThat(back.deletes(), is(1));
     assertThat(back.deleteMsb(0), is(7L));
-    assertThat(new String(back.upsertJson(0), StandardCharsets.UTF_8), equalTo("{\"name\":\"Zoë 🎓\"}"));
+    assertThat(
+        new String(back.upsertJson(0), StandardCharsets.UTF_8), equalTo("{\"name\":\"Zoë 🎓\"}"));
     assertThat(back.error(), equalTo("boom"));
   }
 
@@ -84,9 +114,14 @@ class ClassifyChangesTest {
     all.add(id.getMostSignificantBits(), id.getLeastSignificantBits(), hash(1), "{}".getBytes());
     for (int i = 0; i < 20; i++) {
       UUID other = UUID.randomUUID();
-      all.add(other.getMostSignificantBits(), other.getLeastSignificantBits(), hash(2), "{}".getBytes());
+      all.add(
+          other.getMostSignificantBits(),
+          other.getLeastSignificantBits(),
+          hash(2),
+          "{}".getBytes());
     }
-    RemoteShard[] shards = FetchEntities.FetchEntitiesFn.distribute(all, JOB, new FetchSummary(22, 1, 0, 1, 0), 4);
+    RemoteShard[] shards =
+        FetchEntities.FetchEntitiesFn.distribute(all, JOB, new FetchSummary(22, 1, 0, 1, 0), 4);
     int total = 0;
     List<UUID> seen = new ArrayList<>();
     for (int s = 0; s < shards.length; s++) {
@@ -100,9 +135,13 @@ class ClassifyChangesTest {
     assertThat(total, is(21));
     assertThat(seen.stream().filter(id::equals).count(), is(1L));
 
-    all.add(id.getMostSignificantBits(), id.getLeastSignificantBits(), hash(7), "{\"x\":1}".getBytes());
-    org.junit.jupiter.api.Assertions.assertThrows(FetchEntities.BadRecordException.class,
-        () -> FetchEntities.FetchEntitiesFn.distribute(all, JOB, new FetchSummary(23, 1, 0, 1, 0), 4));
+    all.add(
+        id.getMostSignificantBits(), id.getLeastSignificantBits(), hash(7), "{\"x\":1}".getBytes());
+    org.junit.jupiter.api.Assertions.assertThrows(
+        FetchEntities.BadRecordException.class,
+        () ->
+            FetchEntities.FetchEntitiesFn.distribute(
+                all, JOB, new FetchSummary(23, 1, 0, 1, 0), 4));
   }
 
   @Test

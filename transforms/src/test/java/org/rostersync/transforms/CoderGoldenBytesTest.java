@@ -23,46 +23,108 @@ import org.junit.jupiter.api.Test;
 import org.rostersync.edlink.EntityType;
 
 /**
- * Golden bytes: the checked-in encoding of one sample value per coder must decode to that value and re-encode to the
- * same bytes. An edit that changes an encoding fails here, before it breaks {@code --update} of a running job (state
- * and in-flight elements written by the old build must still decode): bump the version and keep reading the old one.
+ * Golden bytes: the checked-in encoding of one sample value per coder must decode to that value and
+ * re-encode to the same bytes. An edit that changes an encoding fails here, before it breaks {@code
+ * --update} of a running job (state and in-flight elements written by the old build must still
+ * decode): bump the version and keep reading the old one.
  */
 class CoderGoldenBytesTest {
   private static final String INTEGRATION = "0b6c1a52-6f0e-4b6a-9a8e-2f4c1d3e5a7b";
-  static final SyncJob JOB = new SyncJob("run-1", INTEGRATION, List.of(EntityType.PEOPLE, EntityType.ENROLLMENTS),
-      SyncJob.Mode.FULL, "req-1", true, 1_700_000_000_000L)
-      .mergedWith(new SyncJob("run-2", INTEGRATION, List.of(EntityType.CLASSES), SyncJob.Mode.AUTO, "req-2", false,
-          1_700_000_001_000L))
-      .withPlan("5f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "full sync requested");
+  static final SyncJob JOB =
+      new SyncJob(
+              "run-1",
+              INTEGRATION,
+              List.of(EntityType.PEOPLE, EntityType.ENROLLMENTS),
+              SyncJob.Mode.FULL,
+              "req-1",
+              true,
+              1_700_000_000_000L)
+          .mergedWith(
+              new SyncJob(
+                  "run-2",
+                  INTEGRATION,
+                  List.of(EntityType.CLASSES),
+                  SyncJob.Mode.AUTO,
+                  "req-2",
+                  false,
+                  1_700_000_001_000L))
+          .withPlan("5f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "full sync requested");
   static final FetchSummary FETCH = new FetchSummary(120, 3, 1, 456, 2);
-  static final TypeOutcome OUTCOME = new TypeOutcome(EntityType.ENROLLMENTS, TypeOutcome.Status.HELD, FETCH, 100, 5,
-      6, 0, 89, 40, List.of("a", "b"), "held 40 deletes");
+  static final TypeOutcome OUTCOME =
+      new TypeOutcome(
+          EntityType.ENROLLMENTS,
+          TypeOutcome.Status.HELD,
+          FETCH,
+          100,
+          5,
+          6,
+          0,
+          89,
+          40,
+          List.of("a", "b"),
+          "held 40 deletes");
 
   /** name → (coder, sample value). */
   static Map<String, Object[]> samples() {
     Map<String, Object[]> m = new LinkedHashMap<>();
     m.put("SyncJob", new Object[] {SyncJob.Coder.of(), JOB});
-    m.put("ShardKey", new Object[] {ShardKey.Coder.of(), new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 3, 8)});
+    m.put(
+        "ShardKey",
+        new Object[] {
+          ShardKey.Coder.of(), new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 3, 8)
+        });
     m.put("FetchSummary", new Object[] {FetchSummary.Coder.of(), FETCH});
     m.put("TypeOutcome", new Object[] {TypeOutcome.Coder.of(), OUTCOME});
-    m.put("TypeOutcomeFailed", new Object[] {TypeOutcome.Coder.of(),
-        TypeOutcome.failed(EntityType.PEOPLE, null, "Edlink HTTP 500")});
+    m.put(
+        "TypeOutcomeFailed",
+        new Object[] {
+          TypeOutcome.Coder.of(), TypeOutcome.failed(EntityType.PEOPLE, null, "Edlink HTTP 500")
+        });
     m.put("RunEventType", new Object[] {RunEvent.Coder.of(), RunEvent.type(JOB, OUTCOME)});
-    m.put("RunEventWholeRun", new Object[] {RunEvent.Coder.of(),
-        RunEvent.wholeRun(JOB, RunResult.Status.SKIPPED, "no events after x")});
+    m.put(
+        "RunEventWholeRun",
+        new Object[] {
+          RunEvent.Coder.of(), RunEvent.wholeRun(JOB, RunResult.Status.SKIPPED, "no events after x")
+        });
     m.put("TypeTask", new Object[] {TypeTask.Coder.of(), new TypeTask(JOB, EntityType.SCHOOLS)});
-    m.put("TypeFetched", new Object[] {TypeFetched.Coder.of(),
-        new TypeFetched("run-1", INTEGRATION, EntityType.SECTIONS, 4)});
-    m.put("RejectedRecord", new Object[] {RejectedRecord.Coder.of(), new RejectedRecord("run-1", INTEGRATION,
-        EntityType.PEOPLE, "6a0e4b1c-2d3f-4a5b-8c9d-0e1f2a3b4c5d", "too large", "{\"id\":1}")});
-    m.put("RunResult", new Object[] {RunResult.Coder.of(), new RunResult("run-1", INTEGRATION,
-        RunResult.Status.PARTIAL, "full sync requested", 1L, 2L, List.of(OUTCOME), "people: boom")});
+    m.put(
+        "TypeFetched",
+        new Object[] {
+          TypeFetched.Coder.of(), new TypeFetched("run-1", INTEGRATION, EntityType.SECTIONS, 4)
+        });
+    m.put(
+        "RejectedRecord",
+        new Object[] {
+          RejectedRecord.Coder.of(),
+          new RejectedRecord(
+              "run-1",
+              INTEGRATION,
+              EntityType.PEOPLE,
+              "6a0e4b1c-2d3f-4a5b-8c9d-0e1f2a3b4c5d",
+              "too large",
+              "{\"id\":1}")
+        });
+    m.put(
+        "RunResult",
+        new Object[] {
+          RunResult.Coder.of(),
+          new RunResult(
+              "run-1",
+              INTEGRATION,
+              RunResult.Status.PARTIAL,
+              "full sync requested",
+              1L,
+              2L,
+              List.of(OUTCOME),
+              "people: boom")
+        });
     return m;
   }
 
   private static Properties golden() throws IOException {
     Properties p = new Properties();
-    try (InputStream in = CoderGoldenBytesTest.class.getResourceAsStream("/golden/coders.properties")) {
+    try (InputStream in =
+        CoderGoldenBytesTest.class.getResourceAsStream("/golden/coders.properties")) {
       if (in != null) {
         p.load(in);
       }
@@ -87,8 +149,10 @@ class CoderGoldenBytesTest {
       byte[] bytes = HexFormat.of().parseHex(expected);
       Object decoded = CoderUtils.decodeFromByteArray(coder, bytes);
       assertThat(e.getKey() + " decodes from its golden bytes", decoded, equalTo(value));
-      assertThat(e.getKey() + " re-encodes to its golden bytes (an encoding changed: bump its version)",
-          HexFormat.of().formatHex(CoderUtils.encodeToByteArray(coder, decoded)), equalTo(expected));
+      assertThat(
+          e.getKey() + " re-encodes to its golden bytes (an encoding changed: bump its version)",
+          HexFormat.of().formatHex(CoderUtils.encodeToByteArray(coder, decoded)),
+          equalTo(expected));
       assertThat(e.getKey() + " encodes as before", actual, equalTo(expected));
     }
     assertThat("golden bytes missing for:\n" + missing, missing.length(), equalTo(0));
@@ -101,8 +165,11 @@ class CoderGoldenBytesTest {
       Coder coder = (Coder) e.getValue()[0];
       byte[] bytes = CoderUtils.encodeToByteArray(coder, e.getValue()[1]);
       bytes[0] = 9;
-      CoderException ex = assertThrows(CoderException.class,
-          () -> coder.decode(new ByteArrayInputStream(bytes)), e.getKey());
+      CoderException ex =
+          assertThrows(
+              CoderException.class,
+              () -> coder.decode(new ByteArrayInputStream(bytes)),
+              e.getKey());
       assertThat(ex.getMessage(), containsString("version 9 is unknown"));
     }
   }
@@ -123,17 +190,32 @@ class CoderGoldenBytesTest {
     byte[] s = CoderUtils.encodeToByteArray(StoredShard.Coder.of(), stored);
     assertThat(HexFormat.of().formatHex(s), equalTo(golden().getProperty("StoredShard")));
     r[0] = 2;
-    assertThrows(CoderException.class, () -> CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), r));
+    assertThrows(
+        CoderException.class, () -> CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), r));
   }
 
   @Test
   void valueTypesInferTheirExplicitCoders() throws Exception {
     CoderRegistry registry = CoderRegistry.createDefault();
-    for (Class<?> c : List.of(SyncJob.class, ShardKey.class, RunEvent.class, TypeOutcome.class, TypeTask.class,
-        TypeFetched.class, RejectedRecord.class, RunResult.class, FetchSummary.class, RemoteShard.class,
-        StoredShard.class, ShardChanges.class)) {
+    for (Class<?> c :
+        List.of(
+            SyncJob.class,
+            ShardKey.class,
+            RunEvent.class,
+            TypeOutcome.class,
+            TypeTask.class,
+            TypeFetched.class,
+            RejectedRecord.class,
+            RunResult.class,
+            FetchSummary.class,
+            RemoteShard.class,
+            StoredShard.class,
+            ShardChanges.class)) {
       Coder<?> coder = registry.getCoder(TypeDescriptor.of(c));
-      assertThat(c.getSimpleName() + " has an explicit coder", coder instanceof SerializableCoder, equalTo(false));
+      assertThat(
+          c.getSimpleName() + " has an explicit coder",
+          coder instanceof SerializableCoder,
+          equalTo(false));
     }
     ShardKey.Coder.of().verifyDeterministic();
   }

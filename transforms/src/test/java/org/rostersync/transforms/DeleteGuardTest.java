@@ -31,15 +31,18 @@ import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.rostersync.edlink.EntityType;
 
-/** The delete guard's decision, and GuardDeletesFn's wait for every shard, with the database in memory. */
+/**
+ * The delete guard's decision, and GuardDeletesFn's wait for every shard, with the database in
+ * memory.
+ */
 class DeleteGuardTest {
   private static final String INTEGRATION = UUID.randomUUID().toString();
   private static final EntityType TYPE = EntityType.PEOPLE;
   private static final FetchSummary FETCH = new FetchSummary(1_000, 10, 1, 2_000, 0);
 
   /**
-   * Settings and deletes in memory. Serialized into the DoFn, so what it records lives in a static map under the
-   * instance's name.
+   * Settings and deletes in memory. Serialized into the DoFn, so what it records lives in a static
+   * map under the instance's name.
    */
   static final class FakeDeleteStore implements WriteChanges.DeleteStore {
     private static final long serialVersionUID = 1L;
@@ -66,7 +69,8 @@ class DeleteGuardTest {
     }
 
     @Override
-    public long applyDeletes(SyncJob job, EntityType type, List<ShardChanges> all) throws SQLException {
+    public long applyDeletes(SyncJob job, EntityType type, List<ShardChanges> all)
+        throws SQLException {
       if (failDeletes) {
         throw new SQLException("canceling statement due to statement timeout", "57014");
       }
@@ -82,7 +86,8 @@ class DeleteGuardTest {
   }
 
   private static SyncJob job(String run, boolean approve, long startedAt) {
-    return new SyncJob(run, INTEGRATION, List.of(TYPE), SyncJob.Mode.AUTO, null, approve, startedAt);
+    return new SyncJob(
+        run, INTEGRATION, List.of(TYPE), SyncJob.Mode.AUTO, null, approve, startedAt);
   }
 
   /** Delete ids are (shard, i) so the order of the held sample can be checked. */
@@ -90,16 +95,38 @@ class DeleteGuardTest {
     return new UUID(shard, i);
   }
 
-  static ShardChanges shard(SyncJob job, int shard, int shards, int stored, int created, int updated,
-      int unchanged, int deletes, String error) {
+  static ShardChanges shard(
+      SyncJob job,
+      int shard,
+      int shards,
+      int stored,
+      int created,
+      int updated,
+      int unchanged,
+      int deletes,
+      String error) {
     long[] msb = new long[deletes];
     long[] lsb = new long[deletes];
     for (int i = 0; i < deletes; i++) {
       msb[i] = deleteId(shard, i).getMostSignificantBits();
       lsb[i] = deleteId(shard, i).getLeastSignificantBits();
     }
-    return new ShardChanges(job, new ShardKey(job.runId(), INTEGRATION, TYPE, shard, shards), FETCH, stored,
-        created, updated, unchanged, 0, new long[0], new long[0], new byte[0][], new byte[0][], deletes, msb, lsb,
+    return new ShardChanges(
+        job,
+        new ShardKey(job.runId(), INTEGRATION, TYPE, shard, shards),
+        FETCH,
+        stored,
+        created,
+        updated,
+        unchanged,
+        0,
+        new long[0],
+        new long[0],
+        new byte[0][],
+        new byte[0][],
+        deletes,
+        msb,
+        lsb,
         error);
   }
 
@@ -112,10 +139,14 @@ class DeleteGuardTest {
     SyncJob job = job("run-1", true, 1);
     FakeDeleteStore store = new FakeDeleteStore("error", null, false);
     String error = "writing people#1/2 failed: SQLState 53300: too many connections";
-    TypeOutcome o = decide(job, List.of(
-        shard(job, 0, 2, 100, 5, 3, 90, 2, null),
-        // Wrote 4 creates and 1 update before failing: counts are rows actually written.
-        shard(job, 1, 2, 100, 4, 1, 80, 7, error)), store);
+    TypeOutcome o =
+        decide(
+            job,
+            List.of(
+                shard(job, 0, 2, 100, 5, 3, 90, 2, null),
+                // Wrote 4 creates and 1 update before failing: counts are rows actually written.
+                shard(job, 1, 2, 100, 4, 1, 80, 7, error)),
+            store);
     assertThat(o.status(), is(TypeOutcome.Status.FAILED));
     assertThat(o.error(), equalTo("1 shard(s) failed to write, no deletes applied: " + error));
     assertThat(o.deleted(), is(0L));
@@ -133,9 +164,13 @@ class DeleteGuardTest {
     SyncJob job = job("run-1", false, 1);
     FakeDeleteStore store = new FakeDeleteStore("held", null, false);
     // 30 of 200 stored rows = 15% > 10%.
-    TypeOutcome o = decide(job, List.of(
-        shard(job, 0, 2, 100, 1, 2, 70, 15, null),
-        shard(job, 1, 2, 100, 0, 0, 85, 15, null)), store);
+    TypeOutcome o =
+        decide(
+            job,
+            List.of(
+                shard(job, 0, 2, 100, 1, 2, 70, 15, null),
+                shard(job, 1, 2, 100, 0, 0, 85, 15, null)),
+            store);
     assertThat(o.status(), is(TypeOutcome.Status.HELD));
     assertThat(o.heldDeletes(), is(30L));
     assertThat(o.deleted(), is(0L));
@@ -148,7 +183,8 @@ class DeleteGuardTest {
       expected.add(deleteId(1, i).toString());
     }
     assertThat(o.heldSample(), equalTo(expected));
-    assertThat(o.error(), equalTo("held 30 deletes of 200 stored rows (over 10%); approve to apply"));
+    assertThat(
+        o.error(), equalTo("held 30 deletes of 200 stored rows (over 10%); approve to apply"));
     assertThat(o.created(), is(1L));
     assertThat(o.updated(), is(2L));
     assertThat(store.log(), equalTo(List.of("policy " + INTEGRATION)));
@@ -157,12 +193,18 @@ class DeleteGuardTest {
   @Test
   void aSmallHeldWaveSamplesEveryId() {
     SyncJob job = job("run-1", false, 1);
-    TypeOutcome o = decide(job, List.of(shard(job, 0, 1, 100, 0, 0, 80, 20, null).withError(null)),
-        new FakeDeleteStore("held-small", null, false));
+    TypeOutcome o =
+        decide(
+            job,
+            List.of(shard(job, 0, 1, 100, 0, 0, 80, 20, null).withError(null)),
+            new FakeDeleteStore("held-small", null, false));
     assertThat(o.status(), is(TypeOutcome.Status.HELD));
     assertThat(o.heldSample(), hasSize(20));
-    TypeOutcome few = decide(job, List.of(shard(job, 0, 1, 100, 0, 0, 80, 11, null)),
-        new FakeDeleteStore("held-few", null, false));
+    TypeOutcome few =
+        decide(
+            job,
+            List.of(shard(job, 0, 1, 100, 0, 0, 80, 11, null)),
+            new FakeDeleteStore("held-few", null, false));
     assertThat(few.heldSample(), hasSize(11));
   }
 
@@ -170,9 +212,13 @@ class DeleteGuardTest {
   void anApprovedWaveIsApplied() {
     SyncJob job = job("run-1", true, 1);
     FakeDeleteStore store = new FakeDeleteStore("approved", null, false);
-    TypeOutcome o = decide(job, List.of(
-        shard(job, 0, 2, 100, 0, 0, 70, 15, null),
-        shard(job, 1, 2, 100, 0, 0, 85, 15, null)), store);
+    TypeOutcome o =
+        decide(
+            job,
+            List.of(
+                shard(job, 0, 2, 100, 0, 0, 70, 15, null),
+                shard(job, 1, 2, 100, 0, 0, 85, 15, null)),
+            store);
     assertThat(o.status(), is(TypeOutcome.Status.OK));
     assertThat(o.deleted(), is(30L));
     assertThat(o.heldDeletes(), is(0L));
@@ -203,9 +249,12 @@ class DeleteGuardTest {
   void aFirstSyncWritesWithoutAskingForSettings() {
     SyncJob job = job("run-1", false, 1);
     FakeDeleteStore store = new FakeDeleteStore("first", null, false);
-    TypeOutcome o = decide(job, List.of(
-        shard(job, 0, 2, 0, 600, 0, 0, 0, null),
-        shard(job, 1, 2, 0, 400, 0, 0, 0, null)), store);
+    TypeOutcome o =
+        decide(
+            job,
+            List.of(
+                shard(job, 0, 2, 0, 600, 0, 0, 0, null), shard(job, 1, 2, 0, 400, 0, 0, 0, null)),
+            store);
     assertThat(o.status(), is(TypeOutcome.Status.OK));
     assertThat(o.stored(), is(0L));
     assertThat(o.created(), is(1_000L));
@@ -218,8 +267,8 @@ class DeleteGuardTest {
   void theIntegrationsOwnSettingsOverrideTheDefaults() {
     SyncJob job = job("run-1", false, 1);
     // 5 of 100 is within the default 10%, but this integration allows 1%.
-    FakeDeleteStore strict = new FakeDeleteStore("strict", new DeletePolicy(DeletePolicy.Mode.HARD, 0.01, 10),
-        false);
+    FakeDeleteStore strict =
+        new FakeDeleteStore("strict", new DeletePolicy(DeletePolicy.Mode.HARD, 0.01, 10), false);
     TypeOutcome o = decide(job, List.of(shard(job, 0, 1, 100, 0, 0, 95, 5, null)), strict);
     assertThat(o.status(), is(TypeOutcome.Status.HELD));
     assertThat(o.error(), containsString("(over 1%)"));
@@ -228,10 +277,15 @@ class DeleteGuardTest {
   @Test
   void aFailedDeleteFailsTheTypeAndKeepsItsCounts() {
     SyncJob job = job("run-1", true, 1);
-    TypeOutcome o = decide(job, List.of(shard(job, 0, 1, 100, 2, 3, 80, 15, null)),
-        new FakeDeleteStore("delete-fails", null, true));
+    TypeOutcome o =
+        decide(
+            job,
+            List.of(shard(job, 0, 1, 100, 2, 3, 80, 15, null)),
+            new FakeDeleteStore("delete-fails", null, true));
     assertThat(o.status(), is(TypeOutcome.Status.FAILED));
-    assertThat(o.error(), equalTo("deleting failed: SQLState 57014: canceling statement due to statement timeout"));
+    assertThat(
+        o.error(),
+        equalTo("deleting failed: SQLState 57014: canceling statement due to statement timeout"));
     assertThat(o.deleted(), is(0L));
     assertThat(o.created(), is(2L));
     assertThat(o.updated(), is(3L));
@@ -249,8 +303,8 @@ class DeleteGuardTest {
   }
 
   /**
-   * Shards arrive one by one (a shard of an older, abandoned run among them): one event, for the last shard of the
-   * current run, with the counts of its three shards only.
+   * Shards arrive one by one (a shard of an older, abandoned run among them): one event, for the
+   * last shard of the current run, with the counts of its three shards only.
    */
   @Test
   void theGuardWaitsForEveryShardOfTheCurrentRun() {
@@ -258,34 +312,37 @@ class DeleteGuardTest {
     SyncJob older = job("run-older", true, 1_000);
     FakeDeleteStore store = new FakeDeleteStore("stream", null, false);
     Pipeline p = pipeline();
-    PCollection<KV<String, RunEvent>> events = p
-        .apply(TestStream.create(KvCoder.of(StringUtf8Coder.of(), ShardChanges.Coder.of()))
-            .addElements(keyed(shard(current, 0, 3, 100, 1, 0, 98, 1, null)))
-            .advanceProcessingTime(Duration.standardSeconds(1))
-            .addElements(keyed(shard(older, 1, 2, 999, 999, 999, 999, 0, null)))
-            .advanceProcessingTime(Duration.standardSeconds(1))
-            .addElements(keyed(shard(current, 1, 3, 100, 0, 2, 97, 1, null)))
-            .advanceProcessingTime(Duration.standardSeconds(1))
-            .addElements(keyed(shard(current, 2, 3, 100, 0, 0, 99, 1, null)))
-            .advanceWatermarkToInfinity())
-        .apply(ParDo.of(new WriteChanges.GuardDeletesFn(store, DeletePolicy.defaults())))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
-    PAssert.that(events).satisfies(all -> {
-      List<KV<String, RunEvent>> list = new ArrayList<>();
-      all.forEach(list::add);
-      assertThat("one event per type: " + list, list, hasSize(1));
-      KV<String, RunEvent> e = list.get(0);
-      assertThat(e.getKey(), equalTo(current.runKey()));
-      assertThat(e.getValue().job().runId(), equalTo("run-current"));
-      TypeOutcome o = e.getValue().typeOutcome();
-      assertThat(o.status(), is(TypeOutcome.Status.OK));
-      assertThat(o.stored(), is(300L));
-      assertThat(o.created(), is(1L));
-      assertThat(o.updated(), is(2L));
-      assertThat(o.unchanged(), is(294L));
-      assertThat(o.deleted(), is(3L));
-      return null;
-    });
+    PCollection<KV<String, RunEvent>> events =
+        p.apply(
+                TestStream.create(KvCoder.of(StringUtf8Coder.of(), ShardChanges.Coder.of()))
+                    .addElements(keyed(shard(current, 0, 3, 100, 1, 0, 98, 1, null)))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(keyed(shard(older, 1, 2, 999, 999, 999, 999, 0, null)))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(keyed(shard(current, 1, 3, 100, 0, 2, 97, 1, null)))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(keyed(shard(current, 2, 3, 100, 0, 0, 99, 1, null)))
+                    .advanceWatermarkToInfinity())
+            .apply(ParDo.of(new WriteChanges.GuardDeletesFn(store, DeletePolicy.defaults())))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
+    PAssert.that(events)
+        .satisfies(
+            all -> {
+              List<KV<String, RunEvent>> list = new ArrayList<>();
+              all.forEach(list::add);
+              assertThat("one event per type: " + list, list, hasSize(1));
+              KV<String, RunEvent> e = list.get(0);
+              assertThat(e.getKey(), equalTo(current.runKey()));
+              assertThat(e.getValue().job().runId(), equalTo("run-current"));
+              TypeOutcome o = e.getValue().typeOutcome();
+              assertThat(o.status(), is(TypeOutcome.Status.OK));
+              assertThat(o.stored(), is(300L));
+              assertThat(o.created(), is(1L));
+              assertThat(o.updated(), is(2L));
+              assertThat(o.unchanged(), is(294L));
+              assertThat(o.deleted(), is(3L));
+              return null;
+            });
     p.run().waitUntilFinish();
     assertThat(store.log().stream().filter(l -> l.startsWith("delete ")).count(), is(3L));
   }

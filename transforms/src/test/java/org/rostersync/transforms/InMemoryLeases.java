@@ -7,14 +7,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.joda.time.Duration;
 
 /**
- * Leases in memory for tests of admission without PostgreSQL. Instances are serialized into DoFns, so the table
- * lives in a static map under the instance's name. A lease can be "held elsewhere" for a number of acquire attempts.
+ * Leases in memory for tests of admission without PostgreSQL. Instances are serialized into DoFns,
+ * so the table lives in a static map under the instance's name. A lease can be "held elsewhere" for
+ * a number of acquire attempts.
  */
 final class InMemoryLeases implements Leases {
   private static final long serialVersionUID = 1L;
 
   /** One table per name: integration → holder run id. */
   static final Map<String, Map<String, String>> HOLDERS = new ConcurrentHashMap<>();
+
   static final Map<String, Map<String, Integer>> HELD_FOR = new ConcurrentHashMap<>();
   static final Map<String, List<String>> LOG = new ConcurrentHashMap<>();
 

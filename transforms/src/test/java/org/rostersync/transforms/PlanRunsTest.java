@@ -34,12 +34,13 @@ import org.rostersync.edlink.EventsProbe;
 import org.rostersync.edlink.Integration;
 
 /**
- * PlanRunFn in a pipeline with the lease table, sync_state and Edlink's events in memory (tokens pre-cached, so
- * no Meta API call): each job is either planned as a full sync or ended, never both.
+ * PlanRunFn in a pipeline with the lease table, sync_state and Edlink's events in memory (tokens
+ * pre-cached, so no Meta API call): each job is either planned as a full sync or ended, never both.
  */
 class PlanRunsTest {
   /** Nothing listens here: a call to the real client would fail the test. */
   private static final String BASE_URL = "http://127.0.0.1:9/plan-runs-test-" + UUID.randomUUID();
+
   private static final String STORED = "11111111-1111-4111-8111-111111111111";
   private static final String NEWEST = "22222222-2222-4222-8222-222222222222";
 
@@ -51,6 +52,7 @@ class PlanRunsTest {
 
   /** sync_state in memory; static because the store is serialized into the DoFn. */
   static final Map<String, ChangeGate.StoredState> STATE = new ConcurrentHashMap<>();
+
   /** Per token: the answer to "events after the stored id?". */
   static final Map<String, EventsProbe.Kind> AFTER = new ConcurrentHashMap<>();
 
@@ -84,7 +86,8 @@ class PlanRunsTest {
   }
 
   private static SyncJob job(String integration, SyncJob.Mode mode) {
-    return new SyncJob("run-" + integration, integration, List.of(EntityType.values()), mode, null, false, 1_000);
+    return new SyncJob(
+        "run-" + integration, integration, List.of(EntityType.values()), mode, null, false, 1_000);
   }
 
   @Test
@@ -107,39 +110,60 @@ class PlanRunsTest {
     options.setRunner(DirectRunner.class);
     options.as(StreamingOptions.class).setStreaming(true);
     Pipeline p = Pipeline.create(options);
-    PCollectionTuple out = p
-        .apply(TestStream.create(SyncJob.Coder.of())
-            .addElements(job(QUIET, SyncJob.Mode.AUTO), job(BUSY, SyncJob.Mode.AUTO), job(NEW, SyncJob.Mode.AUTO),
-                job(FORCED, SyncJob.Mode.FULL), job(LOCKED, SyncJob.Mode.AUTO))
-            .advanceWatermarkToInfinity())
-        .apply(ParDo.of(new PlanRuns.PlanRunFn(EdlinkConfig.of(BASE_URL, SecretRef.plain("unused-app-secret")),
-                24 * 3_600_000L, Duration.standardMinutes(1), Duration.standardMinutes(5), false, leases,
-                new MemoryState(), new MemoryEvents()))
-            .withOutputTags(PlanRuns.FULL_SYNC, TupleTagList.of(PlanRuns.ENDED)));
+    PCollectionTuple out =
+        p.apply(
+                TestStream.create(SyncJob.Coder.of())
+                    .addElements(
+                        job(QUIET, SyncJob.Mode.AUTO),
+                        job(BUSY, SyncJob.Mode.AUTO),
+                        job(NEW, SyncJob.Mode.AUTO),
+                        job(FORCED, SyncJob.Mode.FULL),
+                        job(LOCKED, SyncJob.Mode.AUTO))
+                    .advanceWatermarkToInfinity())
+            .apply(
+                ParDo.of(
+                        new PlanRuns.PlanRunFn(
+                            EdlinkConfig.of(BASE_URL, SecretRef.plain("unused-app-secret")),
+                            24 * 3_600_000L,
+                            Duration.standardMinutes(1),
+                            Duration.standardMinutes(5),
+                            false,
+                            leases,
+                            new MemoryState(),
+                            new MemoryEvents()))
+                    .withOutputTags(PlanRuns.FULL_SYNC, TupleTagList.of(PlanRuns.ENDED)));
     PCollection<SyncJob> full = out.get(PlanRuns.FULL_SYNC).setCoder(SyncJob.Coder.of());
     PCollection<KV<String, RunEvent>> ended =
         out.get(PlanRuns.ENDED).setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
 
-    PAssert.that(full).satisfies(jobs -> {
-      Map<String, SyncJob> byIntegration = new ConcurrentHashMap<>();
-      jobs.forEach(j -> byIntegration.put(j.integrationId(), j));
-      assertThat(byIntegration.keySet(), equalTo(java.util.Set.of(BUSY, NEW, FORCED)));
-      assertThat(byIntegration.get(BUSY).gateReason(), equalTo("new events after " + STORED));
-      assertThat(byIntegration.get(NEW).gateReason(), equalTo("no stored event id (first sync)"));
-      assertThat(byIntegration.get(FORCED).gateReason(), equalTo("full sync requested"));
-      byIntegration.values().forEach(j -> assertThat(j.newestEventId(), equalTo(NEWEST)));
-      return null;
-    });
-    PAssert.that(ended).satisfies(events -> {
-      Map<String, RunEvent> byIntegration = new ConcurrentHashMap<>();
-      events.forEach(e -> byIntegration.put(e.getKey(), e.getValue()));
-      assertThat(byIntegration.keySet(), equalTo(java.util.Set.of(QUIET, LOCKED)));
-      assertThat(byIntegration.get(QUIET).runStatus(), is(RunResult.Status.SKIPPED));
-      assertThat(byIntegration.get(QUIET).message(), equalTo("no events after " + STORED));
-      assertThat(byIntegration.get(LOCKED).runStatus(), is(RunResult.Status.FAILED));
-      assertThat(byIntegration.get(LOCKED).message(), containsString("lease held by run run-other"));
-      return null;
-    });
+    PAssert.that(full)
+        .satisfies(
+            jobs -> {
+              Map<String, SyncJob> byIntegration = new ConcurrentHashMap<>();
+              jobs.forEach(j -> byIntegration.put(j.integrationId(), j));
+              assertThat(byIntegration.keySet(), equalTo(java.util.Set.of(BUSY, NEW, FORCED)));
+              assertThat(
+                  byIntegration.get(BUSY).gateReason(), equalTo("new events after " + STORED));
+              assertThat(
+                  byIntegration.get(NEW).gateReason(), equalTo("no stored event id (first sync)"));
+              assertThat(byIntegration.get(FORCED).gateReason(), equalTo("full sync requested"));
+              byIntegration.values().forEach(j -> assertThat(j.newestEventId(), equalTo(NEWEST)));
+              return null;
+            });
+    PAssert.that(ended)
+        .satisfies(
+            events -> {
+              Map<String, RunEvent> byIntegration = new ConcurrentHashMap<>();
+              events.forEach(e -> byIntegration.put(e.getKey(), e.getValue()));
+              assertThat(byIntegration.keySet(), equalTo(java.util.Set.of(QUIET, LOCKED)));
+              assertThat(byIntegration.get(QUIET).runStatus(), is(RunResult.Status.SKIPPED));
+              assertThat(byIntegration.get(QUIET).message(), equalTo("no events after " + STORED));
+              assertThat(byIntegration.get(LOCKED).runStatus(), is(RunResult.Status.FAILED));
+              assertThat(
+                  byIntegration.get(LOCKED).message(),
+                  containsString("lease held by run run-other"));
+              return null;
+            });
     p.run().waitUntilFinish();
     assertThat(leases.log().stream().filter(l -> l.startsWith("acquired ")).toList(), hasSize(4));
   }

@@ -16,8 +16,17 @@ import org.rostersync.edlink.EntityType;
 
 /** Hostile records: each gets a clear reason, and none can turn into a delete of what is stored. */
 class RecordChecksTest {
-  private static final TypeTask TASK = new TypeTask(new SyncJob("r", UUID.randomUUID().toString(),
-      List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, null, false, 0), EntityType.PEOPLE);
+  private static final TypeTask TASK =
+      new TypeTask(
+          new SyncJob(
+              "r",
+              UUID.randomUUID().toString(),
+              List.of(EntityType.PEOPLE),
+              SyncJob.Mode.FULL,
+              null,
+              false,
+              0),
+          EntityType.PEOPLE);
 
   private static JsonObject obj(String json) {
     return JsonParser.parseString(json).getAsJsonObject();
@@ -31,9 +40,14 @@ class RecordChecksTest {
   @Test
   void rejectsNulUnpairedSurrogatesSizeAndDepth() {
     assertThat(RecordChecks.problem(obj("{\"name\":\"a\\u0000b\"}"), 10), containsString("NUL"));
-    assertThat(RecordChecks.problem(obj("{\"name\":\"\\ud800x\"}"), 10), containsString("unpaired surrogate"));
-    assertThat(RecordChecks.problem(obj("{\"\\udc00\":1}"), 10), containsString("unpaired surrogate"));
-    assertThat(RecordChecks.problem(obj("{}"), RecordChecks.MAX_RECORD_BYTES + 1), containsString("bytes"));
+    assertThat(
+        RecordChecks.problem(obj("{\"name\":\"\\ud800x\"}"), 10),
+        containsString("unpaired surrogate"));
+    assertThat(
+        RecordChecks.problem(obj("{\"\\udc00\":1}"), 10), containsString("unpaired surrogate"));
+    assertThat(
+        RecordChecks.problem(obj("{}"), RecordChecks.MAX_RECORD_BYTES + 1),
+        containsString("bytes"));
     String deep = "{\"a\":" + "[".repeat(40) + "]".repeat(40) + "}";
     assertThat(RecordChecks.problem(obj(deep), 100), containsString("nests deeper"));
   }
@@ -43,8 +57,8 @@ class RecordChecksTest {
     RemoteShard all = new RemoteShard(TASK.job(), null, 2);
     List<RejectedRecord> rejected = new ArrayList<>();
     String id = UUID.randomUUID().toString();
-    FetchEntities.FetchEntitiesFn.addRecord(all, obj("{\"id\":\"" + id + "\",\"name\":\"x\\u0000\"}"), TASK,
-        rejected);
+    FetchEntities.FetchEntitiesFn.addRecord(
+        all, obj("{\"id\":\"" + id + "\",\"name\":\"x\\u0000\"}"), TASK, rejected);
     assertThat(all.size(), is(1));
     assertThat(all.json(0), nullValue());
     assertThat(rejected.get(0).id(), is(id));
@@ -52,9 +66,15 @@ class RecordChecksTest {
 
     // The stored row of a rejected record is neither updated nor deleted.
     UUID u = UUID.fromString(id);
-    ShardChanges c = ClassifyChanges.classify(new ShardKey("r", TASK.job().integrationId(), EntityType.PEOPLE, 0, 1),
-        all, new StoredShard(1, new long[] {u.getMostSignificantBits()}, new long[] {u.getLeastSignificantBits()},
-            new byte[][] {new byte[32]}));
+    ShardChanges c =
+        ClassifyChanges.classify(
+            new ShardKey("r", TASK.job().integrationId(), EntityType.PEOPLE, 0, 1),
+            all,
+            new StoredShard(
+                1,
+                new long[] {u.getMostSignificantBits()},
+                new long[] {u.getLeastSignificantBits()},
+                new byte[][] {new byte[32]}));
     assertThat(c.deletes(), is(0));
     assertThat(c.upserts(), is(0));
   }
@@ -63,11 +83,29 @@ class RecordChecksTest {
   void recordsWithoutAUsableIdFailTheType() {
     RemoteShard all = new RemoteShard(TASK.job(), null, 2);
     List<RejectedRecord> rejected = new ArrayList<>();
-    assertThat(assertThrows(FetchEntities.BadRecordException.class, () -> FetchEntities.FetchEntitiesFn.addRecord(
-        all, obj("{\"name\":\"no id\"}"), TASK, rejected)).getMessage(), containsString("no string id"));
-    assertThat(assertThrows(FetchEntities.BadRecordException.class, () -> FetchEntities.FetchEntitiesFn.addRecord(
-        all, obj("{\"id\":\"1234\"}"), TASK, rejected)).getMessage(), containsString("is not a UUID"));
-    assertThat(assertThrows(FetchEntities.BadRecordException.class, () -> FetchEntities.FetchEntitiesFn.addRecord(
-        all, obj("{\"id\":42}"), TASK, rejected)).getMessage(), containsString("no string id"));
+    assertThat(
+        assertThrows(
+                FetchEntities.BadRecordException.class,
+                () ->
+                    FetchEntities.FetchEntitiesFn.addRecord(
+                        all, obj("{\"name\":\"no id\"}"), TASK, rejected))
+            .getMessage(),
+        containsString("no string id"));
+    assertThat(
+        assertThrows(
+                FetchEntities.BadRecordException.class,
+                () ->
+                    FetchEntities.FetchEntitiesFn.addRecord(
+                        all, obj("{\"id\":\"1234\"}"), TASK, rejected))
+            .getMessage(),
+        containsString("is not a UUID"));
+    assertThat(
+        assertThrows(
+                FetchEntities.BadRecordException.class,
+                () ->
+                    FetchEntities.FetchEntitiesFn.addRecord(
+                        all, obj("{\"id\":42}"), TASK, rejected))
+            .getMessage(),
+        containsString("no string id"));
   }
 }

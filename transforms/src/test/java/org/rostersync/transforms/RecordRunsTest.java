@@ -34,7 +34,10 @@ import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.rostersync.edlink.EntityType;
 
-/** RecordRuns' summary of a run, and RecordRunFn's collection of a run's outcomes, without PostgreSQL. */
+/**
+ * RecordRuns' summary of a run, and RecordRunFn's collection of a run's outcomes, without
+ * PostgreSQL.
+ */
 class RecordRunsTest {
   private static final String INTEGRATION = UUID.randomUUID().toString();
   private static final FetchSummary FETCH = new FetchSummary(120, 2, 1, 300, 4);
@@ -45,7 +48,8 @@ class RecordRunsTest {
   }
 
   private static TypeOutcome ok(EntityType type) {
-    return new TypeOutcome(type, TypeOutcome.Status.OK, FETCH, 100, 10, 5, 2, 83, 0, List.of(), null);
+    return new TypeOutcome(
+        type, TypeOutcome.Status.OK, FETCH, 100, 10, 5, 2, 83, 0, List.of(), null);
   }
 
   private static TypeOutcome failed(EntityType type, String error) {
@@ -53,7 +57,17 @@ class RecordRunsTest {
   }
 
   private static TypeOutcome held(EntityType type) {
-    return new TypeOutcome(type, TypeOutcome.Status.HELD, FETCH, 100, 1, 0, 0, 60, 39, List.of("id-1", "id-2"),
+    return new TypeOutcome(
+        type,
+        TypeOutcome.Status.HELD,
+        FETCH,
+        100,
+        1,
+        0,
+        0,
+        60,
+        39,
+        List.of("id-1", "id-2"),
         "held 39 deletes of 100 stored rows (over 10%); approve to apply");
   }
 
@@ -78,8 +92,11 @@ class RecordRunsTest {
 
   @Test
   void someFailedIsPartialAndJoinsTheErrorsByType() {
-    RunResult r = summarize(failed(EntityType.SCHOOLS, "HTTP 500"), ok(EntityType.PEOPLE),
-        failed(EntityType.CLASSES, "timeout"));
+    RunResult r =
+        summarize(
+            failed(EntityType.SCHOOLS, "HTTP 500"),
+            ok(EntityType.PEOPLE),
+            failed(EntityType.CLASSES, "timeout"));
     assertThat(r.status(), is(RunResult.Status.PARTIAL));
     assertThat(r.error(), equalTo("schools: HTTP 500; classes: timeout"));
   }
@@ -95,15 +112,21 @@ class RecordRunsTest {
   void heldWithoutFailuresIsHeldAndAFailureWinsOverHeld() {
     RunResult r = summarize(ok(EntityType.SCHOOLS), held(EntityType.PEOPLE));
     assertThat(r.status(), is(RunResult.Status.HELD));
-    assertThat(r.error(), equalTo("people: held 39 deletes of 100 stored rows (over 10%); approve to apply"));
-    assertThat(summarize(held(EntityType.PEOPLE), failed(EntityType.CLASSES, "x")).status(),
+    assertThat(
+        r.error(),
+        equalTo("people: held 39 deletes of 100 stored rows (over 10%); approve to apply"));
+    assertThat(
+        summarize(held(EntityType.PEOPLE), failed(EntityType.CLASSES, "x")).status(),
         is(RunResult.Status.PARTIAL));
   }
 
   @Test
   void countsJsonCarriesEveryCountAndTheHeldSampleOnlyWhenHeld() {
-    JsonObject all = JsonParser.parseString(RecordRuns.RecordRunFn.countsJson(
-        List.of(ok(EntityType.SCHOOLS), held(EntityType.PEOPLE)))).getAsJsonObject();
+    JsonObject all =
+        JsonParser.parseString(
+                RecordRuns.RecordRunFn.countsJson(
+                    List.of(ok(EntityType.SCHOOLS), held(EntityType.PEOPLE))))
+            .getAsJsonObject();
     assertThat(all.keySet(), contains("schools", "people"));
     JsonObject schools = all.getAsJsonObject("schools");
     assertThat(schools.get("status").getAsString(), equalTo("ok"));
@@ -132,8 +155,12 @@ class RecordRunsTest {
   @Test
   void countsJsonSanitisesTheErrorAndOmitsAMissingFetch() {
     String raw = "bad\u0000byte \uD800 lone" + "x".repeat(3_000);
-    JsonObject o = JsonParser.parseString(RecordRuns.RecordRunFn.countsJson(
-        List.of(TypeOutcome.failed(EntityType.PEOPLE, null, raw)))).getAsJsonObject().getAsJsonObject("people");
+    JsonObject o =
+        JsonParser.parseString(
+                RecordRuns.RecordRunFn.countsJson(
+                    List.of(TypeOutcome.failed(EntityType.PEOPLE, null, raw))))
+            .getAsJsonObject()
+            .getAsJsonObject("people");
     String error = o.get("error").getAsString();
     assertThat(error, equalTo(SafeText.clean(raw)));
     assertThat(error, not(containsString("\u0000")));
@@ -145,14 +172,20 @@ class RecordRunsTest {
 
   @Test
   void onlyARunOfEveryTypeCoversTheGate() {
-    assertThat(RecordRuns.RecordRunFn.coversEveryType(job("r", List.of(EntityType.values()), 1)), is(true));
+    assertThat(
+        RecordRuns.RecordRunFn.coversEveryType(job("r", List.of(EntityType.values()), 1)),
+        is(true));
     List<EntityType> allButAgents = new ArrayList<>(List.of(EntityType.values()));
     allButAgents.remove(EntityType.AGENTS);
     assertThat(RecordRuns.RecordRunFn.coversEveryType(job("r", allButAgents, 1)), is(false));
-    assertThat(RecordRuns.RecordRunFn.coversEveryType(job("r", List.of(EntityType.PEOPLE), 1)), is(false));
+    assertThat(
+        RecordRuns.RecordRunFn.coversEveryType(job("r", List.of(EntityType.PEOPLE), 1)), is(false));
   }
 
-  /** Runs recorded in memory; serialized into the DoFn, so the log lives in a static map under a name. */
+  /**
+   * Runs recorded in memory; serialized into the DoFn, so the log lives in a static map under a
+   * name.
+   */
   static final class FakeRunStore implements RecordRuns.RunStore {
     private static final long serialVersionUID = 1L;
     static final Map<String, List<String>> LOG = new ConcurrentHashMap<>();
@@ -186,8 +219,9 @@ class RecordRunsTest {
   }
 
   /**
-   * A run's types arrive one by one, with an abandoned older run's type before and after it; one result, for the
-   * current run once its last type arrived, with its own outcomes in sync order. Then the next run is skipped.
+   * A run's types arrive one by one, with an abandoned older run's type before and after it; one
+   * result, for the current run once its last type arrived, with its own outcomes in sync order.
+   * Then the next run is skipped.
    */
   @Test
   void aRunIsRecordedOnceAfterItsLastTypeAndAnOlderRunsEventsAreDropped() {
@@ -197,40 +231,51 @@ class RecordRunsTest {
     SyncJob next = job("run-next", types, 3_000);
     FakeRunStore store = new FakeRunStore("stream");
     Pipeline p = pipeline();
-    PCollection<RunResult> results = p
-        .apply(TestStream.create(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()))
-            .addElements(type(older, ok(EntityType.SCHOOLS)))
-            .advanceProcessingTime(Duration.standardSeconds(1))
-            // A newer run starts: what the older one left is dropped.
-            .addElements(type(current, ok(EntityType.PEOPLE)))
-            .advanceProcessingTime(Duration.standardSeconds(1))
-            // A late type of the abandoned run: dropped, it must not complete anything.
-            .addElements(type(older, ok(EntityType.PEOPLE)))
-            .advanceProcessingTime(Duration.standardSeconds(1))
-            .addElements(type(current, failed(EntityType.SCHOOLS, "HTTP 500")))
-            .advanceProcessingTime(Duration.standardSeconds(1))
-            .addElements(type(older, ok(EntityType.CLASSES)))
-            .advanceProcessingTime(Duration.standardSeconds(1))
-            .addElements(type(current, ok(EntityType.CLASSES)))
-            .advanceProcessingTime(Duration.standardSeconds(1))
-            .addElements(KV.of(next.runKey(), RunEvent.wholeRun(next, RunResult.Status.SKIPPED, "no events")))
-            .advanceWatermarkToInfinity())
-        .apply(ParDo.of(new RecordRuns.RecordRunFn(store)))
-        .setCoder(RunResult.Coder.of());
-    PAssert.that(results).satisfies(all -> {
-      List<RunResult> list = new ArrayList<>();
-      all.forEach(list::add);
-      assertThat("one result per run: " + list, list, hasSize(2));
-      RunResult run = list.stream().filter(r -> r.runId().equals("run-current")).findFirst().orElseThrow();
-      assertThat(run.status(), is(RunResult.Status.PARTIAL));
-      assertThat(run.types().stream().map(TypeOutcome::type).toList(), equalTo(types));
-      assertThat(run.error(), equalTo("schools: HTTP 500"));
-      RunResult skipped = list.stream().filter(r -> r.runId().equals("run-next")).findFirst().orElseThrow();
-      assertThat(skipped.status(), is(RunResult.Status.SKIPPED));
-      assertThat(skipped.types(), empty());
-      assertThat(skipped.error(), nullValue());
-      return null;
-    });
+    PCollection<RunResult> results =
+        p.apply(
+                TestStream.create(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()))
+                    .addElements(type(older, ok(EntityType.SCHOOLS)))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    // A newer run starts: what the older one left is dropped.
+                    .addElements(type(current, ok(EntityType.PEOPLE)))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    // A late type of the abandoned run: dropped, it must not complete anything.
+                    .addElements(type(older, ok(EntityType.PEOPLE)))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(type(current, failed(EntityType.SCHOOLS, "HTTP 500")))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(type(older, ok(EntityType.CLASSES)))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(type(current, ok(EntityType.CLASSES)))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(
+                        KV.of(
+                            next.runKey(),
+                            RunEvent.wholeRun(next, RunResult.Status.SKIPPED, "no events")))
+                    .advanceWatermarkToInfinity())
+            .apply(ParDo.of(new RecordRuns.RecordRunFn(store)))
+            .setCoder(RunResult.Coder.of());
+    PAssert.that(results)
+        .satisfies(
+            all -> {
+              List<RunResult> list = new ArrayList<>();
+              all.forEach(list::add);
+              assertThat("one result per run: " + list, list, hasSize(2));
+              RunResult run =
+                  list.stream()
+                      .filter(r -> r.runId().equals("run-current"))
+                      .findFirst()
+                      .orElseThrow();
+              assertThat(run.status(), is(RunResult.Status.PARTIAL));
+              assertThat(run.types().stream().map(TypeOutcome::type).toList(), equalTo(types));
+              assertThat(run.error(), equalTo("schools: HTTP 500"));
+              RunResult skipped =
+                  list.stream().filter(r -> r.runId().equals("run-next")).findFirst().orElseThrow();
+              assertThat(skipped.status(), is(RunResult.Status.SKIPPED));
+              assertThat(skipped.types(), empty());
+              assertThat(skipped.error(), nullValue());
+              return null;
+            });
     p.run().waitUntilFinish();
     assertThat(store.log(), equalTo(List.of("run-current partial", "run-next skipped")));
   }

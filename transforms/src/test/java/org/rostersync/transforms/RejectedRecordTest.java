@@ -10,6 +10,7 @@ class RejectedRecordTest {
   void excerptKeepsTheFirst500BytesOnly() {
     byte[] big = "x".repeat(2_000).getBytes(StandardCharsets.UTF_8);
     assertEquals(500, RejectedRecord.excerpt(big).length());
-    assertEquals("{\"id\":1}", RejectedRecord.excerpt("{\"id\":1}".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(
+        "{\"id\":1}", RejectedRecord.excerpt("{\"id\":1}".getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -20,37 +20,50 @@ class SyncIntegrationsGraphTest {
   @Test
   void theStoredHashReadIsNotFusedWithTheFetch() {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
-    SyncJob job = new SyncJob("r", "dd62026c-1180-40ca-a614-ae537f766cb4", List.of(EntityType.PEOPLE),
-        SyncJob.Mode.FULL, null, false, 0);
-    p.apply(Create.of(job)).apply("Sync", SyncIntegrations.create()
-        .withEdlink(EdlinkConfig.of("http://127.0.0.1:9", SecretRef.plain("s")))
-        .withDatabase(JdbcConfig.of("jdbc:postgresql://127.0.0.1:9/x", "u", SecretRef.plain("p"))));
+    SyncJob job =
+        new SyncJob(
+            "r",
+            "dd62026c-1180-40ca-a614-ae537f766cb4",
+            List.of(EntityType.PEOPLE),
+            SyncJob.Mode.FULL,
+            null,
+            false,
+            0);
+    p.apply(Create.of(job))
+        .apply(
+            "Sync",
+            SyncIntegrations.create()
+                .withEdlink(EdlinkConfig.of("http://127.0.0.1:9", SecretRef.plain("s")))
+                .withDatabase(
+                    JdbcConfig.of("jdbc:postgresql://127.0.0.1:9/x", "u", SecretRef.plain("p"))));
     Map<PValue, String> producers = new HashMap<>();
     String[] readInput = new String[1];
-    p.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
-      @Override
-      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-        record(node);
-        return CompositeBehavior.ENTER_TRANSFORM;
-      }
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            record(node);
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
 
-      @Override
-      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-        record(node);
-      }
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            record(node);
+          }
 
-      private void record(TransformHierarchy.Node node) {
-        if (node.isRootNode()) {
-          return;
-        }
-        node.getOutputs().values().forEach(v -> producers.putIfAbsent(v, node.getFullName()));
-        if (node.getFullName().equals("Sync/ReadStoredHashes")) {
-          readInput[0] = producers.get(node.getInputs().values().iterator().next());
-        }
-      }
-    });
+          private void record(TransformHierarchy.Node node) {
+            if (node.isRootNode()) {
+              return;
+            }
+            node.getOutputs().values().forEach(v -> producers.putIfAbsent(v, node.getFullName()));
+            if (node.getFullName().equals("Sync/ReadStoredHashes")) {
+              readInput[0] = producers.get(node.getInputs().values().iterator().next());
+            }
+          }
+        });
     assertThat(readInput[0], notNullValue());
-    // A Reshuffle is a stage boundary on every runner: a failed read is retried without paging Edlink again.
+    // A Reshuffle is a stage boundary on every runner: a failed read is retried without paging
+    // Edlink again.
     assertThat(readInput[0], containsString("BreakFusionBeforeRead"));
   }
 }

@@ -171,15 +171,34 @@ final class Codec {
     return v;
   }
 
+  /** What {@code @DefaultCoder} asks a coder class for: this coder for values of {@code type}. */
+  static <T> org.apache.beam.sdk.coders.CoderProvider providerFor(
+      Class<T> type, org.apache.beam.sdk.coders.Coder<T> coder) {
+    return org.apache.beam.sdk.coders.CoderProviders.forCoder(
+        org.apache.beam.sdk.values.TypeDescriptor.of(type), coder);
+  }
+
   /**
    * Base of the value coders: a version byte, then the fields. Deterministic (no maps, fixed field
    * order), so any of them may be part of a grouping key.
    */
   abstract static class Versioned<T> extends org.apache.beam.sdk.coders.AtomicCoder<T> {
-    /** The version this build writes, and the newest it reads. */
-    abstract int version();
+    private final String what;
+    private final int version;
 
-    abstract String what();
+    /** {@code version}: the one this build writes, and the newest it reads. */
+    Versioned(Class<T> type, int version) {
+      this.what = type.getSimpleName();
+      this.version = version;
+    }
+
+    final int version() {
+      return version;
+    }
+
+    final String what() {
+      return what;
+    }
 
     abstract void write(T value, DataOutputStream out) throws IOException;
 

@@ -18,24 +18,17 @@ public record FetchSummary(long records, int pages, int retries, long millis, lo
   public static final class Coder extends Codec.Versioned<FetchSummary> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
-      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
-          org.apache.beam.sdk.values.TypeDescriptor.of(FetchSummary.class), of());
+      return Codec.providerFor(FetchSummary.class, of());
     }
 
     private static final Coder INSTANCE = new Coder();
 
+    private Coder() {
+      super(FetchSummary.class, 1);
+    }
+
     public static Coder of() {
       return INSTANCE;
-    }
-
-    @Override
-    int version() {
-      return 1;
-    }
-
-    @Override
-    String what() {
-      return "FetchSummary";
     }
 
     @Override

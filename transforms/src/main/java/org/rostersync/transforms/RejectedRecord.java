@@ -26,24 +26,17 @@ public record RejectedRecord(
   public static final class Coder extends Codec.Versioned<RejectedRecord> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
-      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
-          org.apache.beam.sdk.values.TypeDescriptor.of(RejectedRecord.class), of());
+      return Codec.providerFor(RejectedRecord.class, of());
     }
 
     private static final Coder INSTANCE = new Coder();
 
+    private Coder() {
+      super(RejectedRecord.class, 1);
+    }
+
     public static Coder of() {
       return INSTANCE;
-    }
-
-    @Override
-    int version() {
-      return 1;
-    }
-
-    @Override
-    String what() {
-      return "RejectedRecord";
     }
 
     @Override

@@ -27,24 +27,17 @@ public record RunEvent(
   public static final class Coder extends Codec.Versioned<RunEvent> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
-      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
-          org.apache.beam.sdk.values.TypeDescriptor.of(RunEvent.class), of());
+      return Codec.providerFor(RunEvent.class, of());
     }
 
     private static final Coder INSTANCE = new Coder();
 
+    private Coder() {
+      super(RunEvent.class, 1);
+    }
+
     public static Coder of() {
       return INSTANCE;
-    }
-
-    @Override
-    int version() {
-      return 1;
-    }
-
-    @Override
-    String what() {
-      return "RunEvent";
     }
 
     @Override

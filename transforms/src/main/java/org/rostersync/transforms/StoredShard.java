@@ -43,24 +43,17 @@ public final class StoredShard {
   public static final class Coder extends Codec.Versioned<StoredShard> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
-      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
-          org.apache.beam.sdk.values.TypeDescriptor.of(StoredShard.class), of());
+      return Codec.providerFor(StoredShard.class, of());
     }
 
     private static final Coder INSTANCE = new Coder();
 
+    private Coder() {
+      super(StoredShard.class, 1);
+    }
+
     public static Coder of() {
       return INSTANCE;
-    }
-
-    @Override
-    int version() {
-      return 1;
-    }
-
-    @Override
-    String what() {
-      return "StoredShard";
     }
 
     @Override

@@ -29,24 +29,17 @@ public record TypeFetched(String runId, String integrationId, EntityType type, i
   public static final class Coder extends Codec.Versioned<TypeFetched> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
-      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
-          org.apache.beam.sdk.values.TypeDescriptor.of(TypeFetched.class), of());
+      return Codec.providerFor(TypeFetched.class, of());
     }
 
     private static final Coder INSTANCE = new Coder();
 
+    private Coder() {
+      super(TypeFetched.class, 1);
+    }
+
     public static Coder of() {
       return INSTANCE;
-    }
-
-    @Override
-    int version() {
-      return 1;
-    }
-
-    @Override
-    String what() {
-      return "TypeFetched";
     }
 
     @Override

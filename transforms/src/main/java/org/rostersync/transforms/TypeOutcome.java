@@ -117,24 +117,17 @@ public record TypeOutcome(
   public static final class Coder extends Codec.Versioned<TypeOutcome> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
-      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
-          org.apache.beam.sdk.values.TypeDescriptor.of(TypeOutcome.class), of());
+      return Codec.providerFor(TypeOutcome.class, of());
     }
 
     private static final Coder INSTANCE = new Coder();
 
+    private Coder() {
+      super(TypeOutcome.class, 1);
+    }
+
     public static Coder of() {
       return INSTANCE;
-    }
-
-    @Override
-    int version() {
-      return 1;
-    }
-
-    @Override
-    String what() {
-      return "TypeOutcome";
     }
 
     @Override

@@ -15,24 +15,17 @@ public record TypeTask(SyncJob job, EntityType type) implements Serializable {
   public static final class Coder extends Codec.Versioned<TypeTask> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
-      return org.apache.beam.sdk.coders.CoderProviders.forCoder(
-          org.apache.beam.sdk.values.TypeDescriptor.of(TypeTask.class), of());
+      return Codec.providerFor(TypeTask.class, of());
     }
 
     private static final Coder INSTANCE = new Coder();
 
+    private Coder() {
+      super(TypeTask.class, 1);
+    }
+
     public static Coder of() {
       return INSTANCE;
-    }
-
-    @Override
-    int version() {
-      return 1;
-    }
-
-    @Override
-    String what() {
-      return "TypeTask";
     }
 
     @Override

@@ -13,6 +13,7 @@ public final class Database {
       Set.of("40001", "40P01", "57P01", "57P02", "57P03", "53300");
 
   private static final int MAX_ATTEMPTS = 10;
+  static final long FIRST_BACKOFF_MILLIS = 200;
   private static final long MAX_BACKOFF_MILLIS = 8_000;
 
   /** One transaction's work. */
@@ -24,8 +25,7 @@ public final class Database {
   private Database() {}
 
   public static <T> T inTransaction(DataSource ds, Work<T> work) throws SQLException {
-    long backoff = 200;
-    boolean refreshed = false;
+    long backoff = FIRST_BACKOFF_MILLIS;
     for (int attempt = 1; ; attempt++) {
       try (Connection c = ds.getConnection()) {
         c.setAutoCommit(false);
@@ -38,17 +38,10 @@ public final class Database {
           throw e;
         }
       } catch (SQLException e) {
-        if (isAuthFailure(e) && !refreshed && PooledDataSources.refreshPassword(ds)) {
-          // The password may have been rotated: read it again once and retry.
-          refreshed = true;
-          continue;
-        }
         if (!isTransient(e) || attempt >= MAX_ATTEMPTS) {
           throw e;
         }
-        SyncMetrics.DB_RETRIES.inc();
-        sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
-        backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+        backoff = backOff(backoff);
       }
     }
   }
@@ -148,12 +141,15 @@ public final class Database {
     }
   }
 
-  private static void sleep(long millis) {
+  /** Counts a retry, waits about {@code backoffMillis} (with jitter) and returns the next wait. */
+  static long backOff(long backoffMillis) {
+    SyncMetrics.DB_RETRIES.inc();
     try {
-      Thread.sleep(millis);
+      Thread.sleep(ThreadLocalRandom.current().nextLong(backoffMillis / 2, backoffMillis + 1));
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while backing off", ie);
     }
+    return Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
   }
 }

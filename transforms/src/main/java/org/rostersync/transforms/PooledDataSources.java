@@ -2,8 +2,13 @@ package org.rostersync.transforms;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 
@@ -12,37 +17,23 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
  * pool per DoFn instance would open (threads x steps) connections and can exhaust the server.
  */
 public final class PooledDataSources {
-  private static final Map<String, HikariDataSource> POOLS = new ConcurrentHashMap<>();
-  private static final Map<DataSource, JdbcConfig> CONFIGS = new ConcurrentHashMap<>();
+  private static final Map<String, RotatingPool> POOLS = new ConcurrentHashMap<>();
 
   private PooledDataSources() {}
 
   public static DataSource get(JdbcConfig config) {
-    return POOLS.computeIfAbsent(
-        config.poolKey(),
-        k -> {
-          HikariDataSource ds = create(config);
-          CONFIGS.put(ds, config);
-          return ds;
-        });
+    return POOLS.computeIfAbsent(config.poolKey(), k -> new RotatingPool(create(config), config));
   }
 
   /**
-   * After the server refused the password: reads it again from its source (it may have been rotated
-   * in Secret Manager) and lets the pool open new connections with it. Returns whether there is a
-   * pool to refresh.
+   * Reads the password of a pool from {@link #get} again from its source and lets the pool open new
+   * connections with it. Returns whether {@code ds} is such a pool.
    */
   public static boolean refreshPassword(DataSource ds) {
-    JdbcConfig config = CONFIGS.get(ds);
-    if (config == null || !(ds instanceof HikariDataSource)) {
+    if (!(ds instanceof RotatingPool)) {
       return false;
     }
-    HikariDataSource pool = (HikariDataSource) ds;
-    pool.getHikariConfigMXBean().setPassword(config.password().refresh());
-    if (pool.getHikariPoolMXBean() != null) {
-      pool.getHikariPoolMXBean().softEvictConnections();
-    }
-    SyncMetrics.SECRET_REFRESHES.inc();
+    ((RotatingPool) ds).refreshPassword();
     return true;
   }
 
@@ -64,9 +55,8 @@ public final class PooledDataSources {
    * servers).
    */
   public static synchronized void closeAll() {
-    POOLS.values().forEach(HikariDataSource::close);
+    POOLS.values().forEach(p -> p.pool.close());
     POOLS.clear();
-    CONFIGS.clear();
   }
 
   private static HikariDataSource create(JdbcConfig config) {
@@ -82,5 +72,81 @@ public final class PooledDataSources {
     hc.addDataSourceProperty("reWriteBatchedInserts", "true");
     hc.addDataSourceProperty("ApplicationName", "roster-sync");
     return new HikariDataSource(hc);
+  }
+
+  /**
+   * The shared pool. A connection the server refuses for its credentials (SQLState class 28) reads
+   * the password again from its source once (it may have been rotated in Secret Manager) and is
+   * tried again, so every user of the pool survives a rotation without a worker restart.
+   */
+  private static final class RotatingPool implements DataSource {
+    final HikariDataSource pool;
+    private final JdbcConfig config;
+
+    RotatingPool(HikariDataSource pool, JdbcConfig config) {
+      this.pool = pool;
+      this.config = config;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      try {
+        return pool.getConnection();
+      } catch (SQLException e) {
+        if (!Database.isAuthFailure(e)) {
+          throw e;
+        }
+        refreshPassword();
+        return pool.getConnection();
+      }
+    }
+
+    synchronized void refreshPassword() {
+      pool.getHikariConfigMXBean().setPassword(config.password().refresh());
+      if (pool.getHikariPoolMXBean() != null) {
+        pool.getHikariPoolMXBean().softEvictConnections();
+      }
+      SyncMetrics.SECRET_REFRESHES.inc();
+    }
+
+    @Override
+    public Connection getConnection(String user, String password) throws SQLException {
+      return pool.getConnection(user, password);
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+      return pool.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+      pool.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+      pool.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+      return pool.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+      return pool.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+      return iface.isInstance(this) ? iface.cast(this) : pool.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+      return iface.isInstance(this) || pool.isWrapperFor(iface);
+    }
   }
 }

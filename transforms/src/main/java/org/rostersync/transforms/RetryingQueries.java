@@ -9,7 +9,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 
 /**
@@ -21,7 +20,6 @@ import javax.sql.DataSource;
  */
 final class RetryingQueries {
   static final int MAX_ATTEMPTS = 6;
-  private static final long MAX_BACKOFF_MILLIS = 8_000;
 
   private RetryingQueries() {}
 
@@ -32,15 +30,7 @@ final class RetryingQueries {
             new Class<?>[] {DataSource.class},
             (proxy, method, args) -> {
               if (method.getName().equals("getConnection")) {
-                try {
-                  return connection(pool, (Connection) invoke(pool, method, args));
-                } catch (SQLException e) {
-                  if (!Database.isAuthFailure(e) || !PooledDataSources.refreshPassword(pool)) {
-                    throw e;
-                  }
-                  // The password may have been rotated: read it again once and retry.
-                  return connection(pool, (Connection) invoke(pool, method, args));
-                }
+                return connection(pool, (Connection) invoke(pool, method, args));
               }
               return invoke(pool, method, args);
             });
@@ -131,7 +121,7 @@ final class RetryingQueries {
         }
         return RetryingQueries.invoke(current, method, args);
       }
-      long backoff = 200;
+      long backoff = Database.FIRST_BACKOFF_MILLIS;
       for (int attempt = 1; ; attempt++) {
         try {
           return RetryingQueries.invoke(current, method, args);
@@ -139,9 +129,7 @@ final class RetryingQueries {
           if (!Database.isTransient(e) || attempt >= MAX_ATTEMPTS) {
             throw e;
           }
-          SyncMetrics.DB_RETRIES.inc();
-          Thread.sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
-          backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+          backoff = Database.backOff(backoff);
           try {
             Connection fresh = connection.reconnect();
             current = (PreparedStatement) RetryingQueries.invoke(fresh, prepare, prepareArgs);

@@ -19,6 +19,7 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,21 +67,34 @@ class WriteChangesTest {
         bad.getLeastSignificantBits(),
         new byte[32],
         ("{\"id\":\"" + bad + "\",\"gpa\":1e900000}").getBytes(StandardCharsets.UTF_8));
-    ShardChanges changes =
+    ClassifyChanges.Diff diff =
         ClassifyChanges.classify(
-            key, remote, new StoredShard(0, new long[0], new long[0], new byte[0][]));
+            key,
+            remote,
+            new StoredShard(0, new long[0], new long[0], new byte[0][]),
+            new ClassifyChanges.WriteLimits(
+                SyncDefaults.ROWS_PER_WRITE, SyncDefaults.BYTES_PER_WRITE));
 
     PipelineOptions options = PipelineOptionsFactory.create();
     options.setRunner(DirectRunner.class);
     Pipeline p = Pipeline.create(options);
     PCollection<KV<String, RunEvent>> out =
-        p.apply(Create.of(changes).withCoder(ShardChanges.Coder.of()))
+        PCollectionTuple.of(
+                ClassifyChanges.CREATES,
+                p.apply("Creates", Create.of(diff.creates()).withCoder(RowBatch.Coder.of())))
+            .and(
+                ClassifyChanges.UPDATES,
+                p.apply("Updates", Create.of(diff.updates()).withCoder(RowBatch.Coder.of())))
+            .and(
+                ClassifyChanges.DELETES,
+                p.apply("Deletes", Create.of(diff.shard()).withCoder(ShardChanges.Coder.of())))
             .apply(WriteChanges.to(db.config()));
     PAssert.that(out)
         .satisfies(
             events -> {
               RunEvent e = events.iterator().next().getValue();
               assertThat(e.typeOutcome().status(), is(TypeOutcome.Status.OK));
+              assertThat("rows actually written", e.typeOutcome().created(), is(1L));
               return null;
             });
     p.run().waitUntilFinish();

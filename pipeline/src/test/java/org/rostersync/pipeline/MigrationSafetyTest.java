@@ -47,6 +47,21 @@ class MigrationSafetyTest {
   static final Pattern BIG_TABLE =
       Pattern.compile("\\bON\\s+(ONLY\\s+)?(roster_entities|entities_\\w+)\\b");
 
+  /** The launcher skips Flyway when the database is at this version: it must be the newest file. */
+  @Test
+  void theNewestVersionTheLauncherChecksIsTheNewestFile() throws IOException {
+    int newest = 0;
+    try (Stream<Path> files = Files.list(MIGRATIONS)) {
+      for (Path file : files.toList()) {
+        Matcher m = FILE.matcher(file.getFileName().toString());
+        if (m.matches()) {
+          newest = Math.max(newest, Integer.parseInt(m.group(1)));
+        }
+      }
+    }
+    assertThat(Migrations.NEWEST_VERSION, is(newest));
+  }
+
   @Test
   void everyMigrationAfterTheBaselineIsAdditiveOrMarkedRequiresDrain() throws IOException {
     List<String> problems = new ArrayList<>();

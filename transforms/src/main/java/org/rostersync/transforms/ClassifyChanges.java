@@ -1,35 +1,52 @@
 package org.rostersync.transforms;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Diffs one join group with a hash map: a remote id missing locally is a create, a different hash
- * an update, a stored id missing remotely a delete; equal hashes are counted as unchanged and never
- * written.
+ * Diffs one join group with a hash map and yields the three PCollections of the design: {@link
+ * #CREATES} (remote ids missing locally), {@link #UPDATES} (a different hash), both as {@link
+ * RowBatch}es bounded in rows and bytes, and {@link #DELETES} (stored ids missing remotely), one
+ * {@link ShardChanges} per group that also carries the group's counts for the delete guard. Equal
+ * hashes are counted as unchanged and never written.
  */
 public final class ClassifyChanges
-    extends PTransform<PCollection<KV<ShardKey, CoGbkResult>>, PCollection<ShardChanges>> {
+    extends PTransform<PCollection<KV<ShardKey, CoGbkResult>>, PCollectionTuple> {
+  public static final TupleTag<RowBatch> CREATES = new TupleTag<>("creates") {};
+  public static final TupleTag<RowBatch> UPDATES = new TupleTag<>("updates") {};
+  public static final TupleTag<ShardChanges> DELETES = new TupleTag<>("deletes") {};
+
   private final TupleTag<KV<ShardKey, RemoteShard>> remoteTag;
   private final TupleTag<KV<ShardKey, StoredShard>> storedTag;
+  private final WriteLimits limits;
+
+  /** At most {@code rows} rows and about {@code bytes} bytes of JSON per {@link RowBatch}. */
+  record WriteLimits(int rows, long bytes) implements java.io.Serializable {}
 
   private ClassifyChanges(
       TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
-      TupleTag<KV<ShardKey, StoredShard>> storedTag) {
+      TupleTag<KV<ShardKey, StoredShard>> storedTag,
+      WriteLimits limits) {
     this.remoteTag = remoteTag;
     this.storedTag = storedTag;
+    this.limits = limits;
   }
 
   /**
@@ -38,31 +55,58 @@ public final class ClassifyChanges
   public static ClassifyChanges of(
       TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
       TupleTag<KV<ShardKey, StoredShard>> storedTag) {
-    return new ClassifyChanges(remoteTag, storedTag);
+    return new ClassifyChanges(
+        remoteTag,
+        storedTag,
+        new WriteLimits(SyncDefaults.ROWS_PER_WRITE, SyncDefaults.BYTES_PER_WRITE));
+  }
+
+  /** Rows (and bytes of JSON, about) per write transaction: one {@link RowBatch} each. */
+  public ClassifyChanges withRowsPerWrite(int rows, long bytes) {
+    if (rows < 1 || bytes < 1) {
+      throw new IllegalArgumentException(
+          "rows and bytes per write must be positive, got " + rows + " and " + bytes);
+    }
+    return new ClassifyChanges(remoteTag, storedTag, new WriteLimits(rows, bytes));
   }
 
   @Override
-  public PCollection<ShardChanges> expand(PCollection<KV<ShardKey, CoGbkResult>> joined) {
-    return joined
-        .apply(ParDo.of(new ClassifyChangesFn(remoteTag, storedTag)))
-        .setCoder(ShardChanges.Coder.of());
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("rowsPerWrite", limits.rows()).withLabel("Rows per write, at most"))
+        .add(DisplayData.item("bytesPerWrite", limits.bytes()).withLabel("JSON bytes per write"));
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<KV<ShardKey, CoGbkResult>> joined) {
+    PCollectionTuple out =
+        joined.apply(
+            ParDo.of(new ClassifyChangesFn(remoteTag, storedTag, limits))
+                .withOutputTags(DELETES, TupleTagList.of(CREATES).and(UPDATES)));
+    out.get(CREATES).setCoder(RowBatch.Coder.of());
+    out.get(UPDATES).setCoder(RowBatch.Coder.of());
+    out.get(DELETES).setCoder(ShardChanges.Coder.of());
+    return out;
   }
 
   static final class ClassifyChangesFn extends DoFn<KV<ShardKey, CoGbkResult>, ShardChanges> {
     private static final Logger LOG = LoggerFactory.getLogger(ClassifyChangesFn.class);
     private final TupleTag<KV<ShardKey, RemoteShard>> remoteTag;
     private final TupleTag<KV<ShardKey, StoredShard>> storedTag;
+    private final WriteLimits limits;
 
     ClassifyChangesFn(
         TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
-        TupleTag<KV<ShardKey, StoredShard>> storedTag) {
+        TupleTag<KV<ShardKey, StoredShard>> storedTag,
+        WriteLimits limits) {
       this.remoteTag = remoteTag;
       this.storedTag = storedTag;
+      this.limits = limits;
     }
 
     @ProcessElement
-    public void process(
-        @Element KV<ShardKey, CoGbkResult> group, OutputReceiver<ShardChanges> out) {
+    public void process(@Element KV<ShardKey, CoGbkResult> group, MultiOutputReceiver out) {
       java.util.List<KV<ShardKey, StoredShard>> storeds = new java.util.ArrayList<>();
       group.getValue().getAll(storedTag).forEach(storeds::add);
       for (KV<ShardKey, RemoteShard> remote : group.getValue().getAll(remoteTag)) {
@@ -76,22 +120,27 @@ public final class ClassifyChanges
           }
         }
         if (stored != null) {
-          out.output(classify(remote.getKey(), remote.getValue(), stored.getValue()));
+          Diff diff = classify(remote.getKey(), remote.getValue(), stored.getValue(), limits);
+          diff.creates().forEach(out.get(CREATES)::output);
+          diff.updates().forEach(out.get(UPDATES)::output);
+          out.get(DELETES).output(diff.shard());
         } else {
           // Two runs of one integration met in one group (a lease lapsed while its run was alive):
-          // never guess
-          // deletes from half a group; this shard fails, so its type fails and deletes nothing.
+          // never guess deletes from half a group; this shard fails, so its type deletes nothing.
           SyncMetrics.INCOMPLETE_GROUPS.inc();
           LOG.error(
               "join group {} has no stored side for run {}; the shard fails",
               group.getKey(),
               remote.getKey().runId());
           RemoteShard r = remote.getValue();
-          out.output(
-              new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0)
-                  .build()
-                  .withError(
-                      "join group " + remote.getKey() + " met another run's shard; not compared"));
+          out.get(DELETES)
+              .output(
+                  new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0)
+                      .build()
+                      .withError(
+                          "join group "
+                              + remote.getKey()
+                              + " met another run's shard; not compared"));
         }
       }
       for (KV<ShardKey, StoredShard> s : storeds) {
@@ -104,18 +153,21 @@ public final class ClassifyChanges
     }
   }
 
+  /** One group's diff: its creates and updates in bounded batches, its counts and deletes. */
+  record Diff(List<RowBatch> creates, List<RowBatch> updates, ShardChanges shard) {}
+
   /** The diff of one group. Pure, so tests can call it directly. */
-  static ShardChanges classify(ShardKey key, RemoteShard remote, StoredShard stored) {
+  static Diff classify(ShardKey key, RemoteShard remote, StoredShard stored, WriteLimits limits) {
     SyncMetrics.GROUP_SIZE.update(remote.size());
     Map<UUID, Integer> storedIndex = new HashMap<>(stored.size() * 2);
     for (int i = 0; i < stored.size(); i++) {
       storedIndex.put(new UUID(stored.msb(i), stored.lsb(i)), i);
     }
     boolean[] seen = new boolean[stored.size()];
-    int[] updates = new int[remote.size()];
-    int updateCount = 0;
     ShardChanges.Builder b =
         new ShardChanges.Builder(remote.job(), key, remote.fetch(), stored.size());
+    Batcher creates = new Batcher(remote.job(), key, true, limits);
+    Batcher updates = new Batcher(remote.job(), key, false, limits);
     for (int i = 0; i < remote.size(); i++) {
       Integer s = storedIndex.get(new UUID(remote.msb(i), remote.lsb(i)));
       if (remote.json(i) == null) {
@@ -126,27 +178,71 @@ public final class ClassifyChanges
         continue;
       }
       if (s == null) {
-        b.upsert(true, remote.msb(i), remote.lsb(i), remote.hash(i), remote.json(i));
+        creates.add(remote, i);
       } else {
         seen[s] = true;
         if (Arrays.equals(stored.hash(s), remote.hash(i))) {
           b.unchanged();
         } else {
-          updates[updateCount++] = i;
+          updates.add(remote, i);
         }
       }
-    }
-    for (int u = 0; u < updateCount; u++) {
-      int i = updates[u];
-      b.upsert(false, remote.msb(i), remote.lsb(i), remote.hash(i), remote.json(i));
     }
     for (int s = 0; s < stored.size(); s++) {
       if (!seen[s]) {
         b.delete(stored.msb(s), stored.lsb(s));
       }
     }
-    ShardChanges c = b.build();
-    SyncMetrics.UNCHANGED.inc(c.unchanged());
-    return c;
+    List<RowBatch> c = creates.finish();
+    List<RowBatch> u = updates.finish();
+    b.created(creates.rows);
+    b.updated(updates.rows);
+    b.rowBatches(c.size() + u.size());
+    ShardChanges shard = b.build();
+    SyncMetrics.UNCHANGED.inc(shard.unchanged());
+    return new Diff(c, u, shard);
+  }
+
+  /** Cuts one kind of rows into {@link RowBatch}es within the limits. */
+  private static final class Batcher {
+    private final SyncJob job;
+    private final ShardKey key;
+    private final boolean creates;
+    private final WriteLimits limits;
+    private final List<RowBatch> done = new ArrayList<>();
+    private IdRows open;
+    private long openBytes;
+    int rows;
+
+    Batcher(SyncJob job, ShardKey key, boolean creates, WriteLimits limits) {
+      this.job = job;
+      this.key = key;
+      this.creates = creates;
+      this.limits = limits;
+    }
+
+    void add(RemoteShard remote, int i) {
+      byte[] json = remote.json(i);
+      if (open != null
+          && (open.size >= limits.rows() || openBytes + json.length > limits.bytes())) {
+        done.add(new RowBatch(job, key, creates, open));
+        open = null;
+      }
+      if (open == null) {
+        open = new IdRows(Math.min(limits.rows(), 1024));
+        openBytes = 0;
+      }
+      open.add(remote.msb(i), remote.lsb(i), remote.hash(i), json);
+      openBytes += json.length;
+      rows++;
+    }
+
+    List<RowBatch> finish() {
+      if (open != null) {
+        done.add(new RowBatch(job, key, creates, open));
+        open = null;
+      }
+      return done;
+    }
   }
 }

@@ -197,7 +197,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       try {
         stored = storedCount(job, task);
       } catch (java.sql.SQLException e) {
-        fail(out, task, summary, WriteChanges.WriteUpsertsFn.failure("counting stored rows", e));
+        fail(out, task, summary, WriteChanges.WriteRowsFn.failure("counting stored rows", e));
         return;
       }
       int shardCount =

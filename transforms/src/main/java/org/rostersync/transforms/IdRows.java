@@ -45,4 +45,23 @@ final class IdRows {
     json[size] = canonicalJson;
     size++;
   }
+
+  /** The size, then the four arrays (the layout both coders that hold rows use). */
+  void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+    out.writeInt(size);
+    Codec.writeLongs(out, msb, size);
+    Codec.writeLongs(out, lsb, size);
+    Codec.writeBytesArray(out, hashes, size);
+    Codec.writeBytesArray(out, json, size);
+  }
+
+  static IdRows readFrom(java.io.DataInputStream in) throws java.io.IOException {
+    int n = in.readInt();
+    return new IdRows(
+        n,
+        Codec.readLongs(in, n),
+        Codec.readLongs(in, n),
+        Codec.readBytesArray(in, n),
+        Codec.readBytesArray(in, n));
+  }
 }

@@ -88,28 +88,14 @@ public final class RemoteShard {
     void write(RemoteShard s, DataOutputStream out) throws IOException {
       Codec.writeJob(s.job, out);
       FetchSummary.Coder.of().encode(s.fetch, out);
-      IdRows r = s.rows;
-      out.writeInt(r.size);
-      Codec.writeLongs(out, r.msb, r.size);
-      Codec.writeLongs(out, r.lsb, r.size);
-      Codec.writeBytesArray(out, r.hashes, r.size);
-      Codec.writeBytesArray(out, r.json, r.size);
+      s.rows.writeTo(out);
     }
 
     @Override
     RemoteShard read(DataInputStream in, int version) throws IOException {
       SyncJob job = Codec.readJob(in);
       FetchSummary fetch = FetchSummary.Coder.of().decode(in);
-      int n = in.readInt();
-      return new RemoteShard(
-          job,
-          fetch,
-          new IdRows(
-              n,
-              Codec.readLongs(in, n),
-              Codec.readLongs(in, n),
-              Codec.readBytesArray(in, n),
-              Codec.readBytesArray(in, n)));
+      return new RemoteShard(job, fetch, IdRows.readFrom(in));
     }
   }
 }

@@ -4,13 +4,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
- * The diff of one join group: records to create, records to update, ids to delete, and how many
- * were unchanged (counted, never written). Upserts are the first {@link #upserts()} entries:
- * creates, then updates. After the upserts are written, the same shard travels on with {@link
- * #withoutUpserts()} to the delete guard.
+ * One join group's diff as the delete guard needs it: the ids to delete, how many rows the group
+ * had stored, found unchanged and sent to be created or updated, and in how many {@link RowBatch}es
+ * those went (the guard waits for a receipt of each). An element of the classification's deletes.
  */
 @DefaultCoder(ShardChanges.Coder.class)
 public final class ShardChanges {
@@ -21,11 +21,7 @@ public final class ShardChanges {
   private final int created;
   private final int updated;
   private final int unchanged;
-  private final int upserts;
-  private final long[] upMsb;
-  private final long[] upLsb;
-  private final byte[][] upHash;
-  private final byte[][] upJson;
+  private final int rowBatches;
   private final int deletes;
   private final long[] delMsb;
   private final long[] delLsb;
@@ -39,11 +35,7 @@ public final class ShardChanges {
       int created,
       int updated,
       int unchanged,
-      int upserts,
-      long[] upMsb,
-      long[] upLsb,
-      byte[][] upHash,
-      byte[][] upJson,
+      int rowBatches,
       int deletes,
       long[] delMsb,
       long[] delLsb,
@@ -55,19 +47,15 @@ public final class ShardChanges {
     this.created = created;
     this.updated = updated;
     this.unchanged = unchanged;
-    this.upserts = upserts;
-    this.upMsb = upMsb;
-    this.upLsb = upLsb;
-    this.upHash = upHash;
-    this.upJson = upJson;
+    this.rowBatches = rowBatches;
     this.deletes = deletes;
     this.delMsb = delMsb;
     this.delLsb = delLsb;
     this.error = error;
   }
 
-  /** What the delete guard needs once the upserts are written: counts and delete ids. */
-  public ShardChanges withoutUpserts() {
+  /** This group could not be compared; its type must not delete anything. */
+  public ShardChanges withError(String message) {
     return new ShardChanges(
         job,
         key,
@@ -76,46 +64,14 @@ public final class ShardChanges {
         created,
         updated,
         unchanged,
-        0,
-        new long[0],
-        new long[0],
-        new byte[0][],
-        new byte[0][],
+        rowBatches,
         deletes,
         delMsb,
         delLsb,
-        error);
+        message);
   }
 
-  /** The counts of rows actually written (some may have been dead-lettered instead). */
-  public ShardChanges withWritten(int writtenCreated, int writtenUpdated) {
-    return new ShardChanges(
-        job,
-        key,
-        fetch,
-        stored,
-        writtenCreated,
-        writtenUpdated,
-        unchanged,
-        upserts,
-        upMsb,
-        upLsb,
-        upHash,
-        upJson,
-        deletes,
-        delMsb,
-        delLsb,
-        error);
-  }
-
-  /** This shard could not be written; its type must not delete anything. */
-  public ShardChanges withError(String message) {
-    return new ShardChanges(
-        job, key, fetch, stored, created, updated, unchanged, upserts, upMsb, upLsb, upHash, upJson,
-        deletes, delMsb, delLsb, message);
-  }
-
-  /** Why writing this shard failed, or null. */
+  /** Why this group failed, or null. */
   public String error() {
     return error;
   }
@@ -137,10 +93,12 @@ public final class ShardChanges {
     return stored;
   }
 
+  /** Rows classified as new (written ones are counted by the receipts). */
   public int created() {
     return created;
   }
 
+  /** Rows classified as changed. */
   public int updated() {
     return updated;
   }
@@ -149,24 +107,9 @@ public final class ShardChanges {
     return unchanged;
   }
 
-  public int upserts() {
-    return upserts;
-  }
-
-  public long upsertMsb(int i) {
-    return upMsb[i];
-  }
-
-  public long upsertLsb(int i) {
-    return upLsb[i];
-  }
-
-  public byte[] upsertHash(int i) {
-    return upHash[i];
-  }
-
-  public byte[] upsertJson(int i) {
-    return upJson[i];
+  /** How many {@link RowBatch}es carry this group's creates and updates. */
+  public int rowBatches() {
+    return rowBatches;
   }
 
   public int deletes() {
@@ -181,7 +124,7 @@ public final class ShardChanges {
     return delLsb[i];
   }
 
-  /** Collects one shard's diff. */
+  /** Collects one group's counts and deletes. */
   static final class Builder {
     private final SyncJob job;
     private final ShardKey key;
@@ -190,7 +133,7 @@ public final class ShardChanges {
     private int created;
     private int updated;
     private int unchanged;
-    private final IdRows ups = new IdRows(8);
+    private int rowBatches;
     private int d;
     private long[] delMsb = new long[8];
     private long[] delLsb = new long[8];
@@ -202,14 +145,16 @@ public final class ShardChanges {
       this.stored = stored;
     }
 
-    /** Call with all creates before any update, so creates stay first. */
-    void upsert(boolean create, long msb, long lsb, byte[] hash, byte[] json) {
-      ups.add(msb, lsb, hash, json);
-      if (create) {
-        created++;
-      } else {
-        updated++;
-      }
+    void created(int n) {
+      created += n;
+    }
+
+    void updated(int n) {
+      updated += n;
+    }
+
+    void rowBatches(int n) {
+      rowBatches += n;
     }
 
     void delete(long msb, long lsb) {
@@ -235,11 +180,7 @@ public final class ShardChanges {
           created,
           updated,
           unchanged,
-          ups.size,
-          ups.msb,
-          ups.lsb,
-          ups.hashes,
-          ups.json,
+          rowBatches,
           d,
           delMsb,
           delLsb,
@@ -247,7 +188,10 @@ public final class ShardChanges {
     }
   }
 
-  /** Versioned binary coder (v1). */
+  /**
+   * Versioned binary coder (v2: the upserts moved to {@link RowBatch}; v1, which carried them, is
+   * refused).
+   */
   public static final class Coder extends Codec.Versioned<ShardChanges> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
@@ -257,7 +201,7 @@ public final class ShardChanges {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(ShardChanges.class, 1);
+      super(ShardChanges.class, 2);
     }
 
     public static Coder of() {
@@ -273,22 +217,19 @@ public final class ShardChanges {
       out.writeInt(c.created);
       out.writeInt(c.updated);
       out.writeInt(c.unchanged);
-      out.writeInt(c.upserts);
-      Codec.writeLongs(out, c.upMsb, c.upserts);
-      Codec.writeLongs(out, c.upLsb, c.upserts);
-      Codec.writeBytesArray(out, c.upHash, c.upserts);
-      Codec.writeBytesArray(out, c.upJson, c.upserts);
+      out.writeInt(c.rowBatches);
       out.writeInt(c.deletes);
       Codec.writeLongs(out, c.delMsb, c.deletes);
       Codec.writeLongs(out, c.delLsb, c.deletes);
-      out.writeBoolean(c.error != null);
-      if (c.error != null) {
-        out.writeUTF(c.error.length() > 8000 ? c.error.substring(0, 8000) : c.error);
-      }
+      Codec.writeString(out, c.error == null ? null : SafeText.clean(c.error, 8000));
     }
 
     @Override
     ShardChanges read(DataInputStream in, int version) throws IOException {
+      if (version < 2) {
+        throw new CoderException(
+            "cannot decode ShardChanges v1 (it carried the upserts): drain the job and relaunch");
+      }
       SyncJob job = Codec.readJob(in);
       ShardKey key = ShardKey.Coder.of().decode(in);
       FetchSummary fetch = FetchSummary.Coder.of().decode(in);
@@ -296,18 +237,23 @@ public final class ShardChanges {
       int created = in.readInt();
       int updated = in.readInt();
       int unchanged = in.readInt();
-      int n = in.readInt();
-      long[] upMsb = Codec.readLongs(in, n);
-      long[] upLsb = Codec.readLongs(in, n);
-      byte[][] upHash = Codec.readBytesArray(in, n);
-      byte[][] upJson = Codec.readBytesArray(in, n);
+      int rowBatches = in.readInt();
       int d = in.readInt();
       long[] delMsb = Codec.readLongs(in, d);
       long[] delLsb = Codec.readLongs(in, d);
-      String error = in.readBoolean() ? in.readUTF() : null;
       return new ShardChanges(
-          job, key, fetch, stored, created, updated, unchanged, n, upMsb, upLsb, upHash, upJson, d,
-          delMsb, delLsb, error);
+          job,
+          key,
+          fetch,
+          stored,
+          created,
+          updated,
+          unchanged,
+          rowBatches,
+          d,
+          delMsb,
+          delLsb,
+          Codec.readString(in));
     }
   }
 }

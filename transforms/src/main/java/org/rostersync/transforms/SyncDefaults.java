@@ -27,6 +27,14 @@ public final class SyncDefaults {
   /** Rows per JDBC batch. */
   public static final int BATCH_SIZE = 1_000;
 
+  /**
+   * Rows per write transaction (one {@code RowBatch}), and about the most JSON bytes in one: a
+   * bound far below Dataflow's 64 MB per element whatever the size of a type.
+   */
+  public static final int ROWS_PER_WRITE = 5_000;
+
+  public static final long BYTES_PER_WRITE = 16L << 20;
+
   public static final String DELETE_MODE = "hard";
   public static final double MAX_DELETE_FRACTION = 0.10;
   public static final int DELETE_GUARD_MIN_ROWS = 50;

@@ -299,6 +299,7 @@ public final class SyncIntegrations
 
     PCollection<KV<String, RunEvent>> written =
         joined
+            // Three PCollections: creates and updates (bounded batches), deletes (per shard).
             .apply("ClassifyChanges", ClassifyChanges.of(REMOTE, STORED))
             .apply(
                 "WriteChanges",

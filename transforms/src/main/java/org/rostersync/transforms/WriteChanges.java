@@ -9,29 +9,44 @@ import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SimpleFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.rostersync.edlink.EntityType;
 
 /**
- * Writes the diff: batched idempotent upserts per shard as soon as a shard is classified, then,
- * once every shard of a type has reported, the delete guard decides for the whole type and applies
- * its deletes in batches (or holds them). Emits one {@link RunEvent} per type, keyed by run.
+ * Writes the three PCollections of the classification: each batch of creates and of updates in its
+ * own idempotent transaction as soon as it is classified; then, keyed by (integration, type), the
+ * delete guard waits for every shard's deletes and a receipt of every written batch, decides for
+ * the whole type and applies its deletes in batches (or holds them). Emits one {@link RunEvent} per
+ * type, keyed by run.
+ *
+ * <p>Why not {@code JdbcIO.write()}: a failing batch there fails the bundle (the DirectRunner stops
+ * the pipeline, Dataflow retries it for ever), a row PostgreSQL refuses cannot be set aside, and
+ * its results name no type; each rule here needs one of those (see {@code JdbcIoWriteLimitsTest}).
+ * The writers keep JdbcIO's shape instead: a pooled DataSource per worker, batched statements,
+ * retries of transient errors with backoff.
  *
  * <p>Upserts are {@code INSERT ... ON CONFLICT DO UPDATE SET col = EXCLUDED.col}, which pgjdbc's
  * {@code reWriteBatchedInserts} turns into multi-row inserts; replays converge to the same rows.
  */
 public final class WriteChanges
-    extends PTransform<PCollection<ShardChanges>, PCollection<KV<String, RunEvent>>> {
+    extends PTransform<PCollectionTuple, PCollection<KV<String, RunEvent>>> {
   static final String UPSERT =
       "INSERT INTO roster_entities (entity_type, integration_id, id, hash, data, synced_at,"
           + " deleted_at) VALUES (?, ?, ?, ?, ?::jsonb, ?, NULL)"
@@ -88,28 +103,55 @@ public final class WriteChanges
     deletes.addTo(builder);
   }
 
+  /** The output of {@link ClassifyChanges}: its creates, updates and deletes. */
   @Override
-  public PCollection<KV<String, RunEvent>> expand(PCollection<ShardChanges> changes) {
+  public PCollection<KV<String, RunEvent>> expand(PCollectionTuple changes) {
     if (jdbc == null) {
       throw new IllegalStateException("WriteChanges needs a JdbcConfig");
     }
-    return changes
-        .apply("WriteUpserts", ParDo.of(new WriteUpsertsFn(jdbc, batchSize)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), ShardChanges.Coder.of()))
+    KvCoder<String, TypeProgress> progressCoder =
+        KvCoder.of(StringUtf8Coder.of(), TypeProgress.Coder.of());
+    PCollection<KV<String, TypeProgress>> created =
+        changes
+            .get(ClassifyChanges.CREATES)
+            .apply("WriteCreates", ParDo.of(new WriteRowsFn(jdbc, batchSize)))
+            .setCoder(progressCoder);
+    PCollection<KV<String, TypeProgress>> updated =
+        changes
+            .get(ClassifyChanges.UPDATES)
+            .apply("WriteUpdates", ParDo.of(new WriteRowsFn(jdbc, batchSize)))
+            .setCoder(progressCoder);
+    PCollection<KV<String, TypeProgress>> shards =
+        changes
+            .get(ClassifyChanges.DELETES)
+            .apply("DeletesByType", MapElements.via(new ShardByType()))
+            .setCoder(progressCoder);
+    return PCollectionList.of(shards)
+        .and(created)
+        .and(updated)
+        .apply("TypeProgress", Flatten.pCollections())
         .apply("GuardAndApplyDeletes", ParDo.of(new GuardDeletesFn(jdbc, batchSize, deletes)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
   }
 
+  private static final class ShardByType
+      extends SimpleFunction<ShardChanges, KV<String, TypeProgress>> {
+    @Override
+    public KV<String, TypeProgress> apply(ShardChanges c) {
+      return KV.of(c.key().typeKey(), TypeProgress.of(c));
+    }
+  }
+
   /**
-   * Upserts one shard's creates and updates in id order (no lock-order deadlocks), one transaction
-   * per shard.
+   * Upserts one batch in id order (no lock-order deadlocks), in one transaction, and sends the
+   * receipt to its type's guard.
    */
-  static final class WriteUpsertsFn extends DoFn<ShardChanges, KV<String, ShardChanges>> {
+  static final class WriteRowsFn extends DoFn<RowBatch, KV<String, TypeProgress>> {
     private final JdbcConfig jdbc;
     private final int batchSize;
     private transient DataSource ds;
 
-    WriteUpsertsFn(JdbcConfig jdbc, int batchSize) {
+    WriteRowsFn(JdbcConfig jdbc, int batchSize) {
       this.jdbc = jdbc;
       this.batchSize = batchSize;
     }
@@ -120,26 +162,31 @@ public final class WriteChanges
     }
 
     @ProcessElement
-    public void process(@Element ShardChanges c, OutputReceiver<KV<String, ShardChanges>> out) {
-      ShardChanges result = c.withoutUpserts();
-      if (c.upserts() > 0) {
-        Integer[] all = sortedById(c);
-        try {
-          Database.inTransaction(ds, conn -> upsert(conn, c, all));
-          SyncMetrics.CREATED.inc(c.created());
-          SyncMetrics.UPDATED.inc(c.updated());
-        } catch (SQLException e) {
-          if (Database.isRowLevel(e)) {
-            result = isolateBadRows(c, all, result);
-          } else {
-            // Transient retries ran out, or an error no single row causes (permissions, a time-out,
-            // a read-only
-            // server, a missing partition): the shard fails, so its type fails and deletes nothing.
-            result = result.withWritten(0, 0).withError(failure("writing " + c.key(), e));
-          }
+    public void process(@Element RowBatch rows, OutputReceiver<KV<String, TypeProgress>> out) {
+      Integer[] all = sortedById(rows);
+      BatchWritten result;
+      try {
+        Database.inTransaction(ds, conn -> upsert(conn, rows, all));
+        count(rows.creates(), rows.size());
+        result = receipt(rows, rows.size(), null);
+      } catch (SQLException e) {
+        if (Database.isRowLevel(e)) {
+          result = isolateBadRows(rows, all);
+        } else {
+          // Transient retries ran out, or an error no single row causes (permissions, a time-out,
+          // a read-only server, a missing partition): the batch fails, so its type deletes nothing.
+          result = receipt(rows, 0, failure("writing " + rows.key(), e));
         }
       }
-      out.output(KV.of(c.key().typeKey(), result));
+      out.output(KV.of(rows.key().typeKey(), TypeProgress.of(result)));
+    }
+
+    private static BatchWritten receipt(RowBatch rows, int written, String error) {
+      return new BatchWritten(rows.job(), rows.key(), rows.creates(), written, error);
+    }
+
+    private static void count(boolean creates, int n) {
+      (creates ? SyncMetrics.CREATED : SyncMetrics.UPDATED).inc(n);
     }
 
     static String failure(String what, SQLException e) {
@@ -151,76 +198,69 @@ public final class WriteChanges
     }
 
     /**
-     * An error that belongs to one row (bad data) must not stall the shard: write row by row, send
+     * An error that belongs to one row (bad data) must not stall the batch: write row by row, send
      * the rows that fail to {@code dead_letter_records}, keep the rest. Any other error on the way
-     * fails the whole shard.
+     * fails the whole batch.
      */
-    private ShardChanges isolateBadRows(ShardChanges c, Integer[] all, ShardChanges result) {
+    private BatchWritten isolateBadRows(RowBatch rows, Integer[] all) {
       List<RejectedRecord> bad = new ArrayList<>();
-      int created = 0;
-      int updated = 0;
+      int written = 0;
       for (int i : all) {
         try {
-          Database.inTransaction(ds, conn -> upsert(conn, c, new Integer[] {i}));
-          if (i < c.created()) {
-            created++;
-            SyncMetrics.CREATED.inc();
-          } else {
-            updated++;
-            SyncMetrics.UPDATED.inc();
-          }
+          Database.inTransaction(ds, conn -> upsert(conn, rows, new Integer[] {i}));
+          written++;
+          count(rows.creates(), 1);
         } catch (SQLException e) {
           if (!Database.isRowLevel(e)) {
-            return result.withWritten(created, updated).withError(failure("writing " + c.key(), e));
+            return receipt(rows, written, failure("writing " + rows.key(), e));
           }
           bad.add(
               new RejectedRecord(
-                  c.job().runId(),
-                  c.key().integrationId(),
-                  c.key().type(),
-                  new UUID(c.upsertMsb(i), c.upsertLsb(i)).toString(),
+                  rows.job().runId(),
+                  rows.key().integrationId(),
+                  rows.key().type(),
+                  new UUID(rows.msb(i), rows.lsb(i)).toString(),
                   "PostgreSQL refused the row (SQLState "
                       + Database.sqlState(e)
                       + "): "
                       + e.getMessage(),
-                  RejectedRecord.excerpt(c.upsertJson(i))));
+                  RejectedRecord.excerpt(rows.json(i))));
         }
       }
-      result = result.withWritten(created, updated);
       try {
         WriteDeadLetterRecords.insert(ds, bad);
       } catch (SQLException e) {
-        return result.withError(failure("writing dead letters of " + c.key(), e));
+        return receipt(rows, written, failure("writing dead letters of " + rows.key(), e));
       }
       SyncMetrics.RECORDS_REJECTED.inc(bad.size());
-      return result;
+      return receipt(rows, written, null);
     }
 
-    private static Integer[] sortedById(ShardChanges c) {
-      Integer[] order = new Integer[c.upserts()];
+    private static Integer[] sortedById(RowBatch rows) {
+      Integer[] order = new Integer[rows.size()];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
       }
       Arrays.sort(
           order,
           (a, b) -> {
-            int m = Long.compare(c.upsertMsb(a), c.upsertMsb(b));
-            return m != 0 ? m : Long.compare(c.upsertLsb(a), c.upsertLsb(b));
+            int m = Long.compare(rows.msb(a), rows.msb(b));
+            return m != 0 ? m : Long.compare(rows.lsb(a), rows.lsb(b));
           });
       return order;
     }
 
-    private Void upsert(Connection conn, ShardChanges c, Integer[] order) throws SQLException {
+    private Void upsert(Connection conn, RowBatch rows, Integer[] order) throws SQLException {
       java.sql.Timestamp now = new java.sql.Timestamp(System.currentTimeMillis());
-      UUID integration = UUID.fromString(c.key().integrationId());
+      UUID integration = UUID.fromString(rows.key().integrationId());
       try (PreparedStatement ps = conn.prepareStatement(UPSERT)) {
         int pending = 0;
         for (int i : order) {
-          ps.setString(1, c.key().type().path());
+          ps.setString(1, rows.key().type().path());
           ps.setObject(2, integration);
-          ps.setObject(3, new UUID(c.upsertMsb(i), c.upsertLsb(i)));
-          ps.setBytes(4, c.upsertHash(i));
-          ps.setString(5, new String(c.upsertJson(i), java.nio.charset.StandardCharsets.UTF_8));
+          ps.setObject(3, new UUID(rows.msb(i), rows.lsb(i)));
+          ps.setBytes(4, rows.hash(i));
+          ps.setString(5, new String(rows.json(i), java.nio.charset.StandardCharsets.UTF_8));
           ps.setTimestamp(6, now);
           ps.addBatch();
           if (++pending == batchSize) {
@@ -237,23 +277,30 @@ public final class WriteChanges
   }
 
   /**
-   * Waits, in state, for every shard of one (run, integration, type), then decides on the type's
-   * deletes as a whole: held when the wave is suspicious, skipped when any shard failed, else
-   * applied. Keyed by (integration, type), so its state is bounded however many runs pass; shards
-   * of an older run than the one buffered are dropped, and a newer run's first shard discards what
-   * an abandoned older run left behind.
+   * Waits, in state, for every shard of one (run, integration, type) and a receipt of every batch
+   * those shards sent to be written, then decides on the type's deletes as a whole: held when the
+   * wave is suspicious, skipped when anything failed, else applied. Keyed by (integration, type),
+   * so its state is bounded however many runs pass; inputs of an older run than the one buffered
+   * are dropped, and a newer run's first input discards what an abandoned older run left behind. A
+   * type of one shard with nothing to write (most small types) is decided without touching state.
    */
-  static final class GuardDeletesFn extends DoFn<KV<String, ShardChanges>, KV<String, RunEvent>> {
+  static final class GuardDeletesFn extends DoFn<KV<String, TypeProgress>, KV<String, RunEvent>> {
     private static final int HELD_SAMPLE = 20;
 
     @StateId("shards")
     private final StateSpec<BagState<ShardChanges>> shardsSpec =
         StateSpecs.bag(ShardChanges.Coder.of());
 
-    @StateId("seen")
-    private final StateSpec<ValueState<Integer>> seenSpec = StateSpecs.value();
+    @StateId("receipts")
+    private final StateSpec<BagState<BatchWritten>> receiptsSpec =
+        StateSpecs.bag(BatchWritten.Coder.of());
 
-    /** The run whose shards are buffered. */
+    /** Shards seen, batches those shards sent to be written, receipts seen. */
+    @StateId("counts")
+    private final StateSpec<ValueState<List<Integer>>> countsSpec =
+        StateSpecs.value(ListCoder.of(VarIntCoder.of()));
+
+    /** The run whose inputs are buffered. */
     @StateId("run")
     private final StateSpec<ValueState<SyncJob>> runSpec = StateSpecs.value(SyncJob.Coder.of());
 
@@ -276,54 +323,90 @@ public final class WriteChanges
 
     @ProcessElement
     public void process(
-        @Element KV<String, ShardChanges> element,
+        @Element KV<String, TypeProgress> element,
         @StateId("shards") BagState<ShardChanges> shards,
-        @StateId("seen") ValueState<Integer> seen,
+        @StateId("receipts") BagState<BatchWritten> receipts,
+        @StateId("counts") ValueState<List<Integer>> counts,
         @StateId("run") ValueState<SyncJob> run,
         OutputReceiver<KV<String, RunEvent>> out) {
-      ShardChanges c = element.getValue();
+      TypeProgress p = element.getValue();
+      SyncJob job = p.job();
       SyncJob buffered = run.read();
-      if (buffered != null && !buffered.runId().equals(c.job().runId())) {
-        if (c.job().isOlderThan(buffered)) {
-          SyncMetrics.STALE_RUN_EVENTS.inc();
+      if (buffered != null && !buffered.runId().equals(job.runId())) {
+        SyncMetrics.STALE_RUN_EVENTS.inc();
+        if (job.isOlderThan(buffered)) {
           return;
         }
-        SyncMetrics.STALE_RUN_EVENTS.inc();
         shards.clear();
-        seen.clear();
+        receipts.clear();
+        counts.clear();
+        buffered = null;
       }
-      Integer before =
-          buffered != null && buffered.runId().equals(c.job().runId()) ? seen.read() : null;
-      int count = (before == null ? 0 : before) + 1;
-      if (count < c.key().shardCount()) {
-        shards.add(c);
-        seen.write(count);
-        run.write(c.job());
+      ShardChanges shard = p.shard();
+      if (buffered == null
+          && shard != null
+          && shard.key().shardCount() == 1
+          && shard.rowBatches() == 0) {
+        emit(out, job, List.of(shard), List.of());
         return;
       }
-      List<ShardChanges> all = new ArrayList<>();
-      if (count > 1) {
-        shards.read().forEach(all::add);
+      List<Integer> before = buffered == null ? null : counts.read();
+      int shardsSeen = before == null ? 0 : before.get(0);
+      int batchesExpected = before == null ? 0 : before.get(1);
+      int receiptsSeen = before == null ? 0 : before.get(2);
+      if (shard != null) {
+        shardsSeen++;
+        batchesExpected += shard.rowBatches();
+      } else {
+        receiptsSeen++;
       }
-      all.add(c);
+      if (shardsSeen < p.key().shardCount() || receiptsSeen < batchesExpected) {
+        if (shard != null) {
+          shards.add(shard);
+        } else {
+          receipts.add(p.written());
+        }
+        counts.write(List.of(shardsSeen, batchesExpected, receiptsSeen));
+        run.write(job);
+        return;
+      }
+      List<ShardChanges> allShards = new ArrayList<>();
+      shards.read().forEach(allShards::add);
+      List<BatchWritten> allReceipts = new ArrayList<>();
+      receipts.read().forEach(allReceipts::add);
+      if (shard != null) {
+        allShards.add(shard);
+      } else {
+        allReceipts.add(p.written());
+      }
       shards.clear();
-      seen.clear();
+      receipts.clear();
+      counts.clear();
       run.clear();
-      SyncJob job = c.job();
-      out.output(
-          KV.of(job.runKey(), RunEvent.type(job, decide(job, c.key().type(), all, policy, store))));
+      emit(out, job, allShards, allReceipts);
+    }
+
+    private void emit(
+        OutputReceiver<KV<String, RunEvent>> out,
+        SyncJob job,
+        List<ShardChanges> shards,
+        List<BatchWritten> receipts) {
+      EntityType type = shards.get(0).key().type();
+      TypeOutcome outcome = decide(job, type, shards, receipts, policy, store);
+      out.output(KV.of(job.runKey(), RunEvent.type(job, outcome)));
       SyncMetrics.TYPES_COMPLETED.inc();
     }
 
     /**
-     * The guard's decision for one type from all of its shards: FAILED (no deletes) when a shard
-     * failed, HELD when the delete wave is suspicious under the integration's policy and not
-     * approved, else the deletes are applied.
+     * The guard's decision for one type from all of its shards and the receipts of their batches:
+     * FAILED (no deletes) when a shard or a batch failed, HELD when the delete wave is suspicious
+     * under the integration's policy and not approved, else the deletes are applied.
      */
     static TypeOutcome decide(
         SyncJob job,
         EntityType type,
         List<ShardChanges> all,
+        List<BatchWritten> receipts,
         DeletePolicy policy,
         DeleteStore store) {
       long stored = 0, created = 0, updated = 0, unchanged = 0, deletes = 0;
@@ -332,11 +415,19 @@ public final class WriteChanges
         stored += s.stored();
         unchanged += s.unchanged();
         deletes += s.deletes();
-        // Counts are rows actually written: a failed shard reports what it wrote before failing.
-        created += s.created();
-        updated += s.updated();
         if (s.error() != null) {
           errors.add(s.error());
+        }
+      }
+      for (BatchWritten w : receipts) {
+        // Counts are rows actually written: a failed batch reports what it wrote before failing.
+        if (w.creates()) {
+          created += w.written();
+        } else {
+          updated += w.written();
+        }
+        if (w.error() != null) {
+          errors.add(w.error());
         }
       }
       FetchSummary fetch = all.get(0).fetch();
@@ -348,7 +439,7 @@ public final class WriteChanges
               .unchanged(unchanged);
       if (!errors.isEmpty()) {
         return outcome.failed(
-            errors.size() + " shard(s) failed to write, no deletes applied: " + errors.get(0));
+            errors.size() + " write(s) failed, no deletes applied: " + errors.get(0));
       }
       DeletePolicy effective = deletes == 0 ? policy : store.policyFor(job.integrationId(), policy);
       if (effective.holds(deletes, stored, job.approveDeletes())) {
@@ -371,7 +462,7 @@ public final class WriteChanges
         SyncMetrics.DELETED.inc(deleted);
         return outcome.deleted(deleted).ok();
       } catch (SQLException e) {
-        return outcome.failed(WriteUpsertsFn.failure("deleting", e));
+        return outcome.failed(WriteRowsFn.failure("deleting", e));
       }
     }
   }

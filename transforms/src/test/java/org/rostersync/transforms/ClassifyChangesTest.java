@@ -19,6 +19,8 @@ class ClassifyChangesTest {
       new SyncJob(
           "run-1", INTEGRATION, List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, null, false, 0L);
   private static final ShardKey KEY = new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 0, 1);
+  private static final ClassifyChanges.WriteLimits LIMITS =
+      new ClassifyChanges.WriteLimits(SyncDefaults.ROWS_PER_WRITE, SyncDefaults.BYTES_PER_WRITE);
 
   private static byte[] hash(int v) {
     byte[] h = new byte[32];
@@ -60,16 +62,49 @@ class ClassifyChangesTest {
             },
             new byte[][] {hash(1), hash(2), hash(4)});
 
-    ShardChanges c = ClassifyChanges.classify(KEY, remote, stored);
+    ClassifyChanges.Diff d = ClassifyChanges.classify(KEY, remote, stored, LIMITS);
+    ShardChanges c = d.shard();
 
     assertThat(c.created(), is(1));
     assertThat(c.updated(), is(1));
     assertThat(c.unchanged(), is(1));
     assertThat(c.deletes(), is(1));
     assertThat(c.stored(), is(3));
-    assertThat("creates come first", new UUID(c.upsertMsb(0), c.upsertLsb(0)), equalTo(created));
-    assertThat(new UUID(c.upsertMsb(1), c.upsertLsb(1)), equalTo(changed));
+    assertThat("one batch of creates, one of updates", c.rowBatches(), is(2));
+    RowBatch creates = d.creates().get(0);
+    assertThat(creates.creates(), is(true));
+    assertThat(new UUID(creates.msb(0), creates.lsb(0)), equalTo(created));
+    RowBatch updates = d.updates().get(0);
+    assertThat(updates.creates(), is(false));
+    assertThat(new UUID(updates.msb(0), updates.lsb(0)), equalTo(changed));
     assertThat(new UUID(c.deleteMsb(0), c.deleteLsb(0)), equalTo(gone));
+  }
+
+  /** No batch above its row or byte limit, whatever the size of the group; none lost either. */
+  @Test
+  void batchesStayWithinTheirLimits() {
+    int n = 2_345;
+    RemoteShard remote = new RemoteShard(JOB, new FetchSummary(n, 1, 0, 5, 0), n);
+    byte[] json = new byte[100];
+    for (int i = 0; i < n; i++) {
+      remote.add(i, i, hash(1), json);
+    }
+    StoredShard none = new StoredShard(0, new long[0], new long[0], new byte[0][]);
+    ClassifyChanges.Diff byRows =
+        ClassifyChanges.classify(
+            KEY, remote, none, new ClassifyChanges.WriteLimits(1_000, 1L << 30));
+    assertThat(byRows.creates().size(), is(3));
+    assertThat(byRows.shard().rowBatches(), is(3));
+    assertThat(byRows.creates().get(2).size(), is(345));
+    ClassifyChanges.Diff byBytes =
+        ClassifyChanges.classify(KEY, remote, none, new ClassifyChanges.WriteLimits(5_000, 10_000));
+    int rows = 0;
+    for (RowBatch b : byBytes.creates()) {
+      assertThat("100 rows of 100 bytes fit 10,000 bytes", b.size() <= 100, is(true));
+      rows += b.size();
+    }
+    assertThat(rows, is(n));
+    assertThat(byBytes.shard().created(), is(n));
   }
 
   @Test
@@ -77,21 +112,23 @@ class ClassifyChangesTest {
     RemoteShard remote = new RemoteShard(JOB, new FetchSummary(0, 1, 0, 1, 0), 0);
     StoredShard stored =
         new StoredShard(2, new long[] {1, 2}, new long[] {3, 4}, new byte[][] {hash(1), hash(2)});
-    ShardChanges c = ClassifyChanges.classify(KEY, remote, stored);
-    assertThat(c.deletes(), is(2));
-    assertThat(c.upserts(), is(0));
+    ClassifyChanges.Diff d = ClassifyChanges.classify(KEY, remote, stored, LIMITS);
+    assertThat(d.shard().deletes(), is(2));
+    assertThat(d.shard().rowBatches(), is(0));
+    assertThat(d.creates().size() + d.updates().size(), is(0));
   }
 
   @Test
   void shardChangesSurviveTheirCoder() throws Exception {
     RemoteShard remote = new RemoteShard(JOB, new FetchSummary(2, 1, 0, 5, 0), 1);
     remote.add(1, 2, hash(1), "{\"name\":\"Zoë 🎓\"}".getBytes(StandardCharsets.UTF_8));
-    ShardChanges c =
+    ClassifyChanges.Diff d =
         ClassifyChanges.classify(
-                KEY,
-                remote,
-                new StoredShard(1, new long[] {7}, new long[] {8}, new byte[][] {hash(5)}))
-            .withError("boom");
+            KEY,
+            remote,
+            new StoredShard(1, new long[] {7}, new long[] {8}, new byte[][] {hash(5)}),
+            LIMITS);
+    ShardChanges c = d.shard().withError("boom");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ShardChanges.Coder.of().encode(c, bytes);
     ShardChanges back =
@@ -99,11 +136,16 @@ class ClassifyChangesTest {
     assertThat(back.key(), equalTo(KEY));
     assertThat(back.job(), equalTo(JOB));
     assertThat(back.created(), is(1));
+    assertThat(back.rowBatches(), is(1));
     assertThat(back.deletes(), is(1));
     assertThat(back.deleteMsb(0), is(7L));
-    assertThat(
-        new String(back.upsertJson(0), StandardCharsets.UTF_8), equalTo("{\"name\":\"Zoë 🎓\"}"));
     assertThat(back.error(), equalTo("boom"));
+    bytes.reset();
+    RowBatch.Coder.of().encode(d.creates().get(0), bytes);
+    RowBatch rows = RowBatch.Coder.of().decode(new ByteArrayInputStream(bytes.toByteArray()));
+    assertThat(rows.key(), equalTo(KEY));
+    assertThat(rows.creates(), is(true));
+    assertThat(new String(rows.json(0), StandardCharsets.UTF_8), equalTo("{\"name\":\"Zoë 🎓\"}"));
   }
 
   @Test

@@ -64,6 +64,9 @@ class CoderGoldenBytesTest {
           List.of("a", "b"),
           "held 40 deletes");
 
+  static final ShardKey KEY = new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 3, 8);
+  static final BatchWritten WRITTEN = new BatchWritten(JOB, KEY, false, 42, "writing failed");
+
   /** name → (coder, sample value). */
   static Map<String, Object[]> samples() {
     Map<String, Object[]> m = new LinkedHashMap<>();
@@ -104,6 +107,8 @@ class CoderGoldenBytesTest {
               "too large",
               "{\"id\":1}")
         });
+    m.put("BatchWritten", new Object[] {BatchWritten.Coder.of(), WRITTEN});
+    m.put("TypeProgressWritten", new Object[] {TypeProgress.Coder.of(), TypeProgress.of(WRITTEN)});
     m.put(
         "RunResult",
         new Object[] {
@@ -192,6 +197,31 @@ class CoderGoldenBytesTest {
     r[0] = 2;
     assertThrows(
         CoderException.class, () -> CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), r));
+
+    ShardChanges changes =
+        new ShardChanges(
+            JOB, KEY, FETCH, 10, 2, 3, 4, 2, 1, new long[] {5L}, new long[] {6L}, "no stored side");
+    byte[] c = CoderUtils.encodeToByteArray(ShardChanges.Coder.of(), changes);
+    assertThat(HexFormat.of().formatHex(c), equalTo(golden().getProperty("ShardChanges")));
+    assertThat("v2: the upserts moved to RowBatch", c[0], equalTo((byte) 2));
+    ShardChanges changesBack = CoderUtils.decodeFromByteArray(ShardChanges.Coder.of(), c);
+    assertThat(changesBack.rowBatches(), equalTo(2));
+    assertThat(changesBack.deleteLsb(0), equalTo(6L));
+    assertThat(changesBack.error(), equalTo("no stored side"));
+    byte[] p = CoderUtils.encodeToByteArray(TypeProgress.Coder.of(), TypeProgress.of(changes));
+    assertThat(HexFormat.of().formatHex(p), equalTo(golden().getProperty("TypeProgressShard")));
+    c[0] = 1;
+    CoderException v1 =
+        assertThrows(
+            CoderException.class, () -> CoderUtils.decodeFromByteArray(ShardChanges.Coder.of(), c));
+    assertThat(v1.getMessage(), containsString("drain the job and relaunch"));
+
+    IdRows one = new IdRows(1);
+    one.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    RowBatch rows = new RowBatch(JOB, KEY, true, one);
+    byte[] b = CoderUtils.encodeToByteArray(RowBatch.Coder.of(), rows);
+    assertThat(HexFormat.of().formatHex(b), equalTo(golden().getProperty("RowBatch")));
+    assertThat(CoderUtils.decodeFromByteArray(RowBatch.Coder.of(), b).key(), equalTo(KEY));
   }
 
   @Test
@@ -210,7 +240,10 @@ class CoderGoldenBytesTest {
             FetchSummary.class,
             RemoteShard.class,
             StoredShard.class,
-            ShardChanges.class)) {
+            ShardChanges.class,
+            RowBatch.class,
+            BatchWritten.class,
+            TypeProgress.class)) {
       Coder<?> coder = registry.getCoder(TypeDescriptor.of(c));
       assertThat(
           c.getSimpleName() + " has an explicit coder",

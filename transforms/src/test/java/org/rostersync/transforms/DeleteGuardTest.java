@@ -95,7 +95,14 @@ class DeleteGuardTest {
     return new UUID(shard, i);
   }
 
-  static ShardChanges shard(
+  /** One shard's diff and the receipts of its batches. */
+  record Case(ShardChanges shard, List<BatchWritten> receipts) {}
+
+  /**
+   * A shard that sent its creates and its updates in one batch each; {@code error} is the failure
+   * of its creates' batch, after {@code created} rows were written.
+   */
+  static Case shard(
       SyncJob job,
       int shard,
       int shards,
@@ -111,27 +118,40 @@ class DeleteGuardTest {
       msb[i] = deleteId(shard, i).getMostSignificantBits();
       lsb[i] = deleteId(shard, i).getLeastSignificantBits();
     }
-    return new ShardChanges(
-        job,
-        new ShardKey(job.runId(), INTEGRATION, TYPE, shard, shards),
-        FETCH,
-        stored,
-        created,
-        updated,
-        unchanged,
-        0,
-        new long[0],
-        new long[0],
-        new byte[0][],
-        new byte[0][],
-        deletes,
-        msb,
-        lsb,
-        error);
+    ShardKey key = new ShardKey(job.runId(), INTEGRATION, TYPE, shard, shards);
+    List<BatchWritten> receipts = new ArrayList<>();
+    if (created > 0 || error != null) {
+      receipts.add(new BatchWritten(job, key, true, created, error));
+    }
+    if (updated > 0) {
+      receipts.add(new BatchWritten(job, key, false, updated, null));
+    }
+    ShardChanges changes =
+        new ShardChanges(
+            job,
+            key,
+            FETCH,
+            stored,
+            created,
+            updated,
+            unchanged,
+            receipts.size(),
+            deletes,
+            msb,
+            lsb,
+            null);
+    return new Case(changes, receipts);
   }
 
-  private static TypeOutcome decide(SyncJob job, List<ShardChanges> shards, FakeDeleteStore store) {
-    return WriteChanges.GuardDeletesFn.decide(job, TYPE, shards, DeletePolicy.defaults(), store);
+  private static TypeOutcome decide(SyncJob job, List<Case> cases, FakeDeleteStore store) {
+    List<ShardChanges> shards = new ArrayList<>();
+    List<BatchWritten> receipts = new ArrayList<>();
+    for (Case c : cases) {
+      shards.add(c.shard());
+      receipts.addAll(c.receipts());
+    }
+    return WriteChanges.GuardDeletesFn.decide(
+        job, TYPE, shards, receipts, DeletePolicy.defaults(), store);
   }
 
   @Test
@@ -148,7 +168,7 @@ class DeleteGuardTest {
                 shard(job, 1, 2, 100, 4, 1, 80, 7, error)),
             store);
     assertThat(o.status(), is(TypeOutcome.Status.FAILED));
-    assertThat(o.error(), equalTo("1 shard(s) failed to write, no deletes applied: " + error));
+    assertThat(o.error(), equalTo("1 write(s) failed, no deletes applied: " + error));
     assertThat(o.deleted(), is(0L));
     assertThat(o.heldDeletes(), is(0L));
     assertThat(o.heldSample(), empty());
@@ -196,7 +216,7 @@ class DeleteGuardTest {
     TypeOutcome o =
         decide(
             job,
-            List.of(shard(job, 0, 1, 100, 0, 0, 80, 20, null).withError(null)),
+            List.of(shard(job, 0, 1, 100, 0, 0, 80, 20, null)),
             new FakeDeleteStore("held-small", null, false));
     assertThat(o.status(), is(TypeOutcome.Status.HELD));
     assertThat(o.heldSample(), hasSize(20));
@@ -298,30 +318,56 @@ class DeleteGuardTest {
     return Pipeline.create(options);
   }
 
-  private static KV<String, ShardChanges> keyed(ShardChanges s) {
-    return KV.of(s.key().typeKey(), s);
+  /** The shard's own element and its receipts, as the guard receives them. */
+  private static List<KV<String, TypeProgress>> progress(Case c, boolean receiptsFirst) {
+    List<KV<String, TypeProgress>> out = new ArrayList<>();
+    for (BatchWritten w : c.receipts()) {
+      out.add(KV.of(w.key().typeKey(), TypeProgress.of(w)));
+    }
+    out.add(
+        receiptsFirst ? out.size() : 0,
+        KV.of(c.shard().key().typeKey(), TypeProgress.of(c.shard())));
+    return out;
+  }
+
+  @SafeVarargs
+  private static TestStream.Builder<KV<String, TypeProgress>> add(
+      TestStream.Builder<KV<String, TypeProgress>> stream,
+      List<KV<String, TypeProgress>>... parts) {
+    List<KV<String, TypeProgress>> all = new ArrayList<>();
+    for (List<KV<String, TypeProgress>> part : parts) {
+      all.addAll(part);
+    }
+    for (KV<String, TypeProgress> e : all) {
+      stream = stream.addElements(e).advanceProcessingTime(Duration.standardSeconds(1));
+    }
+    return stream;
   }
 
   /**
-   * Shards arrive one by one (a shard of an older, abandoned run among them): one event, for the
-   * last shard of the current run, with the counts of its three shards only.
+   * Shards and receipts arrive one by one, in any order (a shard of an older, abandoned run among
+   * them, and one receipt after every shard is in): one event, once the last receipt of the current
+   * run is in, with the counts of its three shards only.
    */
   @Test
-  void theGuardWaitsForEveryShardOfTheCurrentRun() {
+  void theGuardWaitsForEveryShardAndEveryWrittenBatchOfTheCurrentRun() {
     SyncJob current = job("run-current", true, 2_000);
     SyncJob older = job("run-older", true, 1_000);
     FakeDeleteStore store = new FakeDeleteStore("stream", null, false);
+    Case first = shard(current, 0, 3, 100, 1, 0, 98, 1, null);
+    Case second = shard(current, 1, 3, 100, 0, 2, 97, 1, null);
+    List<KV<String, TypeProgress>> firstParts = progress(first, false);
     Pipeline p = pipeline();
     PCollection<KV<String, RunEvent>> events =
         p.apply(
-                TestStream.create(KvCoder.of(StringUtf8Coder.of(), ShardChanges.Coder.of()))
-                    .addElements(keyed(shard(current, 0, 3, 100, 1, 0, 98, 1, null)))
-                    .advanceProcessingTime(Duration.standardSeconds(1))
-                    .addElements(keyed(shard(older, 1, 2, 999, 999, 999, 999, 0, null)))
-                    .advanceProcessingTime(Duration.standardSeconds(1))
-                    .addElements(keyed(shard(current, 1, 3, 100, 0, 2, 97, 1, null)))
-                    .advanceProcessingTime(Duration.standardSeconds(1))
-                    .addElements(keyed(shard(current, 2, 3, 100, 0, 0, 99, 1, null)))
+                add(
+                        TestStream.create(
+                            KvCoder.of(StringUtf8Coder.of(), TypeProgress.Coder.of())),
+                        firstParts.subList(0, 1),
+                        progress(shard(older, 1, 2, 999, 999, 999, 999, 0, null), false),
+                        progress(second, true),
+                        progress(shard(current, 2, 3, 100, 0, 0, 99, 1, null), false),
+                        firstParts.subList(1, 2))
                     .advanceWatermarkToInfinity())
             .apply(ParDo.of(new WriteChanges.GuardDeletesFn(store, DeletePolicy.defaults())))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));

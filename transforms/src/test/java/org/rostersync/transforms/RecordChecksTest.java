@@ -66,7 +66,7 @@ class RecordChecksTest {
 
     // The stored row of a rejected record is neither updated nor deleted.
     UUID u = UUID.fromString(id);
-    ShardChanges c =
+    ClassifyChanges.Diff d =
         ClassifyChanges.classify(
             new ShardKey("r", TASK.job().integrationId(), EntityType.PEOPLE, 0, 1),
             all,
@@ -74,9 +74,11 @@ class RecordChecksTest {
                 1,
                 new long[] {u.getMostSignificantBits()},
                 new long[] {u.getLeastSignificantBits()},
-                new byte[][] {new byte[32]}));
-    assertThat(c.deletes(), is(0));
-    assertThat(c.upserts(), is(0));
+                new byte[][] {new byte[32]}),
+            new ClassifyChanges.WriteLimits(
+                SyncDefaults.ROWS_PER_WRITE, SyncDefaults.BYTES_PER_WRITE));
+    assertThat(d.shard().deletes(), is(0));
+    assertThat(d.shard().rowBatches(), is(0));
   }
 
   @Test

@@ -68,6 +68,7 @@ public final class ProcessBenchmark {
               + JAR
               + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--churn=0.01] [--seed=42]",
           "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
+          "       [--pipeline-jvm-args='-XX:StartFlightRecording=...'] (JVM flags of the pipeline only, e.g. a profiler)",
           "  Needs the bundled jar: mvn -B -q -pl pipeline -am package -DskipTests",
           "  Fleets: " + FLEETS);
   private static final Set<Long> CHILD_GROUPS = ConcurrentHashMap.newKeySet();
@@ -351,6 +352,7 @@ public final class ProcessBenchmark {
   private List<String> pipelineCommand(String baseUrl) {
     List<String> cmd = new ArrayList<>(List.of(java));
     cmd.addAll(jvm);
+    cmd.addAll(extra("pipeline-jvm-args"));
     cmd.addAll(
         List.of(
             "-jar",

@@ -1,4 +1,4 @@
-package org.rostersync.sandbox;
+package org.rostersync.transforms;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -12,9 +12,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.rostersync.pipeline.Migrations;
 import org.rostersync.testing.TestDatabase;
-import org.rostersync.transforms.Sharding;
 
 /**
  * The migrations on a real PostgreSQL: idempotent, typed views work, and SQL shards ids like Java
@@ -25,8 +23,7 @@ class SchemaTest {
 
   @BeforeAll
   static void start() throws Exception {
-    db = TestDatabase.start();
-    Migrations.apply(db.config());
+    db = TestDatabase.withSchema();
   }
 
   @AfterAll
@@ -36,7 +33,7 @@ class SchemaTest {
 
   @Test
   void migrationsAreIdempotent() {
-    assertThat(Migrations.apply(db.config()).migrationsExecuted, is(0));
+    assertThat(Schema.migrate(db.config()).migrationsExecuted, is(0));
   }
 
   @Test

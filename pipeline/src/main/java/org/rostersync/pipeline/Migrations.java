@@ -1,14 +1,14 @@
 package org.rostersync.pipeline;
 
-import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.rostersync.transforms.JdbcConfig;
+import org.rostersync.transforms.Schema;
 
 /**
- * Applies the schema with Flyway. Idempotent, and safe when several launchers start at once: Flyway
- * serialises migrations with a PostgreSQL advisory lock. Also a command: {@code java -cp ...
- * org.rostersync.pipeline.Migrations --jdbcUrl=... [--jdbcUser=...]} (password from
- * ROSTER_SYNC_JDBC_PASSWORD).
+ * Applies the schema ({@link Schema}: the Flyway migrations that ship in the transforms jar).
+ * Idempotent, and safe when several launchers start at once: Flyway serialises migrations with a
+ * PostgreSQL advisory lock. Also a command: {@code java -cp ... org.rostersync.pipeline.Migrations
+ * --jdbcUrl=... [--jdbcUser=...]} (password from ROSTER_SYNC_JDBC_PASSWORD).
  */
 public final class Migrations {
   /**
@@ -47,11 +47,7 @@ public final class Migrations {
   }
 
   public static MigrateResult apply(JdbcConfig jdbc) {
-    return Flyway.configure()
-        .dataSource(jdbc.url(), jdbc.user(), jdbc.password().resolve())
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
+    return Schema.migrate(jdbc);
   }
 
   public static void main(String[] args) {

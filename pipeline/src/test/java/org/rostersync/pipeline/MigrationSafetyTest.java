@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * job (and let batch jobs finish) before applying it (docs/operations.md, "Schema migrations").
  */
 class MigrationSafetyTest {
-  static final Path MIGRATIONS = Path.of("src/main/resources/db/migration");
+  static final Path MIGRATIONS = Path.of("../transforms/src/main/resources/db/migration");
 
   /**
    * V1..V5 were all in place before the first deployment: they only ever run on an empty database.

@@ -10,7 +10,6 @@ import static org.hamcrest.Matchers.startsWith;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +25,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.rostersync.testing.TestDatabase;
 import org.rostersync.transforms.JdbcConfig;
-import org.rostersync.transforms.SecretRef;
 
 /**
  * The Status command against a real PostgreSQL with the real schema and rows as the pipeline writes
@@ -40,16 +39,14 @@ class StatusTest {
   static final String STALE = "00000000-0000-4000-8000-00000000000d";
   static final String RUNNING = "00000000-0000-4000-8000-00000000000e";
 
-  static EmbeddedPostgres postgres;
+  static TestDatabase postgres;
   static JdbcConfig jdbc;
   static Instant now;
 
   @BeforeAll
   static void database() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
-    jdbc =
-        JdbcConfig.of(
-            postgres.getJdbcUrl("postgres", "postgres"), "postgres", SecretRef.plain("postgres"));
+    postgres = TestDatabase.start();
+    jdbc = postgres.config();
     Migrations.apply(jdbc);
     now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     try (Connection c = DriverManager.getConnection(jdbc.url(), "postgres", "postgres")) {

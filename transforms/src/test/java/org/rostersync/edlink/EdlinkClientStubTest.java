@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Protocol corner cases that the simulator does not produce, against a scripted local HTTP server.
- * The simulator based suite (sandbox module) covers the realistic paths.
+ * The simulator based suite ({@link EdlinkClientTest}) covers the realistic paths.
  */
 class EdlinkClientStubTest {
   private static final String TOKEN = "stubTokenAbcdefghijklmnopqrstuv1";

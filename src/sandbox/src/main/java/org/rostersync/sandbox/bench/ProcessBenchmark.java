@@ -1,0 +1,617 @@
+package org.rostersync.sandbox.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.rostersync.edlink.EdlinkClient;
+import org.rostersync.edlink.Integration;
+import org.rostersync.pipeline.Migrations;
+import org.rostersync.sandbox.EmbeddedDatabase;
+import org.rostersync.sandbox.Flags;
+import org.rostersync.sandbox.SourceComparison;
+import org.rostersync.transforms.EdlinkConfig;
+import org.rostersync.transforms.JdbcConfig;
+import org.rostersync.transforms.SecretRef;
+
+/**
+ * Issue 12's benchmark, measured the way a user meets the product: whole processes. Per fleet it
+ * starts the Edlink simulator standalone in its own JVM, and runs the pipeline's bundled jar on the
+ * DirectRunner ({@code --allIntegrations --mode=full}) and {@link PlainSync}, each as its own JVM
+ * from spawn to exit, against one embedded PostgreSQL holding two databases with the same content
+ * (one per program), timing wall clock and polling the peak resident set ({@code VmHWM} in {@code
+ * /proc/<pid>/status}). Scenarios: cold (empty tables), no-change resync, 1% churn (the simulator's
+ * admin API, applied once, then both programs). After every run the program's database is compared
+ * with the source. Prints one table and writes process-results.{md,csv} and process-chart.svg.
+ * Timing never fails the command; a program failing or leaving the database unequal to the source
+ * does (exit 1).
+ */
+public final class ProcessBenchmark {
+  static final String COLD = "cold";
+  static final String NO_CHANGE = "nochange";
+  static final String CHURN = "churn";
+  private static final List<String> SCENARIOS = List.of(COLD, NO_CHANGE, CHURN);
+
+  /** Fleet name: the simulator's --fleet spec. */
+  static final Map<String, String> FLEETS = new LinkedHashMap<>();
+
+  static {
+    FLEETS.put("20small", "small:20");
+    FLEETS.put("100small", "small:100");
+    FLEETS.put("medium", "medium:1");
+    FLEETS.put("large", "large:1");
+    FLEETS.put("mixed50", "largeish:1,medium:3,small:16,tiny:30");
+  }
+
+  private static final String SECRET = "bench-app-secret";
+  private static final String JAR = "pipeline/target/roster-sync-pipeline-bundled.jar";
+  private static final String USAGE =
+      String.join(
+          "\n",
+          "Usage: ProcessBenchmark [--fleets=20small,100small,medium,large,mixed50] [--scenarios=cold,nochange,churn]",
+          "       [--jar="
+              + JAR
+              + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--churn=0.01] [--seed=42]",
+          "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
+          "       [--pipeline-jvm-args='-XX:StartFlightRecording=...'] (JVM flags of the pipeline only, e.g. a profiler)",
+          "  Needs the bundled jar: mvn -B -q -pl pipeline -am package -DskipTests",
+          "  Fleets: " + FLEETS);
+  private static final Set<Long> CHILD_GROUPS = ConcurrentHashMap.newKeySet();
+
+  private final Map<String, String> flags;
+  private final Path root;
+  private final Path jar;
+  private final Path work;
+  private final String java;
+  private final String classpath;
+  private final List<String> jvm;
+  private final BenchDb pipelineDb;
+  private final BenchDb plainDb;
+  private final List<ProcessReport.Row> rows = new ArrayList<>();
+  private boolean failed;
+
+  /**
+   * Written once at the start: the machine, the load average then, the commit and the start time.
+   */
+  private String context;
+
+  private ProcessBenchmark(
+      Map<String, String> flags, Path root, Path jar, BenchDb pipelineDb, BenchDb plainDb) {
+    this.flags = flags;
+    this.root = root;
+    this.jar = jar;
+    this.work = root.resolve("src/sandbox/target/bench-process");
+    this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    this.classpath = System.getProperty("java.class.path");
+    // The same JVM settings for both programs: the cron VM's heap and the parallel collector the
+    // project uses.
+    this.jvm = List.of(flags.getOrDefault("heap", "-Xmx6g"), "-XX:+UseParallelGC");
+    this.pipelineDb = pipelineDb;
+    this.plainDb = plainDb;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> CHILD_GROUPS.forEach(g -> killGroup(g, "KILL"))));
+    int code;
+    try {
+      code = run(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      code = 2;
+    }
+    System.exit(code);
+  }
+
+  static int run(String[] args) throws Exception {
+    Map<String, String> flags = Flags.parse(args, USAGE);
+    if (flags.containsKey("help")) {
+      System.out.println(USAGE);
+      return 0;
+    }
+    List<String> fleets =
+        list(flags.getOrDefault("fleets", String.join(",", FLEETS.keySet())), FLEETS.keySet());
+    List<String> scenarios =
+        list(flags.getOrDefault("scenarios", String.join(",", SCENARIOS)), SCENARIOS);
+    Path root = repoRoot();
+    Path jar = root.resolve(flags.getOrDefault("jar", JAR));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException(
+          "no pipeline jar at "
+              + jar
+              + "; build it first: mvn -B -q -pl pipeline -am package -DskipTests");
+    }
+    warnIfStale(root, jar);
+    Path out = root.resolve(flags.getOrDefault("out", "docs/bench-results"));
+    try (EmbeddedDatabase pg = EmbeddedDatabase.start()) {
+      BenchDb pipelineDb = database(pg, "bench_pipeline");
+      BenchDb plainDb = database(pg, "bench_plain");
+      ProcessBenchmark bench = new ProcessBenchmark(flags, root, jar, pipelineDb, plainDb);
+      Files.createDirectories(bench.work);
+      bench.context = bench.context();
+      System.out.println(bench.context);
+      for (String fleet : fleets) {
+        bench.fleet(fleet, scenarios);
+        bench.report().write(out);
+      }
+      ProcessReport report = bench.report();
+      System.out.println("\n" + report.text());
+      System.out.println(
+          "Written: "
+              + out.resolve("process-results.md")
+              + ", process-results.csv,"
+              + " process-chart.svg; logs in "
+              + bench.work);
+      return bench.failed ? 1 : 0;
+    }
+  }
+
+  private static List<String> list(String value, java.util.Collection<String> known) {
+    List<String> out = new ArrayList<>();
+    for (String s : value.split(",")) {
+      String v = s.trim();
+      if (!known.contains(v)) {
+        throw new IllegalArgumentException(
+            "unknown '" + v + "', expected one of " + known + "\n" + USAGE);
+      }
+      out.add(v);
+    }
+    return out;
+  }
+
+  /** The repository root: the working directory or a parent of it holding pipeline/pom.xml. */
+  private static Path repoRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("pipeline/pom.xml"))
+          && Files.isDirectory(p.resolve("src"))) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException(
+        "run from inside the repository (no pipeline/pom.xml above the cwd)");
+  }
+
+  private static void warnIfStale(Path root, Path jar) throws IOException {
+    long built = Files.getLastModifiedTime(jar).toMillis();
+    for (String module : List.of("pipeline/src/main", "transforms/src/main")) {
+      try (Stream<Path> files = Files.walk(root.resolve(module))) {
+        if (files.anyMatch(f -> f.toFile().lastModified() > built)) {
+          System.out.println(
+              "WARNING: "
+                  + module
+                  + " changed after "
+                  + jar.getFileName()
+                  + " was built; rebuild it: mvn -B -q -pl pipeline -am package -DskipTests");
+          return;
+        }
+      }
+    }
+  }
+
+  /** A database of its own in the shared server, migrated. */
+  private static BenchDb database(EmbeddedDatabase pg, String name) throws Exception {
+    try (Connection c = new BenchDb(pg.config()).connect();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    }
+    JdbcConfig jdbc =
+        JdbcConfig.of(
+            "jdbc:postgresql://localhost:" + pg.port() + "/" + name,
+            "postgres",
+            SecretRef.plain("postgres"));
+    Migrations.apply(jdbc);
+    return new BenchDb(jdbc);
+  }
+
+  private String context() {
+    return String.format(
+        Locale.ROOT,
+        "Machine: %d cores (%s), %,d MB RAM, %s %s; load average at start %s."
+            + " Both programs: %s, their own JVM each; the simulator in a third JVM; one embedded PostgreSQL (%s)."
+            + " Pipeline: %s on the DirectRunner, --allIntegrations --mode=full --enforceImmutability=false"
+            + " --enforceEncodability=false. Plain: PlainSync (nine types concurrently, $first=10000, 5,000-row"
+            + " upserts, one transaction per integration). Commit %s, started %s.",
+        Runtime.getRuntime().availableProcessors(),
+        cpuModel(),
+        memTotalMb(),
+        System.getProperty("java.vm.name"),
+        System.getProperty("java.version"),
+        loadAverage(),
+        String.join(" ", jvm),
+        "two databases, same content",
+        root.relativize(jar),
+        commit(),
+        Instant.now());
+  }
+
+  private ProcessReport report() {
+    return new ProcessReport(rows, context);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private void fleet(String fleet, List<String> scenarios) throws Exception {
+    System.out.printf(Locale.ROOT, "%n== %s (%s)%n", fleet, FLEETS.get(fleet));
+    try (Child sim = startSimulator(fleet)) {
+      EdlinkClient client =
+          EdlinkConfig.of(sim.baseUrl, SecretRef.plain(SECRET)).newClient((a, r) -> {});
+      pipelineDb.reset();
+      plainDb.reset();
+      // Fetching the truth also warms the simulator's JIT, so neither program pays for a cold
+      // server.
+      SourceSnapshot source = SourceSnapshot.fetch(client);
+      System.out.printf(
+          Locale.ROOT,
+          "   %d integrations, %,d records%n",
+          source.integrations(),
+          source.records());
+      boolean synced = false;
+      for (String scenario : SCENARIOS) {
+        if (!scenarios.contains(scenario)) {
+          continue;
+        }
+        if (scenario.equals(COLD)) {
+          pipelineDb.reset();
+          plainDb.reset();
+        } else if (!synced) {
+          // No cold run before: bring both databases to the source, unmeasured.
+          prime(sim.baseUrl, pipelineDb);
+          prime(sim.baseUrl, plainDb);
+        }
+        if (scenario.equals(CHURN)) {
+          churn(client, sim.baseUrl, Double.parseDouble(flags.getOrDefault("churn", "0.01")));
+          source = SourceSnapshot.fetch(client);
+        }
+        rows.add(scenario(fleet, scenario, sim.baseUrl, source));
+        synced = true;
+      }
+    }
+  }
+
+  private ProcessReport.Row scenario(
+      String fleet, String scenario, String baseUrl, SourceSnapshot source) throws Exception {
+    pipelineDb.vacuum();
+    plainDb.vacuum();
+    SourceComparison.Diff a = source.compare(pipelineDb);
+    SourceComparison.Diff b = source.compare(plainDb);
+    if (a.missing() != b.missing() || a.extra() != b.extra() || a.stale() != b.stale()) {
+      throw new IllegalStateException("the two databases do not start equal: " + a + " vs " + b);
+    }
+    long upserts = a.missing() + a.stale();
+    // Alternate which program goes first, so neither always meets the warmer machine.
+    boolean pipelineFirst = rows.size() % 2 == 0;
+    String load = loadAverage();
+    ProcessReport.Run p = null, q = null;
+    for (int k = 0; k < 2; k++) {
+      if ((k == 0) == pipelineFirst) {
+        p =
+            measure(
+                pipelineCommand(baseUrl),
+                Map.of(),
+                pipelineDb,
+                source,
+                fleet + "-" + scenario + "-pipeline");
+      } else {
+        q =
+            measure(
+                plainCommand(baseUrl),
+                Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD", "postgres"),
+                plainDb,
+                source,
+                fleet + "-" + scenario + "-plain");
+      }
+    }
+    ProcessReport.Row row =
+        new ProcessReport.Row(
+            fleet,
+            scenario,
+            source.integrations(),
+            source.records(),
+            upserts,
+            a.extra(),
+            p,
+            q,
+            pipelineFirst ? "pipeline" : "plain",
+            load);
+    failed |= !p.ok() || !q.ok();
+    System.out.printf(
+        Locale.ROOT,
+        "   %-8s %,9d records, %,d upserts + %,d deletes due: pipeline %6.1f s %,6d MB"
+            + " (%,d upserts) | plain %6.1f s %,6d MB (%,d upserts) | wall %.2f×, RSS %.2f× | %s%n",
+        scenario,
+        source.records(),
+        upserts,
+        a.extra(),
+        p.seconds(),
+        p.peakRssMb(),
+        p.rowsWritten(),
+        q.seconds(),
+        q.peakRssMb(),
+        q.rowsWritten(),
+        row.wallRatio(),
+        row.rssRatio(),
+        ProcessReport.verdict(row));
+    return row;
+  }
+
+  private List<String> pipelineCommand(String baseUrl) {
+    List<String> cmd = new ArrayList<>(List.of(java));
+    cmd.addAll(jvm);
+    cmd.addAll(extra("pipeline-jvm-args"));
+    cmd.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "--runner=DirectRunner",
+            "--allIntegrations=true",
+            "--mode=full",
+            "--enforceImmutability=false",
+            "--enforceEncodability=false",
+            "--jdbcUrl=" + pipelineDb.config().url(),
+            "--jdbcUser=postgres",
+            "--jdbcPassword=postgres",
+            "--edlinkBaseUrl=" + baseUrl,
+            "--edlinkAppSecret=" + SECRET));
+    cmd.addAll(extra("pipeline-args"));
+    return cmd;
+  }
+
+  private List<String> plainCommand(String baseUrl) {
+    return plainCommand(baseUrl, plainDb);
+  }
+
+  private List<String> plainCommand(String baseUrl, BenchDb db) {
+    List<String> cmd = new ArrayList<>(List.of(java));
+    cmd.addAll(jvm);
+    cmd.addAll(
+        List.of(
+            "-cp",
+            classpath,
+            PlainSync.class.getName(),
+            "--edlinkBaseUrl=" + baseUrl,
+            "--jdbcUrl=" + db.config().url()));
+    cmd.addAll(extra("plain-args"));
+    return cmd;
+  }
+
+  private List<String> extra(String flag) {
+    String v = flags.getOrDefault(flag, "").trim();
+    return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
+  }
+
+  private void prime(String baseUrl, BenchDb db) throws Exception {
+    ProcessReport.Run r =
+        spawn(
+            plainCommand(baseUrl, db),
+            Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD", "postgres"),
+            work.resolve("prime.log"));
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException("priming the database failed; see " + r.log());
+    }
+  }
+
+  /** Runs one program and checks its database against the source afterwards. */
+  private ProcessReport.Run measure(
+      List<String> cmd, Map<String, String> env, BenchDb db, SourceSnapshot source, String name)
+      throws Exception {
+    long xid = db.nextXid();
+    ProcessReport.Run r = spawn(cmd, env, work.resolve(name + ".log"));
+    long written = db.rowVersionsSince(xid);
+    SourceComparison.Diff d = source.compare(db);
+    if (!d.equal()) {
+      System.out.println(
+          "   " + name + ": database differs from the source: " + d + "; log " + r.log());
+    }
+    if (r.exitCode() != 0) {
+      System.out.println("   " + name + ": exit code " + r.exitCode() + "; log " + r.log());
+    }
+    return new ProcessReport.Run(
+        r.seconds(), r.peakRssMb(), r.exitCode(), written, d.equal(), r.log());
+  }
+
+  /**
+   * Spawns a process in a session of its own (so it can be killed as a group), polls its peak RSS
+   * until it exits, and times it from spawn to exit.
+   */
+  private ProcessReport.Run spawn(List<String> cmd, Map<String, String> env, Path log)
+      throws Exception {
+    List<String> full = new ArrayList<>();
+    full.add("setsid");
+    full.addAll(cmd);
+    ProcessBuilder pb =
+        new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    long timeout =
+        TimeUnit.MINUTES.toNanos(Long.parseLong(flags.getOrDefault("timeout-minutes", "30")));
+    long start = System.nanoTime();
+    Process p = pb.start();
+    CHILD_GROUPS.add(p.pid());
+    long peakKb = 0;
+    try {
+      while (!p.waitFor(25, TimeUnit.MILLISECONDS)) {
+        peakKb = Math.max(peakKb, statusKb(p.pid(), "VmHWM:"));
+        if (System.nanoTime() - start > timeout) {
+          killGroup(p.pid(), "KILL");
+          p.waitFor();
+          System.out.println("   timed out: " + log);
+          break;
+        }
+      }
+    } finally {
+      CHILD_GROUPS.remove(p.pid());
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new ProcessReport.Run(
+        seconds, peakKb / 1024, p.exitValue(), 0, true, root.relativize(log).toString());
+  }
+
+  /** A field of /proc/PID/status in kB; 0 once the process is gone. */
+  private static long statusKb(long pid, String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith(field)) {
+          return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // exited between the poll and the read
+    }
+    return 0;
+  }
+
+  private static void killGroup(long pgid, String signal) {
+    try {
+      new ProcessBuilder("kill", "-" + signal, "--", "-" + pgid)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      // nothing left to kill
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  /** The standalone simulator (or any spawned server): killed by process group on close. */
+  private static final class Child implements AutoCloseable {
+    final Process process;
+    final String baseUrl;
+
+    Child(Process process, String baseUrl) {
+      this.process = process;
+      this.baseUrl = baseUrl;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      killGroup(process.pid(), "TERM");
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        killGroup(process.pid(), "KILL");
+        process.waitFor();
+      }
+      CHILD_GROUPS.remove(process.pid());
+    }
+  }
+
+  private Child startSimulator(String fleet) throws Exception {
+    Path log = work.resolve(fleet + "-simulator.log");
+    Files.deleteIfExists(log);
+    Process p =
+        new ProcessBuilder(
+                "setsid",
+                java,
+                "-Xmx3g",
+                "-XX:+UseParallelGC",
+                "-cp",
+                classpath,
+                "org.rostersync.sandbox.simulator.SimulatorMain",
+                "--port=0",
+                "--seed=" + flags.getOrDefault("seed", "42"),
+                "--secret=" + SECRET,
+                "--fleet=" + FLEETS.get(fleet))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    CHILD_GROUPS.add(p.pid());
+    String prefix = "Edlink simulator listening on ";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      for (String line : Files.exists(log) ? Files.readAllLines(log) : List.<String>of()) {
+        if (line.startsWith(prefix)) {
+          return new Child(p, line.substring(prefix.length()).trim());
+        }
+      }
+      Thread.sleep(100);
+    }
+    new Child(p, null).close();
+    throw new IllegalStateException("the simulator did not start; see " + log);
+  }
+
+  /** The same day of churn for every active integration, through the simulator's admin API. */
+  private static void churn(EdlinkClient client, String baseUrl, double churn) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    for (Integration i : client.listIntegrations()) {
+      if (!i.isActive()) {
+        continue;
+      }
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(baseUrl + "/__sim/integrations/" + i.id() + "/day?churn=" + churn))
+                  .header("Authorization", "Bearer " + SECRET)
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("churn failed: HTTP " + r.statusCode() + " " + r.body());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .findFirst()
+          .orElse("?");
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private static long memTotalMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    return -1;
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private String commit() {
+    try {
+      Process p =
+          new ProcessBuilder("git", "-C", root.toString(), "rev-parse", "--short", "HEAD")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      return p.waitFor() == 0 ? out : "?";
+    } catch (IOException | InterruptedException e) {
+      return "?";
+    }
+  }
+}

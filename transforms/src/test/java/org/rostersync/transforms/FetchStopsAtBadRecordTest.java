@@ -1,0 +1,122 @@
+package org.rostersync.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.rostersync.edlink.EdlinkClient;
+import org.rostersync.edlink.EntityType;
+import org.rostersync.edlink.FetchStats;
+import org.rostersync.edlink.StopPaging;
+import org.rostersync.sandbox.simulator.DatasetSize;
+import org.rostersync.sandbox.simulator.EdlinkSimulator;
+import org.rostersync.sandbox.simulator.RosterType;
+import org.rostersync.sandbox.simulator.SimIntegration;
+import org.rostersync.testing.TestSimulator;
+
+/**
+ * A record that fails its type stops the paging: Edlink is not asked for the pages that could not
+ * be used.
+ */
+class FetchStopsAtBadRecordTest {
+  private static final int PAGE_SIZE = 3;
+  private static EdlinkSimulator sim;
+  private static SimIntegration in;
+
+  @BeforeAll
+  static void start() throws Exception {
+    sim = TestSimulator.start(11L, "stop-paging-secret", DatasetSize.TINY);
+    in = sim.integrations().get(0);
+  }
+
+  @AfterAll
+  static void stop() {
+    IntegrationTokens.clear();
+    sim.close();
+  }
+
+  @Test
+  void aHandlerThatStopsEndsTheFetchAfterThatPage() throws Exception {
+    long people = sim.count(in.id(), RosterType.PEOPLE);
+    assertThat("the test needs several pages", people, greaterThan(2L * PAGE_SIZE));
+    EdlinkClient client =
+        EdlinkClient.builder()
+            .baseUrl(sim.baseUrl())
+            .appSecret(sim.appSecret())
+            .pageSize(PAGE_SIZE)
+            .build();
+    long before = sim.requestCount(in.id(), "people");
+    List<Integer> pages = new ArrayList<>();
+    FetchStats stats =
+        client.fetchAll(
+            in.accessToken(),
+            EntityType.PEOPLE,
+            page -> {
+              pages.add(page.size());
+              if (pages.size() == 2) {
+                throw new StopPaging();
+              }
+            });
+    assertThat(pages.size(), is(2));
+    assertThat(stats.pages(), is(2));
+    assertThat(sim.requestCount(in.id(), "people") - before, is(2L));
+  }
+
+  @Test
+  void aRecordWithoutAUuidFailsTheTypeAfterOnePage() {
+    sim.corruptId(in.id(), RosterType.ENROLLMENTS, 0, "not-a-uuid");
+    long enrollments = sim.count(in.id(), RosterType.ENROLLMENTS);
+    assertThat("the test needs several pages", enrollments, greaterThan(2L * PAGE_SIZE));
+    long before = sim.requestCount(in.id(), "enrollments");
+
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(DirectRunner.class);
+    Pipeline p = Pipeline.create(options);
+    SyncJob job =
+        new SyncJob(
+            UUID.randomUUID().toString(),
+            in.id(),
+            List.of(EntityType.ENROLLMENTS),
+            SyncJob.Mode.FULL,
+            "req",
+            false,
+            1_000L);
+    PCollectionTuple out =
+        p.apply(Create.of(new TypeTask(job, EntityType.ENROLLMENTS)).withCoder(TypeTask.Coder.of()))
+            .apply(
+                FetchEntities.from(
+                    EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
+                        .withPageSize(PAGE_SIZE)));
+    PAssert.that(out.get(FetchEntities.REMOTE)).empty();
+    PAssert.that(out.get(FetchEntities.COMPLETE)).empty();
+    PAssert.that(out.get(FetchEntities.FAILED))
+        .satisfies(
+            events -> {
+              List<KV<String, RunEvent>> all = new ArrayList<>();
+              events.forEach(all::add);
+              assertThat(all.size(), is(1));
+              TypeOutcome outcome = all.get(0).getValue().typeOutcome();
+              assertThat(outcome.status(), is(TypeOutcome.Status.FAILED));
+              assertThat(outcome.error(), containsString("is not a UUID"));
+              return null;
+            });
+    p.run().waitUntilFinish();
+    assertThat(
+        "one page fetched, not all", sim.requestCount(in.id(), "enrollments") - before, is(1L));
+  }
+}

@@ -1,0 +1,94 @@
+package org.rostersync.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.rostersync.testing.TestDatabase;
+
+/**
+ * The migrations on a real PostgreSQL: idempotent, typed views work, and SQL shards ids like Java
+ * does.
+ */
+class SchemaTest {
+  private static TestDatabase db;
+
+  @BeforeAll
+  static void start() throws Exception {
+    db = TestDatabase.withSchema();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    db.close();
+  }
+
+  @Test
+  void migrationsAreIdempotent() {
+    assertThat(Schema.migrate(db.config()).migrationsExecuted, is(0));
+  }
+
+  @Test
+  void sqlShardFunctionMatchesJava() throws Exception {
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+        Statement st = c.createStatement()) {
+      for (int shards : new int[] {1, 7, 64, 511}) {
+        for (int i = 0; i < 200; i++) {
+          UUID id = UUID.randomUUID();
+          String sql =
+              "SELECT "
+                  + Sharding.SQL_SHARD_OF_ID
+                      .replace("?", String.valueOf(shards))
+                      .replace("id::text", "'" + id + "'::uuid::text");
+          try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            assertThat("shard of " + id, rs.getInt(1), equalTo(Sharding.shardOf(id, shards)));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void typedViewsExposeMainFields() throws Exception {
+    UUID integration = UUID.randomUUID();
+    UUID person = UUID.randomUUID();
+    UUID school = UUID.randomUUID();
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+        Statement st = c.createStatement()) {
+      st.executeUpdate(
+          "INSERT INTO roster_entities (entity_type, integration_id, id, hash, data) VALUES ('people', '"
+              + integration
+              + "', '"
+              + person
+              + "', '\\x00', '{\"first_name\":\"Zoë\",\"roles\":[\"student\"],"
+              + "\"school_ids\":[\""
+              + school
+              + "\"],\"graduation_year\":2031}')");
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT first_name, roles[1], graduation_year FROM people WHERE id = '"
+                  + person
+                  + "'")) {
+        assertThat(rs.next(), is(true));
+        assertThat(rs.getString(1), equalTo("Zoë"));
+        assertThat(rs.getString(2), equalTo("student"));
+        assertThat(rs.getInt(3), equalTo(2031));
+      }
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT school_id FROM person_schools WHERE person_id = '" + person + "'")) {
+        assertThat(rs.next(), is(true));
+        assertThat(rs.getObject(1), equalTo(school));
+      }
+    }
+  }
+}

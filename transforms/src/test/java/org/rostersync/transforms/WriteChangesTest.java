@@ -1,0 +1,125 @@
+package org.rostersync.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.UUID;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.rostersync.edlink.EntityType;
+import org.rostersync.testing.TestDatabase;
+
+/**
+ * A value PostgreSQL refuses sends that one row to dead_letter_records; the rest of the shard is
+ * written.
+ */
+class WriteChangesTest {
+  private static TestDatabase db;
+
+  @BeforeAll
+  static void start() throws Exception {
+    db = TestDatabase.withSchema();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    PooledDataSources.closeAll();
+    db.close();
+  }
+
+  @Test
+  void aRowPostgresRefusesIsDeadLetteredAndTheOthersAreWritten() throws Exception {
+    String integration = UUID.randomUUID().toString();
+    SyncJob job =
+        new SyncJob(
+            "run-w", integration, List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, null, false, 0);
+    ShardKey key = new ShardKey("run-w", integration, EntityType.PEOPLE, 0, 1);
+    UUID good = UUID.randomUUID();
+    UUID bad = UUID.randomUUID();
+    RemoteShard remote = new RemoteShard(job, new FetchSummary(2, 1, 0, 1, 0), 2);
+    remote.add(
+        good.getMostSignificantBits(),
+        good.getLeastSignificantBits(),
+        new byte[32],
+        ("{\"id\":\"" + good + "\",\"first_name\":\"Ana\"}").getBytes(StandardCharsets.UTF_8));
+    // Valid JSON, but beyond what PostgreSQL's numeric (and so jsonb) can hold.
+    remote.add(
+        bad.getMostSignificantBits(),
+        bad.getLeastSignificantBits(),
+        new byte[32],
+        ("{\"id\":\"" + bad + "\",\"gpa\":1e900000}").getBytes(StandardCharsets.UTF_8));
+    ClassifyChanges.Diff diff =
+        ClassifyChanges.classify(
+            key,
+            remote,
+            new StoredShard(0, new long[0], new long[0], new byte[0][]),
+            new ClassifyChanges.WriteLimits(
+                SyncDefaults.ROWS_PER_WRITE, SyncDefaults.BYTES_PER_WRITE));
+
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(DirectRunner.class);
+    Pipeline p = Pipeline.create(options);
+    PCollection<KV<String, RunEvent>> out =
+        PCollectionTuple.of(
+                ClassifyChanges.CREATES,
+                p.apply("Creates", Create.of(diff.creates()).withCoder(RowBatch.Coder.of())))
+            .and(
+                ClassifyChanges.UPDATES,
+                p.apply("Updates", Create.of(diff.updates()).withCoder(RowBatch.Coder.of())))
+            .and(
+                ClassifyChanges.DELETES,
+                p.apply("Deletes", Create.of(diff.shard()).withCoder(ShardChanges.Coder.of())))
+            .apply(WriteChanges.to(db.config()));
+    PAssert.that(out)
+        .satisfies(
+            events -> {
+              RunEvent e = events.iterator().next().getValue();
+              assertThat(e.typeOutcome().status(), is(TypeOutcome.Status.OK));
+              assertThat("rows actually written", e.typeOutcome().created(), is(1L));
+              return null;
+            });
+    p.run().waitUntilFinish();
+
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres")) {
+      try (ResultSet rs =
+          c.createStatement()
+              .executeQuery(
+                  "SELECT id::text FROM roster_entities WHERE"
+                      + " integration_id = '"
+                      + integration
+                      + "'")) {
+        assertThat(rs.next(), is(true));
+        assertThat(rs.getString(1), equalTo(good.toString()));
+        assertThat(rs.next(), is(false));
+      }
+      try (ResultSet rs =
+          c.createStatement()
+              .executeQuery(
+                  "SELECT record_id, reason FROM dead_letter_records"
+                      + " WHERE integration_id = '"
+                      + integration
+                      + "'")) {
+        assertThat(rs.next(), is(true));
+        assertThat(rs.getString(1), equalTo(bad.toString()));
+        assertThat(rs.getString(2), containsString("PostgreSQL refused the row"));
+      }
+    }
+  }
+}

@@ -33,9 +33,13 @@ public final class RosterSyncPipeline {
 
   /** The options of a command line, with the fast DirectRunner defaults of a real run. */
   static SyncOptions parse(String[] args) {
-    PipelineOptionsFactory.register(SyncOptions.class);
     SyncOptions options =
-        PipelineOptionsFactory.fromArgs(args).withValidation().as(SyncOptions.class);
+        LocalOptionsRegistry.parse(
+            args,
+            () -> {
+              PipelineOptionsFactory.register(SyncOptions.class);
+              return PipelineOptionsFactory.fromArgs(args).withValidation().as(SyncOptions.class);
+            });
     if (DirectRunner.class.equals(options.getRunner())) {
       // The DirectRunner's immutability and encodability checks copy and re-encode every element:
       // they find bugs in tests (which build their pipelines without main and keep them on) and

@@ -82,7 +82,7 @@ public final class ClassifyChanges
   public PCollectionTuple expand(PCollection<KV<ShardKey, CoGbkResult>> joined) {
     PCollectionTuple out =
         joined.apply(
-            ParDo.of(new ClassifyChangesFn(remoteTag, storedTag, limits))
+            ParDo.of(new ClassifyChangesFn(this))
                 .withOutputTags(DELETES, TupleTagList.of(CREATES).and(UPDATES)));
     out.get(CREATES).setCoder(RowBatch.Coder.of());
     out.get(UPDATES).setCoder(RowBatch.Coder.of());
@@ -92,24 +92,17 @@ public final class ClassifyChanges
 
   static final class ClassifyChangesFn extends DoFn<KV<ShardKey, CoGbkResult>, ShardChanges> {
     private static final Logger LOG = LoggerFactory.getLogger(ClassifyChangesFn.class);
-    private final TupleTag<KV<ShardKey, RemoteShard>> remoteTag;
-    private final TupleTag<KV<ShardKey, StoredShard>> storedTag;
-    private final WriteLimits limits;
+    private final ClassifyChanges spec;
 
-    ClassifyChangesFn(
-        TupleTag<KV<ShardKey, RemoteShard>> remoteTag,
-        TupleTag<KV<ShardKey, StoredShard>> storedTag,
-        WriteLimits limits) {
-      this.remoteTag = remoteTag;
-      this.storedTag = storedTag;
-      this.limits = limits;
+    ClassifyChangesFn(ClassifyChanges spec) {
+      this.spec = spec;
     }
 
     @ProcessElement
     public void process(@Element KV<ShardKey, CoGbkResult> group, MultiOutputReceiver out) {
       java.util.List<KV<ShardKey, StoredShard>> storeds = new java.util.ArrayList<>();
-      group.getValue().getAll(storedTag).forEach(storeds::add);
-      for (KV<ShardKey, RemoteShard> remote : group.getValue().getAll(remoteTag)) {
+      group.getValue().getAll(spec.storedTag).forEach(storeds::add);
+      for (KV<ShardKey, RemoteShard> remote : group.getValue().getAll(spec.remoteTag)) {
         KV<ShardKey, StoredShard> stored = null;
         for (Iterator<KV<ShardKey, StoredShard>> it = storeds.iterator(); it.hasNext(); ) {
           KV<ShardKey, StoredShard> s = it.next();
@@ -120,7 +113,7 @@ public final class ClassifyChanges
           }
         }
         if (stored != null) {
-          Diff diff = classify(remote.getKey(), remote.getValue(), stored.getValue(), limits);
+          Diff diff = classify(remote.getKey(), remote.getValue(), stored.getValue(), spec.limits);
           diff.creates().forEach(out.get(CREATES)::output);
           diff.updates().forEach(out.get(UPDATES)::output);
           out.get(DELETES).output(diff.shard());

@@ -41,20 +41,9 @@ public final class RowBatch {
     return rows.size;
   }
 
-  public long msb(int i) {
-    return rows.msb[i];
-  }
-
-  public long lsb(int i) {
-    return rows.lsb[i];
-  }
-
-  public byte[] hash(int i) {
-    return rows.hashes[i];
-  }
-
-  public byte[] json(int i) {
-    return rows.json[i];
+  /** The rows, in parallel arrays. */
+  IdRows rows() {
+    return rows;
   }
 
   /** Versioned binary coder (v1). */

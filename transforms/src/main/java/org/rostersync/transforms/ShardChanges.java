@@ -238,9 +238,10 @@ public final class ShardChanges {
       int updated = in.readInt();
       int unchanged = in.readInt();
       int rowBatches = in.readInt();
-      int d = in.readInt();
-      long[] delMsb = Codec.readLongs(in, d);
-      long[] delLsb = Codec.readLongs(in, d);
+      int deleteCount = in.readInt();
+      long[] deleteMsb = Codec.readLongs(in, deleteCount);
+      long[] deleteLsb = Codec.readLongs(in, deleteCount);
+      String error = Codec.readString(in);
       return new ShardChanges(
           job,
           key,
@@ -250,10 +251,10 @@ public final class ShardChanges {
           updated,
           unchanged,
           rowBatches,
-          d,
-          delMsb,
-          delLsb,
-          Codec.readString(in));
+          deleteCount,
+          deleteMsb,
+          deleteLsb,
+          error);
     }
   }
 }

@@ -219,12 +219,12 @@ public final class WriteChanges
                   rows.job().runId(),
                   rows.key().integrationId(),
                   rows.key().type(),
-                  new UUID(rows.msb(i), rows.lsb(i)).toString(),
+                  new UUID(rows.rows().msb[i], rows.rows().lsb[i]).toString(),
                   "PostgreSQL refused the row (SQLState "
                       + Database.sqlState(e)
                       + "): "
                       + e.getMessage(),
-                  RejectedRecord.excerpt(rows.json(i))));
+                  RejectedRecord.excerpt(rows.rows().json[i])));
         }
       }
       try {
@@ -236,31 +236,33 @@ public final class WriteChanges
       return receipt(rows, written, null);
     }
 
-    private static Integer[] sortedById(RowBatch rows) {
-      Integer[] order = new Integer[rows.size()];
+    private static Integer[] sortedById(RowBatch batch) {
+      IdRows rows = batch.rows();
+      Integer[] order = new Integer[rows.size];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
       }
       Arrays.sort(
           order,
           (a, b) -> {
-            int m = Long.compare(rows.msb(a), rows.msb(b));
-            return m != 0 ? m : Long.compare(rows.lsb(a), rows.lsb(b));
+            int m = Long.compare(rows.msb[a], rows.msb[b]);
+            return m != 0 ? m : Long.compare(rows.lsb[a], rows.lsb[b]);
           });
       return order;
     }
 
-    private Void upsert(Connection conn, RowBatch rows, Integer[] order) throws SQLException {
+    private Void upsert(Connection conn, RowBatch batch, Integer[] order) throws SQLException {
       java.sql.Timestamp now = new java.sql.Timestamp(System.currentTimeMillis());
-      UUID integration = UUID.fromString(rows.key().integrationId());
+      UUID integration = UUID.fromString(batch.key().integrationId());
+      IdRows rows = batch.rows();
       try (PreparedStatement ps = conn.prepareStatement(UPSERT)) {
         int pending = 0;
         for (int i : order) {
-          ps.setString(1, rows.key().type().path());
+          ps.setString(1, batch.key().type().path());
           ps.setObject(2, integration);
-          ps.setObject(3, new UUID(rows.msb(i), rows.lsb(i)));
-          ps.setBytes(4, rows.hash(i));
-          ps.setString(5, new String(rows.json(i), java.nio.charset.StandardCharsets.UTF_8));
+          ps.setObject(3, new UUID(rows.msb[i], rows.lsb[i]));
+          ps.setBytes(4, rows.hashes[i]);
+          ps.setString(5, new String(rows.json[i], java.nio.charset.StandardCharsets.UTF_8));
           ps.setTimestamp(6, now);
           ps.addBatch();
           if (++pending == batchSize) {

@@ -73,10 +73,10 @@ class ClassifyChangesTest {
     assertThat("one batch of creates, one of updates", c.rowBatches(), is(2));
     RowBatch creates = d.creates().get(0);
     assertThat(creates.creates(), is(true));
-    assertThat(new UUID(creates.msb(0), creates.lsb(0)), equalTo(created));
+    assertThat(new UUID(creates.rows().msb[0], creates.rows().lsb[0]), equalTo(created));
     RowBatch updates = d.updates().get(0);
     assertThat(updates.creates(), is(false));
-    assertThat(new UUID(updates.msb(0), updates.lsb(0)), equalTo(changed));
+    assertThat(new UUID(updates.rows().msb[0], updates.rows().lsb[0]), equalTo(changed));
     assertThat(new UUID(c.deleteMsb(0), c.deleteLsb(0)), equalTo(gone));
   }
 
@@ -145,7 +145,8 @@ class ClassifyChangesTest {
     RowBatch rows = RowBatch.Coder.of().decode(new ByteArrayInputStream(bytes.toByteArray()));
     assertThat(rows.key(), equalTo(KEY));
     assertThat(rows.creates(), is(true));
-    assertThat(new String(rows.json(0), StandardCharsets.UTF_8), equalTo("{\"name\":\"Zoë 🎓\"}"));
+    assertThat(
+        new String(rows.rows().json[0], StandardCharsets.UTF_8), equalTo("{\"name\":\"Zoë 🎓\"}"));
   }
 
   @Test

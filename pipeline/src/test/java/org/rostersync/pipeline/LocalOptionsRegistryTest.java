@@ -1,0 +1,90 @@
+package org.rostersync.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.beam.runners.dataflow.options.DataflowPipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class LocalOptionsRegistryTest {
+  @AfterEach
+  void fullRegistryAgain() {
+    PipelineOptionsFactory.resetCache();
+  }
+
+  private static List<String> registrars(ClassLoader loader) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (URL url : Collections.list(loader.getResources(LocalOptionsRegistry.REGISTRARS))) {
+      try (InputStream in = url.openStream()) {
+        for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+          if (!line.isBlank() && !line.startsWith("#")) {
+            out.add(line.trim());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void theSlimLoaderListsEveryRegistrarButDataflowsAndGoogleClouds() throws Exception {
+    ClassLoader app = getClass().getClassLoader();
+    List<String> full = registrars(app);
+    List<String> slim = registrars(new LocalOptionsRegistry.SlimLoader(app));
+    for (String hidden : LocalOptionsRegistry.NOT_NEEDED_LOCALLY) {
+      assertThat("on this classpath: " + full, full, hasItem(hidden));
+      assertThat(slim, not(hasItem(hidden)));
+    }
+    assertThat(slim, hasItem("org.apache.beam.runners.direct.DirectRegistrar$Options"));
+    assertThat(slim.size(), is(full.size() - LocalOptionsRegistry.NOT_NEEDED_LOCALLY.size()));
+  }
+
+  @Test
+  void onlyABatchRunOnTheDirectRunnerIsSlim() {
+    assertThat(LocalOptionsRegistry.applies(new String[] {"--allIntegrations"}), is(true));
+    assertThat(
+        LocalOptionsRegistry.applies(new String[] {"--runner=DirectRunner", "--mode=full"}),
+        is(true));
+    assertThat(
+        LocalOptionsRegistry.applies(new String[] {"--runner=DataflowRunner", "--region=x"}),
+        is(false));
+    assertThat(
+        LocalOptionsRegistry.applies(
+            new String[] {"--jobsSubscription=projects/p/subscriptions/s"}),
+        is(false));
+  }
+
+  /**
+   * A flag of an interface the slim registry leaves out is still accepted: parsed again in full.
+   */
+  @Test
+  void aGoogleCloudFlagOnALocalRunIsStillAccepted() {
+    String[] args = {
+      "--allIntegrations", "--jdbcUrl=jdbc:postgresql://h/db", "--project=my-project"
+    };
+    SyncOptions options = RosterSyncPipeline.parse(args);
+    assertThat(options.as(DataflowPipelineOptions.class).getProject(), equalTo("my-project"));
+    assertThat(options.getAllIntegrations(), is(true));
+  }
+
+  /** Without such a flag the registry really is the slim one. */
+  @Test
+  void aPlainLocalRunParsesWithTheSlimRegistry() {
+    String[] args = {"--allIntegrations", "--jdbcUrl=jdbc:postgresql://h/db"};
+    SyncOptions options = RosterSyncPipeline.parse(args);
+    assertThat(options.getAllIntegrations(), is(true));
+    assertThat(
+        PipelineOptionsFactory.getRegisteredOptions(), not(hasItem(DataflowPipelineOptions.class)));
+  }
+}

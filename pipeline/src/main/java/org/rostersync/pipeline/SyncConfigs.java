@@ -28,7 +28,9 @@ public final class SyncConfigs {
         .withBatchSize(o.getBatchSize())
         .withDeletePolicy(deletePolicy(o))
         .withMaxSkipAge(parseDuration(o.getMaxSkipAge()))
-        .withLeases(leaseTtl(o), maxRunDuration(o));
+        .withLeases(leaseTtl(o), maxRunDuration(o))
+        .withFusionBreakBeforeRead(
+            !org.apache.beam.runners.direct.DirectRunner.class.equals(o.getRunner()));
   }
 
   public static Duration leaseTtl(SyncOptions o) {

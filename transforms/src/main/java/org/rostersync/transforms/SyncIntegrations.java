@@ -49,7 +49,8 @@ public final class SyncIntegrations
       DeletePolicy deletePolicy,
       Duration maxSkipAge,
       Duration leaseTtl,
-      Duration maxRunDuration)
+      Duration maxRunDuration,
+      boolean breakFusionBeforeRead)
       implements java.io.Serializable {}
 
   /** A mutable copy of the settings, so each {@code withX} changes one field by name. */
@@ -63,6 +64,7 @@ public final class SyncIntegrations
     Duration maxSkipAge;
     Duration leaseTtl;
     Duration maxRunDuration;
+    boolean breakFusionBeforeRead;
 
     Draft(Settings s) {
       edlink = s.edlink();
@@ -74,6 +76,7 @@ public final class SyncIntegrations
       maxSkipAge = s.maxSkipAge();
       leaseTtl = s.leaseTtl();
       maxRunDuration = s.maxRunDuration();
+      breakFusionBeforeRead = s.breakFusionBeforeRead();
     }
 
     Settings settings() {
@@ -86,7 +89,8 @@ public final class SyncIntegrations
           deletePolicy,
           maxSkipAge,
           leaseTtl,
-          maxRunDuration);
+          maxRunDuration,
+          breakFusionBeforeRead);
     }
   }
 
@@ -117,7 +121,8 @@ public final class SyncIntegrations
             SyncDefaults.deletePolicy(),
             SyncDefaults.MAX_SKIP_AGE,
             SyncDefaults.LEASE_TTL,
-            SyncDefaults.MAX_RUN_DURATION));
+            SyncDefaults.MAX_RUN_DURATION,
+            true));
   }
 
   public SyncIntegrations withEdlink(EdlinkConfig edlink) {
@@ -179,6 +184,15 @@ public final class SyncIntegrations
         });
   }
 
+  /**
+   * Whether a Reshuffle separates the fetch from the read of stored hashes (default true): on
+   * Dataflow it keeps a failed read from paging the type from Edlink again. The DirectRunner fuses
+   * nothing, so there it only adds steps and keys per type; its launcher turns it off.
+   */
+  public SyncIntegrations withFusionBreakBeforeRead(boolean breakFusion) {
+    return with(d -> d.breakFusionBeforeRead = breakFusion);
+  }
+
   private static void checkArgument(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
@@ -207,7 +221,10 @@ public final class SyncIntegrations
                 .withLabel("Lease TTL"))
         .add(
             DisplayData.item("maxRunDuration", SyncDefaults.joda(settings.maxRunDuration()))
-                .withLabel("Longest run"));
+                .withLabel("Longest run"))
+        .add(
+            DisplayData.item("breakFusionBeforeRead", settings.breakFusionBeforeRead())
+                .withLabel("Fusion break before the stored-hash read"));
     settings.deletePolicy().addTo(builder);
   }
 
@@ -261,13 +278,14 @@ public final class SyncIntegrations
         .get(FetchEntities.REJECTED)
         .apply("WriteRejectedRecords", WriteDeadLetterRecords.to(jdbc));
 
+    PCollection<TypeFetched> complete = fetched.get(FetchEntities.COMPLETE);
+    if (settings.breakFusionBeforeRead()) {
+      // A stage boundary: a failed read is retried alone, never by paging the type from Edlink
+      // again.
+      complete = complete.apply("BreakFusionBeforeRead", Reshuffle.viaRandomKey());
+    }
     PCollection<KV<ShardKey, StoredShard>> stored =
-        fetched
-            .get(FetchEntities.COMPLETE)
-            // A stage boundary: a failed read is retried alone, never by paging the type from
-            // Edlink again.
-            .apply("BreakFusionBeforeRead", Reshuffle.viaRandomKey())
-            .apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
+        complete.apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
 
     // Grouped by (integration, type, shard); each value keeps its full key (with the run) for the
     // pairing.

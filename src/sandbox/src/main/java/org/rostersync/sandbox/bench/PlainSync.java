@@ -37,13 +37,13 @@ import org.rostersync.transforms.SecretRef;
 import org.rostersync.transforms.WriteChanges;
 
 /**
- * The plain program of issue 12, the baseline of {@link ProcessBenchmark}: Edlink's recommended
- * sync recipe done plainly and well, in one process of its own. The active integrations (Meta API,
- * as the pipeline lists them) one after another; per integration the nine types fetched
- * concurrently ({@code $first=10000}, the pipeline's {@link EdlinkClient}), a canonical SHA-256 per
- * record ({@link CanonicalHash}), the stored {@code (id, hash)} read into hash maps while the first
- * pages arrive, the diff in memory, upserts in batches of 5,000 rows (the pipeline's statement,
- * {@code reWriteBatchedInserts}) written while the fetch goes on, deletes by id once every type was
+ * The plain program, the baseline of {@link ProcessBenchmark}: Edlink's recommended sync recipe
+ * done plainly and well, in one process of its own. The active integrations (Meta API, as the
+ * pipeline lists them) one after another; per integration the nine types fetched concurrently
+ * ({@code $first=10000}, the pipeline's {@link EdlinkClient}), a canonical SHA-256 per record
+ * ({@link CanonicalHash}), the stored {@code (id, hash)} read into hash maps while the first pages
+ * arrive, the diff in memory, upserts in batches of 5,000 rows (the pipeline's statement, {@code
+ * reWriteBatchedInserts}) written while the fetch goes on, deletes by id once every type was
  * fetched completely, and one transaction per integration (a failed fetch rolls the whole
  * integration back). It leaves the same rows as the pipeline, so the database equals the source
  * either way.

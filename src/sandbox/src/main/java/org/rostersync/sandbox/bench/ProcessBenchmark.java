@@ -30,16 +30,16 @@ import org.rostersync.transforms.JdbcConfig;
 import org.rostersync.transforms.SecretRef;
 
 /**
- * Issue 12's benchmark, measured the way a user meets the product: whole processes. Per fleet it
- * starts the Edlink simulator standalone in its own JVM, and runs the pipeline's bundled jar on the
- * DirectRunner ({@code --allIntegrations --mode=full}) and {@link PlainSync}, each as its own JVM
- * from spawn to exit, against one embedded PostgreSQL holding two databases with the same content
- * (one per program), timing wall clock and polling the peak resident set ({@code VmHWM} in {@code
- * /proc/<pid>/status}). Scenarios: cold (empty tables), no-change resync, 1% churn (the simulator's
- * admin API, applied once, then both programs). After every run the program's database is compared
- * with the source. Prints one table and writes process-results.{md,csv} and process-chart.svg.
- * Timing never fails the command; a program failing or leaving the database unequal to the source
- * does (exit 1).
+ * The whole-process benchmark, measured the way a user meets the product: whole processes. Per
+ * fleet it starts the Edlink simulator standalone in its own JVM, and runs the pipeline's bundled
+ * jar on the DirectRunner ({@code --allIntegrations --mode=full}) and {@link PlainSync}, each as
+ * its own JVM from spawn to exit, against one embedded PostgreSQL holding two databases with the
+ * same content (one per program), timing wall clock and polling the peak resident set ({@code
+ * VmHWM} in {@code /proc/<pid>/status}). Scenarios: cold (empty tables), no-change resync, 1% churn
+ * (the simulator's admin API, applied once, then both programs). After every run the program's
+ * database is compared with the source. Prints one table and writes process-results.{md,csv} and
+ * process-chart.svg. Timing never fails the command; a program failing or leaving the database
+ * unequal to the source does (exit 1).
  */
 public final class ProcessBenchmark {
   static final String COLD = "cold";

@@ -51,8 +51,8 @@ final class ProcessReport {
   }
 
   /**
-   * Issue 12's wall-time targets (pipeline / plain) per fleet: cold, no-change. Churn has the RSS
-   * target only.
+   * The wall-time targets (pipeline / plain) per fleet: cold, no-change. Churn has the RSS target
+   * only.
    */
   static final Map<String, double[]> WALL_TARGETS =
       Map.of(

@@ -47,8 +47,9 @@ final class LocalOptionsRegistry {
   }
 
   /**
-   * Runs {@code parse} with the slim registry when it {@link #applies}; if that refuses an option,
-   * resets the registry to the full one and parses again.
+   * Runs {@code parse} with the slim registry when it {@link #applies} (and Beam's options factory
+   * is first touched there, as in {@code main}); if that refuses an option, resets the registry to
+   * the full one and parses again.
    */
   static <T> T parse(String[] args, Supplier<T> parse) {
     if (!applies(args)) {
@@ -57,8 +58,10 @@ final class LocalOptionsRegistry {
     Thread thread = Thread.currentThread();
     ClassLoader full = thread.getContextClassLoader();
     try {
+      // Beam builds its registry when its options factory is first touched, inside parse: with the
+      // slim loader in place (a factory touched before keeps its registry, which is then only
+      // slower).
       thread.setContextClassLoader(new SlimLoader(full));
-      PipelineOptionsFactory.resetCache();
       return parse.get();
     } catch (IllegalArgumentException refused) {
       thread.setContextClassLoader(full);

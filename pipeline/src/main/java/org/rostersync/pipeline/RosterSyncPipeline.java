@@ -33,13 +33,7 @@ public final class RosterSyncPipeline {
 
   /** The options of a command line, with the fast DirectRunner defaults of a real run. */
   static SyncOptions parse(String[] args) {
-    SyncOptions options =
-        LocalOptionsRegistry.parse(
-            args,
-            () -> {
-              PipelineOptionsFactory.register(SyncOptions.class);
-              return PipelineOptionsFactory.fromArgs(args).withValidation().as(SyncOptions.class);
-            });
+    SyncOptions options = LocalOptionsRegistry.parse(args, () -> parseOptions(args));
     if (DirectRunner.class.equals(options.getRunner())) {
       // The DirectRunner's immutability and encodability checks copy and re-encode every element:
       // they find bugs in tests (which build their pipelines without main and keep them on) and
@@ -54,6 +48,11 @@ public final class RosterSyncPipeline {
       }
     }
     return options;
+  }
+
+  static SyncOptions parseOptions(String[] args) {
+    PipelineOptionsFactory.register(SyncOptions.class);
+    return PipelineOptionsFactory.fromArgs(args).withValidation().as(SyncOptions.class);
   }
 
   private static boolean given(String[] args, String option) {

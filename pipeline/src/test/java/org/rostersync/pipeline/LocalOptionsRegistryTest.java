@@ -65,6 +65,16 @@ class LocalOptionsRegistryTest {
         is(false));
   }
 
+  /** As in a fresh JVM: the factory's registry is built under the slim loader. */
+  private static SyncOptions parseFresh(String[] args) {
+    return LocalOptionsRegistry.parse(
+        args,
+        () -> {
+          PipelineOptionsFactory.resetCache();
+          return RosterSyncPipeline.parseOptions(args);
+        });
+  }
+
   /**
    * A flag of an interface the slim registry leaves out is still accepted: parsed again in full.
    */
@@ -73,7 +83,7 @@ class LocalOptionsRegistryTest {
     String[] args = {
       "--allIntegrations", "--jdbcUrl=jdbc:postgresql://h/db", "--project=my-project"
     };
-    SyncOptions options = RosterSyncPipeline.parse(args);
+    SyncOptions options = parseFresh(args);
     assertThat(options.as(DataflowPipelineOptions.class).getProject(), equalTo("my-project"));
     assertThat(options.getAllIntegrations(), is(true));
   }
@@ -82,7 +92,7 @@ class LocalOptionsRegistryTest {
   @Test
   void aPlainLocalRunParsesWithTheSlimRegistry() {
     String[] args = {"--allIntegrations", "--jdbcUrl=jdbc:postgresql://h/db"};
-    SyncOptions options = RosterSyncPipeline.parse(args);
+    SyncOptions options = parseFresh(args);
     assertThat(options.getAllIntegrations(), is(true));
     assertThat(
         PipelineOptionsFactory.getRegisteredOptions(), not(hasItem(DataflowPipelineOptions.class)));

@@ -129,8 +129,7 @@ public final class ClassifyChanges
           out.get(DELETES)
               .output(
                   new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0)
-                      .build()
-                      .withError(
+                      .build(
                           "join group "
                               + remote.getKey()
                               + " met another run's shard; not compared"));

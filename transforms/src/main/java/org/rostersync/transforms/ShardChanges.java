@@ -54,23 +54,6 @@ public final class ShardChanges {
     this.error = error;
   }
 
-  /** This group could not be compared; its type must not delete anything. */
-  public ShardChanges withError(String message) {
-    return new ShardChanges(
-        job,
-        key,
-        fetch,
-        stored,
-        created,
-        updated,
-        unchanged,
-        rowBatches,
-        deletes,
-        delMsb,
-        delLsb,
-        message);
-  }
-
   /** Why this group failed, or null. */
   public String error() {
     return error;
@@ -172,6 +155,11 @@ public final class ShardChanges {
     }
 
     ShardChanges build() {
+      return build(null);
+    }
+
+    /** With {@code error} set, the group failed and its type must not delete anything. */
+    ShardChanges build(String error) {
       return new ShardChanges(
           job,
           key,
@@ -184,7 +172,7 @@ public final class ShardChanges {
           d,
           delMsb,
           delLsb,
-          null);
+          error);
     }
   }
 

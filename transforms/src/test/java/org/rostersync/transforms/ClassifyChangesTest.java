@@ -128,7 +128,21 @@ class ClassifyChangesTest {
             remote,
             new StoredShard(1, new long[] {7}, new long[] {8}, new byte[][] {hash(5)}),
             LIMITS);
-    ShardChanges c = d.shard().withError("boom");
+    ShardChanges s = d.shard();
+    ShardChanges c =
+        new ShardChanges(
+            s.job(),
+            s.key(),
+            s.fetch(),
+            s.stored(),
+            s.created(),
+            s.updated(),
+            s.unchanged(),
+            s.rowBatches(),
+            1,
+            new long[] {s.deleteMsb(0)},
+            new long[] {s.deleteLsb(0)},
+            "boom");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ShardChanges.Coder.of().encode(c, bytes);
     ShardChanges back =

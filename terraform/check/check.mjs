@@ -1,7 +1,7 @@
 // Checks terraform/ without the Terraform registry (terraform validate needs to download providers):
 //  1. every resource, data source, argument and block exists, and every required argument is set, in the provider
 //     schemas at both ends of each version range of versions.tf (the bindings pinned in package.json);
-//  2. the deployment properties of issue 11 that a schema cannot express (see PROPERTY CHECKS below).
+//  2. the deployment properties that a schema cannot express (see PROPERTY CHECKS below).
 // Usage: node check.mjs [terraform dir]   (exit 1 and one line per problem when something is wrong)
 import fs from 'node:fs';
 import path from 'node:path';

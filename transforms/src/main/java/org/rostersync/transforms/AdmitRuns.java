@@ -3,7 +3,6 @@ package org.rostersync.transforms;
 import java.sql.SQLException;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
@@ -136,29 +135,63 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         .setCoder(SyncJob.Coder.of());
   }
 
+  /**
+   * The last run admitted for an integration: its job, when it was admitted (wall clock, compared
+   * with publish times), whether it is believed to hold the lease still (renewed), and since when
+   * it runs on the timer clock (null until its first heartbeat). One state cell, written whole.
+   */
+  record AdmittedRun(SyncJob job, long admittedAt, boolean inFlight, Long runSince)
+      implements java.io.Serializable {
+
+    AdmittedRun ended() {
+      return new AdmittedRun(job, admittedAt, false, runSince);
+    }
+
+    AdmittedRun runningSince(long since) {
+      return new AdmittedRun(job, admittedAt, inFlight, since);
+    }
+
+    /** Versioned binary coder (v1), given to the state cell explicitly. */
+    static final class Coder extends Codec.Versioned<AdmittedRun> {
+      private static final Coder INSTANCE = new Coder();
+
+      private Coder() {
+        super(AdmittedRun.class, 1);
+      }
+
+      static Coder of() {
+        return INSTANCE;
+      }
+
+      @Override
+      void write(AdmittedRun r, java.io.DataOutputStream out) throws java.io.IOException {
+        Codec.writeJob(r.job, out);
+        out.writeLong(r.admittedAt);
+        out.writeBoolean(r.inFlight);
+        out.writeBoolean(r.runSince != null);
+        if (r.runSince != null) {
+          out.writeLong(r.runSince);
+        }
+      }
+
+      @Override
+      AdmittedRun read(java.io.DataInputStream in, int version) throws java.io.IOException {
+        SyncJob job = Codec.readJob(in);
+        long admittedAt = in.readLong();
+        boolean inFlight = in.readBoolean();
+        Long runSince = in.readBoolean() ? in.readLong() : null;
+        return new AdmittedRun(job, admittedAt, inFlight, runSince);
+      }
+    }
+  }
+
   static final class AdmitRunFn extends DoFn<KV<String, SyncJob>, SyncJob> {
     @StateId("pending")
     private final StateSpec<ValueState<SyncJob>> pendingSpec = StateSpecs.value(SyncJob.Coder.of());
 
-    @StateId("lastAdmitted")
-    private final StateSpec<ValueState<SyncJob>> lastAdmittedSpec =
-        StateSpecs.value(SyncJob.Coder.of());
-
-    @StateId("lastAdmittedAt")
-    private final StateSpec<ValueState<Long>> lastAdmittedAtSpec =
-        StateSpecs.value(VarLongCoder.of());
-
-    /**
-     * Set while the last admitted run is believed to hold the lease (it is renewed); cleared when
-     * it ended.
-     */
-    @StateId("inFlight")
-    private final StateSpec<ValueState<Boolean>> inFlightSpec =
-        StateSpecs.value(org.apache.beam.sdk.coders.BooleanCoder.of());
-
-    /** Processing time the in-flight run was admitted at (timer clock, so tests can drive it). */
-    @StateId("runSince")
-    private final StateSpec<ValueState<Long>> runSinceSpec = StateSpecs.value(VarLongCoder.of());
+    @StateId("admitted")
+    private final StateSpec<ValueState<AdmittedRun>> admittedSpec =
+        StateSpecs.value(AdmittedRun.Coder.of());
 
     @TimerId("retry")
     private final TimerSpec retrySpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
@@ -180,20 +213,13 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         @Element KV<String, SyncJob> element,
         @Timestamp org.joda.time.Instant publishedAt,
         @StateId("pending") ValueState<SyncJob> pending,
-        @StateId("lastAdmitted") ValueState<SyncJob> lastAdmitted,
-        @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt,
-        @StateId("inFlight") ValueState<Boolean> inFlight,
-        @StateId("runSince") ValueState<Long> runSince,
+        @StateId("admitted") ValueState<AdmittedRun> admitted,
         @TimerId("retry") Timer retry,
         OutputReceiver<SyncJob> out)
         throws SQLException {
       SyncJob job = element.getValue();
-      SyncJob last = lastAdmitted.read();
-      Long lastAt = lastAdmittedAt.read();
-      if (last != null
-          && lastAt != null
-          && covers(last, job)
-          && publishedAt.getMillis() <= lastAt) {
+      AdmittedRun last = admitted.read();
+      if (last != null && covers(last.job(), job) && publishedAt.getMillis() <= last.admittedAt()) {
         COLLAPSED.inc();
         return;
       }
@@ -205,10 +231,9 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
         pending.write(waiting.mergedWith(job));
         return;
       }
-      Timer held = retry.withOutputTimestamp(holdFrom(publishedAt));
-      if (admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, held, out)) {
-        runSince.clear(); // the processing time is known at the first heartbeat
-      }
+      // The processing time the run starts at is known at its first heartbeat.
+      admitOrWait(
+          job, pending, admitted, null, retry.withOutputTimestamp(holdFrom(publishedAt)), out);
     }
 
     /** Whether running {@code earlier} already does everything {@code later} asks for. */
@@ -221,46 +246,42 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
     @OnTimer("retry")
     public void onRetry(
         @StateId("pending") ValueState<SyncJob> pending,
-        @StateId("lastAdmitted") ValueState<SyncJob> lastAdmitted,
-        @StateId("lastAdmittedAt") ValueState<Long> lastAdmittedAt,
-        @StateId("inFlight") ValueState<Boolean> inFlight,
-        @StateId("runSince") ValueState<Long> runSince,
+        @StateId("admitted") ValueState<AdmittedRun> admitted,
         @TimerId("retry") Timer retry,
         OnTimerContext context,
         OutputReceiver<SyncJob> out)
         throws SQLException {
       long now = context.fireTimestamp().getMillis();
       // A timer set here would inherit this one's watermark hold; move the hold to now, or the
-      // downstream
-      // watermark (which lets the per-run windows of later steps expire) would stay at this key's
-      // first job for ever.
+      // downstream watermark would stay at this key's first job for ever.
       retry = retry.withOutputTimestamp(holdFrom(context.timestamp()));
-      SyncJob running = lastAdmitted.read();
-      if (running != null && Boolean.TRUE.equals(inFlight.read())) {
-        Long since = runSince.read();
-        if (since == null) {
-          since = now - heartbeatEvery().getMillis();
-          runSince.write(since);
+      AdmittedRun running = admitted.read();
+      if (running != null && running.inFlight()) {
+        if (running.runSince() == null) {
+          running = running.runningSince(now - heartbeatEvery().getMillis());
+          admitted.write(running);
         }
-        if (now - since > maxRunDuration.getMillis()) {
+        if (now - running.runSince() > maxRunDuration.getMillis()) {
           EXPIRED.inc();
           leases.expire(
-              running,
+              running.job(),
               "run did not end within maxRunDuration ("
                   + maxRunDuration
                   + "); expired and its lease released");
-          inFlight.clear();
-        } else if (!leases.renew(running.integrationId(), running.runId(), leaseTtl)) {
-          inFlight.clear(); // recorded (lease released) or lost: nothing more to keep alive
+          admitted.write(running.ended());
+        } else if (!leases.renew(running.job().integrationId(), running.job().runId(), leaseTtl)) {
+          // Recorded (lease released) or lost: nothing more to keep alive.
+          admitted.write(running.ended());
         }
       }
       SyncJob job = pending.read();
       if (job != null) {
-        if (admitOrWait(job, pending, lastAdmitted, lastAdmittedAt, inFlight, retry, out)) {
-          runSince.write(now);
+        admitOrWait(job, pending, admitted, now, retry, out);
+      } else {
+        AdmittedRun after = admitted.read();
+        if (after != null && after.inFlight()) {
+          retry.offset(heartbeatEvery()).setRelative();
         }
-      } else if (Boolean.TRUE.equals(inFlight.read())) {
-        retry.offset(heartbeatEvery()).setRelative();
       }
     }
 
@@ -277,32 +298,31 @@ public final class AdmitRuns extends PTransform<PCollection<SyncJob>, PCollectio
       return Duration.millis(Math.max(1_000, leaseTtl.getMillis() / 4));
     }
 
-    /** Emits the job if it gets the lease (true), else parks it and schedules a retry. */
-    private boolean admitOrWait(
+    /**
+     * Emits the job if it gets the lease, running since {@code runSince} on the timer clock (null:
+     * set at its first heartbeat); else parks it and schedules a retry.
+     */
+    private void admitOrWait(
         SyncJob job,
         ValueState<SyncJob> pending,
-        ValueState<SyncJob> lastAdmitted,
-        ValueState<Long> lastAdmittedAt,
-        ValueState<Boolean> inFlight,
+        ValueState<AdmittedRun> admitted,
+        Long runSince,
         Timer retry,
         OutputReceiver<SyncJob> out)
         throws SQLException {
       String holder = leases.acquire(job.integrationId(), job.runId(), leaseTtl);
       if (holder == null) {
         pending.clear();
-        lastAdmitted.write(job);
-        lastAdmittedAt.write(System.currentTimeMillis());
-        inFlight.write(true);
+        admitted.write(new AdmittedRun(job, System.currentTimeMillis(), true, runSince));
         retry.offset(heartbeatEvery()).setRelative();
         out.output(job);
-        return true;
+        return;
       }
       if (pending.read() == null) {
         QUEUED.inc();
       }
       pending.write(job);
       retry.offset(retryEvery).setRelative();
-      return false;
     }
   }
 }

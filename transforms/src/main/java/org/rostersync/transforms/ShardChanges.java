@@ -154,6 +154,17 @@ public final class ShardChanges {
       unchanged++;
     }
 
+    void unchanged(int n) {
+      unchanged += n;
+    }
+
+    /** Decoded deletes: the first {@code n} entries of the arrays (not copied). */
+    void deletes(int n, long[] msb, long[] lsb) {
+      d = n;
+      delMsb = msb;
+      delLsb = lsb;
+    }
+
     ShardChanges build() {
       return build(null);
     }
@@ -221,28 +232,14 @@ public final class ShardChanges {
       SyncJob job = Codec.readJob(in);
       ShardKey key = ShardKey.Coder.of().decode(in);
       FetchSummary fetch = FetchSummary.Coder.of().decode(in);
-      int stored = in.readInt();
-      int created = in.readInt();
-      int updated = in.readInt();
-      int unchanged = in.readInt();
-      int rowBatches = in.readInt();
-      int deleteCount = in.readInt();
-      long[] deleteMsb = Codec.readLongs(in, deleteCount);
-      long[] deleteLsb = Codec.readLongs(in, deleteCount);
-      String error = Codec.readString(in);
-      return new ShardChanges(
-          job,
-          key,
-          fetch,
-          stored,
-          created,
-          updated,
-          unchanged,
-          rowBatches,
-          deleteCount,
-          deleteMsb,
-          deleteLsb,
-          error);
+      Builder b = new Builder(job, key, fetch, in.readInt());
+      b.created(in.readInt());
+      b.updated(in.readInt());
+      b.unchanged(in.readInt());
+      b.rowBatches(in.readInt());
+      int deletes = in.readInt();
+      b.deletes(deletes, Codec.readLongs(in, deletes), Codec.readLongs(in, deletes));
+      return b.build(Codec.readString(in));
     }
   }
 }

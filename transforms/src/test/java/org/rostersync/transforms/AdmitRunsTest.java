@@ -42,9 +42,9 @@ class AdmitRunsTest {
   }
 
   /**
-   * The issue's scenario: the lease is held elsewhere, an operator's full sync with approved
-   * deletes waits, the scheduler's tick arrives behind it; when the lease frees, one run does both
-   * (full, approved, every type, both request ids). Before the fix only the tick ran.
+   * The scenario: the lease is held elsewhere, an operator's full sync with approved deletes waits,
+   * the scheduler's tick arrives behind it; when the lease frees, one run does both (full,
+   * approved, every type, both request ids). Before the fix only the tick ran.
    */
   @Test
   void aWaitingApprovalIsMergedWithTheTickBehindIt() {

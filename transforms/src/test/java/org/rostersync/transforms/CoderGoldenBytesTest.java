@@ -108,6 +108,18 @@ class CoderGoldenBytesTest {
               "{\"id\":1}")
         });
     m.put("BatchWritten", new Object[] {BatchWritten.Coder.of(), WRITTEN});
+    m.put(
+        "AdmittedRun",
+        new Object[] {
+          AdmitRuns.AdmittedRun.Coder.of(),
+          new AdmitRuns.AdmittedRun(JOB, 1_700_000_002_000L, true, 123_456L)
+        });
+    m.put(
+        "AdmittedRunEnded",
+        new Object[] {
+          AdmitRuns.AdmittedRun.Coder.of(),
+          new AdmitRuns.AdmittedRun(JOB, 1_700_000_002_000L, false, null)
+        });
     m.put("TypeProgressWritten", new Object[] {TypeProgress.Coder.of(), TypeProgress.of(WRITTEN)});
     m.put(
         "RunResult",

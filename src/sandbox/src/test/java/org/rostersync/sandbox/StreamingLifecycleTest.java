@@ -265,10 +265,10 @@ class StreamingLifecycleTest {
   }
 
   /**
-   * The issue's scenario: the integration's lease is held elsewhere, an operator's full sync
-   * approving a delete wave is parked, the scheduler's tick arrives behind it; when the lease frees
-   * one run does both, and the deleted enrollments are removed. Before the fix only the tick ran
-   * (auto, deletes held) and the approval was lost.
+   * The scenario: the integration's lease is held elsewhere, an operator's full sync approving a
+   * delete wave is parked, the scheduler's tick arrives behind it; when the lease frees one run
+   * does both, and the deleted enrollments are removed. Before the fix only the tick ran (auto,
+   * deletes held) and the approval was lost.
    */
   @Test
   @Order(2)

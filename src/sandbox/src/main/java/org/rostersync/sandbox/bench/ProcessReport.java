@@ -329,7 +329,7 @@ final class ProcessReport {
         String.format(
             Locale.ROOT,
             "<text x=\"%d\" y=\"%d\">red: wall-time ratio, blue: peak-RSS ratio,"
-                + " black ticks: the issue's targets</text>%n",
+                + " black ticks: the targets</text>%n",
             left,
             height - 12));
     return sb.append("</svg>\n").toString();

@@ -6,7 +6,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.rostersync.transforms.JdbcConfig;
+import org.rostersync.transforms.PooledDataSources;
 import org.rostersync.transforms.Schema;
 import org.rostersync.transforms.SecretRef;
 
@@ -64,5 +68,37 @@ public final class TestDatabase implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.close();
+  }
+
+  /**
+   * A server at the latest schema for one test class, started before its first test and closed
+   * (with the shared connection pools) after its last: {@code @RegisterExtension static final
+   * TestDatabase.PerClass DB = TestDatabase.perClass();}
+   */
+  public static PerClass perClass() {
+    return new PerClass();
+  }
+
+  /** See {@link #perClass()}. */
+  public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+    private TestDatabase db;
+
+    private PerClass() {}
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+      db = withSchema();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+      PooledDataSources.closeAll();
+      db.close();
+    }
+
+    /** The running database. */
+    public TestDatabase get() {
+      return db;
+    }
   }
 }

@@ -25,26 +25,14 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.testing.TestDatabase;
 
 /** Bookkeeping and reads that must survive hostile text, retried bundles and database blips. */
 class BookkeepingOnBadDaysTest {
-  private static TestDatabase db;
-
-  @BeforeAll
-  static void start() throws Exception {
-    db = TestDatabase.withSchema();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    PooledDataSources.closeAll();
-    db.close();
-  }
+  @RegisterExtension static final TestDatabase.PerClass DB = TestDatabase.perClass();
 
   private static Pipeline pipeline() {
     PipelineOptions options = PipelineOptionsFactory.create();
@@ -53,7 +41,7 @@ class BookkeepingOnBadDaysTest {
   }
 
   private static Connection connect() throws Exception {
-    return DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+    return DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres");
   }
 
   @Test
@@ -79,7 +67,7 @@ class BookkeepingOnBadDaysTest {
                 KV.of(
                     job.runKey(),
                     RunEvent.type(job, TypeOutcome.failed(EntityType.CLASSES, null, "x\uD83D")))))
-        .apply(RecordRuns.to(db.config()));
+        .apply(RecordRuns.to(DB.get().config()));
     p.run().waitUntilFinish();
     try (Connection c = connect();
         Statement st = c.createStatement();
@@ -108,7 +96,7 @@ class BookkeepingOnBadDaysTest {
             UUID.randomUUID().toString(),
             "too deep \u0000",
             "{\"x\":\"\u0000\"}");
-    DataSource ds = PooledDataSources.get(db.config());
+    DataSource ds = PooledDataSources.get(DB.get().config());
     WriteDeadLetterRecords.insert(ds, List.of(r));
     WriteDeadLetterRecords.insert(ds, List.of(r));
     try (Connection c = connect();
@@ -165,7 +153,7 @@ class BookkeepingOnBadDaysTest {
   void jdbcReadAllAloneFailsOnATransientErrorWhileTheRetryingDataSourceRecovers() throws Exception {
     createFlakyFunction("flaky_plain");
     Pipeline plain = pipeline();
-    readAll(plain, db.config(), false, "flaky_plain");
+    readAll(plain, DB.get().config(), false, "flaky_plain");
     Exception e =
         org.junit.jupiter.api.Assertions.assertThrows(
             Exception.class, () -> plain.run().waitUntilFinish());
@@ -173,7 +161,7 @@ class BookkeepingOnBadDaysTest {
 
     createFlakyFunction("flaky_retried");
     Pipeline retried = pipeline();
-    PAssert.that(readAll(retried, db.config(), true, "flaky_retried"))
+    PAssert.that(readAll(retried, DB.get().config(), true, "flaky_retried"))
         .containsInAnyOrder("a!", "b!");
     retried.run().waitUntilFinish();
     assertThat(

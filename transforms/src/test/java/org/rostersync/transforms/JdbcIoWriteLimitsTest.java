@@ -15,9 +15,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rostersync.testing.TestDatabase;
 
 /**
@@ -28,17 +27,7 @@ import org.rostersync.testing.TestDatabase;
  * could never do that, nor record a type as failed (its results are {@code Void}, naming no type).
  */
 class JdbcIoWriteLimitsTest {
-  private static TestDatabase db;
-
-  @BeforeAll
-  static void start() throws Exception {
-    db = TestDatabase.withSchema();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    db.close();
-  }
+  @RegisterExtension static final TestDatabase.PerClass DB = TestDatabase.perClass();
 
   @Test
   void jdbcIoWriteStopsThePipelineOnOneRowPostgresRefuses() {
@@ -58,7 +47,8 @@ class JdbcIoWriteLimitsTest {
         .apply(
             JdbcIO.<KV<String, String>>write()
                 .withDataSourceConfiguration(
-                    JdbcIO.DataSourceConfiguration.create("org.postgresql.Driver", db.jdbcUrl())
+                    JdbcIO.DataSourceConfiguration.create(
+                            "org.postgresql.Driver", DB.get().jdbcUrl())
                         .withUsername("postgres")
                         .withPassword("postgres"))
                 .withStatement(WriteChanges.upsertSql())

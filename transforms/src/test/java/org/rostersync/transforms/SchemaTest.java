@@ -9,9 +9,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rostersync.testing.TestDatabase;
 
 /**
@@ -19,26 +18,16 @@ import org.rostersync.testing.TestDatabase;
  * does.
  */
 class SchemaTest {
-  private static TestDatabase db;
-
-  @BeforeAll
-  static void start() throws Exception {
-    db = TestDatabase.withSchema();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    db.close();
-  }
+  @RegisterExtension static final TestDatabase.PerClass DB = TestDatabase.perClass();
 
   @Test
   void migrationsAreIdempotent() {
-    assertThat(Schema.migrate(db.config()).migrationsExecuted, is(0));
+    assertThat(Schema.migrate(DB.get().config()).migrationsExecuted, is(0));
   }
 
   @Test
   void sqlShardFunctionMatchesJava() throws Exception {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+    try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres");
         Statement st = c.createStatement()) {
       for (int shards : new int[] {1, 7, 64, 511}) {
         for (int i = 0; i < 200; i++) {
@@ -62,7 +51,7 @@ class SchemaTest {
     UUID integration = UUID.randomUUID();
     UUID person = UUID.randomUUID();
     UUID school = UUID.randomUUID();
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+    try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres");
         Statement st = c.createStatement()) {
       st.executeUpdate(
           "INSERT INTO roster_entities (entity_type, integration_id, id, hash, data) VALUES ('people', '"

@@ -20,9 +20,8 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.testing.TestDatabase;
 
@@ -31,18 +30,7 @@ import org.rostersync.testing.TestDatabase;
  * written.
  */
 class WriteChangesTest {
-  private static TestDatabase db;
-
-  @BeforeAll
-  static void start() throws Exception {
-    db = TestDatabase.withSchema();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    PooledDataSources.closeAll();
-    db.close();
-  }
+  @RegisterExtension static final TestDatabase.PerClass DB = TestDatabase.perClass();
 
   @Test
   void aRowPostgresRefusesIsDeadLetteredAndTheOthersAreWritten() throws Exception {
@@ -86,7 +74,7 @@ class WriteChangesTest {
             .and(
                 ClassifyChanges.DELETES,
                 p.apply("Deletes", Create.of(diff.shard()).withCoder(ShardChanges.Coder.of())))
-            .apply(WriteChanges.to(db.config()));
+            .apply(WriteChanges.to(DB.get().config()));
     PAssert.that(out)
         .satisfies(
             events -> {
@@ -97,7 +85,7 @@ class WriteChangesTest {
             });
     p.run().waitUntilFinish();
 
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres")) {
+    try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres")) {
       try (ResultSet rs =
           c.createStatement()
               .executeQuery(

@@ -11,40 +11,7 @@ import org.rostersync.transforms.Schema;
  * --jdbcUrl=... [--jdbcUser=...]} (password from ROSTER_SYNC_JDBC_PASSWORD).
  */
 public final class Migrations {
-  /**
-   * The newest migration this build carries ({@code MigrationSafetyTest} keeps it equal to the
-   * highest {@code V<n>__} file).
-   */
-  static final int NEWEST_VERSION = 7;
-
   private Migrations() {}
-
-  /**
-   * Migrates unless the database already has every migration of this build: a run against a current
-   * schema then costs one query instead of Flyway's scan of the bundled jar (≈170 MB) and its round
-   * trips.
-   */
-  public static void applyIfBehind(JdbcConfig jdbc) {
-    if (!isCurrent(jdbc)) {
-      apply(jdbc);
-    }
-  }
-
-  static boolean isCurrent(JdbcConfig jdbc) {
-    try (java.sql.Connection c =
-            java.sql.DriverManager.getConnection(
-                jdbc.url(), jdbc.user(), jdbc.password().resolve());
-        java.sql.Statement st = c.createStatement();
-        java.sql.ResultSet rs =
-            st.executeQuery(
-                "SELECT count(*) FILTER (WHERE NOT success), max(version::int) FILTER (WHERE success)"
-                    + " FROM flyway_schema_history WHERE version ~ '^[0-9]+$'")) {
-      return rs.next() && rs.getInt(1) == 0 && rs.getInt(2) == NEWEST_VERSION;
-    } catch (java.sql.SQLException e) {
-      // No history table yet, or no way to tell: Flyway decides (and reports any real error).
-      return false;
-    }
-  }
 
   public static MigrateResult apply(JdbcConfig jdbc) {
     return Schema.migrate(jdbc);

@@ -62,7 +62,7 @@ public final class RosterSyncPipeline {
 
   public static PipelineResult run(SyncOptions options) {
     if (options.getMigrate()) {
-      Migrations.applyIfBehind(SyncConfigs.jdbc(options));
+      org.rostersync.transforms.Schema.migrateIfBehind(SyncConfigs.jdbc(options));
     }
     Pipeline pipeline = Pipeline.create(options);
     build(pipeline, options);

@@ -59,7 +59,7 @@ class MigrationSafetyTest {
         }
       }
     }
-    assertThat(Migrations.NEWEST_VERSION, is(newest));
+    assertThat(org.rostersync.transforms.Schema.NEWEST_VERSION, is(newest));
   }
 
   @Test

@@ -25,6 +25,25 @@ class SchemaTest {
     assertThat(Schema.migrate(DB.get().config()).migrationsExecuted, is(0));
   }
 
+  /**
+   * The launcher's skip: current at the newest version, behind without it, and on an empty server.
+   */
+  @Test
+  void aSchemaIsCurrentOnlyWithEveryMigrationOfThisBuild() throws Exception {
+    assertThat(Schema.isCurrent(DB.get().config()), is(true));
+    try (TestDatabase empty = TestDatabase.start()) {
+      assertThat("no history table", Schema.isCurrent(empty.config()), is(false));
+      Schema.migrateIfBehind(empty.config());
+      assertThat(Schema.isCurrent(empty.config()), is(true));
+      try (Connection c = empty.connect();
+          Statement st = c.createStatement()) {
+        st.executeUpdate(
+            "DELETE FROM flyway_schema_history WHERE version = '" + Schema.NEWEST_VERSION + "'");
+      }
+      assertThat("the newest migration missing", Schema.isCurrent(empty.config()), is(false));
+    }
+  }
+
   @Test
   void sqlShardFunctionMatchesJava() throws Exception {
     try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres");

@@ -24,7 +24,6 @@ import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
 import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -61,18 +60,7 @@ class StreamingSyncTest {
 
   @BeforeAll
   static void start() throws Exception {
-    boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
-    if (!PubsubEmulator.available()) {
-      if (ci) {
-        throw new IllegalStateException("CI=true but gcloud (Pub/Sub emulator) is not installed");
-      }
-      Assumptions.abort("gcloud with the Pub/Sub emulator is not installed");
-    }
-    pubsub = PubsubEmulator.start();
-    pubsub.createTopic("jobs");
-    pubsub.createSubscription("jobs-sub", "jobs");
-    pubsub.createTopic("dead-letters");
-    pubsub.createSubscription("dead-letters-sub", "dead-letters");
+    pubsub = PubsubEmulator.startWithJobTopics();
     db = TestDatabase.start();
     sim =
         TestSimulator.start(

@@ -20,6 +20,7 @@ locals {
     maxRunDuration            = var.max_run_duration
     recordsPerShard           = tostring(var.records_per_shard)
     maxShards                 = tostring(var.max_shards)
+    fetchBytesPerElement      = tostring(var.fetch_bytes_per_element)
     batchSize                 = tostring(var.batch_size)
     deleteMode                = var.delete_mode
     maxDeleteFraction         = tostring(var.max_delete_fraction)

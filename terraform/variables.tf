@@ -211,6 +211,12 @@ variable "max_shards" {
   default     = 512
 }
 
+variable "fetch_bytes_per_element" {
+  description = "Bytes of records one fetch element holds before its type spills into maxShards shards, paged in checkpointed stretches."
+  type        = number
+  default     = 33554432
+}
+
 variable "batch_size" {
   description = "Rows per JDBC batch for upserts and deletes."
   type        = number

@@ -25,6 +25,7 @@ public final class SyncConfigs {
         .withEdlink(edlink(o))
         .withDatabase(jdbc(o))
         .withSharding(o.getRecordsPerShard(), o.getMaxShards())
+        .withBytesPerFetchElement(o.getFetchBytesPerElement())
         .withBatchSize(o.getBatchSize())
         .withDeletePolicy(deletePolicy(o))
         .withMaxSkipAge(parseDuration(o.getMaxSkipAge()))

@@ -154,6 +154,14 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
 
   void setMaxShards(Integer value);
 
+  @Description(
+      "Bytes of records (canonical JSON + 48 each) one fetch element holds before its type spills:"
+          + " a larger type is paged in checkpointed stretches of this size into maxShards shards.")
+  @Default.Long(SyncDefaults.FETCH_BYTES_PER_ELEMENT)
+  Long getFetchBytesPerElement();
+
+  void setFetchBytesPerElement(Long value);
+
   @Description("Rows per JDBC batch for upserts and deletes.")
   @Default.Integer(SyncDefaults.BATCH_SIZE)
   Integer getBatchSize();

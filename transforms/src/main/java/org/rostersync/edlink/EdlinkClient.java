@@ -149,10 +149,30 @@ public final class EdlinkClient implements AutoCloseable {
    */
   public FetchStats fetchAll(String accessToken, EntityType type, PageHandler handler)
       throws EdlinkException {
+    return fetchPages(accessToken, type, null, handler, () -> false);
+  }
+
+  /**
+   * Like {@link #fetchAll}, but starts at {@code resumeFrom} (a {@link FetchStats#resumeFrom()} of
+   * an earlier call; null for the first page) and pauses after any page for which {@code pause}
+   * answers true: the result then says where to resume. A paused fetch can go on in another process
+   * (the cursor is a URL of the configured origin, checked again on resume; it holds no token).
+   */
+  public FetchStats fetchPages(
+      String accessToken,
+      EntityType type,
+      String resumeFrom,
+      PageHandler handler,
+      java.util.function.BooleanSupplier pause)
+      throws EdlinkException {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(handler, "handler");
+    Objects.requireNonNull(pause, "pause");
     Call call = new Call(requireToken(accessToken));
-    URI next = graph(type.path(), "$first=" + pageSize);
+    URI next =
+        resumeFrom == null
+            ? graph(type.path(), "$first=" + pageSize)
+            : checkedNext(resumeFrom, "resuming " + type.path(), null);
     long records = 0;
     int pages = 0;
     while (next != null) {
@@ -167,6 +187,9 @@ public final class EdlinkClient implements AutoCloseable {
         }
       }
       next = nextPage(page, next);
+      if (next != null && pause.getAsBoolean()) {
+        return new FetchStats(records, pages, call.retries, next.toString());
+      }
     }
     return new FetchStats(records, pages, call.retries);
   }
@@ -612,22 +635,21 @@ public final class EdlinkClient implements AutoCloseable {
     if (isBlank(page.next())) {
       return null;
     }
+    return checkedNext(page.next(), "GET " + current.getRawPath(), page.requestId());
+  }
+
+  private URI checkedNext(String raw, String where, String requestId) throws EdlinkException {
     URI next;
     try {
-      next = URI.create(page.next());
+      next = URI.create(raw);
     } catch (IllegalArgumentException e) {
       throw new EdlinkException(
-          "GET " + current.getRawPath() + ": $next is not a valid URL",
-          200,
-          List.of(),
-          page.requestId(),
-          null);
+          where + ": $next is not a valid URL", 200, List.of(), requestId, null);
     }
     if (!sameOrigin(next, baseUri)) {
       // Following it would send the bearer token to a host we were not configured for.
       throw new EdlinkException(
-          "GET "
-              + current.getRawPath()
+          where
               + ": refusing $next on another origin "
               + next.getScheme()
               + "://"
@@ -643,7 +665,7 @@ public final class EdlinkClient implements AutoCloseable {
               + ")",
           200,
           List.of(),
-          page.requestId(),
+          requestId,
           null);
     }
     return next;

@@ -112,7 +112,15 @@ public final class ClassifyChanges
             break;
           }
         }
-        if (stored != null) {
+        if (stored != null && remote.getValue().failure() != null) {
+          // The remote records of this shard cannot be used: the shard fails, so its type
+          // deletes nothing.
+          RemoteShard r = remote.getValue();
+          out.get(DELETES)
+              .output(
+                  new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0)
+                      .build(r.failure()));
+        } else if (stored != null) {
           Diff diff = classify(remote.getKey(), remote.getValue(), stored.getValue(), spec.limits);
           diff.creates().forEach(out.get(CREATES)::output);
           diff.updates().forEach(out.get(UPDATES)::output);

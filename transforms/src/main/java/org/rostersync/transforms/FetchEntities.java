@@ -2,17 +2,25 @@ package org.rostersync.transforms;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.UUID;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.FetchStats;
 import org.rostersync.edlink.StopPaging;
@@ -23,6 +31,14 @@ import org.rostersync.hash.CanonicalHash;
  * only once the type was fetched completely emits one {@link RemoteShard} per shard (empty ones
  * too) plus a {@link TypeFetched} signal. A failed or cut-short fetch emits no shard and no signal,
  * only a failure: nothing downstream can then mistake missing records for deletes.
+ *
+ * <p>A type whose records outgrow {@link #withBytesPerElement} (a university's enrollments) is
+ * spilled instead of held: its records go out in pieces by shard ({@code maxShards} of them) as
+ * they are paged, the rest of the paging runs in {@link FetchRemainingPagesFn}, which checkpoints
+ * after every stretch of pages, and {@link AssembleSpilledShardFn} hands the join one shard once
+ * its end marker says every piece is there (or drops the pieces of a failed fetch). No element and
+ * no output of one element then grows with the type, and the join still gets exactly one remote
+ * element per shard.
  */
 public final class FetchEntities extends PTransform<PCollection<TypeTask>, PCollectionTuple> {
   private static final org.slf4j.Logger LOG =
@@ -32,20 +48,49 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   public static final TupleTag<KV<String, RunEvent>> FAILED = new TupleTag<>() {};
   public static final TupleTag<RejectedRecord> REJECTED = new TupleTag<>() {};
 
+  /** Pieces of the shards of spilled types, and their end markers. */
+  static final TupleTag<KV<ShardKey, SpilledPart>> SPILLED = new TupleTag<>() {};
+
+  /** A spilled type's task and where its paging goes on. */
+  static final TupleTag<KV<TypeTask, PagingPosition>> CONTINUE = new TupleTag<>() {};
+
   private final EdlinkConfig edlink;
   private final JdbcConfig jdbc;
   private final int recordsPerShard;
   private final int maxShards;
+  private final long bytesPerElement;
 
-  private FetchEntities(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards) {
+  private FetchEntities(
+      EdlinkConfig edlink,
+      JdbcConfig jdbc,
+      int recordsPerShard,
+      int maxShards,
+      long bytesPerElement) {
     this.edlink = edlink;
     this.jdbc = jdbc;
     this.recordsPerShard = recordsPerShard;
     this.maxShards = maxShards;
+    this.bytesPerElement = bytesPerElement;
   }
 
   public static FetchEntities from(EdlinkConfig edlink) {
-    return new FetchEntities(edlink, null, SyncDefaults.RECORDS_PER_SHARD, SyncDefaults.MAX_SHARDS);
+    return new FetchEntities(
+        edlink,
+        null,
+        SyncDefaults.RECORDS_PER_SHARD,
+        SyncDefaults.MAX_SHARDS,
+        SyncDefaults.FETCH_BYTES_PER_ELEMENT);
+  }
+
+  /**
+   * About the most bytes of records (canonical JSON and 48 bytes of id and hash each) one element
+   * of the fetch holds and emits; a type that pages past it is spilled (see the class comment).
+   */
+  public FetchEntities withBytesPerElement(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("bytesPerElement must be positive, got " + bytes);
+    }
+    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards, bytes);
   }
 
   public FetchEntities withSharding(int recordsPerShard, int maxShards) {
@@ -56,7 +101,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
               + " and "
               + maxShards);
     }
-    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards);
+    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards, bytesPerElement);
   }
 
   /**
@@ -65,7 +110,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
    * cannot put every stored row of it into one join group.
    */
   public FetchEntities withDatabase(JdbcConfig jdbc) {
-    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards);
+    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards, bytesPerElement);
   }
 
   @Override
@@ -78,7 +123,10 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         .add(
             DisplayData.item("recordsPerShard", recordsPerShard)
                 .withLabel("Records per join group"))
-        .add(DisplayData.item("maxShards", maxShards).withLabel("Join groups per type, at most"));
+        .add(DisplayData.item("maxShards", maxShards).withLabel("Join groups per type, at most"))
+        .add(
+            DisplayData.item("bytesPerElement", bytesPerElement)
+                .withLabel("Record bytes per fetch element before a type spills"));
   }
 
   @Override
@@ -86,20 +134,58 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     if (edlink == null) {
       throw new IllegalStateException("FetchEntities needs an EdlinkConfig");
     }
-    PCollectionTuple out =
+    PCollectionTuple first =
         tasks.apply(
-            ParDo.of(new FetchEntitiesFn(edlink, jdbc, recordsPerShard, maxShards))
-                .withOutputTags(REMOTE, TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED)));
-    out.get(REMOTE)
-        .setCoder(
-            org.apache.beam.sdk.coders.KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+            "FetchTypes",
+            ParDo.of(new FetchEntitiesFn(edlink, jdbc, recordsPerShard, maxShards, bytesPerElement))
+                .withOutputTags(
+                    REMOTE,
+                    TupleTagList.of(COMPLETE)
+                        .and(FAILED)
+                        .and(REJECTED)
+                        .and(SPILLED)
+                        .and(CONTINUE)));
+    setCoders(first);
+    first.get(CONTINUE).setCoder(KvCoder.of(TypeTask.Coder.of(), PagingPosition.Coder.of()));
+    PCollectionTuple rest =
+        first
+            .get(CONTINUE)
+            .apply(
+                "FetchRemainingPages",
+                ParDo.of(new FetchRemainingPagesFn(edlink, bytesPerElement))
+                    .withOutputTags(SPILLED, TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED)));
+    setCoders(rest);
+    PCollection<KV<ShardKey, RemoteShard>> assembled =
+        PCollectionList.of(first.get(SPILLED))
+            .and(rest.get(SPILLED))
+            .apply("AllSpilledParts", Flatten.pCollections())
+            .apply("AssembleSpilledShards", ParDo.of(new AssembleSpilledShardFn()))
+            .setCoder(KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+    return PCollectionTuple.of(
+            REMOTE,
+            PCollectionList.of(first.get(REMOTE))
+                .and(assembled)
+                .apply("AllRemoteShards", Flatten.pCollections()))
+        .and(COMPLETE, both(first, rest, COMPLETE, "AllFetchesComplete"))
+        .and(FAILED, both(first, rest, FAILED, "AllFetchFailures"))
+        .and(REJECTED, both(first, rest, REJECTED, "AllRejectedRecords"));
+  }
+
+  private static <T> PCollection<T> both(
+      PCollectionTuple first, PCollectionTuple rest, TupleTag<T> tag, String name) {
+    return PCollectionList.of(first.get(tag))
+        .and(rest.get(tag))
+        .apply(name, Flatten.pCollections());
+  }
+
+  private static void setCoders(PCollectionTuple out) {
+    if (out.has(REMOTE)) {
+      out.get(REMOTE).setCoder(KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+    }
+    out.get(SPILLED).setCoder(KvCoder.of(ShardKey.Coder.of(), SpilledPart.Coder.of()));
     out.get(COMPLETE).setCoder(TypeFetched.Coder.of());
-    out.get(FAILED)
-        .setCoder(
-            org.apache.beam.sdk.coders.KvCoder.of(
-                org.apache.beam.sdk.coders.StringUtf8Coder.of(), RunEvent.Coder.of()));
+    out.get(FAILED).setCoder(KvCoder.of(StringUtf8Coder.of(), RunEvent.Coder.of()));
     out.get(REJECTED).setCoder(RejectedRecord.Coder.of());
-    return out;
   }
 
   /** A record that cannot be synced: the whole type fails with this reason. */
@@ -107,6 +193,93 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     BadRecordException(String message) {
       super(message);
     }
+  }
+
+  /**
+   * The records of one stretch of pages: from a cursor (null for the first page) until the type
+   * ends or the records hold {@code budget} bytes. A retry with a fresh token starts the stretch
+   * over, so it never holds a page twice.
+   */
+  record PageBatch(RemoteShard records, List<RejectedRecord> rejected, FetchStats stats) {
+
+    /** 48 bytes of id and hash per record, plus its JSON. */
+    static long bytesOf(RemoteShard records, int from) {
+      long bytes = 0;
+      for (int i = from; i < records.size(); i++) {
+        byte[] json = records.json(i);
+        bytes += 48 + (json == null ? 0 : json.length);
+      }
+      return bytes;
+    }
+
+    static PageBatch fetch(
+        EdlinkClient client, String token, TypeTask task, String from, long budget)
+        throws EdlinkException, BadRecordException {
+      RemoteShard records = new RemoteShard(task.job(), null, 1024);
+      List<RejectedRecord> rejected = new ArrayList<>();
+      BadRecordException[] bad = new BadRecordException[1];
+      long[] bytes = {0};
+      FetchStats stats =
+          client.fetchPages(
+              token,
+              task.type(),
+              from,
+              page -> {
+                int before = records.size();
+                for (JsonObject record : page) {
+                  try {
+                    FetchEntitiesFn.addRecord(records, record, task, rejected);
+                  } catch (BadRecordException e) {
+                    bad[0] = e;
+                    // The type has failed: more pages would only cost Edlink calls.
+                    throw new StopPaging();
+                  }
+                }
+                bytes[0] += bytesOf(records, before);
+              },
+              () -> bytes[0] >= budget);
+      if (bad[0] != null) {
+        throw bad[0];
+      }
+      SyncMetrics.FETCHED.inc(records.size());
+      SyncMetrics.PAGES.inc(stats.pages());
+      SyncMetrics.FETCH_ELEMENT_BYTES.update(bytes[0]);
+      return new PageBatch(records, rejected, stats);
+    }
+
+    boolean typeComplete() {
+      return stats.resumeFrom() == null;
+    }
+  }
+
+  /**
+   * One piece per shard a stretch's records fall in (sorted by id, identical duplicates dropped),
+   * each counted in {@code pieces}. Computed whole before anything is emitted, so a conflicting
+   * duplicate fails the type without a half-sent stretch.
+   */
+  static List<KV<ShardKey, SpilledPart>> piecesOf(TypeTask task, RemoteShard records, int[] pieces)
+      throws BadRecordException {
+    SyncJob job = task.job();
+    int shardCount = pieces.length;
+    RemoteShard[] shards = FetchEntitiesFn.distribute(records, job, null, shardCount);
+    List<KV<ShardKey, SpilledPart>> out = new ArrayList<>();
+    for (int s = 0; s < shardCount; s++) {
+      if (shards[s].size() > 0) {
+        pieces[s]++;
+        out.add(
+            KV.of(
+                new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount),
+                SpilledPart.records(shards[s].rows())));
+      }
+    }
+    return out;
+  }
+
+  /** Emits a stretch's pieces and its rejected records. */
+  static void emit(
+      List<KV<ShardKey, SpilledPart>> parts, PageBatch batch, DoFn.MultiOutputReceiver out) {
+    parts.forEach(part -> out.get(SPILLED).output(part));
+    batch.rejected().forEach(r -> out.get(REJECTED).output(r));
   }
 
   static final class FetchEntitiesFn extends EdlinkClientFn<TypeTask, KV<ShardKey, RemoteShard>> {
@@ -117,13 +290,20 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     private final JdbcConfig jdbc;
     private final int recordsPerShard;
     private final int maxShards;
+    private final long bytesPerElement;
     private transient javax.sql.DataSource ds;
 
-    FetchEntitiesFn(EdlinkConfig edlink, JdbcConfig jdbc, int recordsPerShard, int maxShards) {
+    FetchEntitiesFn(
+        EdlinkConfig edlink,
+        JdbcConfig jdbc,
+        int recordsPerShard,
+        int maxShards,
+        long bytesPerElement) {
       super(edlink);
       this.jdbc = jdbc;
       this.recordsPerShard = recordsPerShard;
       this.maxShards = maxShards;
+      this.bytesPerElement = bytesPerElement;
     }
 
     @Override
@@ -156,18 +336,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     public void process(@Element TypeTask task, MultiOutputReceiver out) {
       SyncJob job = task.job();
       long start = System.currentTimeMillis();
-      RemoteShard all = new RemoteShard(job, null, 1024);
-      java.util.List<RejectedRecord> rejected = new java.util.ArrayList<>();
-      FetchStats stats;
+      PageBatch batch;
       try {
-        stats =
+        batch =
             withIntegrationToken(
                 job.integrationId(),
-                integration -> {
-                  all.clear(); // a retry with a fresh token starts over
-                  rejected.clear();
-                  return fetchInto(integration.accessToken(), task, all, rejected);
-                });
+                integration ->
+                    PageBatch.fetch(
+                        client, integration.accessToken(), task, null, bytesPerElement));
       } catch (EdlinkException e) {
         fail(out, task, null, e.describe());
         return;
@@ -175,24 +351,25 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         fail(out, task, null, e.getMessage());
         return;
       } catch (RuntimeException e) {
-        // Not bad data (malformed records are BadRecordException, Edlink failures EdlinkException)
-        // but a defect:
-        // logged with its stack trace and rethrown, so the runner retries the bundle and a
-        // persistent one fails the
-        // job visibly instead of passing for a "type failed" row. Nothing was emitted, so no delete
-        // can follow.
+        // Not bad data (malformed records are BadRecordException, Edlink failures
+        // EdlinkException) but a defect: logged with its stack trace and rethrown, so the runner
+        // retries the bundle and a persistent one fails the job visibly instead of passing for a
+        // "type failed" row. Nothing was emitted, so no delete can follow.
         LOG.error("fetching {} of run {} failed unexpectedly", task.type().path(), job.runId(), e);
         throw e;
       }
+      if (!batch.typeComplete()) {
+        spill(task, batch, start, out);
+        return;
+      }
+      RemoteShard all = batch.records();
       FetchSummary summary =
           new FetchSummary(
               all.size(),
-              stats.pages(),
-              stats.retries(),
+              batch.stats().pages(),
+              batch.stats().retries(),
               System.currentTimeMillis() - start,
-              rejected.size());
-      SyncMetrics.FETCHED.inc(all.size());
-      SyncMetrics.PAGES.inc(stats.pages());
+              batch.rejected().size());
       long stored;
       try {
         stored = storedCount(job, task);
@@ -214,34 +391,30 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount);
         out.get(REMOTE).output(KV.of(key, shards[s]));
       }
-      rejected.forEach(r -> out.get(REJECTED).output(r));
+      batch.rejected().forEach(r -> out.get(REJECTED).output(r));
       out.get(COMPLETE)
           .output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
     }
 
-    private FetchStats fetchInto(
-        String token, TypeTask task, RemoteShard all, java.util.List<RejectedRecord> rejected)
-        throws EdlinkException, BadRecordException {
-      BadRecordException[] bad = new BadRecordException[1];
-      FetchStats stats =
-          client.fetchAll(
-              token,
-              task.type(),
-              page -> {
-                for (JsonObject record : page) {
-                  try {
-                    addRecord(all, record, task, rejected);
-                  } catch (BadRecordException e) {
-                    bad[0] = e;
-                    throw new StopPaging(); // the type has failed: more pages would only cost
-                    // Edlink calls
-                  }
-                }
-              });
-      if (bad[0] != null) {
-        throw bad[0];
+    /**
+     * The type outgrew one element: its first stretch goes out in pieces over the finest sharding
+     * ({@code maxShards}: the shard count must be fixed before the type's size is known), and the
+     * rest of the paging continues in {@link FetchRemainingPagesFn}.
+     */
+    private void spill(TypeTask task, PageBatch batch, long start, MultiOutputReceiver out) {
+      SyncMetrics.TYPES_SPILLED.inc();
+      int[] pieces = new int[maxShards];
+      List<KV<ShardKey, SpilledPart>> parts;
+      try {
+        parts = piecesOf(task, batch.records(), pieces);
+      } catch (BadRecordException e) {
+        fail(out, task, null, e.getMessage());
+        return;
       }
-      return stats;
+      emit(parts, batch, out);
+      PagingPosition at =
+          new PagingPosition(null, 0, 0, 0, 0, start, new int[maxShards]).after(batch, pieces);
+      out.get(CONTINUE).output(KV.of(task, at));
     }
 
     /**
@@ -343,8 +516,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       return shards;
     }
 
-    private static void fail(
-        MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {
+    static void fail(MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {
       SyncMetrics.FETCH_FAILURES.inc();
       SyncMetrics.TYPES_COMPLETED.inc();
       SyncJob job = task.job();

@@ -46,6 +46,22 @@ final class IdRows {
     size++;
   }
 
+  /** The same rows, in the same order (for values' equality). */
+  boolean sameRows(IdRows o) {
+    if (o == null || size != o.size) {
+      return false;
+    }
+    for (int i = 0; i < size; i++) {
+      if (msb[i] != o.msb[i]
+          || lsb[i] != o.lsb[i]
+          || !Arrays.equals(hashes[i], o.hashes[i])
+          || !Arrays.equals(json[i], o.json[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The size, then the four arrays (the layout both coders that hold rows use). */
   void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
     out.writeInt(size);

@@ -35,6 +35,12 @@ public final class SyncDefaults {
 
   public static final long BYTES_PER_WRITE = 16L << 20;
 
+  /**
+   * Bytes of records (canonical JSON + 48 each) one fetch element holds before its type spills:
+   * with one page on top (10,000 records), still well below Dataflow's 64 MB per work item.
+   */
+  public static final long FETCH_BYTES_PER_ELEMENT = 32L << 20;
+
   public static final String DELETE_MODE = "hard";
   public static final double MAX_DELETE_FRACTION = 0.10;
   public static final int DELETE_GUARD_MIN_ROWS = 50;

@@ -50,7 +50,8 @@ public final class SyncIntegrations
       Duration maxSkipAge,
       Duration leaseTtl,
       Duration maxRunDuration,
-      boolean breakFusionBeforeRead)
+      boolean breakFusionBeforeRead,
+      long bytesPerFetchElement)
       implements java.io.Serializable {}
 
   /** A mutable copy of the settings, so each {@code withX} changes one field by name. */
@@ -65,6 +66,7 @@ public final class SyncIntegrations
     Duration leaseTtl;
     Duration maxRunDuration;
     boolean breakFusionBeforeRead;
+    long bytesPerFetchElement;
 
     Draft(Settings s) {
       edlink = s.edlink();
@@ -77,6 +79,7 @@ public final class SyncIntegrations
       leaseTtl = s.leaseTtl();
       maxRunDuration = s.maxRunDuration();
       breakFusionBeforeRead = s.breakFusionBeforeRead();
+      bytesPerFetchElement = s.bytesPerFetchElement();
     }
 
     Settings settings() {
@@ -90,7 +93,8 @@ public final class SyncIntegrations
           maxSkipAge,
           leaseTtl,
           maxRunDuration,
-          breakFusionBeforeRead);
+          breakFusionBeforeRead,
+          bytesPerFetchElement);
     }
   }
 
@@ -122,7 +126,8 @@ public final class SyncIntegrations
             SyncDefaults.MAX_SKIP_AGE,
             SyncDefaults.LEASE_TTL,
             SyncDefaults.MAX_RUN_DURATION,
-            true));
+            true,
+            SyncDefaults.FETCH_BYTES_PER_ELEMENT));
   }
 
   public SyncIntegrations withEdlink(EdlinkConfig edlink) {
@@ -193,6 +198,15 @@ public final class SyncIntegrations
     return with(d -> d.breakFusionBeforeRead = breakFusion);
   }
 
+  /**
+   * About the most bytes of records one fetch element holds and emits; larger types are paged in
+   * checkpointed stretches and assembled per shard ({@link FetchEntities#withBytesPerElement}).
+   */
+  public SyncIntegrations withBytesPerFetchElement(long bytes) {
+    checkArgument(bytes >= 1, "bytesPerFetchElement must be positive, got " + bytes);
+    return with(d -> d.bytesPerFetchElement = bytes);
+  }
+
   private static void checkArgument(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
@@ -224,7 +238,10 @@ public final class SyncIntegrations
                 .withLabel("Longest run"))
         .add(
             DisplayData.item("breakFusionBeforeRead", settings.breakFusionBeforeRead())
-                .withLabel("Fusion break before the stored-hash read"));
+                .withLabel("Fusion break before the stored-hash read"))
+        .add(
+            DisplayData.item("bytesPerFetchElement", settings.bytesPerFetchElement())
+                .withLabel("Record bytes per fetch element before a type spills"));
     settings.deletePolicy().addTo(builder);
   }
 
@@ -272,7 +289,8 @@ public final class SyncIntegrations
             "FetchEntities",
             FetchEntities.from(edlink)
                 .withDatabase(jdbc)
-                .withSharding(settings.recordsPerShard(), settings.maxShards()));
+                .withSharding(settings.recordsPerShard(), settings.maxShards())
+                .withBytesPerElement(settings.bytesPerFetchElement()));
 
     fetched
         .get(FetchEntities.REJECTED)

@@ -31,6 +31,14 @@ public final class SyncMetrics {
   public static final Counter RUNS_PARTIAL = Metrics.counter(NAMESPACE, "runs_partial");
   public static final Counter RUNS_HELD = Metrics.counter(NAMESPACE, "runs_held");
   public static final Counter RUNS_SKIPPED = Metrics.counter(NAMESPACE, "runs_skipped");
+
+  /** Types too large for one fetch element, paged in checkpointed stretches. */
+  public static final Counter TYPES_SPILLED = Metrics.counter(NAMESPACE, "types_spilled");
+
+  /** Bytes of records (JSON + 48 per record) one fetch element held and emitted. */
+  public static final Distribution FETCH_ELEMENT_BYTES =
+      Metrics.distribution(NAMESPACE, "record_bytes_per_fetch_element");
+
   public static final Distribution GROUP_SIZE =
       Metrics.distribution(NAMESPACE, "records_per_join_group");
 

@@ -120,6 +120,25 @@ class CoderGoldenBytesTest {
           AdmitRuns.AdmittedRun.Coder.of(),
           new AdmitRuns.AdmittedRun(JOB, 1_700_000_002_000L, false, null)
         });
+    IdRows piece = new IdRows(1);
+    piece.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    m.put("SpilledPartRecords", new Object[] {SpilledPart.Coder.of(), SpilledPart.records(piece)});
+    m.put("SpilledPartEnd", new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 3, FETCH)});
+    m.put(
+        "SpilledPartAborted", new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 2, null)});
+    m.put(
+        "PagingPosition",
+        new Object[] {
+          PagingPosition.Coder.of(),
+          new PagingPosition(
+              "https://ed.link/api/v2/graph/enrollments?$cursor=abc",
+              20_000L,
+              2,
+              1,
+              3L,
+              1_700_000_000_000L,
+              new int[] {1, 0, 2})
+        });
     m.put("TypeProgressWritten", new Object[] {TypeProgress.Coder.of(), TypeProgress.of(WRITTEN)});
     m.put(
         "RunResult",
@@ -195,9 +214,19 @@ class CoderGoldenBytesTest {
   void theBulkCodersAreVersionedAndEmbedNoJavaSerialization() throws Exception {
     RemoteShard remote = new RemoteShard(JOB, FETCH, 2);
     remote.add(1L, 2L, new byte[] {1, 2}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] remoteV1 = HexFormat.of().parseHex(golden().getProperty("RemoteShard"));
+    RemoteShard fromV1 = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), remoteV1);
+    assertThat("a v1 shard still decodes", fromV1.json(0), equalTo(remote.json(0)));
+    assertThat("a v1 shard has no failure", fromV1.failure(), equalTo(null));
     byte[] r = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), remote);
-    assertThat(HexFormat.of().formatHex(r), equalTo(golden().getProperty("RemoteShard")));
-    assertThat(r[0], equalTo((byte) 1));
+    assertThat(HexFormat.of().formatHex(r), equalTo(golden().getProperty("RemoteShardV2")));
+    assertThat("v2: a shard may carry its failure", r[0], equalTo((byte) 2));
+    RemoteShard failed =
+        CoderUtils.decodeFromByteArray(
+            RemoteShard.Coder.of(),
+            CoderUtils.encodeToByteArray(
+                RemoteShard.Coder.of(), RemoteShard.failed(JOB, FETCH, "served twice")));
+    assertThat(failed.failure(), equalTo("served twice"));
     // The embedded job is the versioned SyncJob encoding, not a Java serialization stream (0xACED).
     assertThat(r[1], equalTo((byte) 1));
     RemoteShard back = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), r);
@@ -206,7 +235,7 @@ class CoderGoldenBytesTest {
     StoredShard stored = new StoredShard(1, new long[] {1L}, new long[] {2L}, new byte[][] {{3}});
     byte[] s = CoderUtils.encodeToByteArray(StoredShard.Coder.of(), stored);
     assertThat(HexFormat.of().formatHex(s), equalTo(golden().getProperty("StoredShard")));
-    r[0] = 2;
+    r[0] = 3;
     assertThrows(
         CoderException.class, () -> CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), r));
 
@@ -255,7 +284,9 @@ class CoderGoldenBytesTest {
             ShardChanges.class,
             RowBatch.class,
             BatchWritten.class,
-            TypeProgress.class)) {
+            TypeProgress.class,
+            SpilledPart.class,
+            PagingPosition.class)) {
       Coder<?> coder = registry.getCoder(TypeDescriptor.of(c));
       assertThat(
           c.getSimpleName() + " has an explicit coder",

@@ -15,6 +15,7 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.DistributionResult;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
@@ -101,6 +102,14 @@ public final class SyncRunner {
         if (SyncMetrics.NAMESPACE.equals(c.getName().getNamespace())) {
           Long v = c.getAttempted();
           out.merge(c.getName().getName(), v == null ? 0L : v, Long::sum);
+        }
+      }
+      for (MetricResult<DistributionResult> d : q.getDistributions()) {
+        DistributionResult v = d.getAttempted();
+        if (SyncMetrics.NAMESPACE.equals(d.getName().getNamespace())
+            && v != null
+            && v.getCount() > 0) {
+          out.merge(d.getName().getName() + ".max", v.getMax(), Math::max);
         }
       }
     } catch (RuntimeException e) {

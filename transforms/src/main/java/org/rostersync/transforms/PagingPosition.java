@@ -1,0 +1,166 @@
+package org.rostersync.transforms;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import org.apache.beam.sdk.coders.DefaultCoder;
+
+/**
+ * Where the paging of a spilled type stands: the cursor of the next page (null once the type was
+ * paged to its end or failed), what the pages so far cost, and how many record pieces each of its
+ * {@code pieces.length} shards was sent. It is the restriction of {@link FetchRemainingPagesFn}: a
+ * checkpoint after every stretch of pages commits that stretch's output and this position together,
+ * so a retried or resumed fetch neither loses nor repeats a page.
+ */
+@DefaultCoder(PagingPosition.Coder.class)
+public final class PagingPosition {
+  private final String resumeFrom;
+  private final long records;
+  private final int pages;
+  private final int retries;
+  private final long rejected;
+  private final long startedAtMillis;
+  private final int[] pieces;
+
+  PagingPosition(
+      String resumeFrom,
+      long records,
+      int pages,
+      int retries,
+      long rejected,
+      long startedAtMillis,
+      int[] pieces) {
+    this.resumeFrom = resumeFrom;
+    this.records = records;
+    this.pages = pages;
+    this.retries = retries;
+    this.rejected = rejected;
+    this.startedAtMillis = startedAtMillis;
+    this.pieces = pieces;
+  }
+
+  /** Null once there is nothing left to page. */
+  String resumeFrom() {
+    return resumeFrom;
+  }
+
+  boolean finished() {
+    return resumeFrom == null;
+  }
+
+  int shardCount() {
+    return pieces.length;
+  }
+
+  /** Record pieces sent to each shard so far (a copy). */
+  int[] pieces() {
+    return pieces.clone();
+  }
+
+  /** After one more stretch of pages: its cost added, {@code pieces} as counted now. */
+  PagingPosition after(FetchEntities.PageBatch batch, int[] piecesNow) {
+    return new PagingPosition(
+        batch.stats().resumeFrom(),
+        records + batch.records().size(),
+        pages + batch.stats().pages(),
+        retries + batch.stats().retries(),
+        rejected + batch.rejected().size(),
+        startedAtMillis,
+        piecesNow);
+  }
+
+  /** The same counts, with nothing left to page (a failed fetch, or the primary of a split). */
+  PagingPosition closed() {
+    return new PagingPosition(
+        null, records, pages, retries, rejected, startedAtMillis, pieces.clone());
+  }
+
+  /** The summary of the whole paging, as the join and the run's counts see it. */
+  FetchSummary summary(long nowMillis) {
+    return new FetchSummary(records, pages, retries, nowMillis - startedAtMillis, rejected);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PagingPosition p
+        && java.util.Objects.equals(resumeFrom, p.resumeFrom)
+        && records == p.records
+        && pages == p.pages
+        && retries == p.retries
+        && rejected == p.rejected
+        && startedAtMillis == p.startedAtMillis
+        && Arrays.equals(pieces, p.pieces);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(resumeFrom, records, pages, Arrays.hashCode(pieces));
+  }
+
+  @Override
+  public String toString() {
+    // The cursor is not logged: it is a URL of the customer's data, useless to an operator.
+    return "PagingPosition{"
+        + (finished() ? "finished" : "more pages")
+        + ", records="
+        + records
+        + ", pages="
+        + pages
+        + ", shards="
+        + pieces.length
+        + "}";
+  }
+
+  /** Versioned binary coder (v1). */
+  public static final class Coder extends Codec.Versioned<PagingPosition> {
+    /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
+    public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
+      return Codec.providerFor(PagingPosition.class, of());
+    }
+
+    private static final Coder INSTANCE = new Coder();
+
+    private Coder() {
+      super(PagingPosition.class, 1);
+    }
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    void write(PagingPosition p, DataOutputStream out) throws IOException {
+      Codec.writeString(out, p.resumeFrom);
+      out.writeLong(p.records);
+      out.writeInt(p.pages);
+      out.writeInt(p.retries);
+      out.writeLong(p.rejected);
+      out.writeLong(p.startedAtMillis);
+      out.writeInt(p.pieces.length);
+      for (int n : p.pieces) {
+        out.writeInt(n);
+      }
+    }
+
+    @Override
+    PagingPosition read(DataInputStream in, int version) throws IOException {
+      String resumeFrom = Codec.readString(in);
+      long records = in.readLong();
+      int pages = in.readInt();
+      int retries = in.readInt();
+      long rejected = in.readLong();
+      long started = in.readLong();
+      int n = in.readInt();
+      if (n < 1 || n > 1 << 16) {
+        throw new org.apache.beam.sdk.coders.CoderException(
+            "cannot decode PagingPosition: " + n + " shards");
+      }
+      int[] pieces = new int[n];
+      for (int i = 0; i < n; i++) {
+        pieces[i] = in.readInt();
+      }
+      return new PagingPosition(resumeFrom, records, pages, retries, rejected, started, pieces);
+    }
+  }
+}

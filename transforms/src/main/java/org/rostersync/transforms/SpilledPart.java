@@ -1,0 +1,129 @@
+package org.rostersync.transforms;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.DefaultCoder;
+
+/**
+ * One piece of a shard of a type too large for one fetch element: either records of a stretch of
+ * pages, or the shard's end marker, which says how many record pieces the shard was sent and
+ * whether the fetch completed (with its summary) or failed (the pieces are to be dropped).
+ */
+@DefaultCoder(SpilledPart.Coder.class)
+public final class SpilledPart {
+  private final IdRows rows;
+  private final SyncJob job;
+  private final int pieces;
+  private final FetchSummary fetch;
+
+  private SpilledPart(IdRows rows, SyncJob job, int pieces, FetchSummary fetch) {
+    this.rows = rows;
+    this.job = job;
+    this.pieces = pieces;
+    this.fetch = fetch;
+  }
+
+  /** Records of one shard from one stretch of pages. */
+  static SpilledPart records(IdRows rows) {
+    return new SpilledPart(rows, null, 0, null);
+  }
+
+  /** The shard was sent {@code pieces} record pieces; {@code fetch} null: the fetch failed. */
+  static SpilledPart end(SyncJob job, int pieces, FetchSummary fetch) {
+    if (pieces < 0) {
+      throw new IllegalArgumentException("pieces must not be negative, got " + pieces);
+    }
+    return new SpilledPart(null, job, pieces, fetch);
+  }
+
+  boolean isEnd() {
+    return rows == null;
+  }
+
+  /** An end marker of a fetch that did not complete. */
+  boolean aborted() {
+    return isEnd() && fetch == null;
+  }
+
+  IdRows rows() {
+    return rows;
+  }
+
+  SyncJob job() {
+    return job;
+  }
+
+  int pieces() {
+    return pieces;
+  }
+
+  FetchSummary fetch() {
+    return fetch;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SpilledPart p
+        && (rows == null ? p.rows == null : rows.sameRows(p.rows))
+        && java.util.Objects.equals(job, p.job)
+        && pieces == p.pieces
+        && java.util.Objects.equals(fetch, p.fetch);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(job, pieces, fetch, rows == null ? -1 : rows.size);
+  }
+
+  /** Versioned binary coder (v1): a kind byte (0 records, 1 end, 2 aborted), then its fields. */
+  public static final class Coder extends Codec.Versioned<SpilledPart> {
+    /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
+    public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
+      return Codec.providerFor(SpilledPart.class, of());
+    }
+
+    private static final Coder INSTANCE = new Coder();
+
+    private Coder() {
+      super(SpilledPart.class, 1);
+    }
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    void write(SpilledPart p, DataOutputStream out) throws IOException {
+      if (!p.isEnd()) {
+        out.writeByte(0);
+        p.rows.writeTo(out);
+        return;
+      }
+      out.writeByte(p.aborted() ? 2 : 1);
+      Codec.writeJob(p.job, out);
+      out.writeInt(p.pieces);
+      if (!p.aborted()) {
+        FetchSummary.Coder.of().encode(p.fetch, out);
+      }
+    }
+
+    @Override
+    SpilledPart read(DataInputStream in, int version) throws IOException {
+      int kind = in.readByte();
+      switch (kind) {
+        case 0:
+          return records(IdRows.readFrom(in));
+        case 1:
+        case 2:
+          SyncJob job = Codec.readJob(in);
+          int pieces = in.readInt();
+          FetchSummary fetch = kind == 1 ? FetchSummary.Coder.of().decode(in) : null;
+          return new SpilledPart(null, job, pieces, fetch);
+        default:
+          throw new CoderException("cannot decode SpilledPart: unknown kind " + kind);
+      }
+    }
+  }
+}

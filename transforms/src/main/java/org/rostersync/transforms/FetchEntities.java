@@ -48,7 +48,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   public static final TupleTag<KV<String, RunEvent>> FAILED = new TupleTag<>() {};
   public static final TupleTag<RejectedRecord> REJECTED = new TupleTag<>() {};
 
-  /** Pieces of the shards of spilled types, and their end markers. */
+  /** Pieces of the shards of spilled types, and their end markers, keyed without the run. */
   static final TupleTag<KV<ShardKey, SpilledPart>> SPILLED = new TupleTag<>() {};
 
   /** A spilled type's task and where its paging goes on. */
@@ -268,8 +268,9 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         pieces[s]++;
         out.add(
             KV.of(
-                new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount),
-                SpilledPart.records(shards[s].rows())));
+                new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount)
+                    .withoutRun(),
+                SpilledPart.records(job, shards[s].rows())));
       }
     }
     return out;

@@ -123,7 +123,8 @@ final class FetchRemainingPagesFn
       out.get(FetchEntities.SPILLED)
           .output(
               KV.of(
-                  new ShardKey(job.runId(), job.integrationId(), task.type(), s, pieces.length),
+                  new ShardKey(job.runId(), job.integrationId(), task.type(), s, pieces.length)
+                      .withoutRun(),
                   SpilledPart.end(job, pieces[s], summary)));
     }
   }

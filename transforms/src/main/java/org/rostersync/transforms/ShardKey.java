@@ -68,6 +68,18 @@ public final class ShardKey {
     return new ShardKey("", integrationId, type, shard, 0);
   }
 
+  /**
+   * The spilled-shard assembler's key: the run left out (checked inside), so its state and timers
+   * are bounded like the join's; the shard count kept, so {@link #withRun} restores the full key.
+   */
+  ShardKey withoutRun() {
+    return new ShardKey("", integrationId, type, shard, shardCount);
+  }
+
+  ShardKey withRun(String run) {
+    return new ShardKey(run, integrationId, type, shard, shardCount);
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof ShardKey)) {

@@ -7,9 +7,10 @@ import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
- * One piece of a shard of a type too large for one fetch element: either records of a stretch of
- * pages, or the shard's end marker, which says how many record pieces the shard was sent and
- * whether the fetch completed (with its summary) or failed (the pieces are to be dropped).
+ * One piece of a shard of a type too large for one fetch element, with its run's job: either
+ * records of a stretch of pages, or the shard's end marker, which says how many record pieces the
+ * shard was sent and whether the fetch completed (with its summary) or failed (the pieces are to be
+ * dropped).
  */
 @DefaultCoder(SpilledPart.Coder.class)
 public final class SpilledPart {
@@ -25,9 +26,9 @@ public final class SpilledPart {
     this.fetch = fetch;
   }
 
-  /** Records of one shard from one stretch of pages. */
-  static SpilledPart records(IdRows rows) {
-    return new SpilledPart(rows, null, 0, null);
+  /** Records of one shard from one stretch of pages of {@code job}'s run. */
+  static SpilledPart records(SyncJob job, IdRows rows) {
+    return new SpilledPart(rows, job, 0, null);
   }
 
   /** The shard was sent {@code pieces} record pieces; {@code fetch} null: the fetch failed. */
@@ -77,7 +78,10 @@ public final class SpilledPart {
     return java.util.Objects.hash(job, pieces, fetch, rows == null ? -1 : rows.size);
   }
 
-  /** Versioned binary coder (v1): a kind byte (0 records, 1 end, 2 aborted), then its fields. */
+  /**
+   * Versioned binary coder (v1): a kind byte (0 records, 1 end, 2 aborted), the job, then the
+   * kind's fields.
+   */
   public static final class Coder extends Codec.Versioned<SpilledPart> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
@@ -96,13 +100,12 @@ public final class SpilledPart {
 
     @Override
     void write(SpilledPart p, DataOutputStream out) throws IOException {
+      out.writeByte(!p.isEnd() ? 0 : p.aborted() ? 2 : 1);
+      Codec.writeJob(p.job, out);
       if (!p.isEnd()) {
-        out.writeByte(0);
         p.rows.writeTo(out);
         return;
       }
-      out.writeByte(p.aborted() ? 2 : 1);
-      Codec.writeJob(p.job, out);
       out.writeInt(p.pieces);
       if (!p.aborted()) {
         FetchSummary.Coder.of().encode(p.fetch, out);
@@ -112,12 +115,12 @@ public final class SpilledPart {
     @Override
     SpilledPart read(DataInputStream in, int version) throws IOException {
       int kind = in.readByte();
+      SyncJob job = Codec.readJob(in);
       switch (kind) {
         case 0:
-          return records(IdRows.readFrom(in));
+          return records(job, IdRows.readFrom(in));
         case 1:
         case 2:
-          SyncJob job = Codec.readJob(in);
           int pieces = in.readInt();
           FetchSummary fetch = kind == 1 ? FetchSummary.Coder.of().decode(in) : null;
           return new SpilledPart(null, job, pieces, fetch);

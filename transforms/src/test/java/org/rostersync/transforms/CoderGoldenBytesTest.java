@@ -122,7 +122,9 @@ class CoderGoldenBytesTest {
         });
     IdRows piece = new IdRows(1);
     piece.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    m.put("SpilledPartRecords", new Object[] {SpilledPart.Coder.of(), SpilledPart.records(piece)});
+    m.put(
+        "SpilledPartRecords",
+        new Object[] {SpilledPart.Coder.of(), SpilledPart.records(JOB, piece)});
     m.put("SpilledPartEnd", new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 3, FETCH)});
     m.put(
         "SpilledPartAborted", new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 2, null)});

@@ -16,6 +16,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
@@ -82,7 +83,23 @@ class SpilledShardsTest {
   }
 
   private static ShardKey key(int shard) {
-    return new ShardKey("run-1", JOB.integrationId(), EntityType.ENROLLMENTS, shard, 4);
+    return new ShardKey(JOB.runId(), JOB.integrationId(), EntityType.ENROLLMENTS, shard, 4);
+  }
+
+  /** The assembler's input key: the run left out. */
+  private static ShardKey piece(int shard) {
+    return key(shard).withoutRun();
+  }
+
+  private static SyncJob olderRun() {
+    return new SyncJob(
+        "run-0",
+        JOB.integrationId(),
+        JOB.entityTypes(),
+        JOB.mode(),
+        "req-0",
+        false,
+        JOB.startedAtMillis() - 60_000);
   }
 
   @Test
@@ -92,18 +109,18 @@ class SpilledShardsTest {
     Pipeline p = Pipeline.create(options);
     List<KV<ShardKey, SpilledPart>> parts = new ArrayList<>();
     // Shard 0: the end marker first, then two pieces (one with an identical duplicate).
-    parts.add(KV.of(key(0), SpilledPart.end(JOB, 2, FETCH)));
-    parts.add(KV.of(key(0), SpilledPart.records(rows(5, 1, 3, 1))));
-    parts.add(KV.of(key(0), SpilledPart.records(rows(4, 1, 3, 1))));
+    parts.add(KV.of(piece(0), SpilledPart.end(JOB, 2, FETCH)));
+    parts.add(KV.of(piece(0), SpilledPart.records(JOB, rows(5, 1, 3, 1))));
+    parts.add(KV.of(piece(0), SpilledPart.records(JOB, rows(4, 1, 3, 1))));
     // Shard 1: no pieces at all.
-    parts.add(KV.of(key(1), SpilledPart.end(JOB, 0, FETCH)));
+    parts.add(KV.of(piece(1), SpilledPart.end(JOB, 0, FETCH)));
     // Shard 2: aborted after one piece.
-    parts.add(KV.of(key(2), SpilledPart.records(rows(9, 1))));
-    parts.add(KV.of(key(2), SpilledPart.end(JOB, 1, null)));
+    parts.add(KV.of(piece(2), SpilledPart.records(JOB, rows(9, 1))));
+    parts.add(KV.of(piece(2), SpilledPart.end(JOB, 1, null)));
     // Shard 3: one id with two contents in two pieces.
-    parts.add(KV.of(key(3), SpilledPart.records(rows(7, 1))));
-    parts.add(KV.of(key(3), SpilledPart.records(rows(7, 2))));
-    parts.add(KV.of(key(3), SpilledPart.end(JOB, 2, FETCH)));
+    parts.add(KV.of(piece(3), SpilledPart.records(JOB, rows(7, 1))));
+    parts.add(KV.of(piece(3), SpilledPart.records(JOB, rows(7, 2))));
+    parts.add(KV.of(piece(3), SpilledPart.end(JOB, 2, FETCH)));
     PCollection<KV<ShardKey, RemoteShard>> shards =
         p.apply(Create.of(parts).withCoder(KvCoder.of(ShardKey.Coder.of(), SpilledPart.Coder.of())))
             .apply(ParDo.of(new AssembleSpilledShardFn()))
@@ -118,6 +135,7 @@ class SpilledShardsTest {
                 for (int i = 0; i < s.size(); i++) {
                   ids.append(s.lsb(i)).append(' ');
                 }
+                assertThat("the full key again", kv.getKey().runId(), equalTo(JOB.runId()));
                 seen.add(kv.getKey().shard() + ":" + ids.toString().trim() + ":" + s.failure());
                 assertThat(s.fetch(), equalTo(FETCH));
               }
@@ -127,6 +145,38 @@ class SpilledShardsTest {
               assertThat("an empty shard still reaches the join", seen.get(1), equalTo("1::null"));
               assertThat(seen.get(2), containsString("3::id "));
               assertThat(seen.get(2), containsString("served twice with different content"));
+              return null;
+            });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void anAbandonedRunsPiecesAreDroppedAndANewerRunReplacesThem() {
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(DirectRunner.class);
+    Pipeline p = Pipeline.create(options);
+    SyncJob older = olderRun();
+    TestStream<KV<ShardKey, SpilledPart>> stream =
+        TestStream.create(KvCoder.of(ShardKey.Coder.of(), SpilledPart.Coder.of()))
+            // Shard 0: an abandoned run left a piece; the newer run's pieces replace it.
+            .addElements(KV.of(piece(0), SpilledPart.records(older, rows(1, 1))))
+            .addElements(KV.of(piece(0), SpilledPart.records(JOB, rows(2, 1))))
+            .addElements(KV.of(piece(0), SpilledPart.end(older, 1, FETCH)))
+            .addElements(KV.of(piece(0), SpilledPart.end(JOB, 1, FETCH)))
+            .advanceWatermarkToInfinity();
+    PCollection<KV<ShardKey, RemoteShard>> shards =
+        p.apply(stream)
+            .apply(ParDo.of(new AssembleSpilledShardFn()))
+            .setCoder(KvCoder.of(ShardKey.Coder.of(), RemoteShard.Coder.of()));
+    PAssert.that(shards)
+        .satisfies(
+            all -> {
+              List<KV<ShardKey, RemoteShard>> out = new ArrayList<>();
+              all.forEach(out::add);
+              assertThat("only the newer run's shard", out.size(), is(1));
+              assertThat(out.get(0).getKey().runId(), equalTo(JOB.runId()));
+              assertThat(out.get(0).getValue().size(), is(1));
+              assertThat(out.get(0).getValue().lsb(0), is(2L));
               return null;
             });
     p.run().waitUntilFinish();

@@ -212,9 +212,9 @@ variable "max_shards" {
 }
 
 variable "fetch_bytes_per_element" {
-  description = "Bytes of records one fetch element holds before its type spills into maxShards shards, paged in checkpointed stretches."
+  description = "Bytes of records one fetch element holds before its type spills into maxShards shards, paged in checkpointed stretches; 0 = automatic (32 MiB on Dataflow)."
   type        = number
-  default     = 33554432
+  default     = 0
 }
 
 variable "batch_size" {

@@ -25,13 +25,33 @@ public final class SyncConfigs {
         .withEdlink(edlink(o))
         .withDatabase(jdbc(o))
         .withSharding(o.getRecordsPerShard(), o.getMaxShards())
-        .withBytesPerFetchElement(o.getFetchBytesPerElement())
+        .withBytesPerFetchElement(fetchBytesPerElement(o))
         .withBatchSize(o.getBatchSize())
         .withDeletePolicy(deletePolicy(o))
         .withMaxSkipAge(parseDuration(o.getMaxSkipAge()))
         .withLeases(leaseTtl(o), maxRunDuration(o))
         .withFusionBreakBeforeRead(
             !org.apache.beam.runners.direct.DirectRunner.class.equals(o.getRunner()));
+  }
+
+  /**
+   * {@code --fetchBytesPerElement}, or when 0 the runner's choice: Dataflow's work items must stay
+   * small (32 MiB of records each); the DirectRunner keeps every bundle and all state in its one
+   * heap, where spilling bounds nothing and made the large cold sync slower
+   * (docs/benchmark-process.md).
+   */
+  static long fetchBytesPerElement(SyncOptions o) {
+    long configured = o.getFetchBytesPerElement();
+    if (configured < 0) {
+      throw new IllegalArgumentException(
+          "--fetchBytesPerElement must be 0 (automatic) or positive, got " + configured);
+    }
+    if (configured > 0) {
+      return configured;
+    }
+    return org.apache.beam.runners.direct.DirectRunner.class.equals(o.getRunner())
+        ? Long.MAX_VALUE
+        : SyncDefaults.FETCH_BYTES_PER_ELEMENT;
   }
 
   public static Duration leaseTtl(SyncOptions o) {

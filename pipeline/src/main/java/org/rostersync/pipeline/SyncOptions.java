@@ -156,8 +156,10 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
 
   @Description(
       "Bytes of records (canonical JSON + 48 each) one fetch element holds before its type spills:"
-          + " a larger type is paged in checkpointed stretches of this size into maxShards shards.")
-  @Default.Long(SyncDefaults.FETCH_BYTES_PER_ELEMENT)
+          + " a larger type is paged in checkpointed stretches of this size into maxShards shards."
+          + " 0: automatic (32 MiB on Dataflow; no spilling on the DirectRunner, whose one process"
+          + " holds all state anyway).")
+  @Default.Long(0)
   Long getFetchBytesPerElement();
 
   void setFetchBytesPerElement(Long value);

@@ -45,4 +45,22 @@ class DirectRunnerDefaultsTest {
     assertThat(o.isEnforceImmutability(), is(true));
     assertThat(o.isEnforceEncodability(), is(true));
   }
+
+  @Test
+  void typesSpillOnDataflowByDefaultAndOnTheDirectRunnerOnlyWhenAsked() {
+    SyncOptions direct = parse().as(SyncOptions.class);
+    assertThat(SyncConfigs.fetchBytesPerElement(direct), is(Long.MAX_VALUE));
+    SyncOptions dataflow = parse().as(SyncOptions.class);
+    dataflow.setRunner(org.apache.beam.runners.dataflow.DataflowRunner.class);
+    assertThat(
+        SyncConfigs.fetchBytesPerElement(dataflow),
+        is(org.rostersync.transforms.SyncDefaults.FETCH_BYTES_PER_ELEMENT));
+    assertThat(
+        SyncConfigs.fetchBytesPerElement(
+            parse("--fetchBytesPerElement=20000").as(SyncOptions.class)),
+        is(20_000L));
+    SyncOptions negative = parse("--fetchBytesPerElement=-1").as(SyncOptions.class);
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> SyncConfigs.fetchBytesPerElement(negative));
+  }
 }

@@ -1,0 +1,246 @@
+package org.rostersync.transforms;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import java.io.ByteArrayOutputStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
+import org.apache.beam.sdk.values.KV;
+import org.rostersync.edlink.EdlinkClient;
+import org.rostersync.edlink.EntityType;
+import org.rostersync.edlink.Integration;
+import org.rostersync.sandbox.Flags;
+
+/**
+ * What one fetch worker needs in memory to page a type, measured: pages one type of an Edlink (the
+ * simulator standalone, in its own process) through the fetch's own code, as a worker runs it, and
+ * reports the live heap after every garbage collection (the most of it: the worker's peak live set)
+ * and the largest output of one element. {@code --mode=spill} is a spilled type's path (stretches
+ * of {@code --budget} bytes, pieces by shard, each stretch's output encoded and released as the
+ * runner commits it); {@code --mode=whole} holds the type whole and emits every shard from one
+ * element, as the fetch did before types spilled. Run it under a small {@code -Xmx} to see which of
+ * the two fits. Lives in the transforms package for the fetch's package-private pieces;
+ * sandbox-only.
+ */
+public final class FetchMemoryProbe {
+  private static final String USAGE =
+      "Usage: FetchMemoryProbe [--size=large] [--heaps=192m,256m,384m,512m,768m,1g]"
+          + " [--type=enrollments] [--budget=33554432] [--max-shards=512] [--page-size=10000]\n"
+          + "  starts the simulator standalone and runs both modes under each heap, one JVM each;\n"
+          + "  or one probe: --base-url=URL --secret=S [--mode=spill|whole] [...]";
+  private static final String SECRET = "probe-app-secret";
+
+  private FetchMemoryProbe() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> flags = Flags.parse(args, USAGE);
+    if (!flags.containsKey("base-url")) {
+      compareUnderHeaps(flags);
+      return;
+    }
+    AtomicLong[] live = watchLiveHeap();
+    EdlinkClient client =
+        EdlinkClient.builder()
+            .baseUrl(flags.get("base-url"))
+            .appSecret(flags.get("secret"))
+            .pageSize(Integer.parseInt(flags.getOrDefault("page-size", "10000")))
+            .build();
+    List<Integration> integrations = client.listIntegrations();
+    Integration integration = integrations.get(0);
+    EntityType type = EntityType.fromPath(flags.getOrDefault("type", "enrollments"));
+    boolean spill = !"whole".equals(flags.getOrDefault("mode", "spill"));
+    long budget = spill ? Long.parseLong(flags.getOrDefault("budget", "33554432")) : Long.MAX_VALUE;
+    int maxShards = Integer.parseInt(flags.getOrDefault("max-shards", "512"));
+    SyncJob job =
+        new SyncJob(
+            "probe-run",
+            integration.id(),
+            List.of(type),
+            SyncJob.Mode.FULL,
+            "probe",
+            false,
+            System.currentTimeMillis());
+    TypeTask task = new TypeTask(job, type);
+
+    long records = 0;
+    long largestElementBytes = 0;
+    int elements = 0;
+    long start = System.currentTimeMillis();
+    String cursor = null;
+    int[] pieces = new int[maxShards];
+    do {
+      FetchEntities.PageBatch batch =
+          FetchEntities.PageBatch.fetch(client, integration.accessToken(), task, cursor, budget);
+      records += batch.records().size();
+      // A work item's output is committed together: it is held, encoded, until the element ends.
+      List<byte[]> committed = new java.util.ArrayList<>();
+      if (spill) {
+        for (KV<ShardKey, SpilledPart> part :
+            FetchEntities.piecesOf(task, batch.records(), pieces)) {
+          committed.add(encode(SpilledPart.Coder.of(), part.getValue()));
+        }
+      } else {
+        int shards =
+            Sharding.shardCountFor(batch.records().size(), SyncDefaults.RECORDS_PER_SHARD, 512);
+        for (RemoteShard s :
+            FetchEntities.FetchEntitiesFn.distribute(batch.records(), job, null, shards)) {
+          committed.add(
+              encode(RemoteShard.Coder.of(), s.withFetch(new FetchSummary(0, 0, 0, 0, 0))));
+        }
+      }
+      long out = 0;
+      for (byte[] b : committed) {
+        out += b.length;
+      }
+      largestElementBytes = Math.max(largestElementBytes, out);
+      elements++;
+      cursor = batch.stats().resumeFrom();
+    } while (cursor != null);
+    System.gc();
+    System.out.printf(
+        "RESULT mode=%s type=%s records=%d elements=%d largest-element-output-MB=%.1f"
+            + " live-after-full-GC-MB=%d after-any-GC-MB=%d seconds=%.1f%n",
+        spill ? "spill" : "whole",
+        type.path(),
+        records,
+        elements,
+        largestElementBytes / 1048576.0,
+        live[1].get() / 1048576,
+        live[0].get() / 1048576,
+        (System.currentTimeMillis() - start) / 1000.0);
+  }
+
+  /** Starts the simulator in its own JVM, then one probe JVM per (mode, heap); prints a table. */
+  private static void compareUnderHeaps(Map<String, String> flags) throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classpath = System.getProperty("java.class.path");
+    Path log = Files.createTempFile("probe-simulator", ".log");
+    Process sim =
+        new ProcessBuilder(
+                javaBin,
+                "-Xmx3g",
+                "-cp",
+                classpath,
+                "org.rostersync.sandbox.simulator.SimulatorMain",
+                "--port=0",
+                "--secret=" + SECRET,
+                "--fleet=" + flags.getOrDefault("size", "large") + ":1")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      String baseUrl = null;
+      String prefix = "Edlink simulator listening on ";
+      long deadline = System.currentTimeMillis() + 180_000;
+      while (baseUrl == null && System.currentTimeMillis() < deadline && sim.isAlive()) {
+        for (String line : Files.readAllLines(log)) {
+          if (line.startsWith(prefix)) {
+            baseUrl = line.substring(prefix.length()).trim();
+          }
+        }
+        Thread.sleep(200);
+      }
+      if (baseUrl == null) {
+        throw new IllegalStateException("the simulator did not start; see " + log);
+      }
+      System.out.printf(
+          "%-6s %-6s %-9s %-10s %-22s %-22s %s%n",
+          "mode", "-Xmx", "outcome", "records", "largest element MB", "live after full GC MB", "s");
+      for (String heap : flags.getOrDefault("heaps", "192m,256m,384m,512m,768m,1g").split(",")) {
+        for (String mode : List.of("spill", "whole")) {
+          List<String> cmd = new java.util.ArrayList<>();
+          cmd.addAll(List.of(javaBin, "-Xmx" + heap, "-XX:+UseParallelGC", "-cp", classpath));
+          cmd.add(FetchMemoryProbe.class.getName());
+          cmd.add("--base-url=" + baseUrl);
+          cmd.add("--secret=" + SECRET);
+          cmd.add("--mode=" + mode);
+          for (String f : List.of("type", "budget", "max-shards", "page-size")) {
+            if (flags.containsKey(f)) {
+              cmd.add("--" + f + "=" + flags.get(f));
+            }
+          }
+          Process probe = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+          String out = new String(probe.getInputStream().readAllBytes());
+          probe.waitFor();
+          String result = null;
+          for (String line : out.split("\n")) {
+            if (line.startsWith("RESULT ")) {
+              result = line;
+            }
+          }
+          if (result == null) {
+            System.out.printf(
+                "%-6s %-6s %-9s%n",
+                mode, heap, out.contains("OutOfMemoryError") ? "OOM" : "failed");
+            continue;
+          }
+          Map<String, String> r = new java.util.HashMap<>();
+          for (String kv : result.substring(7).split(" ")) {
+            String[] p = kv.split("=", 2);
+            r.put(p[0], p[1]);
+          }
+          System.out.printf(
+              "%-6s %-6s %-9s %-10s %-22s %-22s %s%n",
+              mode,
+              heap,
+              "ok",
+              r.get("records"),
+              r.get("largest-element-output-MB"),
+              r.get("live-after-full-GC-MB"),
+              r.get("seconds"));
+        }
+      }
+    } finally {
+      sim.destroy();
+      if (!sim.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+        sim.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  private static <T> byte[] encode(org.apache.beam.sdk.coders.Coder<T> coder, T value)
+      throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    coder.encode(value, out);
+    return out.toByteArray();
+  }
+
+  /**
+   * The largest heap in use right after any collection [0] and right after a full one [1] (the live
+   * set then), over the run.
+   */
+  private static AtomicLong[] watchLiveHeap() {
+    AtomicLong[] max = {new AtomicLong(), new AtomicLong()};
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      ((NotificationEmitter) gc)
+          .addNotificationListener(
+              (notification, handback) -> {
+                if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+                    notification.getType())) {
+                  return;
+                }
+                GarbageCollectionNotificationInfo info =
+                    GarbageCollectionNotificationInfo.from(
+                        (CompositeData) notification.getUserData());
+                long used = 0;
+                for (MemoryUsage u : info.getGcInfo().getMemoryUsageAfterGc().values()) {
+                  used += u.getUsed();
+                }
+                max[0].accumulateAndGet(used, Math::max);
+                if (info.getGcAction().contains("major")) {
+                  max[1].accumulateAndGet(used, Math::max);
+                }
+              },
+              null,
+              null);
+    }
+    return max;
+  }
+}

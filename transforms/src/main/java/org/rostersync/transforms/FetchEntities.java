@@ -85,6 +85,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   /**
    * About the most bytes of records (canonical JSON and 48 bytes of id and hash each) one element
    * of the fetch holds and emits; a type that pages past it is spilled (see the class comment).
+   * {@code Long.MAX_VALUE}: never spill, and leave the spill steps out of the graph.
    */
   public FetchEntities withBytesPerElement(long bytes) {
     if (bytes < 1) {
@@ -147,6 +148,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
                         .and(CONTINUE)));
     setCoders(first);
     first.get(CONTINUE).setCoder(KvCoder.of(TypeTask.Coder.of(), PagingPosition.Coder.of()));
+    if (bytesPerElement == Long.MAX_VALUE) {
+      // Never spills (the DirectRunner's automatic setting): no spill steps in the graph, whose
+      // every step costs the DirectRunner on each pass.
+      return PCollectionTuple.of(REMOTE, first.get(REMOTE))
+          .and(COMPLETE, first.get(COMPLETE))
+          .and(FAILED, first.get(FAILED))
+          .and(REJECTED, first.get(REJECTED));
+    }
     PCollectionTuple rest =
         first
             .get(CONTINUE)

@@ -54,6 +54,10 @@ public final class FetchMemoryProbe {
             .build();
     List<Integration> integrations = client.listIntegrations();
     Integration integration = integrations.get(0);
+    // The probe's own base (JVM, client, classes) before any record: a full collection, then read.
+    System.gc();
+    Thread.sleep(200);
+    long baseBytes = live[1].get();
     EntityType type = EntityType.fromPath(flags.getOrDefault("type", "enrollments"));
     boolean spill = !"whole".equals(flags.getOrDefault("mode", "spill"));
     long budget = spill ? Long.parseLong(flags.getOrDefault("budget", "33554432")) : Long.MAX_VALUE;
@@ -104,14 +108,16 @@ public final class FetchMemoryProbe {
       cursor = batch.stats().resumeFrom();
     } while (cursor != null);
     System.gc();
+    Thread.sleep(200);
     System.out.printf(
         "RESULT mode=%s type=%s records=%d elements=%d largest-element-output-MB=%.1f"
-            + " live-after-full-GC-MB=%d after-any-GC-MB=%d seconds=%.1f%n",
+            + " base-MB=%d live-after-full-GC-MB=%d after-any-GC-MB=%d seconds=%.1f%n",
         spill ? "spill" : "whole",
         type.path(),
         records,
         elements,
         largestElementBytes / 1048576.0,
+        baseBytes / 1048576,
         live[1].get() / 1048576,
         live[0].get() / 1048576,
         (System.currentTimeMillis() - start) / 1000.0);
@@ -187,12 +193,13 @@ public final class FetchMemoryProbe {
             r.put(p[0], p[1]);
           }
           System.out.printf(
-              "%-6s %-6s %-9s %-10s %-22s %-22s %s%n",
+              "%-6s %-6s %-9s %-10s %-20s %-9s %-22s %s%n",
               mode,
               heap,
               "ok",
               r.get("records"),
               r.get("largest-element-output-MB"),
+              r.get("base-MB"),
               r.get("live-after-full-GC-MB"),
               r.get("seconds"));
         }

@@ -66,4 +66,48 @@ class SyncIntegrationsGraphTest {
     // Edlink again.
     assertThat(readInput[0], containsString("BreakFusionBeforeRead"));
   }
+
+  private static List<String> stepNames(SyncIntegrations sync) {
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    SyncJob job =
+        new SyncJob(
+            "r",
+            "dd62026c-1180-40ca-a614-ae537f766cb4",
+            List.of(EntityType.PEOPLE),
+            SyncJob.Mode.FULL,
+            null,
+            false,
+            0);
+    p.apply(Create.of(job))
+        .apply(
+            "Sync",
+            sync.withEdlink(EdlinkConfig.of("http://127.0.0.1:9", SecretRef.plain("s")))
+                .withDatabase(
+                    JdbcConfig.of("jdbc:postgresql://127.0.0.1:9/x", "u", SecretRef.plain("p"))));
+    List<String> names = new java.util.ArrayList<>();
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            names.add(node.getFullName());
+          }
+        });
+    return names;
+  }
+
+  @Test
+  void aFetchThatNeverSpillsHasNoSpillSteps() {
+    List<String> spilling = stepNames(SyncIntegrations.create());
+    List<String> never =
+        stepNames(SyncIntegrations.create().withBytesPerFetchElement(Long.MAX_VALUE));
+    assertThat(
+        spilling.stream().anyMatch(n -> n.contains("FetchRemainingPages")),
+        org.hamcrest.Matchers.is(true));
+    assertThat(
+        spilling.stream().anyMatch(n -> n.contains("AssembleSpilledShards")),
+        org.hamcrest.Matchers.is(true));
+    assertThat(
+        never.stream().filter(n -> n.startsWith("Sync/FetchEntities/")).toList(),
+        org.hamcrest.Matchers.contains("Sync/FetchEntities/FetchTypes"));
+  }
 }

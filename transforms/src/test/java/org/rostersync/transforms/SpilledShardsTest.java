@@ -39,6 +39,12 @@ class SpilledShardsTest {
   private static final SyncJob JOB = CoderGoldenBytesTest.JOB;
   private static final FetchSummary FETCH = CoderGoldenBytesTest.FETCH;
 
+  private static Pipeline directPipeline() {
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(DirectRunner.class);
+    return Pipeline.create(options);
+  }
+
   private static PagingPosition at(String cursor, int[] pieces) {
     return new PagingPosition(cursor, 10, 1, 0, 0, 1_000L, pieces);
   }
@@ -104,9 +110,7 @@ class SpilledShardsTest {
 
   @Test
   void aShardIsAssembledOnceEveryPieceHasComeAndAnAbortDropsThem() {
-    PipelineOptions options = PipelineOptionsFactory.create();
-    options.setRunner(DirectRunner.class);
-    Pipeline p = Pipeline.create(options);
+    Pipeline p = directPipeline();
     List<KV<ShardKey, SpilledPart>> parts = new ArrayList<>();
     // Shard 0: the end marker first, then two pieces (one with an identical duplicate).
     parts.add(KV.of(piece(0), SpilledPart.end(JOB, 2, FETCH)));
@@ -152,9 +156,7 @@ class SpilledShardsTest {
 
   @Test
   void anAbandonedRunsPiecesAreDroppedAndANewerRunReplacesThem() {
-    PipelineOptions options = PipelineOptionsFactory.create();
-    options.setRunner(DirectRunner.class);
-    Pipeline p = Pipeline.create(options);
+    Pipeline p = directPipeline();
     SyncJob older = olderRun();
     TestStream<KV<ShardKey, SpilledPart>> stream =
         TestStream.create(KvCoder.of(ShardKey.Coder.of(), SpilledPart.Coder.of()))
@@ -184,9 +186,7 @@ class SpilledShardsTest {
 
   @Test
   void aFailedRemoteShardFailsItsGroupWithoutCreatesUpdatesOrDeletes() {
-    PipelineOptions options = PipelineOptionsFactory.create();
-    options.setRunner(DirectRunner.class);
-    Pipeline p = Pipeline.create(options);
+    Pipeline p = directPipeline();
     ShardKey key = key(3);
     TupleTag<KV<ShardKey, RemoteShard>> remoteTag = new TupleTag<>("remote");
     TupleTag<KV<ShardKey, StoredShard>> storedTag = new TupleTag<>("stored");

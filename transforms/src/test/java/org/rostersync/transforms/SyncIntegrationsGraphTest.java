@@ -17,8 +17,8 @@ import org.rostersync.edlink.EntityType;
 
 /** Properties of the pipeline graph that a runner's fusion would otherwise break. */
 class SyncIntegrationsGraphTest {
-  @Test
-  void theStoredHashReadIsNotFusedWithTheFetch() {
+  /** The sync's graph on a job, its transform named "Sync"; nothing runs. */
+  private static Pipeline graph(SyncIntegrations sync) {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     SyncJob job =
         new SyncJob(
@@ -32,10 +32,15 @@ class SyncIntegrationsGraphTest {
     p.apply(Create.of(job))
         .apply(
             "Sync",
-            SyncIntegrations.create()
-                .withEdlink(EdlinkConfig.of("http://127.0.0.1:9", SecretRef.plain("s")))
+            sync.withEdlink(EdlinkConfig.of("http://127.0.0.1:9", SecretRef.plain("s")))
                 .withDatabase(
                     JdbcConfig.of("jdbc:postgresql://127.0.0.1:9/x", "u", SecretRef.plain("p"))));
+    return p;
+  }
+
+  @Test
+  void theStoredHashReadIsNotFusedWithTheFetch() {
+    Pipeline p = graph(SyncIntegrations.create());
     Map<PValue, String> producers = new HashMap<>();
     String[] readInput = new String[1];
     p.traverseTopologically(
@@ -68,22 +73,7 @@ class SyncIntegrationsGraphTest {
   }
 
   private static List<String> stepNames(SyncIntegrations sync) {
-    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
-    SyncJob job =
-        new SyncJob(
-            "r",
-            "dd62026c-1180-40ca-a614-ae537f766cb4",
-            List.of(EntityType.PEOPLE),
-            SyncJob.Mode.FULL,
-            null,
-            false,
-            0);
-    p.apply(Create.of(job))
-        .apply(
-            "Sync",
-            sync.withEdlink(EdlinkConfig.of("http://127.0.0.1:9", SecretRef.plain("s")))
-                .withDatabase(
-                    JdbcConfig.of("jdbc:postgresql://127.0.0.1:9/x", "u", SecretRef.plain("p"))));
+    Pipeline p = graph(sync);
     List<String> names = new java.util.ArrayList<>();
     p.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {

@@ -157,8 +157,15 @@ public final class FetchMemoryProbe {
         throw new IllegalStateException("the simulator did not start; see " + log);
       }
       System.out.printf(
-          "%-6s %-6s %-9s %-10s %-22s %-22s %s%n",
-          "mode", "-Xmx", "outcome", "records", "largest element MB", "live after full GC MB", "s");
+          "%-6s %-6s %-9s %-10s %-20s %-9s %-22s %s%n",
+          "mode",
+          "-Xmx",
+          "outcome",
+          "records",
+          "largest element MB",
+          "base MB",
+          "live after full GC MB",
+          "s");
       for (String heap : flags.getOrDefault("heaps", "192m,256m,384m,512m,768m,1g").split(",")) {
         for (String mode : List.of("spill", "whole")) {
           List<String> cmd = new java.util.ArrayList<>();

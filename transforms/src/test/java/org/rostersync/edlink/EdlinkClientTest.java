@@ -104,6 +104,52 @@ class EdlinkClientTest {
   }
 
   @Test
+  void aPausedFetchResumesFromItsCursorInAnotherClientWithoutLosingOrRepeatingARecord()
+      throws Exception {
+    Map<String, JsonObject> byId = new HashMap<>();
+    String cursor = null;
+    int calls = 0;
+    do {
+      // A fresh client per stretch, as a resumed work item on another worker would have.
+      EdlinkClient client = fastClient().pageSize(50).build();
+      int[] pages = {0};
+      FetchStats stats =
+          client.fetchPages(
+              small.accessToken(),
+              EntityType.PEOPLE,
+              cursor,
+              page -> {
+                pages[0]++;
+                for (JsonObject r : page) {
+                  assertEquals(
+                      null, byId.put(r.get("id").getAsString(), r), "delivered twice: " + r);
+                }
+              },
+              () -> pages[0] >= 2);
+      cursor = stats.resumeFrom();
+      calls++;
+    } while (cursor != null);
+    assertTrue(calls > 2, "the fetch paused and resumed, in " + calls + " calls");
+    assertSameAsTruth(byId, small.id(), EntityType.PEOPLE);
+  }
+
+  @Test
+  void aResumeCursorOnAnotherOriginIsRefused() {
+    EdlinkClient client = fastClient().build();
+    EdlinkException e =
+        assertThrows(
+            EdlinkException.class,
+            () ->
+                client.fetchPages(
+                    small.accessToken(),
+                    EntityType.PEOPLE,
+                    "https://elsewhere.example/api/v2/graph/people?$cursor=x",
+                    page -> {},
+                    () -> false));
+    assertTrue(e.getMessage().contains("refusing $next on another origin"), e.getMessage());
+  }
+
+  @Test
   void everyEntityTypeMatchesTheTruth() throws Exception {
     EdlinkClient client = fastClient().pageSize(7).build();
     for (EntityType type : EntityType.values()) {

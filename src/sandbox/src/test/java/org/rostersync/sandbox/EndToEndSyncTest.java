@@ -85,14 +85,7 @@ class EndToEndSyncTest {
   }
 
   private static void assertDatabaseEqualsSource(String integration) throws Exception {
-    Map<EntityType, SourceComparison.Diff> diffs =
-        SourceComparison.compare(db.config(), integration, sim);
-    for (Map.Entry<EntityType, SourceComparison.Diff> e : diffs.entrySet()) {
-      assertThat(
-          integration + " " + e.getKey().path() + " " + e.getValue(),
-          e.getValue().equal(),
-          is(true));
-    }
+    SyncChecks.assertDatabaseEqualsSource(db, integration, sim);
   }
 
   private static long writes(SyncRunner.Outcome o) {

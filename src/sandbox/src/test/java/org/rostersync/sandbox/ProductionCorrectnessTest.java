@@ -9,11 +9,8 @@ import static org.hamcrest.Matchers.is;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,33 +72,19 @@ class ProductionCorrectnessTest {
   }
 
   private static void assertDatabaseEqualsSource() throws Exception {
-    Map<EntityType, SourceComparison.Diff> diffs = SourceComparison.compare(db.config(), a, sim);
-    for (Map.Entry<EntityType, SourceComparison.Diff> e : diffs.entrySet()) {
-      assertThat(e.getKey().path() + " " + e.getValue(), e.getValue().equal(), is(true));
-    }
+    SyncChecks.assertDatabaseEqualsSource(db, a, sim);
   }
 
   private static Connection connect() throws SQLException {
-    return DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
+    return db.connect();
   }
 
   private static String scalar(String sql) throws SQLException {
-    try (Connection c = connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getString(1);
-    }
+    return SyncChecks.scalar(db, sql);
   }
 
   private static long storedRows(EntityType t) throws SQLException {
-    return Long.parseLong(
-        scalar(
-            "SELECT count(*) FROM roster_entities WHERE integration_id = '"
-                + a
-                + "' AND entity_type = '"
-                + t.path()
-                + "' AND deleted_at IS NULL"));
+    return SyncChecks.storedRows(db, a, t);
   }
 
   @Test

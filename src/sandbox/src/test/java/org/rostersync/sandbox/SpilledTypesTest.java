@@ -11,12 +11,7 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,29 +70,6 @@ class SpilledTypesTest {
     return outcome;
   }
 
-  private static void assertDatabaseEqualsSource(String integration) throws Exception {
-    Map<EntityType, SourceComparison.Diff> diffs =
-        SourceComparison.compare(db.config(), integration, sim);
-    for (Map.Entry<EntityType, SourceComparison.Diff> e : diffs.entrySet()) {
-      assertThat(e.getKey().path() + " " + e.getValue(), e.getValue().equal(), is(true));
-    }
-  }
-
-  private static long storedRows(String integration, EntityType t) throws Exception {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT count(*) FROM roster_entities WHERE integration_id = '"
-                    + integration
-                    + "' AND entity_type = '"
-                    + t.path()
-                    + "' AND deleted_at IS NULL")) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
   /** The largest page of any type, in the bytes the budget counts. */
   private static long largestPageBytes(String integration) {
     long largest = 0;
@@ -137,7 +109,7 @@ class SpilledTypesTest {
     assertThat(
         typeCounts(cold.runs().get(0), EntityType.ENROLLMENTS).get("created").getAsLong(),
         is(sim.count(a, RosterType.ENROLLMENTS)));
-    assertDatabaseEqualsSource(a);
+    SyncChecks.assertDatabaseEqualsSource(db, a, sim);
 
     sim.delete(a, RosterType.ENROLLMENTS, 10);
     sim.update(a, RosterType.ENROLLMENTS, 30);
@@ -148,7 +120,7 @@ class SpilledTypesTest {
     assertThat(enrollments.get("updated").getAsLong(), is(30L));
     assertThat(enrollments.get("created").getAsLong(), is(20L));
     assertThat(enrollments.get("deleted").getAsLong(), is(10L));
-    assertDatabaseEqualsSource(a);
+    SyncChecks.assertDatabaseEqualsSource(db, a, sim);
   }
 
   @Test
@@ -156,7 +128,7 @@ class SpilledTypesTest {
     String b = sim.integrations().get(1).id();
     assertThat(sync(b).runs().get(0).status(), equalTo("succeeded"));
     sim.delete(b, RosterType.ENROLLMENTS, 5);
-    long stored = storedRows(b, EntityType.ENROLLMENTS);
+    long stored = SyncChecks.storedRows(db, b, EntityType.ENROLLMENTS);
     int last = (int) sim.count(b, RosterType.ENROLLMENTS) - 1;
     sim.corruptId(b, RosterType.ENROLLMENTS, last, "not-a-uuid");
 
@@ -166,7 +138,8 @@ class SpilledTypesTest {
     assertThat(enrollments.get("status").getAsString(), equalTo("failed"));
     assertThat(run.error(), containsString("is not a UUID"));
     assertThat(enrollments.get("deleted").getAsLong(), is(0L));
-    assertThat("no delete was applied", storedRows(b, EntityType.ENROLLMENTS), is(stored));
+    assertThat(
+        "no delete was applied", SyncChecks.storedRows(db, b, EntityType.ENROLLMENTS), is(stored));
     assertThat(typeCounts(run, EntityType.PEOPLE).get("status").getAsString(), equalTo("ok"));
   }
 
@@ -176,7 +149,7 @@ class SpilledTypesTest {
     String c = sim.integrations().get(2).id();
     assertThat(sync(c).runs().get(0).status(), equalTo("succeeded"));
     sim.delete(c, RosterType.ENROLLMENTS, 5);
-    long stored = storedRows(c, EntityType.ENROLLMENTS);
+    long stored = SyncChecks.storedRows(db, c, EntityType.ENROLLMENTS);
     String firstId = sim.records(c, RosterType.ENROLLMENTS).get(0).get("id").getAsString();
     int last = (int) sim.count(c, RosterType.ENROLLMENTS) - 1;
     sim.corruptId(c, RosterType.ENROLLMENTS, last, firstId);
@@ -187,6 +160,7 @@ class SpilledTypesTest {
     assertThat(enrollments.get("status").getAsString(), equalTo("failed"));
     assertThat(run.error(), containsString("served twice with different content"));
     assertThat(enrollments.get("deleted").getAsLong(), is(0L));
-    assertThat("no delete was applied", storedRows(c, EntityType.ENROLLMENTS), is(stored));
+    assertThat(
+        "no delete was applied", SyncChecks.storedRows(db, c, EntityType.ENROLLMENTS), is(stored));
   }
 }

@@ -5,11 +5,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,23 +46,19 @@ class TypesDoNotWaitTest {
   /** Seconds between the newest row of {@code early} and the oldest row of {@code late}. */
   private static double gapSeconds(String integration, EntityType early, EntityType late)
       throws Exception {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT extract(epoch FROM"
-                    + " (SELECT min(synced_at) FROM roster_entities WHERE integration_id = '"
-                    + integration
-                    + "' AND entity_type = '"
-                    + late.path()
-                    + "') - (SELECT max(synced_at) FROM roster_entities WHERE integration_id = '"
-                    + integration
-                    + "' AND entity_type = '"
-                    + early.path()
-                    + "'))")) {
-      rs.next();
-      return rs.getDouble(1);
-    }
+    return Double.parseDouble(
+        SyncChecks.scalar(
+            db,
+            "SELECT extract(epoch FROM"
+                + " (SELECT min(synced_at) FROM roster_entities WHERE integration_id = '"
+                + integration
+                + "' AND entity_type = '"
+                + late.path()
+                + "') - (SELECT max(synced_at) FROM roster_entities WHERE integration_id = '"
+                + integration
+                + "' AND entity_type = '"
+                + early.path()
+                + "'))"));
   }
 
   @Test
@@ -90,8 +81,7 @@ class TypesDoNotWaitTest {
     SyncRunner.Outcome outcome = SyncRunner.run(o, null);
     assertThat(outcome.state(), is(PipelineResult.State.DONE));
     assertThat(outcome.runs().get(0).status(), equalTo("succeeded"));
-    Map<EntityType, SourceComparison.Diff> diffs = SourceComparison.compare(db.config(), a, sim);
-    diffs.forEach((t, d) -> assertThat(t.path() + " " + d, d.equal(), is(true)));
+    SyncChecks.assertDatabaseEqualsSource(db, a, sim);
     for (EntityType early : new EntityType[] {EntityType.CLASSES, EntityType.SCHOOLS}) {
       double gap = gapSeconds(a, early, EntityType.PEOPLE);
       System.out.printf(

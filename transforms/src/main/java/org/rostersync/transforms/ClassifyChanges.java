@@ -115,11 +115,7 @@ public final class ClassifyChanges
         if (stored != null && remote.getValue().failure() != null) {
           // The remote records of this shard cannot be used: the shard fails, so its type
           // deletes nothing.
-          RemoteShard r = remote.getValue();
-          out.get(DELETES)
-              .output(
-                  new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0)
-                      .build(r.failure()));
+          out.get(DELETES).output(failedGroup(remote, remote.getValue().failure()));
         } else if (stored != null) {
           Diff diff = classify(remote.getKey(), remote.getValue(), stored.getValue(), spec.limits);
           diff.creates().forEach(out.get(CREATES)::output);
@@ -133,14 +129,11 @@ public final class ClassifyChanges
               "join group {} has no stored side for run {}; the shard fails",
               group.getKey(),
               remote.getKey().runId());
-          RemoteShard r = remote.getValue();
           out.get(DELETES)
               .output(
-                  new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0)
-                      .build(
-                          "join group "
-                              + remote.getKey()
-                              + " met another run's shard; not compared"));
+                  failedGroup(
+                      remote,
+                      "join group " + remote.getKey() + " met another run's shard; not compared"));
         }
       }
       for (KV<ShardKey, StoredShard> s : storeds) {
@@ -151,6 +144,12 @@ public final class ClassifyChanges
             s.getKey().runId());
       }
     }
+  }
+
+  /** A group that fails without being compared: no writes, no deletes, its type fails. */
+  private static ShardChanges failedGroup(KV<ShardKey, RemoteShard> remote, String reason) {
+    RemoteShard r = remote.getValue();
+    return new ShardChanges.Builder(r.job(), remote.getKey(), r.fetch(), 0).build(reason);
   }
 
   /** One group's diff: its creates and updates in bounded batches, its counts and deletes. */

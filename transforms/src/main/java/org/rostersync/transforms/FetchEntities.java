@@ -422,9 +422,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         return;
       }
       emit(parts, batch, out);
-      PagingPosition at =
-          new PagingPosition(null, 0, 0, 0, 0, start, new int[maxShards]).after(batch, pieces);
-      out.get(CONTINUE).output(KV.of(task, at));
+      out.get(CONTINUE)
+          .output(KV.of(task, PagingPosition.start(start, maxShards).after(batch, pieces)));
     }
 
     /**

@@ -40,6 +40,13 @@ public final class PagingPosition {
     this.pieces = pieces;
   }
 
+  /**
+   * Before the first page of a type paged from {@code startedAtMillis} into {@code shards} shards.
+   */
+  static PagingPosition start(long startedAtMillis, int shards) {
+    return new PagingPosition(null, 0, 0, 0, 0, startedAtMillis, new int[shards]);
+  }
+
   /** Null once there is nothing left to page. */
   String resumeFrom() {
     return resumeFrom;

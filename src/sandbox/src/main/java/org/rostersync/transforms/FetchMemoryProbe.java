@@ -17,6 +17,7 @@ import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.edlink.Integration;
 import org.rostersync.sandbox.Flags;
+import org.rostersync.sandbox.bench.StandaloneSimulator;
 
 /**
  * What one fetch worker needs in memory to page a type, measured: pages one type of an Edlink (the
@@ -92,7 +93,8 @@ public final class FetchMemoryProbe {
         }
       } else {
         int shards =
-            Sharding.shardCountFor(batch.records().size(), SyncDefaults.RECORDS_PER_SHARD, 512);
+            Sharding.shardCountFor(
+                batch.records().size(), SyncDefaults.RECORDS_PER_SHARD, SyncDefaults.MAX_SHARDS);
         for (RemoteShard s :
             FetchEntities.FetchEntitiesFn.distribute(batch.records(), job, null, shards)) {
           committed.add(
@@ -127,35 +129,17 @@ public final class FetchMemoryProbe {
   private static void compareUnderHeaps(Map<String, String> flags) throws Exception {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classpath = System.getProperty("java.class.path");
-    Path log = Files.createTempFile("probe-simulator", ".log");
-    Process sim =
-        new ProcessBuilder(
-                javaBin,
-                "-Xmx3g",
-                "-cp",
-                classpath,
-                "org.rostersync.sandbox.simulator.SimulatorMain",
+    try (StandaloneSimulator sim =
+        StandaloneSimulator.start(
+            javaBin,
+            classpath,
+            Files.createTempFile("probe-simulator", ".log"),
+            List.of("-Xmx3g"),
+            List.of(
                 "--port=0",
                 "--secret=" + SECRET,
-                "--fleet=" + flags.getOrDefault("size", "large") + ":1")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    try {
-      String baseUrl = null;
-      String prefix = "Edlink simulator listening on ";
-      long deadline = System.currentTimeMillis() + 180_000;
-      while (baseUrl == null && System.currentTimeMillis() < deadline && sim.isAlive()) {
-        for (String line : Files.readAllLines(log)) {
-          if (line.startsWith(prefix)) {
-            baseUrl = line.substring(prefix.length()).trim();
-          }
-        }
-        Thread.sleep(200);
-      }
-      if (baseUrl == null) {
-        throw new IllegalStateException("the simulator did not start; see " + log);
-      }
+                "--fleet=" + flags.getOrDefault("size", "large") + ":1"))) {
+      String baseUrl = sim.baseUrl();
       System.out.printf(
           "%-6s %-6s %-9s %-10s %-20s %-9s %-22s %s%n",
           "mode",
@@ -210,11 +194,6 @@ public final class FetchMemoryProbe {
               r.get("live-after-full-GC-MB"),
               r.get("seconds"));
         }
-      }
-    } finally {
-      sim.destroy();
-      if (!sim.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-        sim.destroyForcibly().waitFor();
       }
     }
   }

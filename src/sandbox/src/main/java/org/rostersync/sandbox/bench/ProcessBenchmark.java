@@ -107,7 +107,8 @@ public final class ProcessBenchmark {
 
   public static void main(String[] args) throws Exception {
     Runtime.getRuntime()
-        .addShutdownHook(new Thread(() -> CHILD_GROUPS.forEach(g -> killGroup(g, "KILL"))));
+        .addShutdownHook(
+            new Thread(() -> CHILD_GROUPS.forEach(g -> StandaloneSimulator.killGroup(g, "KILL"))));
     int code;
     try {
       code = run(args);
@@ -247,9 +248,9 @@ public final class ProcessBenchmark {
 
   private void fleet(String fleet, List<String> scenarios) throws Exception {
     System.out.printf(Locale.ROOT, "%n== %s (%s)%n", fleet, FLEETS.get(fleet));
-    try (Child sim = startSimulator(fleet)) {
+    try (StandaloneSimulator sim = startSimulator(fleet)) {
       EdlinkClient client =
-          EdlinkConfig.of(sim.baseUrl, SecretRef.plain(SECRET)).newClient((a, r) -> {});
+          EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(SECRET)).newClient((a, r) -> {});
       pipelineDb.reset();
       plainDb.reset();
       // Fetching the truth also warms the simulator's JIT, so neither program pays for a cold
@@ -270,14 +271,14 @@ public final class ProcessBenchmark {
           plainDb.reset();
         } else if (!synced) {
           // No cold run before: bring both databases to the source, unmeasured.
-          prime(sim.baseUrl, pipelineDb);
-          prime(sim.baseUrl, plainDb);
+          prime(sim.baseUrl(), pipelineDb);
+          prime(sim.baseUrl(), plainDb);
         }
         if (scenario.equals(CHURN)) {
-          churn(client, sim.baseUrl, Double.parseDouble(flags.getOrDefault("churn", "0.01")));
+          churn(client, sim.baseUrl(), Double.parseDouble(flags.getOrDefault("churn", "0.01")));
           source = SourceSnapshot.fetch(client);
         }
-        rows.add(scenario(fleet, scenario, sim.baseUrl, source));
+        rows.add(scenario(fleet, scenario, sim.baseUrl(), source));
         synced = true;
       }
     }
@@ -446,7 +447,7 @@ public final class ProcessBenchmark {
       while (!p.waitFor(25, TimeUnit.MILLISECONDS)) {
         peakKb = Math.max(peakKb, statusKb(p.pid(), "VmHWM:"));
         if (System.nanoTime() - start > timeout) {
-          killGroup(p.pid(), "KILL");
+          StandaloneSimulator.killGroup(p.pid(), "KILL");
           p.waitFor();
           System.out.println("   timed out: " + log);
           break;
@@ -474,75 +475,19 @@ public final class ProcessBenchmark {
     return 0;
   }
 
-  private static void killGroup(long pgid, String signal) {
-    try {
-      new ProcessBuilder("kill", "-" + signal, "--", "-" + pgid)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .start()
-          .waitFor(10, TimeUnit.SECONDS);
-    } catch (IOException e) {
-      // nothing left to kill
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------------------------
 
-  /** The standalone simulator (or any spawned server): killed by process group on close. */
-  private static final class Child implements AutoCloseable {
-    final Process process;
-    final String baseUrl;
-
-    Child(Process process, String baseUrl) {
-      this.process = process;
-      this.baseUrl = baseUrl;
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      killGroup(process.pid(), "TERM");
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        killGroup(process.pid(), "KILL");
-        process.waitFor();
-      }
-      CHILD_GROUPS.remove(process.pid());
-    }
-  }
-
-  private Child startSimulator(String fleet) throws Exception {
-    Path log = work.resolve(fleet + "-simulator.log");
-    Files.deleteIfExists(log);
-    Process p =
-        new ProcessBuilder(
-                "setsid",
-                java,
-                "-Xmx3g",
-                "-XX:+UseParallelGC",
-                "-cp",
-                classpath,
-                "org.rostersync.sandbox.simulator.SimulatorMain",
-                "--port=0",
-                "--seed=" + flags.getOrDefault("seed", "42"),
-                "--secret=" + SECRET,
-                "--fleet=" + FLEETS.get(fleet))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    CHILD_GROUPS.add(p.pid());
-    String prefix = "Edlink simulator listening on ";
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      for (String line : Files.exists(log) ? Files.readAllLines(log) : List.<String>of()) {
-        if (line.startsWith(prefix)) {
-          return new Child(p, line.substring(prefix.length()).trim());
-        }
-      }
-      Thread.sleep(100);
-    }
-    new Child(p, null).close();
-    throw new IllegalStateException("the simulator did not start; see " + log);
+  private StandaloneSimulator startSimulator(String fleet) throws Exception {
+    return StandaloneSimulator.start(
+        java,
+        classpath,
+        work.resolve(fleet + "-simulator.log"),
+        List.of("-Xmx3g", "-XX:+UseParallelGC"),
+        List.of(
+            "--port=0",
+            "--seed=" + flags.getOrDefault("seed", "42"),
+            "--secret=" + SECRET,
+            "--fleet=" + FLEETS.get(fleet)));
   }
 
   /** The same day of churn for every active integration, through the simulator's admin API. */

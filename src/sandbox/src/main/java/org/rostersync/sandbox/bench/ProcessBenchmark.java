@@ -67,6 +67,7 @@ public final class ProcessBenchmark {
           "       [--jar="
               + JAR
               + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--churn=0.01] [--seed=42]",
+          "       [--latency-ms=0] (the simulator holds back every Edlink answer this long, as a remote Edlink would)",
           "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
           "       [--pipeline-jvm-args='-XX:StartFlightRecording=...'] (JVM flags of the pipeline only, e.g. a profiler)",
           "  Needs the bundled jar: mvn -B -q -pl pipeline -am package -DskipTests",
@@ -223,7 +224,8 @@ public final class ProcessBenchmark {
     return String.format(
         Locale.ROOT,
         "Machine: %d cores (%s), %,d MB RAM, %s %s; load average at start %s."
-            + " Both programs: %s, their own JVM each; the simulator in a third JVM; one embedded PostgreSQL (%s)."
+            + " Both programs: %s, their own JVM each; the simulator in a third JVM, answering after %d ms"
+            + " (--latency-ms); one embedded PostgreSQL (%s)."
             + " Pipeline: %s on the DirectRunner, --allIntegrations --mode=full --enforceImmutability=false"
             + " --enforceEncodability=false. Plain: PlainSync (nine types concurrently, $first=10000, 5,000-row"
             + " upserts, one transaction per integration). Commit %s, started %s.",
@@ -234,6 +236,7 @@ public final class ProcessBenchmark {
         System.getProperty("java.version"),
         loadAverage(),
         String.join(" ", jvm),
+        latencyMillis(),
         "two databases, same content",
         root.relativize(jar),
         commit(),
@@ -487,7 +490,16 @@ public final class ProcessBenchmark {
             "--port=0",
             "--seed=" + flags.getOrDefault("seed", "42"),
             "--secret=" + SECRET,
+            "--latency-ms=" + latencyMillis(),
             "--fleet=" + FLEETS.get(fleet)));
+  }
+
+  private long latencyMillis() {
+    long ms = Long.parseLong(flags.getOrDefault("latency-ms", "0"));
+    if (ms < 0) {
+      throw new IllegalArgumentException("--latency-ms must not be negative: " + ms);
+    }
+    return ms;
   }
 
   /** The same day of churn for every active integration, through the simulator's admin API. */

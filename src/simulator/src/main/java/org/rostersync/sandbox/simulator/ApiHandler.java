@@ -85,8 +85,10 @@ final class ApiHandler implements HttpHandler {
         throw new ApiError(
             400, "UNSUPPORTED_OPERATION", ex.getRequestMethod() + " is not supported on " + path);
       } else if (path.startsWith(GRAPH)) {
+        awaitLatency();
         graph(ex, requestId, path, query);
       } else if (path.equals(META) || path.startsWith(META + "/")) {
+        awaitLatency();
         meta(ex, requestId, path, query);
       } else {
         throw new ApiError(404, "NOT_FOUND", "No such endpoint: " + path);
@@ -99,6 +101,18 @@ final class ApiHandler implements HttpHandler {
     // not in a finally: after an IOException (an injected drop included) the server must close the
     // socket instead
     ex.close();
+  }
+
+  /** A remote Edlink's network and server time (see {@link EdlinkSimulator.Builder#latency}). */
+  private void awaitLatency() {
+    if (sim.latency().isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(sim.latency().toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ---- Graph v2 ----

@@ -47,6 +47,7 @@ public final class EdlinkSimulator implements AutoCloseable {
   private final long seed;
   private volatile String appSecret;
   private final boolean shuffleKeys;
+  private final Duration latency;
   private final SimClock clock = new SimClock();
   private final FaultInjector faults;
   private final List<SimIntegration> integrations = new CopyOnWriteArrayList<>();
@@ -62,6 +63,7 @@ public final class EdlinkSimulator implements AutoCloseable {
   private EdlinkSimulator(Builder b) {
     this.seed = b.seed;
     this.appSecret = b.appSecret;
+    this.latency = b.latency;
     this.shuffleKeys = b.shuffleKeys;
     this.faults = new FaultInjector(seed);
     this.tokenRng = new SplittableRandom(Ids.key(seed, 3000));
@@ -74,7 +76,9 @@ public final class EdlinkSimulator implements AutoCloseable {
     AtomicInteger threadNumber = new AtomicInteger();
     this.executor =
         Executors.newFixedThreadPool(
-            16,
+            // Answers held back by the latency wait on a thread: enough threads that a client's
+            // concurrency, not this pool, sets how many are in flight.
+            latency.isZero() ? 16 : 128,
             r -> {
               Thread t = new Thread(r, "edlink-sim-" + threadNumber.incrementAndGet());
               t.setDaemon(true);
@@ -99,6 +103,11 @@ public final class EdlinkSimulator implements AutoCloseable {
 
   public String baseUrl() {
     return baseUrl;
+  }
+
+  /** How long every Graph and Meta API answer is held back. */
+  public Duration latency() {
+    return latency;
   }
 
   public String appSecret() {
@@ -334,6 +343,7 @@ public final class EdlinkSimulator implements AutoCloseable {
     private long seed = 42L;
     private String appSecret = "sim-app-secret";
     private boolean shuffleKeys;
+    private Duration latency = Duration.ZERO;
     private final List<DatasetSize> sizes = new ArrayList<>();
 
     /** 0 picks a free port. The server binds 127.0.0.1 only. */
@@ -355,6 +365,18 @@ public final class EdlinkSimulator implements AutoCloseable {
     /** Emit every record's keys in a random order (for testing canonical hashing). */
     public Builder shuffleKeys(boolean shuffleKeys) {
       this.shuffleKeys = shuffleKeys;
+      return this;
+    }
+
+    /**
+     * Holds back every Graph and Meta API answer this long, as the network and server time of a
+     * remote Edlink would (the admin API answers at once). Zero, the default, answers at once.
+     */
+    public Builder latency(Duration latency) {
+      if (latency.isNegative()) {
+        throw new IllegalArgumentException("latency must not be negative: " + latency);
+      }
+      this.latency = latency;
       return this;
     }
 

@@ -19,6 +19,8 @@ public final class SimulatorMain {
           "                          e.g. --fleet=largeish:1,medium:3,small:16,tiny:30",
           "  --secret=sim-app-secret application secret (Meta API and admin API)",
           "  --shuffle-keys          emit object keys in random order",
+          "  --latency-ms=0          hold back every Graph and Meta API answer this long, as a",
+          "                          remote Edlink's network and server time would",
           "  --help                  this text");
 
   private SimulatorMain() {}
@@ -30,6 +32,7 @@ public final class SimulatorMain {
     DatasetSize size = DatasetSize.SMALL;
     String secret = "sim-app-secret";
     boolean shuffle = false;
+    long latencyMillis = 0;
     List<DatasetSize> fleet = null;
     for (String arg : args) {
       String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "";
@@ -48,6 +51,8 @@ public final class SimulatorMain {
         fleet = fleet(value);
       } else if (arg.startsWith("--secret=")) {
         secret = value;
+      } else if (arg.startsWith("--latency-ms=")) {
+        latencyMillis = Long.parseLong(value);
       } else if (arg.equals("--shuffle-keys")) {
         shuffle = true;
       } else {
@@ -56,7 +61,12 @@ public final class SimulatorMain {
       }
     }
     EdlinkSimulator.Builder builder =
-        EdlinkSimulator.builder().port(port).seed(seed).appSecret(secret).shuffleKeys(shuffle);
+        EdlinkSimulator.builder()
+            .port(port)
+            .seed(seed)
+            .appSecret(secret)
+            .shuffleKeys(shuffle)
+            .latency(java.time.Duration.ofMillis(latencyMillis));
     for (DatasetSize s : fleet != null ? fleet : Collections.nCopies(count, size)) {
       builder.integration(s);
     }

@@ -71,6 +71,34 @@ class SimulatorApiTest {
   }
 
   @Test
+  void latencyHoldsBackGraphAndMetaAnswersButNotTheHealthCheck() {
+    long latency = 300;
+    try (EdlinkSimulator slow =
+        EdlinkSimulator.builder()
+            .port(0)
+            .seed(42L)
+            .appSecret("sim-app-secret")
+            .latency(Duration.ofMillis(latency))
+            .integration(DatasetSize.TINY)
+            .start()) {
+      String token = slow.integrations().get(0).accessToken();
+      long graph = millis(() -> SimHttp.get(slow.baseUrl() + "/api/v2/graph/districts", token));
+      long meta =
+          millis(() -> SimHttp.get(slow.baseUrl() + "/api/v1/integrations", "sim-app-secret"));
+      long up = millis(() -> SimHttp.get(slow.baseUrl() + "/api/up", null));
+      assertThat("graph answer after " + graph + " ms", graph >= latency, is(true));
+      assertThat("meta answer after " + meta + " ms", meta >= latency, is(true));
+      assertThat("health check after " + up + " ms", up < latency, is(true));
+    }
+  }
+
+  private static long millis(Runnable call) {
+    long start = System.nanoTime();
+    call.run();
+    return Duration.ofNanos(System.nanoTime() - start).toMillis();
+  }
+
+  @Test
   void envelopeHasDataRequestAndAbsoluteNextOnlyWhenMoreRemain() {
     JsonObject first = SimHttp.get(graph("people?$first=10"), a.accessToken()).json();
     assertThat(first.getAsJsonArray("$data").size(), is(10));

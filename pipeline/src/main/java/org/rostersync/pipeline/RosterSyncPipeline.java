@@ -10,6 +10,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.transforms.ExpandJobs;
@@ -46,9 +47,24 @@ public final class RosterSyncPipeline {
       if (!given(args, "enforceEncodability")) {
         direct.setEnforceEncodability(false);
       }
+      if (!given(args, "targetParallelism")) {
+        direct.setTargetParallelism(directRunnerThreads());
+      }
     }
     return options;
   }
+
+  /**
+   * The DirectRunner's worker threads for a real run. Beam's default, max(cores, 3), suits
+   * CPU-bound work; these threads mostly wait on Edlink and PostgreSQL, and on a 2-core VM three of
+   * them fetched three pages at a time (20 small districts, no change, Edlink answering after 200
+   * ms: 25–28 s with 3 threads, 13–14 s with 16 and the jobs spread; docs/benchmark-process.md).
+   */
+  static int directRunnerThreads() {
+    return Math.max(DIRECT_RUNNER_THREADS, Runtime.getRuntime().availableProcessors());
+  }
+
+  static final int DIRECT_RUNNER_THREADS = 16;
 
   static SyncOptions parseOptions(String[] args) {
     PipelineOptionsFactory.register(SyncOptions.class);
@@ -88,7 +104,11 @@ public final class RosterSyncPipeline {
                   "BatchJobRequests",
                   Create.of(batchRequests(options))
                       .withCoder(SerializableCoder.of(JobRequest.class)))
-              .apply("ExpandJobs", ExpandJobs.using(SyncConfigs.edlink(options)));
+              .apply("ExpandJobs", ExpandJobs.using(SyncConfigs.edlink(options)))
+              // ExpandJobs emits the whole fleet from one element, so one bundle: without this,
+              // every integration's lease, lookup and change-gate call would run one after
+              // another, each waiting out Edlink's latency.
+              .apply("SpreadJobs", Reshuffle.viaRandomKey());
     }
     return jobs.apply("SyncIntegrations", SyncConfigs.syncTransform(options));
   }

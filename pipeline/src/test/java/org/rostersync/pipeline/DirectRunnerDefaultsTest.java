@@ -8,8 +8,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * The jar's command line runs the DirectRunner without the test-only enforcement checks, unless
- * told otherwise.
+ * The jar's command line runs the DirectRunner without the test-only enforcement checks and with
+ * threads enough to wait on Edlink, unless told otherwise.
  */
 class DirectRunnerDefaultsTest {
   private static final String[] BASE = {
@@ -32,10 +32,19 @@ class DirectRunnerDefaultsTest {
   }
 
   @Test
+  void aRealDirectRunnerRunHasThreadsToWaitOnEdlinkWith() {
+    int threads = parse().getTargetParallelism();
+    assertThat(threads >= RosterSyncPipeline.DIRECT_RUNNER_THREADS, is(true));
+    assertThat(threads >= Runtime.getRuntime().availableProcessors(), is(true));
+  }
+
+  @Test
   void theCommandLineStillWins() {
-    DirectOptions o = parse("--enforceImmutability=true", "--enforceEncodability");
+    DirectOptions o =
+        parse("--enforceImmutability=true", "--enforceEncodability", "--targetParallelism=2");
     assertThat(o.isEnforceImmutability(), is(true));
     assertThat(o.isEnforceEncodability(), is(true));
+    assertThat(o.getTargetParallelism(), is(2));
   }
 
   @Test
@@ -44,6 +53,8 @@ class DirectRunnerDefaultsTest {
     DirectOptions o = PipelineOptionsFactory.as(DirectOptions.class);
     assertThat(o.isEnforceImmutability(), is(true));
     assertThat(o.isEnforceEncodability(), is(true));
+    assertThat(
+        o.getTargetParallelism(), is(Math.max(Runtime.getRuntime().availableProcessors(), 3)));
   }
 
   @Test

@@ -10,13 +10,13 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.transforms.ExpandJobs;
 import org.rostersync.transforms.Ids;
 import org.rostersync.transforms.JobRequest;
 import org.rostersync.transforms.RunResult;
+import org.rostersync.transforms.SpreadEvenly;
 import org.rostersync.transforms.SyncJob;
 
 /**
@@ -56,15 +56,22 @@ public final class RosterSyncPipeline {
 
   /**
    * The DirectRunner's worker threads for a real run. Beam's default, max(cores, 3), suits
-   * CPU-bound work; these threads mostly wait on Edlink and PostgreSQL, and on a 2-core VM three of
-   * them fetched three pages at a time (20 small districts, no change, Edlink answering after 200
-   * ms: 25–28 s with 3 threads, 13–14 s with 16 and the jobs spread; docs/benchmark-process.md).
+   * CPU-bound work; these threads mostly wait on Edlink and PostgreSQL. 100 small districts, no
+   * change, Edlink answering after 200 ms: 97.7 s with the jar before (3 threads), 31.0 s with 16
+   * threads and the jobs spread (the plain program: 28.3 s). With Edlink on the same machine the
+   * extra threads cost CPU on two cores (23 s → 37 s); docs/benchmark-process.md has both.
    */
   static int directRunnerThreads() {
     return Math.max(DIRECT_RUNNER_THREADS, Runtime.getRuntime().availableProcessors());
   }
 
   static final int DIRECT_RUNNER_THREADS = 16;
+
+  /**
+   * Bundles the fleet's jobs are spread over before planning: enough for many threads to plan at
+   * once, few enough that a fleet of hundreds does not become hundreds of bundles at every step.
+   */
+  static final int SPREAD_BUCKETS = 16;
 
   static SyncOptions parseOptions(String[] args) {
     PipelineOptionsFactory.register(SyncOptions.class);
@@ -108,7 +115,7 @@ public final class RosterSyncPipeline {
               // ExpandJobs emits the whole fleet from one element, so one bundle: without this,
               // every integration's lease, lookup and change-gate call would run one after
               // another, each waiting out Edlink's latency.
-              .apply("SpreadJobs", Reshuffle.viaRandomKey());
+              .apply("SpreadJobs", SpreadEvenly.<SyncJob>over(SPREAD_BUCKETS));
     }
     return jobs.apply("SyncIntegrations", SyncConfigs.syncTransform(options));
   }

@@ -36,11 +36,12 @@ class FleetPlanningTest {
   static void start() throws Exception {
     db = TestDatabase.start();
     org.rostersync.pipeline.Migrations.apply(db.config());
-    EdlinkSimulator.Builder b = TestSimulator.builder(37L, "planning-secret");
-    for (int i = 0; i < INTEGRATIONS; i++) {
-      b.integration(DatasetSize.TINY);
-    }
-    sim = b.start();
+    sim =
+        TestSimulator.start(
+            37L,
+            "planning-secret",
+            java.util.Collections.nCopies(INTEGRATIONS, DatasetSize.TINY)
+                .toArray(new DatasetSize[0]));
   }
 
   @AfterAll

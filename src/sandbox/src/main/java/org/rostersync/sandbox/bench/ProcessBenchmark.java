@@ -66,7 +66,7 @@ public final class ProcessBenchmark {
           "Usage: ProcessBenchmark [--fleets=20small,100small,medium,large,mixed50] [--scenarios=cold,nochange,churn]",
           "       [--jar="
               + JAR
-              + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--churn=0.01] [--seed=42]",
+              + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--young=-Xmn256m] [--churn=0.01] [--seed=42]",
           "       [--latency-ms=0] (the simulator holds back every Edlink answer this long, as a remote Edlink would)",
           "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
           "       [--pipeline-jvm-args='-XX:StartFlightRecording=...'] (JVM flags of the pipeline only, e.g. a profiler)",
@@ -99,9 +99,14 @@ public final class ProcessBenchmark {
     this.work = root.resolve("src/sandbox/target/bench-process");
     this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     this.classpath = System.getProperty("java.class.path");
-    // The same JVM settings for both programs: the cron VM's heap and the parallel collector the
-    // project uses.
-    this.jvm = List.of(flags.getOrDefault("heap", "-Xmx6g"), "-XX:+UseParallelGC");
+    // The same JVM settings for both programs: the cron VM's command (docs/operations.md), whose
+    // young-generation cap keeps the parallel collector from growing the heap for garbage.
+    List<String> jvm = new ArrayList<>();
+    jvm.add(flags.getOrDefault("heap", "-Xmx6g"));
+    jvm.add("-XX:+UseParallelGC");
+    jvm.addAll(List.of(flags.getOrDefault("young", "-Xmn256m").trim().split("\\s+")));
+    jvm.removeIf(String::isEmpty);
+    this.jvm = List.copyOf(jvm);
     this.pipelineDb = pipelineDb;
     this.plainDb = plainDb;
   }

@@ -104,8 +104,10 @@ public final class ProcessBenchmark {
     List<String> jvm = new ArrayList<>();
     jvm.add(flags.getOrDefault("heap", "-Xmx6g"));
     jvm.add("-XX:+UseParallelGC");
-    jvm.addAll(List.of(flags.getOrDefault("young", "-Xmn256m").trim().split("\\s+")));
-    jvm.removeIf(String::isEmpty);
+    String young = flags.getOrDefault("young", "-Xmn256m").trim();
+    if (!young.isEmpty()) {
+      jvm.add(young);
+    }
     this.jvm = List.copyOf(jvm);
     this.pipelineDb = pipelineDb;
     this.plainDb = plainDb;

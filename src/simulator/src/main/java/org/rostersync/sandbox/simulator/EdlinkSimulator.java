@@ -31,8 +31,7 @@ public final class EdlinkSimulator implements AutoCloseable {
     // The JDK's server writes a response's headers and body separately. With Nagle's algorithm
     // on, the body then waits for the client's delayed ACK: about 40 ms on every request after the
     // first on a kept-alive connection. Real Edlink has no such stall. The JDK reads this once,
-    // when
-    // its server configuration loads, so it is set before any server exists.
+    // when its server configuration loads, so it is set before any server exists.
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }

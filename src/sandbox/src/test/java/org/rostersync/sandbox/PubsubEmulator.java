@@ -134,10 +134,18 @@ final class PubsubEmulator implements AutoCloseable {
   }
 
   void publish(String topicName, byte[] data) throws IOException, InterruptedException {
-    JsonObject msg = new JsonObject();
-    msg.addProperty("data", Base64.getEncoder().encodeToString(data));
+    publishAll(topicName, List.of(data));
+  }
+
+  /** Publishes several messages in one request, so a subscriber never sees only some of them. */
+  void publishAll(String topicName, List<byte[]> payloads)
+      throws IOException, InterruptedException {
     JsonArray messages = new JsonArray();
-    messages.add(msg);
+    for (byte[] data : payloads) {
+      JsonObject msg = new JsonObject();
+      msg.addProperty("data", Base64.getEncoder().encodeToString(data));
+      messages.add(msg);
+    }
     JsonObject body = new JsonObject();
     body.add("messages", messages);
     check(send("POST", "/v1/" + topic(topicName) + ":publish", body.toString()));

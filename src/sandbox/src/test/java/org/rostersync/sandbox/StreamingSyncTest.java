@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.notNullValue;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -210,12 +211,17 @@ class StreamingSyncTest {
                 .build());
     try {
       java.sql.Timestamp since = now();
-      // Queued right behind the large job. (The DirectRunner reads its source only when no bundle
-      // is in flight,
-      // so a message published *during* the slow fetch would wait for it there; Dataflow reads
-      // continuously.)
-      pubsub.publish("jobs", "{\"integration_id\": \"" + large + "\", \"mode\": \"full\"}");
-      pubsub.publish("jobs", "{\"integration_id\": \"" + small + "\", \"mode\": \"full\"}");
+      // Queued right behind the large job, in one publish request. The DirectRunner reads its
+      // source only when no bundle is in flight, so a job pulled *after* the large one started
+      // would wait for its slow fetch there (Dataflow reads continuously). Two publish requests
+      // let a pull land between them: that made this test flaky.
+      pubsub.publishAll(
+          "jobs",
+          List.of(
+              ("{\"integration_id\": \"" + large + "\", \"mode\": \"full\"}")
+                  .getBytes(StandardCharsets.UTF_8),
+              ("{\"integration_id\": \"" + small + "\", \"mode\": \"full\"}")
+                  .getBytes(StandardCharsets.UTF_8)));
       awaitRuns(since, 2);
       try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
           PreparedStatement ps =

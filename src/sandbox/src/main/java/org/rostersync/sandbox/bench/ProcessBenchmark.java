@@ -70,6 +70,7 @@ public final class ProcessBenchmark {
           "       [--latency-ms=0] (the simulator holds back every Edlink answer this long, as a remote Edlink would)",
           "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
           "       [--pipeline-jvm-args='-XX:StartFlightRecording=...'] (JVM flags of the pipeline only, e.g. a profiler)",
+          "       [--jvm-args='-XX:TieredStopAtLevel=1 ...'] (more JVM flags of both programs)",
           "  Needs the bundled jar: mvn -B -q -pl pipeline -am package -DskipTests",
           "  Fleets: " + FLEETS);
   private static final Set<Long> CHILD_GROUPS = ConcurrentHashMap.newKeySet();
@@ -108,6 +109,7 @@ public final class ProcessBenchmark {
     if (!young.isEmpty()) {
       jvm.add(young);
     }
+    jvm.addAll(extra("jvm-args"));
     this.jvm = List.copyOf(jvm);
     this.pipelineDb = pipelineDb;
     this.plainDb = plainDb;

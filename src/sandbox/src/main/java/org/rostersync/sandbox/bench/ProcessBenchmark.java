@@ -66,7 +66,8 @@ public final class ProcessBenchmark {
           "Usage: ProcessBenchmark [--fleets=20small,100small,medium,large,mixed50] [--scenarios=cold,nochange,churn]",
           "       [--jar="
               + JAR
-              + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--young=-Xmn256m] [--churn=0.01] [--seed=42]",
+              + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--young=-Xmn256m]",
+          "       [--jit=-XX:TieredStopAtLevel=1] (--jit= : both compilers) [--churn=0.01] [--seed=42]",
           "       [--latency-ms=0] (the simulator holds back every Edlink answer this long, as a remote Edlink would)",
           "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
           "       [--pipeline-jvm-args='-XX:StartFlightRecording=...'] (JVM flags of the pipeline only, e.g. a profiler)",
@@ -101,13 +102,17 @@ public final class ProcessBenchmark {
     this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     this.classpath = System.getProperty("java.class.path");
     // The same JVM settings for both programs: the cron VM's command (docs/operations.md), whose
-    // young-generation cap keeps the parallel collector from growing the heap for garbage.
+    // young-generation cap keeps the parallel collector from growing the heap for garbage, and
+    // whose fast-compiler-only flag spares short syncs the optimizing compiler's CPU.
     List<String> jvm = new ArrayList<>();
     jvm.add(flags.getOrDefault("heap", "-Xmx6g"));
     jvm.add("-XX:+UseParallelGC");
-    String young = flags.getOrDefault("young", "-Xmn256m").trim();
-    if (!young.isEmpty()) {
-      jvm.add(young);
+    for (String[] flag :
+        new String[][] {{"young", "-Xmn256m"}, {"jit", "-XX:TieredStopAtLevel=1"}}) {
+      String v = flags.getOrDefault(flag[0], flag[1]).trim();
+      if (!v.isEmpty()) {
+        jvm.add(v);
+      }
     }
     jvm.addAll(extra("jvm-args"));
     this.jvm = List.copyOf(jvm);

@@ -138,7 +138,15 @@ final class PubsubEmulator implements AutoCloseable {
   }
 
   /** Publishes several messages in one request, so a subscriber never sees only some of them. */
-  void publishAll(String topicName, List<byte[]> payloads)
+  void publishAll(String topicName, String... jsons) throws IOException, InterruptedException {
+    List<byte[]> payloads = new ArrayList<>();
+    for (String json : jsons) {
+      payloads.add(json.getBytes(StandardCharsets.UTF_8));
+    }
+    publishAll(topicName, payloads);
+  }
+
+  private void publishAll(String topicName, List<byte[]> payloads)
       throws IOException, InterruptedException {
     JsonArray messages = new JsonArray();
     for (byte[] data : payloads) {

@@ -8,7 +8,6 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.notNullValue;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -217,11 +216,8 @@ class StreamingSyncTest {
       // let a pull land between them: that made this test flaky.
       pubsub.publishAll(
           "jobs",
-          List.of(
-              ("{\"integration_id\": \"" + large + "\", \"mode\": \"full\"}")
-                  .getBytes(StandardCharsets.UTF_8),
-              ("{\"integration_id\": \"" + small + "\", \"mode\": \"full\"}")
-                  .getBytes(StandardCharsets.UTF_8)));
+          "{\"integration_id\": \"" + large + "\", \"mode\": \"full\"}",
+          "{\"integration_id\": \"" + small + "\", \"mode\": \"full\"}");
       awaitRuns(since, 2);
       try (Connection c = DriverManager.getConnection(db.jdbcUrl(), "postgres", "postgres");
           PreparedStatement ps =

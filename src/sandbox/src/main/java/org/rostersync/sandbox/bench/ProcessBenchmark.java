@@ -107,13 +107,8 @@ public final class ProcessBenchmark {
     List<String> jvm = new ArrayList<>();
     jvm.add(flags.getOrDefault("heap", "-Xmx6g"));
     jvm.add("-XX:+UseParallelGC");
-    for (String[] flag :
-        new String[][] {{"young", "-Xmn256m"}, {"jit", "-XX:TieredStopAtLevel=1"}}) {
-      String v = flags.getOrDefault(flag[0], flag[1]).trim();
-      if (!v.isEmpty()) {
-        jvm.add(v);
-      }
-    }
+    addUnlessEmpty(jvm, flags.getOrDefault("young", "-Xmn256m"));
+    addUnlessEmpty(jvm, flags.getOrDefault("jit", "-XX:TieredStopAtLevel=1"));
     jvm.addAll(extra("jvm-args"));
     this.jvm = List.copyOf(jvm);
     this.pipelineDb = pipelineDb;
@@ -405,6 +400,13 @@ public final class ProcessBenchmark {
             "--jdbcUrl=" + db.config().url()));
     cmd.addAll(extra("plain-args"));
     return cmd;
+  }
+
+  /** A cron-command flag the command line may turn off with an empty value. */
+  private static void addUnlessEmpty(List<String> jvm, String flag) {
+    if (!flag.isBlank()) {
+      jvm.add(flag.trim());
+    }
   }
 
   private List<String> extra(String flag) {

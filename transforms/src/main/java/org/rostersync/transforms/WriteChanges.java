@@ -163,22 +163,24 @@ public final class WriteChanges
 
     @ProcessElement
     public void process(@Element RowBatch rows, OutputReceiver<KV<String, TypeProgress>> out) {
+      out.output(KV.of(rows.key().typeKey(), TypeProgress.of(write(rows))));
+    }
+
+    /** Writes the batch; the receipt says how many rows were written, or why it failed. */
+    BatchWritten write(RowBatch rows) {
       Integer[] all = sortedById(rows);
-      BatchWritten result;
       try {
         Database.inTransaction(ds, conn -> upsert(conn, rows, all));
         count(rows.creates(), rows.size());
-        result = receipt(rows, rows.size(), null);
+        return receipt(rows, rows.size(), null);
       } catch (SQLException e) {
         if (Database.isRowLevel(e)) {
-          result = isolateBadRows(rows, all);
-        } else {
-          // Transient retries ran out, or an error no single row causes (permissions, a time-out,
-          // a read-only server, a missing partition): the batch fails, so its type deletes nothing.
-          result = receipt(rows, 0, failure("writing " + rows.key(), e));
+          return isolateBadRows(rows, all);
         }
+        // Transient retries ran out, or an error no single row causes (permissions, a time-out,
+        // a read-only server, a missing partition): the batch fails, so its type deletes nothing.
+        return receipt(rows, 0, failure("writing " + rows.key(), e));
       }
-      out.output(KV.of(rows.key().typeKey(), TypeProgress.of(result)));
     }
 
     private static BatchWritten receipt(RowBatch rows, int written, String error) {

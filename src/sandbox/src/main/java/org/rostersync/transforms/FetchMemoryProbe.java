@@ -1,22 +1,17 @@
 package org.rostersync.transforms;
 
-import com.sun.management.GarbageCollectionNotificationInfo;
 import java.io.ByteArrayOutputStream;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import javax.management.NotificationEmitter;
-import javax.management.openmbean.CompositeData;
 import org.apache.beam.sdk.values.KV;
 import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.edlink.Integration;
 import org.rostersync.sandbox.Flags;
+import org.rostersync.sandbox.bench.LiveHeap;
+import org.rostersync.sandbox.bench.ProbeProcess;
 import org.rostersync.sandbox.bench.StandaloneSimulator;
 
 /**
@@ -46,7 +41,7 @@ public final class FetchMemoryProbe {
       compareUnderHeaps(flags);
       return;
     }
-    AtomicLong[] live = watchLiveHeap();
+    LiveHeap live = LiveHeap.watch();
     EdlinkClient client =
         EdlinkClient.builder()
             .baseUrl(flags.get("base-url"))
@@ -56,9 +51,7 @@ public final class FetchMemoryProbe {
     List<Integration> integrations = client.listIntegrations();
     Integration integration = integrations.get(0);
     // The probe's own base (JVM, client, classes) before any record: a full collection, then read.
-    System.gc();
-    Thread.sleep(200);
-    long baseBytes = live[1].get();
+    long baseBytes = live.liveNow();
     EntityType type = EntityType.fromPath(flags.getOrDefault("type", "enrollments"));
     boolean spill = !"whole".equals(flags.getOrDefault("mode", "spill"));
     long budget = spill ? Long.parseLong(flags.getOrDefault("budget", "33554432")) : Long.MAX_VALUE;
@@ -109,8 +102,7 @@ public final class FetchMemoryProbe {
       elements++;
       cursor = batch.stats().resumeFrom();
     } while (cursor != null);
-    System.gc();
-    Thread.sleep(200);
+    live.liveNow();
     System.out.printf(
         "RESULT mode=%s type=%s records=%d elements=%d largest-element-output-MB=%.1f"
             + " base-MB=%d live-after-full-GC-MB=%d after-any-GC-MB=%d seconds=%.1f%n",
@@ -119,9 +111,9 @@ public final class FetchMemoryProbe {
         records,
         elements,
         largestElementBytes / 1048576.0,
-        baseBytes / 1048576,
-        live[1].get() / 1048576,
-        live[0].get() / 1048576,
+        LiveHeap.mb(baseBytes),
+        LiveHeap.mb(live.maxAfterFull()),
+        LiveHeap.mb(live.maxAfterAny()),
         (System.currentTimeMillis() - start) / 1000.0);
   }
 
@@ -163,25 +155,10 @@ public final class FetchMemoryProbe {
               cmd.add("--" + f + "=" + flags.get(f));
             }
           }
-          Process probe = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-          String out = new String(probe.getInputStream().readAllBytes());
-          probe.waitFor();
-          String result = null;
-          for (String line : out.split("\n")) {
-            if (line.startsWith("RESULT ")) {
-              result = line;
-            }
-          }
-          if (result == null) {
-            System.out.printf(
-                "%-6s %-6s %-9s%n",
-                mode, heap, out.contains("OutOfMemoryError") ? "OOM" : "failed");
+          Map<String, String> r = ProbeProcess.run(cmd);
+          if (!"ok".equals(r.get("outcome"))) {
+            System.out.printf("%-6s %-6s %-9s%n", mode, heap, r.get("outcome"));
             continue;
-          }
-          Map<String, String> r = new java.util.HashMap<>();
-          for (String kv : result.substring(7).split(" ")) {
-            String[] p = kv.split("=", 2);
-            r.put(p[0], p[1]);
           }
           System.out.printf(
               "%-6s %-6s %-9s %-10s %-20s %-9s %-22s %s%n",
@@ -203,37 +180,5 @@ public final class FetchMemoryProbe {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     coder.encode(value, out);
     return out.toByteArray();
-  }
-
-  /**
-   * The largest heap in use right after any collection [0] and right after a full one [1] (the live
-   * set then), over the run.
-   */
-  private static AtomicLong[] watchLiveHeap() {
-    AtomicLong[] max = {new AtomicLong(), new AtomicLong()};
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      ((NotificationEmitter) gc)
-          .addNotificationListener(
-              (notification, handback) -> {
-                if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
-                    notification.getType())) {
-                  return;
-                }
-                GarbageCollectionNotificationInfo info =
-                    GarbageCollectionNotificationInfo.from(
-                        (CompositeData) notification.getUserData());
-                long used = 0;
-                for (MemoryUsage u : info.getGcInfo().getMemoryUsageAfterGc().values()) {
-                  used += u.getUsed();
-                }
-                max[0].accumulateAndGet(used, Math::max);
-                if (info.getGcAction().contains("major")) {
-                  max[1].accumulateAndGet(used, Math::max);
-                }
-              },
-              null,
-              null);
-    }
-    return max;
   }
 }

@@ -1,0 +1,372 @@
+package org.rostersync.transforms;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.apache.beam.sdk.coders.Coder;
+import org.rostersync.edlink.EdlinkClient;
+import org.rostersync.edlink.EntityType;
+import org.rostersync.edlink.Integration;
+import org.rostersync.sandbox.EmbeddedDatabase;
+import org.rostersync.sandbox.Flags;
+import org.rostersync.sandbox.bench.LiveHeap;
+import org.rostersync.sandbox.bench.ProbeProcess;
+import org.rostersync.sandbox.bench.StandaloneSimulator;
+
+/**
+ * What one worker thread needs in memory to join, classify and write one join group, measured on
+ * the pipeline's own code: a group of {@code --group} real records of one type (paged from the
+ * simulator, standalone in its own process) and its stored side arrive encoded, as from a shuffle,
+ * are decoded, classified ({@code ClassifyChanges.classify}) and written to PostgreSQL ({@code
+ * WriteChanges.WriteRowsFn}, one transaction per batch). Reports the live heap over the probe's
+ * base at each step: the design's join term predicts {@code G × (JSON + 200 B)} and the write term
+ * 16 MB. {@code --case}: {@code cold} (nothing stored: every record a create), {@code update}
+ * (every stored hash differs), {@code nochange}. Sandbox-only; in this package for the
+ * package-private pieces.
+ */
+public final class JoinMemoryProbe {
+  private static final String USAGE =
+      "Usage: JoinMemoryProbe [--size=large] [--type=people] [--group=25000]"
+          + " [--heaps=128m,192m,256m,384m,512m] [--cases=cold,update,nochange]\n"
+          + "  starts the simulator standalone and an embedded PostgreSQL, then one JVM per (heap, case);\n"
+          + "  or one probe: --base-url=URL --secret=S --jdbc-url=URL --jdbc-user=U --jdbc-password=P"
+          + " [--case=cold] [--type=people] [--group=25000]";
+  private static final String SECRET = "probe-app-secret";
+  private static final String RUN = "probe-run";
+
+  private JoinMemoryProbe() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> flags = Flags.parse(args, USAGE);
+    if (!flags.containsKey("base-url")) {
+      compareUnderHeaps(flags);
+      return;
+    }
+    LiveHeap live = LiveHeap.watch();
+    String kase = flags.getOrDefault("case", "cold");
+    if (!List.of("cold", "update", "nochange").contains(kase)) {
+      throw new IllegalArgumentException("--case must be cold, update or nochange: " + kase);
+    }
+    int groupSize = Integer.parseInt(flags.getOrDefault("group", "25000"));
+    EntityType type = EntityType.fromPath(flags.getOrDefault("type", "people"));
+    JdbcConfig jdbc =
+        JdbcConfig.of(
+            flags.get("jdbc-url"),
+            flags.getOrDefault("jdbc-user", "postgres"),
+            SecretRef.plain(flags.getOrDefault("jdbc-password", "postgres")));
+    EdlinkClient client =
+        EdlinkClient.builder()
+            .baseUrl(flags.get("base-url"))
+            .appSecret(flags.get("secret"))
+            // Small pages: the records are the probe's input; what paging needs is the fetch
+            // probe's.
+            .pageSize(1_000)
+            .build();
+    Integration integration = client.listIntegrations().get(0);
+    SyncJob job =
+        new SyncJob(
+            RUN,
+            integration.id(),
+            List.of(type),
+            SyncJob.Mode.FULL,
+            "probe",
+            false,
+            System.currentTimeMillis());
+    ShardKey key = new ShardKey(RUN, integration.id(), type, 0, 1);
+    WriteChanges.WriteRowsFn writer = new WriteChanges.WriteRowsFn(jdbc, SyncDefaults.BATCH_SIZE);
+    writer.setup();
+    DataSource ds = PooledDataSources.get(jdbc);
+    if (kase.equals("cold")) {
+      execute(
+          ds,
+          "DELETE FROM roster_entities WHERE entity_type = ? AND integration_id = ?",
+          type,
+          integration.id());
+    }
+    // The base: JVM, Beam's coders, the Edlink client, the connection pool, before any record.
+    long base = live.liveNow();
+
+    // One group of real records, as the fetch builds them.
+    System.out.println("PHASE fetch");
+    RemoteShard fetched = fetchGroup(client, integration, new TypeTask(job, type), groupSize);
+    long jsonBytes = 0;
+    for (int i = 0; i < fetched.size(); i++) {
+      jsonBytes += fetched.json(i).length;
+    }
+    int n = fetched.size();
+    byte[] storedEncoded = encode(StoredShard.Coder.of(), storedSide(fetched, kase));
+    byte[] remoteEncoded =
+        encode(RemoteShard.Coder.of(), fetched.withFetch(new FetchSummary(n, 1, 0, 0, 0)));
+    fetched = null;
+
+    // The worker reads both sides of the group from the shuffle and decodes them.
+    System.out.println("PHASE decode");
+    long start = System.currentTimeMillis();
+    RemoteShard remote = decode(RemoteShard.Coder.of(), remoteEncoded);
+    StoredShard stored = decode(StoredShard.Coder.of(), storedEncoded);
+    long decodePeak = live.liveNow() - base;
+    int remoteMb = (int) LiveHeap.mb(remoteEncoded.length);
+    remoteEncoded = null;
+    storedEncoded = null;
+    long group = live.liveNow() - base;
+
+    System.out.println("PHASE classify");
+    ClassifyChanges.Diff diff =
+        ClassifyChanges.classify(
+            key,
+            remote,
+            stored,
+            new ClassifyChanges.WriteLimits(
+                SyncDefaults.ROWS_PER_WRITE, SyncDefaults.BYTES_PER_WRITE));
+    long classified = live.liveNow() - base;
+
+    // The batches are written one after another on this thread, each in its own transaction.
+    System.out.println("PHASE write");
+    live.restart();
+    List<BatchWritten> receipts = new ArrayList<>();
+    int batches = 0;
+    for (List<RowBatch> kind : List.of(diff.creates(), diff.updates())) {
+      for (RowBatch batch : kind) {
+        receipts.add(writer.write(batch));
+        batches++;
+      }
+    }
+    long writePeak = Math.max(live.maxAfterAny(), live.liveNow()) - base;
+    long written = 0;
+    for (BatchWritten r : receipts) {
+      if (r.error() != null) {
+        throw new IllegalStateException("a batch failed: " + r.error());
+      }
+      written += r.written();
+    }
+    long expected = kase.equals("nochange") ? 0 : n;
+    if (written != expected || diff.shard().unchanged() != n - expected) {
+      throw new IllegalStateException(
+          "wrote "
+              + written
+              + " rows, "
+              + diff.shard().unchanged()
+              + " unchanged; expected "
+              + expected
+              + " written");
+    }
+    long storedRows =
+        count(
+            ds,
+            "SELECT count(*) FROM roster_entities WHERE entity_type = ? AND integration_id = ?",
+            type,
+            integration.id());
+    if (storedRows < n) {
+      throw new IllegalStateException(
+          "the table holds "
+              + storedRows
+              + " of the group's "
+              + n
+              + " rows (a nochange case needs a cold or update case before it)");
+    }
+    long json = jsonBytes / Math.max(1, n);
+    System.out.printf(
+        "RESULT case=%s type=%s records=%d json-avg-B=%d remote-encoded-MB=%d base-MB=%d"
+            + " decode-peak-MB=%d group-MB=%d classified-MB=%d batches=%d write-peak-MB=%d"
+            + " rows-written=%d predicted-join-MB=%d seconds=%.1f%n",
+        kase,
+        type.path(),
+        n,
+        json,
+        remoteMb,
+        LiveHeap.mb(base),
+        LiveHeap.mb(decodePeak),
+        LiveHeap.mb(group),
+        LiveHeap.mb(classified),
+        batches,
+        LiveHeap.mb(writePeak),
+        written,
+        LiveHeap.mb(n * (json + 200)),
+        (System.currentTimeMillis() - start) / 1000.0);
+    // Keep the group reachable until every figure above is taken.
+    if (remote.size() + stored.size() < 0) {
+      throw new AssertionError();
+    }
+  }
+
+  /** Pages the type until {@code size} records are held (fewer if the type has fewer). */
+  private static RemoteShard fetchGroup(
+      EdlinkClient client, Integration integration, TypeTask task, int size) throws Exception {
+    RemoteShard group = new RemoteShard(task.job(), null, size);
+    String cursor = null;
+    do {
+      // A budget of one byte: one page per call.
+      FetchEntities.PageBatch page =
+          FetchEntities.PageBatch.fetch(client, integration.accessToken(), task, cursor, 1);
+      RemoteShard records = page.records();
+      for (int i = 0; i < records.size() && group.size() < size; i++) {
+        group.add(records.msb(i), records.lsb(i), records.hash(i), records.json(i));
+      }
+      cursor = page.stats().resumeFrom();
+    } while (cursor != null && group.size() < size);
+    return group;
+  }
+
+  /** The stored (id, hash) side the case calls for, as the database would return it. */
+  private static StoredShard storedSide(RemoteShard remote, String kase) {
+    int n = kase.equals("cold") ? 0 : remote.size();
+    long[] msb = new long[n];
+    long[] lsb = new long[n];
+    byte[][] hashes = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      msb[i] = remote.msb(i);
+      lsb[i] = remote.lsb(i);
+      hashes[i] = remote.hash(i).clone();
+      if (kase.equals("update")) {
+        hashes[i][0] ^= 1;
+      }
+    }
+    return new StoredShard(n, msb, lsb, hashes);
+  }
+
+  private static void execute(DataSource ds, String sql, EntityType type, String integration)
+      throws Exception {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, type.path());
+      ps.setObject(2, UUID.fromString(integration));
+      ps.executeUpdate();
+    }
+  }
+
+  private static long count(DataSource ds, String sql, EntityType type, String integration)
+      throws Exception {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, type.path());
+      ps.setObject(2, UUID.fromString(integration));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /**
+   * The encoded value in an array of exactly its size (counted first), so that encoding the group
+   * needs no more memory than the encoded group: the probe's preparation must not be what runs out.
+   */
+  private static <T> byte[] encode(Coder<T> coder, T value) throws Exception {
+    long[] size = {0};
+    coder.encode(
+        value,
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            size[0]++;
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) {
+            size[0] += len;
+          }
+        });
+    ExactBytes out = new ExactBytes((int) size[0]);
+    coder.encode(value, out);
+    return out.bytes();
+  }
+
+  /** A byte stream whose buffer is handed out without a copy when it is exactly full. */
+  private static final class ExactBytes extends ByteArrayOutputStream {
+    ExactBytes(int size) {
+      super(size);
+    }
+
+    byte[] bytes() {
+      return count == buf.length ? buf : toByteArray();
+    }
+  }
+
+  private static <T> T decode(Coder<T> coder, byte[] bytes) throws Exception {
+    return coder.decode(new ByteArrayInputStream(bytes));
+  }
+
+  /** Starts the simulator and PostgreSQL, then one probe JVM per (heap, case); prints a table. */
+  private static void compareUnderHeaps(Map<String, String> flags) throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classpath = System.getProperty("java.class.path");
+    try (EmbeddedDatabase db = EmbeddedDatabase.start();
+        StandaloneSimulator sim =
+            StandaloneSimulator.start(
+                javaBin,
+                classpath,
+                Files.createTempFile("probe-simulator", ".log"),
+                List.of("-Xmx3g"),
+                List.of(
+                    "--port=0",
+                    "--secret=" + SECRET,
+                    "--fleet=" + flags.getOrDefault("size", "large") + ":1"))) {
+      Schema.migrate(db.config());
+      String row = "%-9s %-6s %-8s %-8s %-7s %-8s %-8s %-10s %-9s %-11s %-9s %-9s %s%n";
+      System.out.printf(
+          row,
+          "case",
+          "-Xmx",
+          "outcome",
+          "records",
+          "JSON B",
+          "base MB",
+          "decode MB",
+          "group MB",
+          "classify MB",
+          "write peak MB",
+          "written",
+          "formula MB",
+          "s");
+      for (String heap : flags.getOrDefault("heaps", "128m,192m,256m,384m,512m").split(",")) {
+        for (String kase : flags.getOrDefault("cases", "cold,update,nochange").split(",")) {
+          List<String> cmd = new ArrayList<>();
+          cmd.addAll(List.of(javaBin, "-Xmx" + heap, "-XX:+UseParallelGC", "-cp", classpath));
+          cmd.add(JoinMemoryProbe.class.getName());
+          cmd.add("--base-url=" + sim.baseUrl());
+          cmd.add("--secret=" + SECRET);
+          cmd.add("--jdbc-url=" + db.jdbcUrl());
+          cmd.add("--case=" + kase);
+          for (String f : List.of("type", "group")) {
+            if (flags.containsKey(f)) {
+              cmd.add("--" + f + "=" + flags.get(f));
+            }
+          }
+          Map<String, String> r = ProbeProcess.run(cmd);
+          if (!"ok".equals(r.get("outcome"))) {
+            System.out.printf("%-9s %-6s %s%n", kase, heap, r.get("outcome"));
+            if (r.get("outcome").startsWith("failed")) {
+              System.out.println(r.get("output"));
+            }
+            continue;
+          }
+          System.out.printf(
+              row,
+              kase,
+              heap,
+              "ok",
+              r.get("records"),
+              r.get("json-avg-B"),
+              r.get("base-MB"),
+              r.get("decode-peak-MB"),
+              r.get("group-MB"),
+              r.get("classified-MB"),
+              r.get("write-peak-MB"),
+              r.get("rows-written"),
+              r.get("predicted-join-MB"),
+              r.get("seconds"));
+        }
+      }
+    }
+  }
+}

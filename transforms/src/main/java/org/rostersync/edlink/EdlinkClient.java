@@ -30,10 +30,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -144,12 +149,14 @@ public final class EdlinkClient implements AutoCloseable {
    * Pages {@code /api/v2/graph/<type>} with {@code $first=pageSize}, following {@code $next} until
    * it is absent, null or empty, and hands each complete page to {@code handler} exactly once, in
    * order. Empty pages are counted but not handed on. The deadline covers all pages, including the
-   * time spent in {@code handler}. A handler that throws {@link StopPaging} ends the fetch: no
-   * further page is requested.
+   * time spent in {@code handler}. The next page is asked for while {@code handler} works on the
+   * current one (a cursor-paged API otherwise adds the handler's time to every round trip), so at
+   * most two pages are held at once. A handler that throws {@link StopPaging} ends the fetch: the
+   * page already asked for is dropped, and no further page is requested.
    */
   public FetchStats fetchAll(String accessToken, EntityType type, PageHandler handler)
       throws EdlinkException {
-    return fetchPages(accessToken, type, null, handler, () -> false);
+    return page(accessToken, type, null, handler, null);
   }
 
   /**
@@ -157,6 +164,8 @@ public final class EdlinkClient implements AutoCloseable {
    * an earlier call; null for the first page) and pauses after any page for which {@code pause}
    * answers true: the result then says where to resume. A paused fetch can go on in another process
    * (the cursor is a URL of the configured origin, checked again on resume; it holds no token).
+   * Pages are asked for one at a time, after the handler: a page asked for ahead would be thrown
+   * away at every pause.
    */
   public FetchStats fetchPages(
       String accessToken,
@@ -165,9 +174,20 @@ public final class EdlinkClient implements AutoCloseable {
       PageHandler handler,
       java.util.function.BooleanSupplier pause)
       throws EdlinkException {
+    Objects.requireNonNull(pause, "pause");
+    return page(accessToken, type, resumeFrom, handler, pause);
+  }
+
+  /** With a null {@code pause}: never pauses, and asks for each next page ahead of the handler. */
+  private FetchStats page(
+      String accessToken,
+      EntityType type,
+      String resumeFrom,
+      PageHandler handler,
+      java.util.function.BooleanSupplier pause)
+      throws EdlinkException {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(handler, "handler");
-    Objects.requireNonNull(pause, "pause");
     Call call = new Call(requireToken(accessToken));
     URI next =
         resumeFrom == null
@@ -175,23 +195,81 @@ public final class EdlinkClient implements AutoCloseable {
             : checkedNext(resumeFrom, "resuming " + type.path(), null);
     long records = 0;
     int pages = 0;
-    while (next != null) {
-      Envelope<List<JsonObject>> page = get(next, call, EdlinkClient::readObjects);
+    Envelope<List<JsonObject>> page = get(next, call, EdlinkClient::readObjects);
+    while (true) {
       pages++;
+      URI following;
+      EdlinkException badNext = null;
+      try {
+        following = nextPage(page, next);
+      } catch (EdlinkException e) {
+        // This page is good; the fetch fails after handing it on, as without a page ahead.
+        following = null;
+        badNext = e;
+      }
+      Future<Envelope<List<JsonObject>>> ahead =
+          pause == null && following != null ? askAhead(following, call) : null;
       if (!page.data().isEmpty()) {
         records += page.data().size();
         try {
           handler.onPage(Collections.unmodifiableList(page.data()));
         } catch (StopPaging stop) {
+          drop(ahead);
           break;
+        } catch (RuntimeException | Error e) {
+          drop(ahead);
+          throw e;
         }
       }
-      next = nextPage(page, next);
-      if (next != null && pause.getAsBoolean()) {
-        return new FetchStats(records, pages, call.retries, next.toString());
+      if (badNext != null) {
+        throw badNext;
       }
+      if (following == null) {
+        break;
+      }
+      if (pause != null && pause.getAsBoolean()) {
+        return new FetchStats(records, pages, call.retries, following.toString());
+      }
+      page =
+          ahead != null ? await(ahead, following) : get(following, call, EdlinkClient::readObjects);
+      next = following;
     }
     return new FetchStats(records, pages, call.retries);
+  }
+
+  /** Starts the GET of the next page on a page-ahead thread (retries and deadline as any GET). */
+  private Future<Envelope<List<JsonObject>>> askAhead(URI uri, Call call) {
+    return PageAhead.THREADS.submit(() -> get(uri, call, EdlinkClient::readObjects));
+  }
+
+  /** The page asked for ahead, or the error its GET ended with. */
+  private static Envelope<List<JsonObject>> await(Future<Envelope<List<JsonObject>>> ahead, URI uri)
+      throws EdlinkException {
+    try {
+      return ahead.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof EdlinkException edlink) {
+        throw edlink;
+      }
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      ahead.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new EdlinkException("GET " + uri.getRawPath() + ": interrupted", 0, List.of(), null, e);
+    }
+  }
+
+  /** A page asked for ahead that will not be used: its GET is interrupted, its result ignored. */
+  private static void drop(Future<?> ahead) {
+    if (ahead != null) {
+      ahead.cancel(true);
+    }
   }
 
   /** The newest event id ({@code /events?$last=1}), or empty when the integration has no events. */
@@ -721,6 +799,22 @@ public final class EdlinkClient implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------------------------------------
   // Body watchdog.
+
+  /** Daemon threads that ask for next pages ahead; idle ones end after a minute. */
+  private static final class PageAhead {
+    static final ExecutorService THREADS =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            60,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "edlink-page-ahead");
+              t.setDaemon(true);
+              return t;
+            });
+  }
 
   private static final class TimerHolder {
     static final ScheduledExecutorService TIMER =

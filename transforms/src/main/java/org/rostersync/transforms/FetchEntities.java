@@ -23,6 +23,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.FetchStats;
+import org.rostersync.edlink.PageHandler;
 import org.rostersync.edlink.StopPaging;
 import org.rostersync.hash.CanonicalHash;
 
@@ -228,25 +229,27 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       List<RejectedRecord> rejected = new ArrayList<>();
       BadRecordException[] bad = new BadRecordException[1];
       long[] bytes = {0};
+      PageHandler handler =
+          page -> {
+            int before = records.size();
+            for (JsonObject record : page) {
+              try {
+                FetchEntitiesFn.addRecord(records, record, task, rejected);
+              } catch (BadRecordException e) {
+                bad[0] = e;
+                // The type has failed: more pages would only cost Edlink calls.
+                throw new StopPaging();
+              }
+            }
+            bytes[0] += bytesOf(records, before);
+          };
+      // A type that never spills is paged whole, each next page asked for while this one is
+      // hashed; a stretch pages one page at a time, since a page asked for ahead would be lost at
+      // its end.
       FetchStats stats =
-          client.fetchPages(
-              token,
-              task.type(),
-              from,
-              page -> {
-                int before = records.size();
-                for (JsonObject record : page) {
-                  try {
-                    FetchEntitiesFn.addRecord(records, record, task, rejected);
-                  } catch (BadRecordException e) {
-                    bad[0] = e;
-                    // The type has failed: more pages would only cost Edlink calls.
-                    throw new StopPaging();
-                  }
-                }
-                bytes[0] += bytesOf(records, before);
-              },
-              () -> bytes[0] >= budget);
+          budget == Long.MAX_VALUE && from == null
+              ? client.fetchAll(token, task.type(), handler)
+              : client.fetchPages(token, task.type(), from, handler, () -> bytes[0] >= budget);
       if (bad[0] != null) {
         throw bad[0];
       }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -131,6 +133,99 @@ class EdlinkClientTest {
     } while (cursor != null);
     assertTrue(calls > 2, "the fetch paused and resumed, in " + calls + " calls");
     assertSameAsTruth(byId, small.id(), EntityType.PEOPLE);
+  }
+
+  /** Waits up to five seconds for the simulator to have seen {@code count} requests. */
+  private boolean requestsReach(String integrationId, String endpoint, long count)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (sim.requestCount(integrationId, endpoint) < count) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    return true;
+  }
+
+  @Test
+  void theNextPageIsAskedForWhileTheHandlerWorksOnThisOne() throws Exception {
+    EdlinkClient client = fastClient().pageSize(3).build();
+    long before = sim.requestCount(tiny.id(), "people");
+    List<Boolean> nextAskedDuringHandler = new ArrayList<>();
+    Map<String, JsonObject> byId = new HashMap<>();
+    FetchStats stats =
+        client.fetchAll(
+            tiny.accessToken(),
+            EntityType.PEOPLE,
+            page -> {
+              for (JsonObject r : page) {
+                assertNull(byId.put(r.get("id").getAsString(), r), "record delivered twice");
+              }
+              int handled = nextAskedDuringHandler.size() + 1;
+              try {
+                nextAskedDuringHandler.add(
+                    requestsReach(tiny.id(), "people", before + handled + 1));
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    // 10 people in pages of 3: four pages, the last without $next.
+    assertEquals(4, stats.pages());
+    assertEquals(List.of(true, true, true, false), nextAskedDuringHandler);
+    assertEquals(before + 4, sim.requestCount(tiny.id(), "people"), "no page asked for twice");
+    assertSameAsTruth(byId, tiny.id(), EntityType.PEOPLE);
+  }
+
+  @Test
+  void aFetchThatCanPauseAsksForOnePageAtATime() throws Exception {
+    EdlinkClient client = fastClient().pageSize(3).build();
+    long before = sim.requestCount(tiny.id(), "people");
+    List<Long> requestsDuringHandler = new ArrayList<>();
+    FetchStats stats =
+        client.fetchPages(
+            tiny.accessToken(),
+            EntityType.PEOPLE,
+            null,
+            page -> {
+              try {
+                // Long enough for a request asked for ahead to arrive.
+                Thread.sleep(200);
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+              requestsDuringHandler.add(sim.requestCount(tiny.id(), "people") - before);
+            },
+            () -> false);
+    assertEquals(4, stats.pages());
+    assertEquals(List.of(1L, 2L, 3L, 4L), requestsDuringHandler);
+  }
+
+  @Test
+  void aPageAskedForAheadThatFailsFailsTheFetchAfterThePagesBeforeIt() {
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(tiny.id())
+                .endpoint("people")
+                .kind(FaultKind.SERVER_ERROR_500)
+                .onPage(3)
+                .times(10)
+                .build());
+    List<Integer> handled = new ArrayList<>();
+    EdlinkException e =
+        assertThrows(
+            EdlinkException.class,
+            () ->
+                fastClient()
+                    .pageSize(3)
+                    .maxAttempts(2)
+                    .build()
+                    .fetchAll(
+                        tiny.accessToken(), EntityType.PEOPLE, page -> handled.add(page.size())));
+    assertEquals(500, e.httpStatus());
+    assertTrue(e.getMessage().contains("after 2 attempts"), e.getMessage());
+    assertEquals(List.of(3, 3), handled, "the two pages before the failing one, each once");
   }
 
   @Test

@@ -29,8 +29,8 @@ import org.rostersync.sandbox.bench.StandaloneSimulator;
  * simulator, standalone in its own process) and its stored side arrive encoded, as from a shuffle,
  * are decoded, classified ({@code ClassifyChanges.classify}) and written to PostgreSQL ({@code
  * WriteChanges.WriteRowsFn}, one transaction per batch). Reports the live heap over the probe's
- * base at each step: the design's join term predicts {@code G × (JSON + 200 B)} and the write term
- * 16 MB. {@code --case}: {@code cold} (nothing stored: every record a create), {@code update}
+ * base at each step, to check the design's join term, {@code G × (2 × JSON + 450 B) + 5 MB} per
+ * thread. {@code --case}: {@code cold} (nothing stored: every record a create), {@code update}
  * (every stored hash differs), {@code nochange}. Sandbox-only; in this package for the
  * package-private pieces.
  */
@@ -87,7 +87,7 @@ public final class JoinMemoryProbe {
     writer.setup();
     DataSource ds = PooledDataSources.get(jdbc);
     if (kase.equals("cold")) {
-      execute(
+      onRows(
           ds,
           "DELETE FROM roster_entities WHERE entity_type = ? AND integration_id = ?",
           type,
@@ -161,7 +161,7 @@ public final class JoinMemoryProbe {
               + " written");
     }
     long storedRows =
-        count(
+        onRows(
             ds,
             "SELECT count(*) FROM roster_entities WHERE entity_type = ? AND integration_id = ?",
             type,
@@ -191,7 +191,8 @@ public final class JoinMemoryProbe {
         batches,
         LiveHeap.mb(writePeak),
         written,
-        LiveHeap.mb(n * (json + 200)),
+        // The formula's join term per thread: G × (2 × JSON + 450 B) + 5 MB.
+        LiveHeap.mb(n * (2 * json + 450) + (5L << 20)),
         (System.currentTimeMillis() - start) / 1000.0);
     // Keep the group reachable until every figure above is taken.
     if (remote.size() + stored.size() < 0) {
@@ -234,23 +235,19 @@ public final class JoinMemoryProbe {
     return new StoredShard(n, msb, lsb, hashes);
   }
 
-  private static void execute(DataSource ds, String sql, EntityType type, String integration)
+  /**
+   * Runs a statement on the probe's (type, integration) rows: a count's value, or the rows changed.
+   */
+  private static long onRows(DataSource ds, String sql, EntityType type, String integration)
       throws Exception {
     try (Connection c = ds.getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, type.path());
       ps.setObject(2, UUID.fromString(integration));
-      ps.executeUpdate();
-    }
-  }
-
-  private static long count(DataSource ds, String sql, EntityType type, String integration)
-      throws Exception {
-    try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, type.path());
-      ps.setObject(2, UUID.fromString(integration));
-      try (ResultSet rs = ps.executeQuery()) {
+      if (!ps.execute()) {
+        return ps.getUpdateCount();
+      }
+      try (ResultSet rs = ps.getResultSet()) {
         rs.next();
         return rs.getLong(1);
       }

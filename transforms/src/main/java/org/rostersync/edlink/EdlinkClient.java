@@ -216,7 +216,7 @@ public final class EdlinkClient implements AutoCloseable {
         } catch (StopPaging stop) {
           drop(ahead);
           break;
-        } catch (RuntimeException | Error e) {
+        } catch (EdlinkException | RuntimeException | Error e) {
           drop(ahead);
           throw e;
         }

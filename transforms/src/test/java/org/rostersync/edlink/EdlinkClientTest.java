@@ -229,6 +229,29 @@ class EdlinkClientTest {
   }
 
   @Test
+  void aHandlerThatFailsEndsTheFetchWithItsErrorAndNothingMoreIsAskedFor() throws Exception {
+    EdlinkClient client = fastClient().pageSize(3).build();
+    long before = sim.requestCount(tiny.id(), "people");
+    EdlinkException own =
+        new EdlinkException("the handler's own failure", 0, List.of(), null, null);
+    EdlinkException e =
+        assertThrows(
+            EdlinkException.class,
+            () ->
+                client.fetchAll(
+                    tiny.accessToken(),
+                    EntityType.PEOPLE,
+                    page -> {
+                      throw own;
+                    }));
+    assertEquals(own, e);
+    long asked = sim.requestCount(tiny.id(), "people") - before;
+    assertTrue(asked <= 2, "the first page and at most the one asked for ahead: " + asked);
+    Thread.sleep(300);
+    assertEquals(asked, sim.requestCount(tiny.id(), "people") - before, "nothing after the end");
+  }
+
+  @Test
   void aResumeCursorOnAnotherOriginIsRefused() {
     EdlinkClient client = fastClient().build();
     EdlinkException e =

@@ -1,8 +1,6 @@
 package org.rostersync.transforms;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.values.KV;
@@ -119,19 +117,8 @@ public final class FetchMemoryProbe {
 
   /** Starts the simulator in its own JVM, then one probe JVM per (mode, heap); prints a table. */
   private static void compareUnderHeaps(Map<String, String> flags) throws Exception {
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String classpath = System.getProperty("java.class.path");
     try (StandaloneSimulator sim =
-        StandaloneSimulator.start(
-            javaBin,
-            classpath,
-            Files.createTempFile("probe-simulator", ".log"),
-            List.of("-Xmx3g"),
-            List.of(
-                "--port=0",
-                "--secret=" + SECRET,
-                "--fleet=" + flags.getOrDefault("size", "large") + ":1"))) {
-      String baseUrl = sim.baseUrl();
+        ProbeProcess.simulator(flags.getOrDefault("size", "large"), SECRET)) {
       System.out.printf(
           "%-6s %-6s %-9s %-10s %-20s %-9s %-22s %s%n",
           "mode",
@@ -144,18 +131,15 @@ public final class FetchMemoryProbe {
           "s");
       for (String heap : flags.getOrDefault("heaps", "192m,256m,384m,512m,768m,1g").split(",")) {
         for (String mode : List.of("spill", "whole")) {
-          List<String> cmd = new java.util.ArrayList<>();
-          cmd.addAll(List.of(javaBin, "-Xmx" + heap, "-XX:+UseParallelGC", "-cp", classpath));
-          cmd.add(FetchMemoryProbe.class.getName());
-          cmd.add("--base-url=" + baseUrl);
-          cmd.add("--secret=" + SECRET);
-          cmd.add("--mode=" + mode);
-          for (String f : List.of("type", "budget", "max-shards", "page-size")) {
-            if (flags.containsKey(f)) {
-              cmd.add("--" + f + "=" + flags.get(f));
-            }
-          }
-          Map<String, String> r = ProbeProcess.run(cmd);
+          Map<String, String> r =
+              ProbeProcess.run(
+                  ProbeProcess.command(
+                      FetchMemoryProbe.class,
+                      heap,
+                      List.of(
+                          "--base-url=" + sim.baseUrl(), "--secret=" + SECRET, "--mode=" + mode),
+                      flags,
+                      List.of("type", "budget", "max-shards", "page-size")));
           if (!"ok".equals(r.get("outcome"))) {
             System.out.printf("%-6s %-6s %-9s%n", mode, heap, r.get("outcome"));
             continue;

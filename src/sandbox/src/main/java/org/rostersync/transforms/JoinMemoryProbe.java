@@ -3,8 +3,6 @@ package org.rostersync.transforms;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -295,19 +293,9 @@ public final class JoinMemoryProbe {
 
   /** Starts the simulator and PostgreSQL, then one probe JVM per (heap, case); prints a table. */
   private static void compareUnderHeaps(Map<String, String> flags) throws Exception {
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String classpath = System.getProperty("java.class.path");
     try (EmbeddedDatabase db = EmbeddedDatabase.start();
         StandaloneSimulator sim =
-            StandaloneSimulator.start(
-                javaBin,
-                classpath,
-                Files.createTempFile("probe-simulator", ".log"),
-                List.of("-Xmx3g"),
-                List.of(
-                    "--port=0",
-                    "--secret=" + SECRET,
-                    "--fleet=" + flags.getOrDefault("size", "large") + ":1"))) {
+            ProbeProcess.simulator(flags.getOrDefault("size", "large"), SECRET)) {
       Schema.migrate(db.config());
       String row = "%-9s %-6s %-8s %-8s %-7s %-8s %-8s %-10s %-9s %-11s %-9s %-9s %s%n";
       System.out.printf(
@@ -327,19 +315,18 @@ public final class JoinMemoryProbe {
           "s");
       for (String heap : flags.getOrDefault("heaps", "128m,192m,256m,384m,512m").split(",")) {
         for (String kase : flags.getOrDefault("cases", "cold,update,nochange").split(",")) {
-          List<String> cmd = new ArrayList<>();
-          cmd.addAll(List.of(javaBin, "-Xmx" + heap, "-XX:+UseParallelGC", "-cp", classpath));
-          cmd.add(JoinMemoryProbe.class.getName());
-          cmd.add("--base-url=" + sim.baseUrl());
-          cmd.add("--secret=" + SECRET);
-          cmd.add("--jdbc-url=" + db.jdbcUrl());
-          cmd.add("--case=" + kase);
-          for (String f : List.of("type", "group")) {
-            if (flags.containsKey(f)) {
-              cmd.add("--" + f + "=" + flags.get(f));
-            }
-          }
-          Map<String, String> r = ProbeProcess.run(cmd);
+          Map<String, String> r =
+              ProbeProcess.run(
+                  ProbeProcess.command(
+                      JoinMemoryProbe.class,
+                      heap,
+                      List.of(
+                          "--base-url=" + sim.baseUrl(),
+                          "--secret=" + SECRET,
+                          "--jdbc-url=" + db.jdbcUrl(),
+                          "--case=" + kase),
+                      flags,
+                      List.of("type", "group")));
           if (!"ok".equals(r.get("outcome"))) {
             System.out.printf("%-9s %-6s %s%n", kase, heap, r.get("outcome"));
             if (r.get("outcome").startsWith("failed")) {

@@ -1,6 +1,9 @@
 package org.rostersync.sandbox.bench;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +14,44 @@ import java.util.Map;
  * Shared by the fetch and join probes.
  */
 public final class ProbeProcess {
+  private static final String JAVA =
+      Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  private static final String CLASSPATH = System.getProperty("java.class.path");
+
   private ProbeProcess() {}
+
+  /** The simulator in its own JVM, serving one integration of {@code size}. */
+  public static StandaloneSimulator simulator(String size, String secret)
+      throws IOException, InterruptedException {
+    return StandaloneSimulator.start(
+        JAVA,
+        CLASSPATH,
+        Files.createTempFile("probe-simulator", ".log"),
+        List.of("-Xmx3g"),
+        List.of("--port=0", "--secret=" + secret, "--fleet=" + size + ":1"));
+  }
+
+  /**
+   * The command of one probe JVM under {@code -Xmx<heap>} and the parallel collector: {@code main}
+   * with {@code args}, and each of the {@code passed} flags the command line gave.
+   */
+  public static List<String> command(
+      Class<?> main,
+      String heap,
+      List<String> args,
+      Map<String, String> flags,
+      List<String> passed) {
+    List<String> cmd =
+        new ArrayList<>(List.of(JAVA, "-Xmx" + heap, "-XX:+UseParallelGC", "-cp", CLASSPATH));
+    cmd.add(main.getName());
+    cmd.addAll(args);
+    for (String f : passed) {
+      if (flags.containsKey(f)) {
+        cmd.add("--" + f + "=" + flags.get(f));
+      }
+    }
+    return cmd;
+  }
 
   /**
    * The probe's result fields with {@code outcome=ok}, or {@code outcome} {@code OOM} when it ran

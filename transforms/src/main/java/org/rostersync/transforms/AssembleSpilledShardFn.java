@@ -101,7 +101,7 @@ final class AssembleSpilledShardFn
 
   private static void append(IdRows into, IdRows from) {
     for (int i = 0; i < from.size; i++) {
-      into.add(from.msb[i], from.lsb[i], from.hashes[i], from.json[i]);
+      into.add(from.msb[i], from.lsb[i], from.hashes[i], from.json(i));
     }
   }
 

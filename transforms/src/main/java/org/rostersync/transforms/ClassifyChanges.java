@@ -167,9 +167,11 @@ public final class ClassifyChanges
         new ShardChanges.Builder(remote.job(), key, remote.fetch(), stored.size());
     Batcher creates = new Batcher(remote.job(), key, true, limits);
     Batcher updates = new Batcher(remote.job(), key, false, limits);
+    // Only creates and updates are decompressed, in row order: one frame at a time.
+    IdRows.JsonReader json = remote.jsonReader();
     for (int i = 0; i < remote.size(); i++) {
       Integer s = storedIndex.get(new UUID(remote.msb(i), remote.lsb(i)));
-      if (remote.json(i) == null) {
+      if (!remote.hasJson(i)) {
         // Rejected record: still present at the source, so its stored row (if any) stays as it is.
         if (s != null) {
           seen[s] = true;
@@ -177,13 +179,13 @@ public final class ClassifyChanges
         continue;
       }
       if (s == null) {
-        creates.add(remote, i);
+        creates.add(remote, i, json.json(i));
       } else {
         seen[s] = true;
         if (Arrays.equals(stored.hash(s), remote.hash(i))) {
           b.unchanged();
         } else {
-          updates.add(remote, i);
+          updates.add(remote, i, json.json(i));
         }
       }
     }
@@ -220,8 +222,7 @@ public final class ClassifyChanges
       this.limits = limits;
     }
 
-    void add(RemoteShard remote, int i) {
-      byte[] json = remote.json(i);
+    void add(RemoteShard remote, int i, byte[] json) {
       if (open != null
           && (open.size >= limits.rows() || openBytes + json.length > limits.bytes())) {
         done.add(new RowBatch(job, key, creates, open));

@@ -4,15 +4,21 @@ import java.util.Arrays;
 
 /**
  * Rows of (id, hash, canonical JSON) in parallel arrays that grow by doubling: compact for hundreds
- * of thousands of records (no object per record). Shared by {@link RemoteShard} and {@link
- * ShardChanges}' upserts.
+ * of thousands of records (no object per record). Shared by {@link RemoteShard}, {@link
+ * SpilledPart} and {@link RowBatch}. The JSON is either one array per row, or deflated in frames
+ * ({@link PackedJson}: a fetched shard waiting for its join); read it through {@link #reader()} in
+ * loops.
  */
 final class IdRows {
   int size;
   long[] msb;
   long[] lsb;
   byte[][] hashes;
-  byte[][] json;
+
+  /** One array per row (null for a row without JSON), unless {@link #packed} holds them. */
+  private byte[][] json;
+
+  private final PackedJson packed;
 
   IdRows(int capacity) {
     int c = Math.max(capacity, 4);
@@ -20,6 +26,15 @@ final class IdRows {
     this.lsb = new long[c];
     this.hashes = new byte[c][];
     this.json = new byte[c][];
+    this.packed = null;
+  }
+
+  private IdRows(int capacity, PackedJson packed) {
+    int c = Math.max(capacity, 4);
+    this.msb = new long[c];
+    this.lsb = new long[c];
+    this.hashes = new byte[c][];
+    this.packed = packed;
   }
 
   /** Wraps decoded arrays (not copied). */
@@ -29,21 +44,95 @@ final class IdRows {
     this.lsb = lsb;
     this.hashes = hashes;
     this.json = json;
+    this.packed = null;
+  }
+
+  private IdRows(int size, long[] msb, long[] lsb, byte[][] hashes, PackedJson packed) {
+    this.size = size;
+    this.msb = msb;
+    this.lsb = lsb;
+    this.hashes = hashes;
+    this.packed = packed;
+  }
+
+  /** Empty rows whose JSON is deflated as it is added; {@link #seal} when complete. */
+  static IdRows packed(int capacity) {
+    return new IdRows(capacity, new PackedJson(capacity));
+  }
+
+  boolean isPacked() {
+    return packed != null;
   }
 
   void add(long idMsb, long idLsb, byte[] hash, byte[] canonicalJson) {
     if (size == msb.length) {
-      int c = size * 2;
+      int c = Math.max(size * 2, 4);
       msb = Arrays.copyOf(msb, c);
       lsb = Arrays.copyOf(lsb, c);
       hashes = Arrays.copyOf(hashes, c);
-      json = Arrays.copyOf(json, c);
+      if (packed == null) {
+        json = Arrays.copyOf(json, c);
+      }
     }
     msb[size] = idMsb;
     lsb[size] = idLsb;
     hashes[size] = hash;
-    json[size] = canonicalJson;
+    if (packed == null) {
+      json[size] = canonicalJson;
+    } else {
+      packed.add(canonicalJson);
+    }
     size++;
+  }
+
+  /** Done adding: packed JSON compresses its last frame, and the arrays lose their spare room. */
+  void seal() {
+    if (packed != null) {
+      packed.seal();
+    }
+    if (msb.length != size) {
+      msb = Arrays.copyOf(msb, size);
+      lsb = Arrays.copyOf(lsb, size);
+      hashes = Arrays.copyOf(hashes, size);
+      if (packed == null) {
+        json = Arrays.copyOf(json, size);
+      }
+    }
+  }
+
+  /** Whether row {@code i} has JSON (a rejected record has none), without decompressing it. */
+  boolean hasJson(int i) {
+    return jsonLength(i) >= 0;
+  }
+
+  /** The length of row {@code i}'s JSON, -1 when it has none, without decompressing it. */
+  int jsonLength(int i) {
+    if (packed != null) {
+      return packed.length(i);
+    }
+    return json[i] == null ? -1 : json[i].length;
+  }
+
+  /** Row {@code i}'s JSON; packed, each call decompresses a frame, so loops use {@link #reader}. */
+  byte[] json(int i) {
+    if (i >= size) {
+      throw new IndexOutOfBoundsException("row " + i + " of " + size);
+    }
+    return packed != null ? packed.json(i) : json[i];
+  }
+
+  /** Reads rows' JSON for one thread; packed, in row order it decompresses each frame once. */
+  JsonReader reader() {
+    if (packed == null) {
+      return this::json;
+    }
+    PackedJson.Reader r = packed.reader();
+    return r::json;
+  }
+
+  /** Reads the JSON of one row. */
+  interface JsonReader {
+    byte[] json(int i);
   }
 
   /** The same rows, in the same order (for values' equality). */
@@ -52,10 +141,17 @@ final class IdRows {
       return false;
     }
     for (int i = 0; i < size; i++) {
-      if (msb[i] != o.msb[i]
-          || lsb[i] != o.lsb[i]
-          || !Arrays.equals(hashes[i], o.hashes[i])
-          || !Arrays.equals(json[i], o.json[i])) {
+      if (msb[i] != o.msb[i] || lsb[i] != o.lsb[i] || !Arrays.equals(hashes[i], o.hashes[i])) {
+        return false;
+      }
+    }
+    if (packed != null && o.packed != null) {
+      return packed.sameJson(o.packed);
+    }
+    JsonReader a = reader();
+    JsonReader b = o.reader();
+    for (int i = 0; i < size; i++) {
+      if (!Arrays.equals(a.json(i), b.json(i))) {
         return false;
       }
     }
@@ -68,7 +164,20 @@ final class IdRows {
     Codec.writeLongs(out, msb, size);
     Codec.writeLongs(out, lsb, size);
     Codec.writeBytesArray(out, hashes, size);
-    Codec.writeBytesArray(out, json, size);
+    if (packed == null) {
+      Codec.writeBytesArray(out, json, size);
+    } else {
+      JsonReader r = reader();
+      for (int i = 0; i < size; i++) {
+        byte[] j = r.json(i);
+        if (j == null) {
+          out.writeInt(-1);
+        } else {
+          out.writeInt(j.length);
+          out.write(j);
+        }
+      }
+    }
   }
 
   static IdRows readFrom(java.io.DataInputStream in) throws java.io.IOException {
@@ -79,5 +188,38 @@ final class IdRows {
         Codec.readLongs(in, n),
         Codec.readBytesArray(in, n),
         Codec.readBytesArray(in, n));
+  }
+
+  /**
+   * A flag, then either {@link #writeTo}'s layout or the ids and hashes with the JSON still
+   * deflated (what a packed shard shuffles: a quarter of the bytes, and no decompressing).
+   */
+  void writeKeepingPackedTo(java.io.DataOutputStream out) throws java.io.IOException {
+    out.writeBoolean(packed != null);
+    if (packed == null) {
+      writeTo(out);
+      return;
+    }
+    out.writeInt(size);
+    Codec.writeLongs(out, msb, size);
+    Codec.writeLongs(out, lsb, size);
+    Codec.writeBytesArray(out, hashes, size);
+    packed.writeTo(out);
+  }
+
+  static IdRows readKeepingPackedFrom(java.io.DataInputStream in) throws java.io.IOException {
+    if (!in.readBoolean()) {
+      return readFrom(in);
+    }
+    int n = in.readInt();
+    long[] msb = Codec.readLongs(in, n);
+    long[] lsb = Codec.readLongs(in, n);
+    byte[][] hashes = Codec.readBytesArray(in, n);
+    PackedJson json = PackedJson.readFrom(in);
+    if (json.size() != n) {
+      throw new org.apache.beam.sdk.coders.CoderException(
+          "packed JSON of " + json.size() + " rows for " + n + " ids");
+    }
+    return new IdRows(n, msb, lsb, hashes, json);
   }
 }

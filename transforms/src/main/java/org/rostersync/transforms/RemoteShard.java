@@ -7,7 +7,8 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
  * The remote side of one join group: every Edlink record of one shard of a completely fetched type,
- * as (id, hash, canonical JSON) in compact arrays. Emitted once per shard, empty shards included.
+ * as (id, hash, canonical JSON) in compact arrays. Emitted once per shard, empty shards included,
+ * with its JSON deflated ({@link #packed}): it waits for its join at about a quarter of its size.
  */
 @DefaultCoder(RemoteShard.Coder.class)
 public final class RemoteShard {
@@ -27,6 +28,14 @@ public final class RemoteShard {
     this.failure = failure;
   }
 
+  /**
+   * An empty shard whose JSON is deflated as records are added, in frames of consecutive rows; call
+   * {@link #seal} when it is complete.
+   */
+  static RemoteShard packed(SyncJob job, FetchSummary fetch, int capacity) {
+    return new RemoteShard(job, fetch, IdRows.packed(capacity), null);
+  }
+
   /** A shard of a spilled type, assembled from its pieces. */
   static RemoteShard of(SyncJob job, FetchSummary fetch, IdRows rows) {
     return new RemoteShard(job, fetch, rows, null);
@@ -44,9 +53,18 @@ public final class RemoteShard {
     rows.add(idMsb, idLsb, hash, canonicalJson);
   }
 
-  /** Forgets every record (a fetch that starts over). */
+  /** Forgets every record (a fetch that starts over; not for a packed shard). */
   public void clear() {
+    if (rows.isPacked()) {
+      throw new IllegalStateException("a packed shard cannot start over");
+    }
     rows.size = 0;
+  }
+
+  /** Done adding: compresses the last frame of packed JSON and trims the arrays. */
+  public RemoteShard seal() {
+    rows.seal();
+    return this;
   }
 
   /** The same records with the fetch summary of the whole type, once it is known. */
@@ -87,13 +105,32 @@ public final class RemoteShard {
     return rows.hashes[i];
   }
 
+  /**
+   * Record {@code i}'s canonical JSON, null for a rejected record. Packed, each call decompresses a
+   * frame: loops read through {@link #jsonReader()}.
+   */
   public byte[] json(int i) {
-    return rows.json[i];
+    return rows.json(i);
+  }
+
+  /** Whether record {@code i} has JSON (a rejected record has none), without decompressing. */
+  public boolean hasJson(int i) {
+    return rows.hasJson(i);
+  }
+
+  /** The length of record {@code i}'s JSON (-1 for none), without decompressing. */
+  public int jsonLength(int i) {
+    return rows.jsonLength(i);
+  }
+
+  /** Reads records' JSON on one thread; in order, each frame is decompressed once. */
+  IdRows.JsonReader jsonReader() {
+    return rows.reader();
   }
 
   /**
-   * Versioned binary coder (v2): the job once, the fetch summary, parallel arrays, then the failure
-   * (v2; a v1 shard has none).
+   * Versioned binary coder (v3): the job once, the fetch summary, parallel arrays, then the failure
+   * (v2; a v1 shard has none). v3 keeps packed JSON deflated (a flag before the arrays).
    */
   public static final class Coder extends Codec.Versioned<RemoteShard> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
@@ -104,7 +141,7 @@ public final class RemoteShard {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(RemoteShard.class, 2);
+      super(RemoteShard.class, 3);
     }
 
     public static Coder of() {
@@ -115,7 +152,7 @@ public final class RemoteShard {
     void write(RemoteShard s, DataOutputStream out) throws IOException {
       Codec.writeJob(s.job, out);
       FetchSummary.Coder.of().encode(s.fetch, out);
-      s.rows.writeTo(out);
+      s.rows.writeKeepingPackedTo(out);
       Codec.writeString(out, s.failure);
     }
 
@@ -123,7 +160,7 @@ public final class RemoteShard {
     RemoteShard read(DataInputStream in, int version) throws IOException {
       SyncJob job = Codec.readJob(in);
       FetchSummary fetch = FetchSummary.Coder.of().decode(in);
-      IdRows rows = IdRows.readFrom(in);
+      IdRows rows = version >= 3 ? IdRows.readKeepingPackedFrom(in) : IdRows.readFrom(in);
       return new RemoteShard(job, fetch, rows, version >= 2 ? Codec.readString(in) : null);
     }
   }

@@ -226,7 +226,7 @@ public final class WriteChanges
                       + Database.sqlState(e)
                       + "): "
                       + e.getMessage(),
-                  RejectedRecord.excerpt(rows.rows().json[i])));
+                  RejectedRecord.excerpt(rows.rows().json(i))));
         }
       }
       try {
@@ -264,7 +264,7 @@ public final class WriteChanges
           ps.setObject(2, integration);
           ps.setObject(3, new UUID(rows.msb[i], rows.lsb[i]));
           ps.setBytes(4, rows.hashes[i]);
-          ps.setString(5, new String(rows.json[i], java.nio.charset.StandardCharsets.UTF_8));
+          ps.setString(5, new String(rows.json(i), java.nio.charset.StandardCharsets.UTF_8));
           ps.setTimestamp(6, now);
           ps.addBatch();
           if (++pending == batchSize) {

@@ -160,7 +160,7 @@ class ClassifyChangesTest {
     assertThat(rows.key(), equalTo(KEY));
     assertThat(rows.creates(), is(true));
     assertThat(
-        new String(rows.rows().json[0], StandardCharsets.UTF_8), equalTo("{\"name\":\"Zoë 🎓\"}"));
+        new String(rows.rows().json(0), StandardCharsets.UTF_8), equalTo("{\"name\":\"Zoë 🎓\"}"));
   }
 
   @Test

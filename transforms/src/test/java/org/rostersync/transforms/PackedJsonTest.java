@@ -1,0 +1,175 @@
+package org.rostersync.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.junit.jupiter.api.Test;
+import org.rostersync.edlink.EntityType;
+
+class PackedJsonTest {
+  private static final String INTEGRATION = "dd62026c-1180-40ca-a614-ae537f766cb4";
+  private static final SyncJob JOB =
+      new SyncJob(
+          "run-1",
+          INTEGRATION,
+          List.of(EntityType.PEOPLE),
+          SyncJob.Mode.FULL,
+          "test",
+          false,
+          1_700_000_000_000L);
+  private static final FetchSummary FETCH = new FetchSummary(3, 1, 0, 5, 0);
+
+  /**
+   * Person-like records: the same keys every time, values that vary, a rejected one now and then.
+   */
+  private static List<byte[]> records(int n, long seed) {
+    Random random = new Random(seed);
+    List<byte[]> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (i % 37 == 5) {
+        out.add(null);
+        continue;
+      }
+      String json =
+          "{\"created_date\":\"2026-11-2"
+              + random.nextInt(10)
+              + "T10:00:00.000Z\",\"email\":\"p"
+              + random.nextInt(1_000_000)
+              + "@school.example\",\"first_name\":\"Zoë "
+              + i
+              + "\",\"id\":\""
+              + new UUID(random.nextLong(), random.nextLong())
+              + "\",\"roles\":[\"student\"],\"grade_levels\":[\""
+              + random.nextInt(12)
+              + "\"],\"demographics\":{\"birthday\":null,\"gender\":\"unspecified\"}}";
+      out.add(json.getBytes(StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  private static RemoteShard packedShard(List<byte[]> records) {
+    RemoteShard shard = RemoteShard.packed(JOB, FETCH, 4);
+    for (int i = 0; i < records.size(); i++) {
+      byte[] json = records.get(i);
+      shard.add(i, -i, json == null ? new byte[0] : new byte[] {(byte) i}, json);
+    }
+    return shard;
+  }
+
+  private static void assertSameRecords(RemoteShard shard, List<byte[]> records) {
+    assertThat(shard.size(), equalTo(records.size()));
+    IdRows.JsonReader reader = shard.jsonReader();
+    for (int i = 0; i < records.size(); i++) {
+      assertThat("row " + i, reader.json(i), equalTo(records.get(i)));
+      assertThat(shard.jsonLength(i), equalTo(records.get(i) == null ? -1 : records.get(i).length));
+      assertThat(shard.msb(i), equalTo((long) i));
+    }
+  }
+
+  @Test
+  void rowsReadBackInAnyOrderAcrossFramesAndTheOpenTail() {
+    // Three full frames and a partial one, read before sealing, after, and backwards.
+    List<byte[]> records = records(3 * PackedJson.FRAME + 17, 1);
+    RemoteShard shard = packedShard(records);
+    assertSameRecords(shard, records);
+    shard.seal();
+    assertSameRecords(shard, records);
+    IdRows.JsonReader reader = shard.jsonReader();
+    for (int i = records.size() - 1; i >= 0; i--) {
+      assertThat("row " + i + " read backwards", reader.json(i), equalTo(records.get(i)));
+    }
+    assertThrows(IllegalStateException.class, () -> shard.add(1, 1, new byte[1], new byte[1]));
+  }
+
+  @Test
+  void aShardWaitsForItsJoinAtAFractionOfItsJson() throws Exception {
+    List<byte[]> records = records(5_000, 2);
+    long json = 0;
+    for (byte[] r : records) {
+      json += r == null ? 0 : r.length;
+    }
+    RemoteShard shard = packedShard(records).seal();
+    byte[] encoded = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), shard);
+    // The ids, hashes and lengths stay as they are; the JSON shrinks to well under half.
+    long fixed = 5_000L * (8 + 8 + 4 + 4 + 4);
+    assertThat(encoded.length - fixed, lessThan(json / 2));
+    RemoteShard back = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), encoded);
+    assertSameRecords(back, records);
+  }
+
+  @Test
+  void anUnsealedShardEncodesItsTailToo() throws Exception {
+    List<byte[]> records = records(PackedJson.FRAME + 3, 3);
+    RemoteShard shard = packedShard(records);
+    RemoteShard back =
+        CoderUtils.decodeFromByteArray(
+            RemoteShard.Coder.of(), CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), shard));
+    assertSameRecords(back, records);
+    assertThat(back.rows().sameRows(shard.rows()), equalTo(true));
+  }
+
+  @Test
+  void theFetchHandsOnPackedShardsThatClassifyAsTheRecordsWere() throws Exception {
+    List<byte[]> records = records(700, 4);
+    RemoteShard all = new RemoteShard(JOB, null, 16);
+    for (int i = 0; i < records.size(); i++) {
+      byte[] json = records.get(i);
+      UUID id = UUID.nameUUIDFromBytes(new byte[] {(byte) i, (byte) (i >> 8)});
+      all.add(
+          id.getMostSignificantBits(),
+          id.getLeastSignificantBits(),
+          json == null ? new byte[0] : org.rostersync.hash.CanonicalHash.sha256(json),
+          json);
+    }
+    RemoteShard[] shards = FetchEntities.FetchEntitiesFn.distribute(all, JOB, FETCH, 3);
+    int creates = 0;
+    for (int s = 0; s < shards.length; s++) {
+      assertThat(shards[s].rows().isPacked(), equalTo(true));
+      ShardKey key = new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, s, 3);
+      ClassifyChanges.Diff diff =
+          ClassifyChanges.classify(
+              key,
+              shards[s],
+              new StoredShard(0, new long[0], new long[0], new byte[0][]),
+              new ClassifyChanges.WriteLimits(100, 1 << 20));
+      for (RowBatch batch : diff.creates()) {
+        for (int i = 0; i < batch.size(); i++) {
+          UUID id = new UUID(batch.rows().msb[i], batch.rows().lsb[i]);
+          int original = -1;
+          for (int r = 0; r < all.size(); r++) {
+            if (all.msb(r) == id.getMostSignificantBits()
+                && all.lsb(r) == id.getLeastSignificantBits()) {
+              original = r;
+            }
+          }
+          assertThat(batch.rows().json(i), equalTo(records.get(original)));
+          creates++;
+        }
+      }
+    }
+    long rejected = records.stream().filter(r -> r == null).count();
+    assertThat("every record but the rejected ones", creates, equalTo((int) (700 - rejected)));
+  }
+
+  @Test
+  void aCorruptFrameIsRefusedClearly() throws Exception {
+    RemoteShard shard = packedShard(records(10, 5)).seal();
+    byte[] encoded = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), shard);
+    // The frame's deflated bytes sit just before the failure's -1 length.
+    for (int i = encoded.length - 40; i < encoded.length - 4; i++) {
+      encoded[i] = (byte) 0xff;
+    }
+    RemoteShard back = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), encoded);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> back.json(0));
+    assertThat(e.getMessage(), containsString("JSON frame"));
+  }
+}

@@ -165,10 +165,10 @@ public final class ClassifyChanges
     boolean[] seen = new boolean[stored.size()];
     ShardChanges.Builder b =
         new ShardChanges.Builder(remote.job(), key, remote.fetch(), stored.size());
-    Batcher creates = new Batcher(remote.job(), key, true, limits);
-    Batcher updates = new Batcher(remote.job(), key, false, limits);
-    // Only creates and updates are decompressed, in row order: one frame at a time.
-    IdRows.JsonReader json = remote.jsonReader();
+    PackedJson packed = remote.rows().packedJson();
+    Batcher creates = new Batcher(remote.job(), key, true, limits, packed != null);
+    Batcher updates = new Batcher(remote.job(), key, false, limits, packed != null);
+    byte[] kinds = new byte[remote.size()];
     for (int i = 0; i < remote.size(); i++) {
       Integer s = storedIndex.get(new UUID(remote.msb(i), remote.lsb(i)));
       if (!remote.hasJson(i)) {
@@ -179,15 +179,37 @@ public final class ClassifyChanges
         continue;
       }
       if (s == null) {
-        creates.add(remote, i, json.json(i));
+        kinds[i] = CREATE;
       } else {
         seen[s] = true;
         if (Arrays.equals(stored.hash(s), remote.hash(i))) {
           b.unchanged();
         } else {
-          updates.add(remote, i, json.json(i));
+          kinds[i] = UPDATE;
         }
       }
+    }
+    // Only creates and updates are read, in row order: a frame whose rows all go to one batch
+    // moves there still deflated; any other is decompressed once.
+    IdRows.JsonReader json = remote.jsonReader();
+    int f = PackedJson.FRAME;
+    for (int i = 0; i < remote.size(); ) {
+      byte kind = kinds[i];
+      if (packed != null
+          && kind != 0
+          && i % f == 0
+          && packed.fullFrame(i / f)
+          && sameKind(kinds, i, i + f)
+          && (kind == CREATE ? creates : updates).addFrame(remote, i / f)) {
+        i += f;
+        continue;
+      }
+      if (kind == CREATE) {
+        creates.add(remote, i, json.json(i));
+      } else if (kind == UPDATE) {
+        updates.add(remote, i, json.json(i));
+      }
+      i++;
     }
     for (int s = 0; s < stored.size(); s++) {
       if (!seen[s]) {
@@ -204,32 +226,82 @@ public final class ClassifyChanges
     return new Diff(c, u, shard);
   }
 
-  /** Cuts one kind of rows into {@link RowBatch}es within the limits. */
+  private static final byte CREATE = 1;
+  private static final byte UPDATE = 2;
+
+  private static boolean sameKind(byte[] kinds, int from, int to) {
+    for (int i = from + 1; i < to; i++) {
+      if (kinds[i] != kinds[from]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Cuts one kind of rows into {@link RowBatch}es within the limits; from a packed shard, the
+   * batches are packed too.
+   */
   private static final class Batcher {
     private final SyncJob job;
     private final ShardKey key;
     private final boolean creates;
     private final WriteLimits limits;
+    private final boolean packed;
     private final List<RowBatch> done = new ArrayList<>();
     private IdRows open;
     private long openBytes;
     int rows;
 
-    Batcher(SyncJob job, ShardKey key, boolean creates, WriteLimits limits) {
+    Batcher(SyncJob job, ShardKey key, boolean creates, WriteLimits limits, boolean packed) {
       this.job = job;
       this.key = key;
       this.creates = creates;
       this.limits = limits;
+      this.packed = packed;
+    }
+
+    /**
+     * Takes a whole frame of rows still deflated, when the open batch is at a frame boundary (or a
+     * new one starts); false leaves the rows to {@link #add}.
+     */
+    boolean addFrame(RemoteShard remote, int frame) {
+      PackedJson from = remote.rows().packedJson();
+      long bytes = from.frameBytes(frame);
+      if (PackedJson.FRAME > limits.rows() || bytes > limits.bytes()) {
+        return false;
+      }
+      if (open != null && !open.packedJson().atFrameBoundary()) {
+        return false;
+      }
+      if (open != null
+          && (open.size + PackedJson.FRAME > limits.rows() || openBytes + bytes > limits.bytes())) {
+        close();
+      }
+      if (open == null) {
+        open = IdRows.packed(Math.min(limits.rows(), 1024));
+        openBytes = 0;
+      }
+      open.appendFrame(remote.rows(), frame);
+      openBytes += bytes;
+      rows += PackedJson.FRAME;
+      return true;
+    }
+
+    private void close() {
+      open.seal();
+      done.add(new RowBatch(job, key, creates, open));
+      open = null;
     }
 
     void add(RemoteShard remote, int i, byte[] json) {
       if (open != null
           && (open.size >= limits.rows() || openBytes + json.length > limits.bytes())) {
-        done.add(new RowBatch(job, key, creates, open));
-        open = null;
+        close();
       }
       if (open == null) {
-        open = new IdRows(Math.min(limits.rows(), 1024));
+        int capacity = Math.min(limits.rows(), 1024);
+        open = packed ? IdRows.packed(capacity) : new IdRows(capacity);
         openBytes = 0;
       }
       open.add(remote.msb(i), remote.lsb(i), remote.hash(i), json);
@@ -239,8 +311,7 @@ public final class ClassifyChanges
 
     List<RowBatch> finish() {
       if (open != null) {
-        done.add(new RowBatch(job, key, creates, open));
-        open = null;
+        close();
       }
       return done;
     }

@@ -85,6 +85,34 @@ final class IdRows {
     size++;
   }
 
+  /** The packed JSON, or null when each row has its own array. */
+  PackedJson packedJson() {
+    return packed;
+  }
+
+  /**
+   * Appends the rows of {@code src}'s full frame {@code f} with their JSON still deflated: a create
+   * or update batch takes a fetched shard's frame whole when every row of it goes there.
+   */
+  void appendFrame(IdRows src, int f) {
+    if (packed == null || src.packed == null) {
+      throw new IllegalStateException("frames are appended between packed rows only");
+    }
+    int first = f * PackedJson.FRAME;
+    int n = PackedJson.FRAME;
+    if (size + n > msb.length) {
+      int c = Math.max(msb.length * 2, size + n);
+      msb = Arrays.copyOf(msb, c);
+      lsb = Arrays.copyOf(lsb, c);
+      hashes = Arrays.copyOf(hashes, c);
+    }
+    packed.appendFrame(src.packed, f);
+    System.arraycopy(src.msb, first, msb, size, n);
+    System.arraycopy(src.lsb, first, lsb, size, n);
+    System.arraycopy(src.hashes, first, hashes, size, n);
+    size += n;
+  }
+
   /** Done adding: packed JSON compresses its last frame, and the arrays lose their spare room. */
   void seal() {
     if (packed != null) {

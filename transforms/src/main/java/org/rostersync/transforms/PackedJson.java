@@ -102,6 +102,54 @@ final class PackedJson {
     openBytes = 0;
   }
 
+  /** How many complete, compressed frames there are (a sealed partial last one included). */
+  int frameCount() {
+    return frameCount;
+  }
+
+  /** Frame {@code f}'s deflated bytes (shared, never changed). */
+  byte[] frame(int f) {
+    return frames[f];
+  }
+
+  /** Whether frame {@code f} holds {@value #FRAME} rows, compressed. */
+  boolean fullFrame(int f) {
+    return f < frameCount && (f + 1) * FRAME <= size;
+  }
+
+  /** The uncompressed bytes of frame {@code f}'s rows. */
+  long frameBytes(int f) {
+    long n = 0;
+    for (int r = f * FRAME; r < Math.min(size, (f + 1) * FRAME); r++) {
+      n += Math.max(lengths[r], 0);
+    }
+    return n;
+  }
+
+  /** Whether a whole frame can be appended: nothing added since the last complete frame. */
+  boolean atFrameBoundary() {
+    return !sealed && size % FRAME == 0;
+  }
+
+  /**
+   * Appends the rows of {@code src}'s full frame {@code f} without decompressing them (its bytes
+   * are shared: frames are never changed).
+   */
+  void appendFrame(PackedJson src, int f) {
+    if (!atFrameBoundary() || !src.fullFrame(f)) {
+      throw new IllegalStateException("a frame can only be appended whole, at a frame boundary");
+    }
+    if (size + FRAME > lengths.length) {
+      lengths = Arrays.copyOf(lengths, Math.max(lengths.length * 2, size + FRAME));
+    }
+    System.arraycopy(src.lengths, f * FRAME, lengths, size, FRAME);
+    size += FRAME;
+    if (frameCount == frames.length) {
+      frames = Arrays.copyOf(frames, frameCount * 2);
+    }
+    frames[frameCount++] = src.frames[f];
+  }
+
   /** Row {@code i}'s JSON (null when it has none), decompressing its frame: for one-off reads. */
   byte[] json(int i) {
     return reader().json(i);

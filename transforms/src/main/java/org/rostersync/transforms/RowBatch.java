@@ -46,7 +46,7 @@ public final class RowBatch {
     return rows;
   }
 
-  /** Versioned binary coder (v1). */
+  /** Versioned binary coder (v2: packed JSON stays deflated, after a flag; v1 had none). */
   public static final class Coder extends Codec.Versioned<RowBatch> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
@@ -56,7 +56,7 @@ public final class RowBatch {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(RowBatch.class, 1);
+      super(RowBatch.class, 2);
     }
 
     public static Coder of() {
@@ -68,7 +68,7 @@ public final class RowBatch {
       Codec.writeJob(b.job, out);
       ShardKey.Coder.of().encode(b.key, out);
       out.writeBoolean(b.creates);
-      b.rows.writeTo(out);
+      b.rows.writeKeepingPackedTo(out);
     }
 
     @Override
@@ -76,7 +76,8 @@ public final class RowBatch {
       SyncJob job = Codec.readJob(in);
       ShardKey key = ShardKey.Coder.of().decode(in);
       boolean creates = in.readBoolean();
-      return new RowBatch(job, key, creates, IdRows.readFrom(in));
+      return new RowBatch(
+          job, key, creates, version >= 2 ? IdRows.readKeepingPackedFrom(in) : IdRows.readFrom(in));
     }
   }
 }

@@ -282,8 +282,12 @@ class CoderGoldenBytesTest {
     IdRows one = new IdRows(1);
     one.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     RowBatch rows = new RowBatch(JOB, KEY, true, one);
+    RowBatch batchV1 =
+        CoderUtils.decodeFromByteArray(
+            RowBatch.Coder.of(), HexFormat.of().parseHex(golden().getProperty("RowBatch")));
+    assertThat("a v1 batch still decodes", batchV1.rows().sameRows(one), equalTo(true));
     byte[] b = CoderUtils.encodeToByteArray(RowBatch.Coder.of(), rows);
-    assertThat(HexFormat.of().formatHex(b), equalTo(golden().getProperty("RowBatch")));
+    assertThat(HexFormat.of().formatHex(b), equalTo(golden().getProperty("RowBatchV2")));
     assertThat(CoderUtils.decodeFromByteArray(RowBatch.Coder.of(), b).key(), equalTo(KEY));
   }
 

@@ -4,6 +4,8 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.sameInstance;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
@@ -158,6 +160,84 @@ class PackedJsonTest {
     }
     long rejected = records.stream().filter(r -> r == null).count();
     assertThat("every record but the rejected ones", creates, equalTo((int) (700 - rejected)));
+  }
+
+  /**
+   * Stored hashes for the rows of {@code shard} whose index {@code changed} accepts, the rest
+   * equal.
+   */
+  private static StoredShard storedFor(RemoteShard shard, java.util.function.IntPredicate changed) {
+    int n = shard.size();
+    long[] msb = new long[n];
+    long[] lsb = new long[n];
+    byte[][] hashes = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      msb[i] = shard.msb(i);
+      lsb[i] = shard.lsb(i);
+      hashes[i] = changed.test(i) ? new byte[] {-1} : shard.hash(i);
+    }
+    return new StoredShard(n, msb, lsb, hashes);
+  }
+
+  private static List<String> jsonOf(List<RowBatch> batches) {
+    List<String> out = new ArrayList<>();
+    for (RowBatch batch : batches) {
+      IdRows.JsonReader reader = batch.rows().reader();
+      for (int i = 0; i < batch.size(); i++) {
+        out.add(new String(reader.json(i), StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> text(List<byte[]> records) {
+    return records.stream().map(r -> new String(r, StandardCharsets.UTF_8)).toList();
+  }
+
+  @Test
+  void aFrameWhoseRowsAllChangeMovesToItsBatchStillDeflated() {
+    List<byte[]> records = records(3 * PackedJson.FRAME + 8, 6);
+    records.replaceAll(r -> r == null ? "{}".getBytes(StandardCharsets.UTF_8) : r);
+    RemoteShard shard = packedShard(records).seal();
+    ShardKey key = new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 0, 1);
+    ClassifyChanges.Diff cold =
+        ClassifyChanges.classify(
+            key,
+            shard,
+            new StoredShard(0, new long[0], new long[0], new byte[0][]),
+            new ClassifyChanges.WriteLimits(5_000, 1 << 24));
+    assertThat(cold.creates().size(), equalTo(1));
+    PackedJson batch = cold.creates().get(0).rows().packedJson();
+    for (int f = 0; f < 3; f++) {
+      assertThat("frame " + f, batch.frame(f), sameInstance(shard.rows().packedJson().frame(f)));
+    }
+    assertThat(jsonOf(cold.creates()), equalTo(text(records)));
+
+    // Every third row changed: nothing moves whole, every changed row is read once.
+    ClassifyChanges.Diff some =
+        ClassifyChanges.classify(
+            key,
+            shard,
+            storedFor(shard, i -> i % 3 == 0),
+            new ClassifyChanges.WriteLimits(50, 1 << 24));
+    List<byte[]> expected = new ArrayList<>();
+    for (int i = 0; i < records.size(); i += 3) {
+      expected.add(records.get(i));
+    }
+    assertThat(jsonOf(some.updates()), equalTo(text(expected)));
+    for (RowBatch b : some.updates()) {
+      assertThat(b.size(), lessThanOrEqualTo(50));
+    }
+
+    // Whole frames, but the rows limit cuts between them.
+    ClassifyChanges.Diff all =
+        ClassifyChanges.classify(
+            key, shard, storedFor(shard, i -> true), new ClassifyChanges.WriteLimits(150, 1 << 24));
+    assertThat(jsonOf(all.updates()), equalTo(text(records)));
+    for (RowBatch b : all.updates()) {
+      assertThat(b.size(), lessThanOrEqualTo(150));
+      assertThat(b.rows().isPacked(), equalTo(true));
+    }
   }
 
   @Test

@@ -99,7 +99,7 @@ public final class JoinMemoryProbe {
     RemoteShard fetched = fetchGroup(client, integration, new TypeTask(job, type), groupSize);
     long jsonBytes = 0;
     for (int i = 0; i < fetched.size(); i++) {
-      jsonBytes += fetched.json(i).length;
+      jsonBytes += Math.max(fetched.jsonLength(i), 0);
     }
     int n = fetched.size();
     byte[] storedEncoded = encode(StoredShard.Coder.of(), storedSide(fetched, kase));
@@ -213,7 +213,8 @@ public final class JoinMemoryProbe {
       }
       cursor = page.stats().resumeFrom();
     } while (cursor != null && group.size() < size);
-    return group;
+    // Sorted by id and deflated, as the fetch hands a shard on.
+    return FetchEntities.FetchEntitiesFn.distribute(group, task.job(), null, 1)[0];
   }
 
   /** The stored (id, hash) side the case calls for, as the database would return it. */

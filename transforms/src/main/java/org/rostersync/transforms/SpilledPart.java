@@ -79,8 +79,8 @@ public final class SpilledPart {
   }
 
   /**
-   * Versioned binary coder (v1): a kind byte (0 records, 1 end, 2 aborted), the job, then the
-   * kind's fields.
+   * Versioned binary coder (v2): a kind byte (0 records, 1 end, 2 aborted), the job, then the
+   * kind's fields; v2 keeps a piece's deflated JSON as it is (a flag before the rows), v1 had none.
    */
   public static final class Coder extends Codec.Versioned<SpilledPart> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
@@ -91,7 +91,7 @@ public final class SpilledPart {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(SpilledPart.class, 1);
+      super(SpilledPart.class, 2);
     }
 
     public static Coder of() {
@@ -103,7 +103,7 @@ public final class SpilledPart {
       out.writeByte(!p.isEnd() ? 0 : p.aborted() ? 2 : 1);
       Codec.writeJob(p.job, out);
       if (!p.isEnd()) {
-        p.rows.writeTo(out);
+        p.rows.writeKeepingPackedTo(out);
         return;
       }
       out.writeInt(p.pieces);
@@ -118,7 +118,8 @@ public final class SpilledPart {
       SyncJob job = Codec.readJob(in);
       switch (kind) {
         case 0:
-          return records(job, IdRows.readFrom(in));
+          return records(
+              job, version >= 2 ? IdRows.readKeepingPackedFrom(in) : IdRows.readFrom(in));
         case 1:
         case 2:
           int pieces = in.readInt();

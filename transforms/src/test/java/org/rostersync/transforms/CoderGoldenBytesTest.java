@@ -122,12 +122,15 @@ class CoderGoldenBytesTest {
         });
     IdRows piece = new IdRows(1);
     piece.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    // v2 (a flag for deflated JSON); the v1 lines still decode (spilledPartsOfV1StillDecode).
     m.put(
-        "SpilledPartRecords",
+        "SpilledPartRecordsV2",
         new Object[] {SpilledPart.Coder.of(), SpilledPart.records(JOB, piece)});
-    m.put("SpilledPartEnd", new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 3, FETCH)});
     m.put(
-        "SpilledPartAborted", new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 2, null)});
+        "SpilledPartEndV2", new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 3, FETCH)});
+    m.put(
+        "SpilledPartAbortedV2",
+        new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 2, null)});
     m.put(
         "PagingPosition",
         new Object[] {
@@ -210,6 +213,35 @@ class CoderGoldenBytesTest {
               e.getKey());
       assertThat(ex.getMessage(), containsString("version 9 is unknown"));
     }
+  }
+
+  @Test
+  void spilledPartsOfV1StillDecode() throws Exception {
+    IdRows piece = new IdRows(1);
+    piece.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Map<String, SpilledPart> v1 =
+        Map.of(
+            "SpilledPartRecords", SpilledPart.records(JOB, piece),
+            "SpilledPartEnd", SpilledPart.end(JOB, 3, FETCH),
+            "SpilledPartAborted", SpilledPart.end(JOB, 2, null));
+    for (Map.Entry<String, SpilledPart> e : v1.entrySet()) {
+      byte[] bytes = HexFormat.of().parseHex(golden().getProperty(e.getKey()));
+      assertThat(e.getKey() + " is v1", bytes[0], equalTo((byte) 1));
+      assertThat(
+          e.getKey(),
+          CoderUtils.decodeFromByteArray(SpilledPart.Coder.of(), bytes),
+          equalTo(e.getValue()));
+    }
+    // A piece cut from a stretch is deflated, and stays so through its coder.
+    IdRows packed = IdRows.packed(2);
+    packed.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    packed.seal();
+    SpilledPart back =
+        CoderUtils.decodeFromByteArray(
+            SpilledPart.Coder.of(),
+            CoderUtils.encodeToByteArray(SpilledPart.Coder.of(), SpilledPart.records(JOB, packed)));
+    assertThat(back.rows().isPacked(), equalTo(true));
+    assertThat(back, equalTo(SpilledPart.records(JOB, piece)));
   }
 
   @Test

@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -21,10 +22,13 @@ final class PackedJson {
   /** Rows per frame: small enough to read one row cheaply, large enough to compress well. */
   static final int FRAME = 64;
 
-  private static final ThreadLocal<Deflater> DEFLATER =
-      ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED, true));
-  private static final ThreadLocal<Inflater> INFLATER =
-      ThreadLocal.withInitial(() -> new Inflater(true));
+  /**
+   * Idle (de)compressors, shared: each holds about 300 KB of native memory, so they number the most
+   * ever used at once, not the worker's threads (a streaming Dataflow worker runs hundreds).
+   */
+  private static final ConcurrentLinkedQueue<Deflater> DEFLATERS = new ConcurrentLinkedQueue<>();
+
+  private static final ConcurrentLinkedQueue<Inflater> INFLATERS = new ConcurrentLinkedQueue<>();
 
   private int size;
   private int[] lengths;
@@ -266,24 +270,42 @@ final class PackedJson {
   }
 
   private static byte[] deflate(byte[] input, int length) {
-    Deflater d = DEFLATER.get();
-    d.reset();
-    d.setInput(input, 0, length);
-    d.finish();
-    byte[] out = new byte[Math.max(64, length / 3)];
-    int n = 0;
-    while (!d.finished()) {
-      if (n == out.length) {
-        out = Arrays.copyOf(out, out.length * 2);
-      }
-      n += d.deflate(out, n, out.length - n);
+    Deflater d = DEFLATERS.poll();
+    if (d == null) {
+      d = new Deflater(Deflater.BEST_SPEED, true);
     }
-    return n == out.length ? out : Arrays.copyOf(out, n);
+    try {
+      d.setInput(input, 0, length);
+      d.finish();
+      byte[] out = new byte[Math.max(64, length / 3)];
+      int n = 0;
+      while (!d.finished()) {
+        if (n == out.length) {
+          out = Arrays.copyOf(out, out.length * 2);
+        }
+        n += d.deflate(out, n, out.length - n);
+      }
+      return n == out.length ? out : Arrays.copyOf(out, n);
+    } finally {
+      d.reset();
+      DEFLATERS.offer(d);
+    }
   }
 
   private static byte[] inflate(byte[] frame, int length) {
-    Inflater inf = INFLATER.get();
-    inf.reset();
+    Inflater inf = INFLATERS.poll();
+    if (inf == null) {
+      inf = new Inflater(true);
+    }
+    try {
+      return inflate(inf, frame, length);
+    } finally {
+      inf.reset();
+      INFLATERS.offer(inf);
+    }
+  }
+
+  private static byte[] inflate(Inflater inf, byte[] frame, int length) {
     inf.setInput(frame);
     byte[] out = new byte[length];
     try {

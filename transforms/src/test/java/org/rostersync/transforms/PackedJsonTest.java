@@ -241,6 +241,32 @@ class PackedJsonTest {
   }
 
   @Test
+  void threadsPackingAtOnceShareTheCompressorsSafely() throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<Boolean>> done = new ArrayList<>();
+      for (int t = 0; t < 32; t++) {
+        long seed = 100 + t;
+        int extra = t % 7;
+        done.add(
+            pool.submit(
+                () -> {
+                  List<byte[]> records = records(4 * PackedJson.FRAME + extra, seed);
+                  RemoteShard shard = packedShard(records).seal();
+                  assertSameRecords(shard, records);
+                  return true;
+                }));
+      }
+      for (java.util.concurrent.Future<Boolean> f : done) {
+        assertThat(f.get(), equalTo(true));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aCorruptFrameIsRefusedClearly() throws Exception {
     RemoteShard shard = packedShard(records(10, 5)).seal();
     byte[] encoded = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), shard);

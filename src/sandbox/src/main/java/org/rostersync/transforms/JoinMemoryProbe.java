@@ -28,17 +28,17 @@ import org.rostersync.sandbox.bench.StandaloneSimulator;
  * are decoded, classified ({@code ClassifyChanges.classify}) and written to PostgreSQL ({@code
  * WriteChanges.WriteRowsFn}, one transaction per batch). Reports the live heap over the probe's
  * base at each step, to check the design's join term, {@code G × (JSON / 2 + 300 B) + 5 MB} per
- * thread. {@code --case}: {@code cold} (nothing stored: every record a create), {@code update}
- * (every stored hash differs), {@code nochange}. Sandbox-only; in this package for the
- * package-private pieces.
+ * thread ({@code --threads}: W threads, each with its own group, at once). {@code --case}: {@code
+ * cold} (nothing stored: every record a create), {@code update} (every stored hash differs), {@code
+ * nochange}. Sandbox-only; in this package for the package-private pieces.
  */
 public final class JoinMemoryProbe {
   private static final String USAGE =
-      "Usage: JoinMemoryProbe [--size=large] [--type=people] [--group=25000]"
+      "Usage: JoinMemoryProbe [--size=large] [--type=people] [--group=25000] [--threads=1]"
           + " [--heaps=128m,192m,256m,384m,512m] [--cases=cold,update,nochange]\n"
           + "  starts the simulator standalone and an embedded PostgreSQL, then one JVM per (heap, case);\n"
           + "  or one probe: --base-url=URL --secret=S --jdbc-url=URL --jdbc-user=U --jdbc-password=P"
-          + " [--case=cold] [--type=people] [--group=25000]";
+          + " [--case=cold] [--type=people] [--group=25000] [--threads=1]";
   private static final String SECRET = "probe-app-secret";
   private static final String RUN = "probe-run";
 
@@ -56,6 +56,10 @@ public final class JoinMemoryProbe {
       throw new IllegalArgumentException("--case must be cold, update or nochange: " + kase);
     }
     int groupSize = Integer.parseInt(flags.getOrDefault("group", "25000"));
+    int threads = Integer.parseInt(flags.getOrDefault("threads", "1"));
+    if (threads < 1) {
+      throw new IllegalArgumentException("--threads must be positive: " + threads);
+    }
     EntityType type = EntityType.fromPath(flags.getOrDefault("type", "people"));
     JdbcConfig jdbc =
         JdbcConfig.of(
@@ -102,43 +106,85 @@ public final class JoinMemoryProbe {
       jsonBytes += Math.max(fetched.jsonLength(i), 0);
     }
     int n = fetched.size();
-    byte[] storedEncoded = encode(StoredShard.Coder.of(), storedSide(fetched, kase));
-    byte[] remoteEncoded =
+    // One encoded copy of each side per thread: W threads join W different groups.
+    byte[][] storedEncoded = new byte[threads][];
+    byte[][] remoteEncoded = new byte[threads][];
+    storedEncoded[0] = encode(StoredShard.Coder.of(), storedSide(fetched, kase));
+    remoteEncoded[0] =
         encode(RemoteShard.Coder.of(), fetched.withFetch(new FetchSummary(n, 1, 0, 0, 0)));
+    for (int t = 1; t < threads; t++) {
+      storedEncoded[t] = storedEncoded[0].clone();
+      remoteEncoded[t] = remoteEncoded[0].clone();
+    }
+    int remoteMb = (int) LiveHeap.mb(remoteEncoded[0].length);
     fetched = null;
 
-    // The worker reads both sides of the group from the shuffle and decodes them.
-    System.out.println("PHASE decode");
+    // Each thread reads both sides of its group from the shuffle, decodes, classifies and writes
+    // them; the main thread measures between the phases, while every thread holds its group.
     long start = System.currentTimeMillis();
-    RemoteShard remote = decode(RemoteShard.Coder.of(), remoteEncoded);
-    StoredShard stored = decode(StoredShard.Coder.of(), storedEncoded);
+    java.util.concurrent.Phaser phases = new java.util.concurrent.Phaser(threads + 1);
+    RemoteShard[] remotes = new RemoteShard[threads];
+    StoredShard[] storeds = new StoredShard[threads];
+    ClassifyChanges.Diff[] diffs = new ClassifyChanges.Diff[threads];
+    List<BatchWritten> receipts = java.util.Collections.synchronizedList(new ArrayList<>());
+    int[] batches = {0};
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int me = t;
+      done.add(
+          pool.submit(
+              () -> {
+                remotes[me] = decode(RemoteShard.Coder.of(), remoteEncoded[me]);
+                storeds[me] = decode(StoredShard.Coder.of(), storedEncoded[me]);
+                phases.arriveAndAwaitAdvance(); // decoded; the main thread measures
+                phases.arriveAndAwaitAdvance();
+                remoteEncoded[me] = null;
+                storedEncoded[me] = null;
+                phases.arriveAndAwaitAdvance(); // the encoded bytes dropped
+                phases.arriveAndAwaitAdvance();
+                diffs[me] =
+                    ClassifyChanges.classify(
+                        key,
+                        remotes[me],
+                        storeds[me],
+                        new ClassifyChanges.WriteLimits(
+                            SyncDefaults.ROWS_PER_WRITE, SyncDefaults.BYTES_PER_WRITE));
+                phases.arriveAndAwaitAdvance(); // classified
+                phases.arriveAndAwaitAdvance();
+                // The batches are written one after another, each in its own transaction.
+                for (List<RowBatch> kind : List.of(diffs[me].creates(), diffs[me].updates())) {
+                  for (RowBatch batch : kind) {
+                    receipts.add(writer.write(batch));
+                    synchronized (batches) {
+                      batches[0]++;
+                    }
+                  }
+                }
+                return null;
+              }));
+    }
+    System.out.println("PHASE decode");
+    phases.arriveAndAwaitAdvance();
     long decodePeak = live.liveNow() - base;
-    int remoteMb = (int) LiveHeap.mb(remoteEncoded.length);
-    remoteEncoded = null;
-    storedEncoded = null;
+    phases.arriveAndAwaitAdvance();
+    phases.arriveAndAwaitAdvance();
     long group = live.liveNow() - base;
-
     System.out.println("PHASE classify");
-    ClassifyChanges.Diff diff =
-        ClassifyChanges.classify(
-            key,
-            remote,
-            stored,
-            new ClassifyChanges.WriteLimits(
-                SyncDefaults.ROWS_PER_WRITE, SyncDefaults.BYTES_PER_WRITE));
+    phases.arriveAndAwaitAdvance();
+    phases.arriveAndAwaitAdvance();
     long classified = live.liveNow() - base;
-
-    // The batches are written one after another on this thread, each in its own transaction.
     System.out.println("PHASE write");
     live.restart();
-    List<BatchWritten> receipts = new ArrayList<>();
-    int batches = 0;
-    for (List<RowBatch> kind : List.of(diff.creates(), diff.updates())) {
-      for (RowBatch batch : kind) {
-        receipts.add(writer.write(batch));
-        batches++;
-      }
+    phases.arriveAndDeregister();
+    for (java.util.concurrent.Future<?> f : done) {
+      f.get();
     }
+    pool.shutdown();
+    ClassifyChanges.Diff diff = diffs[0];
+    RemoteShard remote = remotes[0];
+    StoredShard stored = storeds[0];
     long writePeak = Math.max(live.maxAfterAny(), live.liveNow()) - base;
     long written = 0;
     for (BatchWritten r : receipts) {
@@ -147,8 +193,8 @@ public final class JoinMemoryProbe {
       }
       written += r.written();
     }
-    long expected = kase.equals("nochange") ? 0 : n;
-    if (written != expected || diff.shard().unchanged() != n - expected) {
+    long expected = kase.equals("nochange") ? 0 : (long) n * threads;
+    if (written != expected || diff.shard().unchanged() != n - expected / threads) {
       throw new IllegalStateException(
           "wrote "
               + written
@@ -174,11 +220,12 @@ public final class JoinMemoryProbe {
     }
     long json = jsonBytes / Math.max(1, n);
     System.out.printf(
-        "RESULT case=%s type=%s records=%d json-avg-B=%d remote-encoded-MB=%d base-MB=%d"
+        "RESULT case=%s type=%s threads=%d records=%d json-avg-B=%d remote-encoded-MB=%d base-MB=%d"
             + " decode-peak-MB=%d group-MB=%d classified-MB=%d batches=%d write-peak-MB=%d"
             + " rows-written=%d predicted-join-MB=%d seconds=%.1f%n",
         kase,
         type.path(),
+        threads,
         n,
         json,
         remoteMb,
@@ -186,14 +233,14 @@ public final class JoinMemoryProbe {
         LiveHeap.mb(decodePeak),
         LiveHeap.mb(group),
         LiveHeap.mb(classified),
-        batches,
+        batches[0],
         LiveHeap.mb(writePeak),
         written,
-        // The formula's join term per thread: G × (JSON / 2 + 300 B) + 5 MB (the JSON deflated).
-        LiveHeap.mb(n * (json / 2 + 300) + (5L << 20)),
+        // The formula's join term, W × (G × (JSON / 2 + 300 B) + 5 MB) (the JSON deflated).
+        LiveHeap.mb(threads * (n * (json / 2 + 300) + (5L << 20))),
         (System.currentTimeMillis() - start) / 1000.0);
-    // Keep the group reachable until every figure above is taken.
-    if (remote.size() + stored.size() < 0) {
+    // Keep the groups reachable until every figure above is taken.
+    if (remote.size() + stored.size() + remotes.length + storeds.length + diffs.length < 0) {
       throw new AssertionError();
     }
   }
@@ -298,6 +345,8 @@ public final class JoinMemoryProbe {
         StandaloneSimulator sim =
             ProbeProcess.simulator(flags.getOrDefault("size", "large"), SECRET)) {
       Schema.migrate(db.config());
+      System.out.println(
+          "threads joining at once: " + flags.getOrDefault("threads", "1") + " (W in the formula)");
       String row = "%-9s %-6s %-8s %-8s %-7s %-8s %-8s %-10s %-9s %-11s %-9s %-9s %s%n";
       System.out.printf(
           row,
@@ -327,7 +376,7 @@ public final class JoinMemoryProbe {
                           "--jdbc-url=" + db.jdbcUrl(),
                           "--case=" + kase),
                       flags,
-                      List.of("type", "group")));
+                      List.of("type", "group", "threads")));
           if (!"ok".equals(r.get("outcome"))) {
             System.out.printf("%-9s %-6s %s%n", kase, heap, r.get("outcome"));
             if (r.get("outcome").startsWith("failed")) {

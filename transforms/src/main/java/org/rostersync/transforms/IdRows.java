@@ -173,9 +173,6 @@ final class IdRows {
         return false;
       }
     }
-    if (packed != null && o.packed != null) {
-      return packed.sameJson(o.packed);
-    }
     JsonReader a = reader();
     JsonReader b = o.reader();
     for (int i = 0; i < size; i++) {
@@ -186,28 +183,7 @@ final class IdRows {
     return true;
   }
 
-  /** The size, then the four arrays (the layout both coders that hold rows use). */
-  void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
-    out.writeInt(size);
-    Codec.writeLongs(out, msb, size);
-    Codec.writeLongs(out, lsb, size);
-    Codec.writeBytesArray(out, hashes, size);
-    if (packed == null) {
-      Codec.writeBytesArray(out, json, size);
-    } else {
-      JsonReader r = reader();
-      for (int i = 0; i < size; i++) {
-        byte[] j = r.json(i);
-        if (j == null) {
-          out.writeInt(-1);
-        } else {
-          out.writeInt(j.length);
-          out.write(j);
-        }
-      }
-    }
-  }
-
+  /** Reads the layout of the coders' versions before packed JSON: the size, then four arrays. */
   static IdRows readFrom(java.io.DataInputStream in) throws java.io.IOException {
     int n = in.readInt();
     return new IdRows(
@@ -219,20 +195,21 @@ final class IdRows {
   }
 
   /**
-   * A flag, then either {@link #writeTo}'s layout or the ids and hashes with the JSON still
-   * deflated (what a packed shard shuffles: a quarter of the bytes, and no decompressing).
+   * A flag, then the size, ids and hashes, then the JSON: one array per row (the {@link #readFrom}
+   * layout), or still deflated (what a packed shard shuffles: a quarter of the bytes, and no
+   * decompressing).
    */
   void writeKeepingPackedTo(java.io.DataOutputStream out) throws java.io.IOException {
     out.writeBoolean(packed != null);
-    if (packed == null) {
-      writeTo(out);
-      return;
-    }
     out.writeInt(size);
     Codec.writeLongs(out, msb, size);
     Codec.writeLongs(out, lsb, size);
     Codec.writeBytesArray(out, hashes, size);
-    packed.writeTo(out);
+    if (packed == null) {
+      Codec.writeBytesArray(out, json, size);
+    } else {
+      packed.writeTo(out);
+    }
   }
 
   static IdRows readKeepingPackedFrom(java.io.DataInputStream in) throws java.io.IOException {

@@ -106,11 +106,6 @@ final class PackedJson {
     openBytes = 0;
   }
 
-  /** How many complete, compressed frames there are (a sealed partial last one included). */
-  int frameCount() {
-    return frameCount;
-  }
-
   /** Frame {@code f}'s deflated bytes (shared, never changed). */
   byte[] frame(int f) {
     return frames[f];
@@ -196,30 +191,6 @@ final class PackedJson {
       plain = f < frameCount ? inflate(frames[f], total) : open;
       frame = f;
     }
-  }
-
-  /** Whether both hold the same rows' JSON. */
-  boolean sameJson(PackedJson o) {
-    if (o == null || size != o.size || !Arrays.equals(lengths, 0, size, o.lengths, 0, size)) {
-      return false;
-    }
-    Reader a = reader();
-    Reader b = o.reader();
-    for (int i = 0; i < size; i++) {
-      if (!Arrays.equals(a.json(i), b.json(i))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Compressed bytes held, for metrics and probes. */
-  long packedBytes() {
-    long n = openBytes;
-    for (int f = 0; f < frameCount; f++) {
-      n += frames[f].length;
-    }
-    return n;
   }
 
   /** The lengths, then each frame; an unsealed tail is compressed on the way out. */

@@ -127,7 +127,6 @@ public final class JoinMemoryProbe {
     StoredShard[] storeds = new StoredShard[threads];
     ClassifyChanges.Diff[] diffs = new ClassifyChanges.Diff[threads];
     List<BatchWritten> receipts = java.util.Collections.synchronizedList(new ArrayList<>());
-    int[] batches = {0};
     java.util.concurrent.ExecutorService pool =
         java.util.concurrent.Executors.newFixedThreadPool(threads);
     List<java.util.concurrent.Future<?>> done = new ArrayList<>();
@@ -157,9 +156,6 @@ public final class JoinMemoryProbe {
                 for (List<RowBatch> kind : List.of(diffs[me].creates(), diffs[me].updates())) {
                   for (RowBatch batch : kind) {
                     receipts.add(writer.write(batch));
-                    synchronized (batches) {
-                      batches[0]++;
-                    }
                   }
                 }
                 return null;
@@ -233,7 +229,7 @@ public final class JoinMemoryProbe {
         LiveHeap.mb(decodePeak),
         LiveHeap.mb(group),
         LiveHeap.mb(classified),
-        batches[0],
+        receipts.size(),
         LiveHeap.mb(writePeak),
         written,
         // The formula's join term, W × (G × (JSON / 2 + 300 B) + 5 MB) (the JSON deflated).

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -488,9 +489,15 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         throws BadRecordException {
       int n = all.size();
       int[] shardOf = new int[n];
+      if (shardCount > 1) {
+        // An MD5 per id: side by side on the common pool (a one-shard type needs none).
+        IntStream.range(0, n)
+            .parallel()
+            .forEach(
+                i -> shardOf[i] = Sharding.shardOf(new UUID(all.msb(i), all.lsb(i)), shardCount));
+      }
       int[] sizes = new int[shardCount];
       for (int i = 0; i < n; i++) {
-        shardOf[i] = Sharding.shardOf(new UUID(all.msb(i), all.lsb(i)), shardCount);
         sizes[shardOf[i]]++;
       }
       Integer[][] members = new Integer[shardCount][];
@@ -503,12 +510,16 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       }
       Comparator<Integer> byId =
           Comparator.<Integer>comparingLong(all::msb).thenComparingLong(all::lsb);
+      IntStream.range(0, shardCount).parallel().forEach(s -> Arrays.sort(members[s], byId));
       RemoteShard[] shards = new RemoteShard[shardCount];
       IdRows.JsonReader json = all.jsonReader();
       for (int s = 0; s < shardCount; s++) {
-        Arrays.sort(members[s], byId);
-        // Deflated while it waits for its join: a quarter of the memory, and of the shuffle.
-        RemoteShard shard = RemoteShard.packed(job, summary, members[s].length);
+        int m = members[s].length;
+        long[] msb = new long[m];
+        long[] lsb = new long[m];
+        byte[][] hashes = new byte[m][];
+        byte[][] jsons = new byte[m][];
+        int kept = 0;
         int prev = -1;
         for (int i : members[s]) {
           if (prev >= 0 && all.msb(prev) == all.msb(i) && all.lsb(prev) == all.lsb(i)) {
@@ -521,10 +532,20 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
             SyncMetrics.DUPLICATES_DROPPED.inc();
             continue;
           }
-          shard.add(all.msb(i), all.lsb(i), all.hash(i), json.json(i));
+          msb[kept] = all.msb(i);
+          lsb[kept] = all.lsb(i);
+          hashes[kept] = all.hash(i);
+          jsons[kept] = json.json(i);
+          kept++;
           prev = i;
         }
-        shards[s] = shard.seal();
+        if (kept < m) {
+          msb = Arrays.copyOf(msb, kept);
+          lsb = Arrays.copyOf(lsb, kept);
+          hashes = Arrays.copyOf(hashes, kept);
+        }
+        // Deflated while it waits for its join: a quarter of the memory, and of the shuffle.
+        shards[s] = RemoteShard.of(job, summary, IdRows.packedOf(kept, msb, lsb, hashes, jsons));
       }
       return shards;
     }

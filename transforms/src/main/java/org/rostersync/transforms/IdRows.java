@@ -60,6 +60,13 @@ final class IdRows {
     return new IdRows(capacity, new PackedJson(capacity));
   }
 
+  /**
+   * Wraps id and hash arrays (not copied) with the rows' JSON packed ({@link PackedJson#packAll}).
+   */
+  static IdRows packedOf(int size, long[] msb, long[] lsb, byte[][] hashes, byte[][] json) {
+    return new IdRows(size, msb, lsb, hashes, PackedJson.packAll(json, size));
+  }
+
   boolean isPacked() {
     return packed != null;
   }

@@ -5,6 +5,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.IntStream;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -54,6 +55,39 @@ final class PackedJson {
     this.frameCount = frames.length;
     this.open = new byte[0];
     this.sealed = true;
+  }
+
+  /**
+   * The rows' JSON ({@code null} for a row without), in this order, packed and sealed; the frames
+   * are deflated side by side on the common fork-join pool, so a type's last shard is not deflated
+   * on one core while the other waits.
+   */
+  static PackedJson packAll(byte[][] json, int n) {
+    int[] lengths = new int[n];
+    for (int i = 0; i < n; i++) {
+      lengths[i] = json[i] == null ? -1 : json[i].length;
+    }
+    byte[][] frames = new byte[(n + FRAME - 1) / FRAME][];
+    IntStream.range(0, frames.length)
+        .parallel()
+        .forEach(
+            f -> {
+              int end = Math.min(n, (f + 1) * FRAME);
+              int bytes = 0;
+              for (int r = f * FRAME; r < end; r++) {
+                bytes += Math.max(lengths[r], 0);
+              }
+              byte[] plain = new byte[bytes];
+              int at = 0;
+              for (int r = f * FRAME; r < end; r++) {
+                if (json[r] != null) {
+                  System.arraycopy(json[r], 0, plain, at, json[r].length);
+                  at += json[r].length;
+                }
+              }
+              frames[f] = deflate(plain, bytes);
+            });
+    return new PackedJson(n, lengths, frames);
   }
 
   int size() {

@@ -93,6 +93,70 @@ class PackedJsonTest {
   }
 
   @Test
+  void framesPackedSideBySideEqualThoseAddedRowByRow() {
+    // Ten frames and a partial one, rejected rows included, deflated on the common pool.
+    List<byte[]> records = records(10 * PackedJson.FRAME + 33, 9);
+    PackedJson byRow = new PackedJson(4);
+    records.forEach(byRow::add);
+    byRow.seal();
+    PackedJson atOnce = PackedJson.packAll(records.toArray(new byte[0][]), records.size());
+    assertThat(atOnce.size(), equalTo(records.size()));
+    for (int f = 0; f <= records.size() / PackedJson.FRAME; f++) {
+      assertThat("frame " + f, atOnce.frame(f), equalTo(byRow.frame(f)));
+      assertThat(atOnce.fullFrame(f), equalTo(byRow.fullFrame(f)));
+    }
+    PackedJson.Reader reader = atOnce.reader();
+    for (int i = 0; i < records.size(); i++) {
+      assertThat("row " + i, reader.json(i), equalTo(records.get(i)));
+      assertThat(atOnce.length(i), equalTo(byRow.length(i)));
+    }
+  }
+
+  @Test
+  void theFetchSortsEachShardByIdAndDropsIdenticalDuplicates() throws Exception {
+    List<byte[]> records = records(500, 12);
+    records.replaceAll(r -> r == null ? "{}".getBytes(StandardCharsets.UTF_8) : r);
+    RemoteShard all = new RemoteShard(JOB, null, 16);
+    for (int i = 0; i < records.size(); i++) {
+      UUID id = UUID.nameUUIDFromBytes(new byte[] {(byte) i, (byte) (i >> 8)});
+      byte[] json = records.get(i);
+      byte[] hash = org.rostersync.hash.CanonicalHash.sha256(json);
+      all.add(id.getMostSignificantBits(), id.getLeastSignificantBits(), hash, json);
+      if (i % 100 == 0) {
+        // Served twice, the same content (a page retried): kept once.
+        all.add(id.getMostSignificantBits(), id.getLeastSignificantBits(), hash, json);
+      }
+    }
+    for (int shardCount : new int[] {1, 4}) {
+      RemoteShard[] shards = FetchEntities.FetchEntitiesFn.distribute(all, JOB, FETCH, shardCount);
+      int total = 0;
+      for (int s = 0; s < shardCount; s++) {
+        RemoteShard shard = shards[s];
+        IdRows.JsonReader reader = shard.jsonReader();
+        for (int i = 0; i < shard.size(); i++) {
+          UUID id = new UUID(shard.msb(i), shard.lsb(i));
+          assertThat(Sharding.shardOf(id, shardCount), equalTo(s));
+          if (i > 0) {
+            UUID before = new UUID(shard.msb(i - 1), shard.lsb(i - 1));
+            assertThat(
+                "ascending ids",
+                Long.compare(before.getMostSignificantBits(), id.getMostSignificantBits()) < 0
+                    || before.getMostSignificantBits() == id.getMostSignificantBits()
+                        && Long.compare(
+                                before.getLeastSignificantBits(), id.getLeastSignificantBits())
+                            < 0,
+                equalTo(true));
+          }
+          assertThat(
+              org.rostersync.hash.CanonicalHash.sha256(reader.json(i)), equalTo(shard.hash(i)));
+        }
+        total += shard.size();
+      }
+      assertThat("each id once", total, equalTo(500));
+    }
+  }
+
+  @Test
   void aShardWaitsForItsJoinAtAFractionOfItsJson() throws Exception {
     List<byte[]> records = records(5_000, 2);
     long json = 0;

@@ -29,7 +29,15 @@ public final class RosterSyncPipeline {
   private RosterSyncPipeline() {}
 
   public static void main(String[] args) {
-    run(parse(args));
+    SyncOptions options = parse(args);
+    try {
+      run(options);
+    } finally {
+      if (DirectRunner.class.equals(options.getRunner())) {
+        // The run is over (a streaming one never gets here): no Edlink call can follow.
+        HttpClientThreads.interruptSelectors();
+      }
+    }
   }
 
   /** The options of a command line, with the fast DirectRunner defaults of a real run. */

@@ -72,6 +72,8 @@ public final class ProcessBenchmark {
           "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
           "       [--pipeline-jvm-args='-XX:StartFlightRecording=...'] (JVM flags of the pipeline only, e.g. a profiler)",
           "       [--jvm-args='-XX:TieredStopAtLevel=1 ...'] (more JVM flags of both programs)",
+          "       [--cds=true] (both programs map a class-data archive that a warm-up run wrote, as templates/run-direct.sh",
+          "        does on the cron VM; --cds=false: neither does)",
           "  Needs the bundled jar: mvn -B -q -pl pipeline -am package -DskipTests",
           "  Fleets: " + FLEETS);
   private static final Set<Long> CHILD_GROUPS = ConcurrentHashMap.newKeySet();
@@ -82,6 +84,13 @@ public final class ProcessBenchmark {
   private final Path work;
   private final String java;
   private final String classpath;
+
+  /** The plain program's classpath: {@link #classpath} with its directories in one jar (CDS). */
+  private final String plainClasspath;
+
+  /** Where both programs' class-data archives are kept; null with --cds=false. */
+  private final Path cds;
+
   private final List<String> jvm;
   private final BenchDb pipelineDb;
   private final BenchDb plainDb;
@@ -111,6 +120,8 @@ public final class ProcessBenchmark {
     addUnlessEmpty(jvm, flags.getOrDefault("jit", "-XX:TieredStopAtLevel=1"));
     jvm.addAll(extra("jvm-args"));
     this.jvm = List.copyOf(jvm);
+    this.cds = Boolean.parseBoolean(flags.getOrDefault("cds", "true")) ? work.resolve("cds") : null;
+    this.plainClasspath = cds == null ? classpath : ClasspathJar.of(classpath, work);
     this.pipelineDb = pipelineDb;
     this.plainDb = plainDb;
   }
@@ -156,6 +167,9 @@ public final class ProcessBenchmark {
       Files.createDirectories(bench.work);
       bench.context = bench.context();
       System.out.println(bench.context);
+      if (bench.cds != null) {
+        bench.writeClassArchives(database(pg, "bench_warmup"));
+      }
       for (String fleet : fleets) {
         bench.fleet(fleet, scenarios);
         bench.report().write(out);
@@ -234,8 +248,8 @@ public final class ProcessBenchmark {
         Locale.ROOT,
         "Machine: %d cores (%s), %,d MB RAM, %s %s; load average at start %s."
             + " Both programs: %s, their own JVM each; the simulator in a third JVM, answering after %d ms"
-            + " (--latency-ms); one embedded PostgreSQL (%s)."
-            + " Pipeline: %s on the DirectRunner, --allIntegrations --mode=full --enforceImmutability=false"
+            + " (--latency-ms); one embedded PostgreSQL (%s). %s"
+            + " Pipeline: %s by templates/run-direct.sh on the DirectRunner, --allIntegrations --mode=full --enforceImmutability=false"
             + " --enforceEncodability=false. Plain: PlainSync (nine types concurrently, $first=10000, 5,000-row"
             + " upserts, one transaction per integration). Commit %s, started %s.",
         Runtime.getRuntime().availableProcessors(),
@@ -247,6 +261,10 @@ public final class ProcessBenchmark {
         String.join(" ", jvm),
         latencyMillis(),
         "two databases, same content",
+        cds == null
+            ? "No class-data archives (--cds=false)."
+            : "Each program maps a class-data archive written by a warm-up run before the first row"
+                + " (templates/run-direct.sh on the cron VM).",
         root.relativize(jar),
         commit(),
         Instant.now());
@@ -315,7 +333,7 @@ public final class ProcessBenchmark {
         p =
             measure(
                 pipelineCommand(baseUrl),
-                Map.of(),
+                pipelineEnv(),
                 pipelineDb,
                 source,
                 fleet + "-" + scenario + "-pipeline");
@@ -362,15 +380,12 @@ public final class ProcessBenchmark {
     return row;
   }
 
+  /** The cron VM's script, which picks the JVM flags and the class-data archive from its env. */
   private List<String> pipelineCommand(String baseUrl) {
-    List<String> cmd = new ArrayList<>(List.of(java));
-    cmd.addAll(jvm);
-    cmd.addAll(extra("pipeline-jvm-args"));
+    List<String> cmd =
+        new ArrayList<>(List.of("bash", root.resolve("templates/run-direct.sh").toString()));
     cmd.addAll(
         List.of(
-            "-jar",
-            jar.toString(),
-            "--runner=DirectRunner",
             "--allIntegrations=true",
             "--mode=full",
             "--enforceImmutability=false",
@@ -384,17 +399,37 @@ public final class ProcessBenchmark {
     return cmd;
   }
 
+  private Map<String, String> pipelineEnv() {
+    List<String> flags = new ArrayList<>(jvm);
+    flags.addAll(extra("pipeline-jvm-args"));
+    return Map.of(
+        "ROSTER_SYNC_JAR",
+        jar.toString(),
+        "ROSTER_SYNC_JVM_FLAGS",
+        String.join(" ", flags),
+        "ROSTER_SYNC_CDS_DIR",
+        cds == null ? "" : cds.toString(),
+        "PATH",
+        Path.of(java).getParent() + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+  }
+
   private List<String> plainCommand(String baseUrl) {
     return plainCommand(baseUrl, plainDb);
   }
 
   private List<String> plainCommand(String baseUrl, BenchDb db) {
+    return plainCommand(
+        baseUrl, db, cds == null ? List.of() : List.of("-XX:SharedArchiveFile=" + plainArchive()));
+  }
+
+  private List<String> plainCommand(String baseUrl, BenchDb db, List<String> cdsFlags) {
     List<String> cmd = new ArrayList<>(List.of(java));
+    cmd.addAll(cdsFlags);
     cmd.addAll(jvm);
     cmd.addAll(
         List.of(
             "-cp",
-            classpath,
+            plainClasspath,
             PlainSync.class.getName(),
             "--edlinkBaseUrl=" + baseUrl,
             "--jdbcUrl=" + db.config().url()));
@@ -412,6 +447,63 @@ public final class ProcessBenchmark {
   private List<String> extra(String flag) {
     String v = flags.getOrDefault(flag, "").trim();
     return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
+  }
+
+  private Path plainArchive() {
+    return cds.resolve("plain.jsa");
+  }
+
+  /**
+   * One unmeasured run of each program against a small fleet, which writes its class-data archive
+   * (the pipeline's through templates/run-direct.sh, as on the cron VM's first run); every measured
+   * run then maps it. Both programs get the same treatment.
+   */
+  private void writeClassArchives(BenchDb db) throws Exception {
+    Files.createDirectories(cds);
+    try (Stream<Path> old = Files.list(cds)) {
+      for (Path p : old.toList()) {
+        Files.delete(p);
+      }
+    }
+    System.out.println("\n== warm-up: each program writes its class-data archive (unmeasured)");
+    try (StandaloneSimulator sim =
+        StandaloneSimulator.start(
+            java,
+            classpath,
+            work.resolve("warmup-simulator.log"),
+            List.of("-Xmx1g", "-XX:+UseParallelGC"),
+            List.of("--port=0", "--seed=7", "--secret=" + SECRET, "--fleet=small:1"))) {
+      List<String> cmd = new ArrayList<>(pipelineCommand(sim.baseUrl()));
+      cmd.replaceAll(a -> a.startsWith("--jdbcUrl=") ? "--jdbcUrl=" + db.config().url() : a);
+      ProcessReport.Run p = spawn(cmd, pipelineEnv(), work.resolve("warmup-pipeline.log"));
+      ProcessReport.Run q =
+          spawn(
+              plainCommand(
+                  sim.baseUrl(), db, List.of("-XX:ArchiveClassesAtExit=" + plainArchive())),
+              Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD", "postgres"),
+              work.resolve("warmup-plain.log"));
+      long archives;
+      try (Stream<Path> files = Files.list(cds)) {
+        archives = files.filter(f -> f.toString().endsWith(".jsa")).count();
+      }
+      if (p.exitCode() != 0 || q.exitCode() != 0 || archives != 2) {
+        throw new IllegalStateException(
+            "the warm-up runs did not write both class-data archives (exit codes "
+                + p.exitCode()
+                + ", "
+                + q.exitCode()
+                + "; "
+                + archives
+                + " archives in "
+                + cds
+                + "); see "
+                + p.log()
+                + " and "
+                + q.log()
+                + ", or measure without them: --cds=false");
+      }
+      System.out.printf(Locale.ROOT, "   done in %.1f s and %.1f s%n", p.seconds(), q.seconds());
+    }
   }
 
   private void prime(String baseUrl, BenchDb db) throws Exception {

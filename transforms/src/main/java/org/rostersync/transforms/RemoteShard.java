@@ -8,7 +8,8 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 /**
  * The remote side of one join group: every Edlink record of one shard of a completely fetched type,
  * as (id, hash, canonical JSON) in compact arrays. Emitted once per shard, empty shards included,
- * with its JSON deflated ({@link #packed}): it waits for its join at about a quarter of its size.
+ * with its JSON deflated ({@link PackedJson}): it waits for its join at about a quarter of its
+ * size.
  */
 @DefaultCoder(RemoteShard.Coder.class)
 public final class RemoteShard {
@@ -28,15 +29,7 @@ public final class RemoteShard {
     this.failure = failure;
   }
 
-  /**
-   * An empty shard whose JSON is deflated as records are added, in frames of consecutive rows; call
-   * {@link #seal} when it is complete.
-   */
-  static RemoteShard packed(SyncJob job, FetchSummary fetch, int capacity) {
-    return new RemoteShard(job, fetch, IdRows.packed(capacity), null);
-  }
-
-  /** A shard of a spilled type, assembled from its pieces. */
+  /** A shard over rows already built: a fetched type's shard, or a spilled one's pieces joined. */
   static RemoteShard of(SyncJob job, FetchSummary fetch, IdRows rows) {
     return new RemoteShard(job, fetch, rows, null);
   }

@@ -259,7 +259,7 @@ class CoderGoldenBytesTest {
     byte[] r = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), remote);
     assertThat(HexFormat.of().formatHex(r), equalTo(golden().getProperty("RemoteShardV3")));
     assertThat("v3: a flag says whether the JSON stays deflated", r[0], equalTo((byte) 3));
-    RemoteShard packed = RemoteShard.packed(JOB, FETCH, 2);
+    RemoteShard packed = RemoteShard.of(JOB, FETCH, IdRows.packed(2));
     packed.add(1L, 2L, new byte[] {1, 2}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     packed.add(3L, 4L, new byte[0], null);
     byte[] rp = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), packed.seal());

@@ -59,7 +59,7 @@ class PackedJsonTest {
   }
 
   private static RemoteShard packedShard(List<byte[]> records) {
-    RemoteShard shard = RemoteShard.packed(JOB, FETCH, 4);
+    RemoteShard shard = RemoteShard.of(JOB, FETCH, IdRows.packed(4));
     for (int i = 0; i < records.size(); i++) {
       byte[] json = records.get(i);
       shard.add(i, -i, json == null ? new byte[0] : new byte[] {(byte) i}, json);

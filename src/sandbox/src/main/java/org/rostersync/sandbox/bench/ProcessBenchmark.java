@@ -380,8 +380,12 @@ public final class ProcessBenchmark {
     return row;
   }
 
-  /** The cron VM's script, which picks the JVM flags and the class-data archive from its env. */
   private List<String> pipelineCommand(String baseUrl) {
+    return pipelineCommand(baseUrl, pipelineDb);
+  }
+
+  /** The cron VM's script, which picks the JVM flags and the class-data archive from its env. */
+  private List<String> pipelineCommand(String baseUrl, BenchDb db) {
     List<String> cmd =
         new ArrayList<>(List.of("bash", root.resolve("templates/run-direct.sh").toString()));
     cmd.addAll(
@@ -390,7 +394,7 @@ public final class ProcessBenchmark {
             "--mode=full",
             "--enforceImmutability=false",
             "--enforceEncodability=false",
-            "--jdbcUrl=" + pipelineDb.config().url(),
+            "--jdbcUrl=" + db.config().url(),
             "--jdbcUser=postgres",
             "--jdbcPassword=postgres",
             "--edlinkBaseUrl=" + baseUrl,
@@ -473,9 +477,11 @@ public final class ProcessBenchmark {
             work.resolve("warmup-simulator.log"),
             List.of("-Xmx1g", "-XX:+UseParallelGC"),
             List.of("--port=0", "--seed=7", "--secret=" + SECRET, "--fleet=small:1"))) {
-      List<String> cmd = new ArrayList<>(pipelineCommand(sim.baseUrl()));
-      cmd.replaceAll(a -> a.startsWith("--jdbcUrl=") ? "--jdbcUrl=" + db.config().url() : a);
-      ProcessReport.Run p = spawn(cmd, pipelineEnv(), work.resolve("warmup-pipeline.log"));
+      ProcessReport.Run p =
+          spawn(
+              pipelineCommand(sim.baseUrl(), db),
+              pipelineEnv(),
+              work.resolve("warmup-pipeline.log"));
       ProcessReport.Run q =
           spawn(
               plainCommand(

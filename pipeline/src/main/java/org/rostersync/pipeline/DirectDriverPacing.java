@@ -1,0 +1,152 @@
+package org.rostersync.pipeline;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.Queue;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.pool.TypePool;
+
+/**
+ * Paces the DirectRunner's driver loop. Beam's {@code QuiescenceDriver.drive()} is handed back to
+ * the runner's thread pool the moment it returns, with or without work to do (BEAM-690, whose
+ * back-off was never merged). On a two-core cron VM it took a fifth to a quarter of the pipeline's
+ * CPU from the threads that fetch, hash and write (measured: docs/benchmark-process.md, "The
+ * runner's driver, paced").
+ *
+ * <p>The jar's manifest names this class as its {@code Launcher-Agent-Class}, so {@code java -jar}
+ * loads it before {@code main}. It adds one step to the end of {@code drive()}: when the driver is
+ * to go on and no finished bundle is waiting for it, it pauses ({@value #PAUSE_PROPERTY}, 500 µs by
+ * default; 0 counts without pausing). A bundle that finishes meanwhile waits at most that long.
+ * Nothing else in the runner changes. If a Beam release renames what this looks for, the class
+ * loads as it is and {@code DirectDriverPacingTest} fails.
+ */
+public final class DirectDriverPacing {
+  /**
+   * JVM system property: the pause in microseconds; 0 counts the driver's turns and never pauses.
+   */
+  public static final String PAUSE_PROPERTY = "rostersync.directDriverPauseMicros";
+
+  static final long DEFAULT_PAUSE_MICROS = 500;
+  static final String DRIVER = "org.apache.beam.runners.direct.QuiescenceDriver";
+
+  private static final LongAdder TURNS = new LongAdder();
+  private static final LongAdder PAUSES = new LongAdder();
+  private static volatile long pauseNanos;
+  private static volatile boolean installed;
+
+  private DirectDriverPacing() {}
+
+  /** Entry point of {@code Launcher-Agent-Class} ({@code java -jar}). */
+  public static void agentmain(String args, Instrumentation instrumentation) {
+    install(instrumentation);
+  }
+
+  /** Entry point of {@code -javaagent:} (tests). */
+  public static void premain(String args, Instrumentation instrumentation) {
+    install(instrumentation);
+  }
+
+  static void install(Instrumentation instrumentation) {
+    long micros = Long.getLong(PAUSE_PROPERTY, DEFAULT_PAUSE_MICROS);
+    if (micros < 0) {
+      throw new IllegalArgumentException(PAUSE_PROPERTY + " must be >= 0, was " + micros);
+    }
+    pauseNanos = micros * 1_000L;
+    instrumentation.addTransformer(new DriverTransformer(instrumentation));
+  }
+
+  /** Whether the driver class was found and rewritten. */
+  public static boolean installed() {
+    return installed;
+  }
+
+  /** How many times the driver ran {@code drive()} since the JVM started. */
+  public static long turns() {
+    return TURNS.sum();
+  }
+
+  /** How many of those turns ended in a pause. */
+  public static long pauses() {
+    return PAUSES.sum();
+  }
+
+  /**
+   * Called at the end of every {@code drive()} that returns; {@code state} is the driver's result,
+   * {@code pendingWork} its queue of finished bundles. Public because the rewritten Beam class
+   * calls it.
+   */
+  public static void afterDrive(Object state, Queue<?> pendingWork) {
+    TURNS.increment();
+    long pause = pauseNanos;
+    if (pause > 0 && "CONTINUE".equals(String.valueOf(state)) && pendingWork.isEmpty()) {
+      PAUSES.increment();
+      LockSupport.parkNanos(pause);
+    }
+  }
+
+  /** Inlined into {@code QuiescenceDriver.drive()} by Byte Buddy. */
+  static final class DriveAdvice {
+    private DriveAdvice() {}
+
+    @Advice.OnMethodExit
+    static void exit(
+        @Advice.Return Object state, @Advice.FieldValue("pendingWork") Queue<?> pendingWork) {
+      DirectDriverPacing.afterDrive(state, pendingWork);
+    }
+  }
+
+  /**
+   * Rewrites the driver class once, as it loads, and then removes itself: every other class loads
+   * after a string comparison.
+   */
+  private static final class DriverTransformer implements ClassFileTransformer {
+    private static final String INTERNAL_NAME = DRIVER.replace('.', '/');
+    private final Instrumentation instrumentation;
+
+    DriverTransformer(Instrumentation instrumentation) {
+      this.instrumentation = instrumentation;
+    }
+
+    @Override
+    public byte[] transform(
+        ClassLoader loader,
+        String className,
+        Class<?> redefined,
+        ProtectionDomain domain,
+        byte[] bytes) {
+      if (!INTERNAL_NAME.equals(className) || redefined != null) {
+        return null;
+      }
+      instrumentation.removeTransformer(this);
+      try {
+        ClassFileLocator locator =
+            new ClassFileLocator.Compound(
+                ClassFileLocator.Simple.of(DRIVER, bytes),
+                ClassFileLocator.ForClassLoader.of(loader));
+        TypeDescription type = TypePool.Default.of(locator).describe(DRIVER).resolve();
+        byte[] rewritten =
+            new ByteBuddy()
+                .with(TypeValidation.DISABLED)
+                .redefine(type, locator)
+                .visit(Advice.to(DriveAdvice.class).on(named("drive").and(takesNoArguments())))
+                .make()
+                .getBytes();
+        installed = true;
+        return rewritten;
+      } catch (RuntimeException | LinkageError e) {
+        // The runner works unpaced; the test of this class says why.
+        return null;
+      }
+    }
+  }
+}

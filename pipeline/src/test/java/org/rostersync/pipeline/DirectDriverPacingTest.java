@@ -1,0 +1,160 @@
+package org.rostersync.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The DirectRunner's driver, with and without the pacing agent, in a JVM of its own (as {@code java
+ * -jar} loads it): a pipeline whose only work is waiting. Unpaced, the driver turns many thousand
+ * times a second; paced, at most about once per pause, and the pipeline's result is the same.
+ */
+class DirectDriverPacingTest {
+  private static final int ELEMENT = 7;
+  private static final long SLEEP_MS = 1_500;
+
+  @TempDir Path dir;
+
+  @Test
+  void thePacedDriverTurnsAtMostOncePerPauseAndTheResultIsTheSame() throws Exception {
+    Map<String, Long> unpaced = runProbe(0);
+    Map<String, Long> paced = runProbe(DirectDriverPacing.DEFAULT_PAUSE_MICROS);
+
+    long expectedSum = 2L * ELEMENT;
+    for (Map<String, Long> run : List.of(unpaced, paced)) {
+      assertThat(run.toString(), run.get("installed"), is(1L));
+      assertThat(run.toString(), run.get("sum"), is(expectedSum));
+      assertThat(run.toString(), run.get("turns"), greaterThan(0L));
+    }
+    assertThat(unpaced.toString(), unpaced.get("pauses"), is(0L));
+    assertThat(paced.toString(), paced.get("pauses"), greaterThan(0L));
+
+    // At most one turn per 500 µs pause, plus the turns that found a finished bundle waiting.
+    double pacedPerSecond = paced.get("turns") * 1000.0 / paced.get("millis");
+    assertThat(paced.toString(), pacedPerSecond, lessThan(2_500.0));
+    // Unpaced, the same wait is spent turning: several times as often.
+    double unpacedPerSecond = unpaced.get("turns") * 1000.0 / unpaced.get("millis");
+    assertThat(unpaced + " against " + paced, unpacedPerSecond, greaterThan(3 * pacedPerSecond));
+  }
+
+  @Test
+  void aNegativePauseIsRefused() throws Exception {
+    List<String> cmd = command(-1);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS), is(true));
+    assertThat(out, p.exitValue(), greaterThan(0));
+    assertThat(out, containsString(DirectDriverPacing.PAUSE_PROPERTY + " must be >= 0"));
+  }
+
+  private Map<String, Long> runProbe(long pauseMicros) throws Exception {
+    Process p = new ProcessBuilder(command(pauseMicros)).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS), is(true));
+    assertThat(out, p.exitValue(), is(0));
+    Map<String, Long> values = new HashMap<>();
+    for (String line : out.split("\n")) {
+      if (line.startsWith("probe ")) {
+        for (String pair : line.substring("probe ".length()).trim().split(" ")) {
+          String[] kv = pair.split("=");
+          values.put(kv[0], Long.parseLong(kv[1]));
+        }
+      }
+    }
+    assertThat(out, values.containsKey("turns"), is(true));
+    return values;
+  }
+
+  private List<String> command(long pauseMicros) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-javaagent:" + agentJar());
+    cmd.add("-D" + DirectDriverPacing.PAUSE_PROPERTY + "=" + pauseMicros);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Probe.class.getName());
+    return cmd;
+  }
+
+  /** A jar that is only a manifest naming the agent; its classes come from the class path. */
+  private Path agentJar() throws IOException {
+    Path jar = dir.resolve("agent.jar");
+    if (!Files.exists(jar)) {
+      Manifest manifest = new Manifest();
+      manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+      manifest
+          .getMainAttributes()
+          .put(new Attributes.Name("Premain-Class"), DirectDriverPacing.class.getName());
+      try (OutputStream out = Files.newOutputStream(jar);
+          JarOutputStream unused = new JarOutputStream(out, manifest)) {
+        // The manifest is all there is.
+      }
+    }
+    return jar;
+  }
+
+  /** The child JVM: a pipeline on the DirectRunner whose elements each wait a while. */
+  public static final class Probe {
+    static final AtomicLong SUM = new AtomicLong();
+
+    public static void main(String[] args) {
+      // One element, one bundle: the runner's other threads are idle, free to run the driver.
+      DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
+      options.setRunner(DirectRunner.class);
+      options.setTargetParallelism(4);
+      Pipeline p = Pipeline.create(options);
+      p.apply(Create.of(ELEMENT)).apply(ParDo.of(new WaitFn()));
+      long start = System.nanoTime();
+      p.run().waitUntilFinish();
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      System.out.println(
+          "probe installed="
+              + (DirectDriverPacing.installed() ? 1 : 0)
+              + " turns="
+              + DirectDriverPacing.turns()
+              + " pauses="
+              + DirectDriverPacing.pauses()
+              + " millis="
+              + millis
+              + " sum="
+              + SUM.get());
+    }
+  }
+
+  static final class WaitFn extends DoFn<Integer, Integer> {
+    @ProcessElement
+    public void process(@Element Integer x, OutputReceiver<Integer> out)
+        throws InterruptedException {
+      Thread.sleep(SLEEP_MS);
+      Probe.SUM.addAndGet(2L * x);
+      out.output(2 * x);
+    }
+  }
+}

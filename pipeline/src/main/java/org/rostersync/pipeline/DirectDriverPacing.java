@@ -24,11 +24,15 @@ import net.bytebuddy.pool.TypePool;
  * runner's driver, paced").
  *
  * <p>The jar's manifest names this class as its {@code Launcher-Agent-Class}, so {@code java -jar}
- * loads it before {@code main}. It adds one step to the end of {@code drive()}: when the driver is
- * to go on and no finished bundle is waiting for it, it pauses ({@value #PAUSE_PROPERTY}, 500 µs by
- * default; 0 counts without pausing). A bundle that finishes meanwhile waits at most that long.
- * Nothing else in the runner changes. If a Beam release renames what this looks for, the class
- * loads as it is and {@code DirectDriverPacingTest} fails.
+ * hands it the JVM's {@link Instrumentation} before {@code main}. {@code main} calls {@link
+ * #pace()} just before a DirectRunner run: it loads the driver class with a transformer in place,
+ * which adds one step to the end of {@code drive()}, and removes the transformer at once (while one
+ * is registered the JVM hands every loading class's bytes to it, even those it maps from the
+ * class-data archive). The step: when the driver is to go on and no finished bundle is waiting for
+ * it, it pauses ({@value #PAUSE_PROPERTY}, 500 µs by default; 0 counts without pausing). A bundle
+ * that finishes meanwhile waits at most that long. Nothing else in the runner changes. If a Beam
+ * release renames what this looks for, the class loads as it is and {@code DirectDriverPacingTest}
+ * fails.
  */
 public final class DirectDriverPacing {
   /**
@@ -42,6 +46,7 @@ public final class DirectDriverPacing {
   private static final LongAdder TURNS = new LongAdder();
   private static final LongAdder PAUSES = new LongAdder();
   private static volatile long pauseNanos;
+  private static volatile Instrumentation instrumentation;
   private static volatile boolean installed;
 
   private DirectDriverPacing() {}
@@ -56,13 +61,34 @@ public final class DirectDriverPacing {
     install(instrumentation);
   }
 
-  static void install(Instrumentation instrumentation) {
+  private static void install(Instrumentation given) {
     long micros = Long.getLong(PAUSE_PROPERTY, DEFAULT_PAUSE_MICROS);
     if (micros < 0) {
       throw new IllegalArgumentException(PAUSE_PROPERTY + " must be >= 0, was " + micros);
     }
     pauseNanos = micros * 1_000L;
-    instrumentation.addTransformer(new DriverTransformer(instrumentation));
+    instrumentation = given;
+  }
+
+  /**
+   * Loads the DirectRunner's driver class paced, if the JVM was started with this agent and the
+   * class is not loaded yet; call before the DirectRunner runs. Returns whether it is paced.
+   */
+  static synchronized boolean pace() {
+    Instrumentation inst = instrumentation;
+    if (inst == null || installed) {
+      return installed;
+    }
+    ClassFileTransformer transformer = new DriverTransformer();
+    inst.addTransformer(transformer);
+    try {
+      Class.forName(DRIVER, false, DirectDriverPacing.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      // No DirectRunner in this class path: nothing to pace.
+    } finally {
+      inst.removeTransformer(transformer);
+    }
+    return installed;
   }
 
   /** Whether the driver class was found and rewritten. */
@@ -105,17 +131,9 @@ public final class DirectDriverPacing {
     }
   }
 
-  /**
-   * Rewrites the driver class once, as it loads, and then removes itself: every other class loads
-   * after a string comparison.
-   */
+  /** Rewrites the driver class as it loads; any other class passes unchanged. */
   private static final class DriverTransformer implements ClassFileTransformer {
     private static final String INTERNAL_NAME = DRIVER.replace('.', '/');
-    private final Instrumentation instrumentation;
-
-    DriverTransformer(Instrumentation instrumentation) {
-      this.instrumentation = instrumentation;
-    }
 
     @Override
     public byte[] transform(
@@ -127,7 +145,6 @@ public final class DirectDriverPacing {
       if (!INTERNAL_NAME.equals(className) || redefined != null) {
         return null;
       }
-      instrumentation.removeTransformer(this);
       try {
         ClassFileLocator locator =
             new ClassFileLocator.Compound(

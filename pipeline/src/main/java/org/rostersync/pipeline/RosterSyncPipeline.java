@@ -30,6 +30,9 @@ public final class RosterSyncPipeline {
 
   public static void main(String[] args) {
     SyncOptions options = parse(args);
+    if (DirectRunner.class.equals(options.getRunner())) {
+      DirectDriverPacing.pace();
+    }
     try {
       run(options);
     } finally {

@@ -131,6 +131,7 @@ class DirectDriverPacingTest {
       options.setTargetParallelism(4);
       Pipeline p = Pipeline.create(options);
       p.apply(Create.of(ELEMENT)).apply(ParDo.of(new WaitFn()));
+      DirectDriverPacing.pace(); // as RosterSyncPipeline.main does
       long start = System.nanoTime();
       p.run().waitUntilFinish();
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

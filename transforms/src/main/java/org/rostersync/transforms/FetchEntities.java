@@ -458,7 +458,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         // type fails.
         throw new BadRecordException(task.type().path() + ": record " + id + ": " + e.getMessage());
       }
-      String problem = RecordChecks.problem(record, canonical.length);
+      String problem = RecordChecks.problem(record, canonical);
       if (problem != null) {
         SyncMetrics.RECORDS_REJECTED.inc();
         rejected.add(

@@ -23,6 +23,63 @@ public final class RecordChecks {
     return walk(record, 0);
   }
 
+  /**
+   * Why {@code record} cannot be stored, or null when it can, given its canonical JSON ({@code
+   * CanonicalHash.canonicalBytes}). One pass over those bytes clears almost every record; only one
+   * whose bytes show a NUL or surrogate escape, or brackets nested near the limit, is walked as
+   * {@link #problem(JsonElement, int)} walks it, so both give the same answer. The walk alone, with
+   * its character-by-character string checks, was 5% of a no-change sync's CPU.
+   */
+  public static String problem(JsonElement record, byte[] canonical) {
+    if (canonical.length <= MAX_RECORD_BYTES && clearedByCanonicalBytes(canonical)) {
+      return null;
+    }
+    return problem(record, canonical.length);
+  }
+
+  /**
+   * True when canonical JSON can hold no NUL, no unpaired surrogate and no element deeper than
+   * {@link #MAX_DEPTH}: the canonical writer escapes NUL and a lone surrogate as backslash-u
+   * escapes (0000, dXXX), and a container opened as the 32nd bracket sits at depth 31, its children
+   * at 32. False means "walk it", not "bad".
+   */
+  static boolean clearedByCanonicalBytes(byte[] b) {
+    int open = 0;
+    boolean inString = false;
+    for (int i = 0; i < b.length; i++) {
+      byte c = b[i];
+      if (inString) {
+        if (c == '"') {
+          inString = false;
+        } else if (c == '\\') {
+          if (i + 1 < b.length && b[i + 1] == 'u') {
+            if (i + 5 >= b.length) {
+              return false;
+            }
+            byte h = b[i + 2];
+            if (h == 'd'
+                || h == 'D'
+                || (h == '0' && b[i + 3] == '0' && b[i + 4] == '0' && b[i + 5] == '0')) {
+              return false;
+            }
+            i += 5;
+          } else {
+            i++;
+          }
+        }
+      } else if (c == '"') {
+        inString = true;
+      } else if (c == '{' || c == '[') {
+        if (++open > MAX_DEPTH) {
+          return false;
+        }
+      } else if (c == '}' || c == ']') {
+        open--;
+      }
+    }
+    return true;
+  }
+
   private static String walk(JsonElement e, int depth) {
     if (depth > MAX_DEPTH) {
       return "record nests deeper than " + MAX_DEPTH + " levels";

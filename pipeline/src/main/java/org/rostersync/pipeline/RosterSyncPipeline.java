@@ -100,6 +100,9 @@ public final class RosterSyncPipeline {
     }
     Pipeline pipeline = Pipeline.create(options);
     build(pipeline, options);
+    if (DirectRunner.class.equals(options.getRunner())) {
+      InvokerWarmUp.start(pipeline);
+    }
     return pipeline.run();
   }
 

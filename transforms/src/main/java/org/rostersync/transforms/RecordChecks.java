@@ -39,9 +39,10 @@ public final class RecordChecks {
 
   /**
    * True when canonical JSON can hold no NUL, no unpaired surrogate and no element deeper than
-   * {@link #MAX_DEPTH}: the canonical writer escapes NUL and a lone surrogate as backslash-u
-   * escapes (0000, dXXX), and a container opened as the 32nd bracket sits at depth 31, its children
-   * at 32. False means "walk it", not "bad".
+   * {@link #MAX_DEPTH}. The canonical writer escapes NUL and a lone surrogate as a backslash, 'u'
+   * and four hex digits (0000 for NUL; a surrogate's first digit is 'd'), so raw bytes never hold
+   * them; and a container opened as the 32nd bracket sits at depth 31, its children at 32. False
+   * means "walk it", not "bad".
    */
   static boolean clearedByCanonicalBytes(byte[] b) {
     int open = 0;

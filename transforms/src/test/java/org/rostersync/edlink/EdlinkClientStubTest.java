@@ -3,6 +3,7 @@ package org.rostersync.edlink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -172,6 +173,72 @@ class EdlinkClientStubTest {
     assertEquals(1, pages.size());
     assertEquals(2, pages.get(0).size());
     assertEquals(new FetchStats(2, 1, 2), stats);
+    assertEquals(List.of("1:parse", "2:parse"), reasons);
+  }
+
+  @Test
+  void pagesHandOnEveryRecordAsParsedWhereverTheEnvelopePutsData() throws Exception {
+    String first =
+        "{\"id\":\"a\",\"n\":1.50,\"tags\":[\"x\",{\"deep\":[null,true]}],\"o\":{\"k\":\"\\u00e9\"}}";
+    String second = "{\"id\":\"b\",\"$data\":\"not the envelope's\"}";
+    // $next, $warnings and an unknown field before $data; the second page has $data last.
+    script.add(
+        json(
+            200,
+            "{\"$next\":\""
+                + base
+                + "/api/v2/graph/people?$cursor=c1\",\"$warnings\":[{\"code\":\"W\"}],"
+                + "\"extra\":{\"$data\":[1]},\"$data\":["
+                + first
+                + ","
+                + second
+                + "],\"$request\":\"r1\"}"));
+    script.add(json(200, "{\"$request\":\"r2\",\"$data\":[" + second + "]}"));
+    List<List<JsonObject>> pages = new ArrayList<>();
+    List<List<JsonObject>> iterated = new ArrayList<>();
+    FetchStats stats =
+        client()
+            .fetchAll(
+                TOKEN,
+                EntityType.PEOPLE,
+                recs -> {
+                  List<JsonObject> once = new ArrayList<>();
+                  recs.forEach(once::add);
+                  iterated.add(once);
+                  pages.add(recs);
+                });
+    assertEquals(new FetchStats(3, 2, 0), stats);
+    JsonObject a = com.google.gson.JsonParser.parseString(first).getAsJsonObject();
+    JsonObject b = com.google.gson.JsonParser.parseString(second).getAsJsonObject();
+    assertEquals(List.of(List.of(a, b), List.of(b)), iterated);
+    // Kept as bytes, not as parsed objects (four to five times larger): each reading parses anew.
+    assertNotSame(iterated.get(0).get(0), pages.get(0).iterator().next());
+    // Read again, by index and by iteration, the records are the same.
+    assertEquals(2, pages.get(0).size());
+    assertEquals(b, pages.get(0).get(1));
+    assertEquals(a, pages.get(0).get(0));
+    assertEquals(List.of(a, b), new ArrayList<>(pages.get(0)));
+    assertEquals(List.of(b), new ArrayList<>(pages.get(1)));
+    assertThrows(UnsupportedOperationException.class, () -> pages.get(0).add(a));
+  }
+
+  @Test
+  void aPageWhoseDataHoldsANonObjectIsRetriedBeforeAnyRecordIsHandedOn() throws Exception {
+    script.add(json(200, "{\"$data\":[{\"id\":\"a\"},\"b\"]}"));
+    script.add(json(200, "{\"$data\":{\"id\":\"a\"}}"));
+    script.add(json(200, page(null, "a", "b")));
+    List<String> reasons = new CopyOnWriteArrayList<>();
+    EdlinkClient c =
+        EdlinkClient.builder()
+            .baseUrl(base)
+            .maxAttempts(3)
+            .initialBackoff(Duration.ofMillis(5))
+            .retryListener((attempt, reason) -> reasons.add(attempt + ":" + reason))
+            .build();
+    List<String> ids = new ArrayList<>();
+    c.fetchAll(
+        TOKEN, EntityType.PEOPLE, recs -> recs.forEach(r -> ids.add(r.get("id").getAsString())));
+    assertEquals(List.of("a", "b"), ids);
     assertEquals(List.of("1:parse", "2:parse"), reasons);
   }
 

@@ -586,6 +586,10 @@ public final class EdlinkClient implements AutoCloseable {
     while (reader.hasNext()) {
       switch (reader.nextName()) {
         case "$data" -> {
+          if (sawData) {
+            // Which one would count is a guess; a buffered page would also re-read the first.
+            throw new IllegalStateException("response has $data twice");
+          }
           data = dataReader.read(reader);
           sawData = true;
         }

@@ -223,15 +223,16 @@ class EdlinkClientStubTest {
   }
 
   @Test
-  void aPageWhoseDataHoldsANonObjectIsRetriedBeforeAnyRecordIsHandedOn() throws Exception {
+  void aPageWhoseDataIsNotOneArrayOfObjectsIsRetriedBeforeAnyRecordIsHandedOn() throws Exception {
     script.add(json(200, "{\"$data\":[{\"id\":\"a\"},\"b\"]}"));
     script.add(json(200, "{\"$data\":{\"id\":\"a\"}}"));
+    script.add(json(200, "{\"$data\":[{\"id\":\"x\"}],\"$data\":[{\"id\":\"y\"}]}"));
     script.add(json(200, page(null, "a", "b")));
     List<String> reasons = new CopyOnWriteArrayList<>();
     EdlinkClient c =
         EdlinkClient.builder()
             .baseUrl(base)
-            .maxAttempts(3)
+            .maxAttempts(4)
             .initialBackoff(Duration.ofMillis(5))
             .retryListener((attempt, reason) -> reasons.add(attempt + ":" + reason))
             .build();
@@ -239,7 +240,7 @@ class EdlinkClientStubTest {
     c.fetchAll(
         TOKEN, EntityType.PEOPLE, recs -> recs.forEach(r -> ids.add(r.get("id").getAsString())));
     assertEquals(List.of("a", "b"), ids);
-    assertEquals(List.of("1:parse", "2:parse"), reasons);
+    assertEquals(List.of("1:parse", "2:parse", "3:parse"), reasons);
   }
 
   @Test

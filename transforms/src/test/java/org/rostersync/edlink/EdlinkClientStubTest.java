@@ -108,6 +108,16 @@ class EdlinkClientStubTest {
         + "}";
   }
 
+  /** A client making up to {@code attempts} attempts per call, noting each retry's reason. */
+  private EdlinkClient retrying(int attempts, List<String> reasons) {
+    return EdlinkClient.builder()
+        .baseUrl(base)
+        .maxAttempts(attempts)
+        .initialBackoff(Duration.ofMillis(5))
+        .retryListener((attempt, reason) -> reasons.add(attempt + ":" + reason))
+        .build();
+  }
+
   private List<String> fetchIds(EdlinkClient c) throws EdlinkException {
     List<String> ids = new ArrayList<>();
     c.fetchAll(
@@ -161,13 +171,7 @@ class EdlinkClientStubTest {
     script.add(json(200, page(null, "a", "b") + " trailing"));
     script.add(json(200, page(null, "a", "b")));
     List<String> reasons = new CopyOnWriteArrayList<>();
-    EdlinkClient c =
-        EdlinkClient.builder()
-            .baseUrl(base)
-            .maxAttempts(3)
-            .initialBackoff(Duration.ofMillis(5))
-            .retryListener((attempt, reason) -> reasons.add(attempt + ":" + reason))
-            .build();
+    EdlinkClient c = retrying(3, reasons);
     List<List<JsonObject>> pages = new ArrayList<>();
     FetchStats stats = c.fetchAll(TOKEN, EntityType.PEOPLE, pages::add);
     assertEquals(1, pages.size());
@@ -229,13 +233,7 @@ class EdlinkClientStubTest {
     script.add(json(200, "{\"$data\":[{\"id\":\"x\"}],\"$data\":[{\"id\":\"y\"}]}"));
     script.add(json(200, page(null, "a", "b")));
     List<String> reasons = new CopyOnWriteArrayList<>();
-    EdlinkClient c =
-        EdlinkClient.builder()
-            .baseUrl(base)
-            .maxAttempts(4)
-            .initialBackoff(Duration.ofMillis(5))
-            .retryListener((attempt, reason) -> reasons.add(attempt + ":" + reason))
-            .build();
+    EdlinkClient c = retrying(4, reasons);
     List<String> ids = new ArrayList<>();
     c.fetchAll(
         TOKEN, EntityType.PEOPLE, recs -> recs.forEach(r -> ids.add(r.get("id").getAsString())));

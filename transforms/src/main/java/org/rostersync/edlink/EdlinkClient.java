@@ -9,11 +9,13 @@ import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,12 +26,16 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.RandomAccess;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -632,14 +638,14 @@ public final class EdlinkClient implements AutoCloseable {
   /**
    * A page's envelope from its whole body, whose {@code $data} is only checked (an array of
    * objects, well formed) and counted here; its records are parsed again, one by one, as they are
-   * read. A page of 10,000 records as parsed objects is four to five times its bytes, and a page
+   * read. A page of 10,000 records as parsed objects is three to five times its bytes, and a page
    * waits for its handler (the next one is asked for ahead): kept as bytes, what pages hold stays
    * small and short-lived, not promoted by the collector.
    */
   private static Envelope<List<JsonObject>> readBufferedPage(InputStream in) throws IOException {
     byte[] body = in.readAllBytes();
     Envelope<Integer> env =
-        readEnvelope(new java.io.ByteArrayInputStream(body), EdlinkClient::countObjects);
+        readEnvelope(new ByteArrayInputStream(body), EdlinkClient::countObjects);
     return new Envelope<>(
         new BufferedObjects(body, env.data()), env.next(), env.requestId(), env.warnings());
   }
@@ -667,8 +673,7 @@ public final class EdlinkClient implements AutoCloseable {
    * The records of a checked page body, parsed as they are iterated (each record's objects die
    * young); any other access parses them all once and keeps them.
    */
-  static final class BufferedObjects extends java.util.AbstractList<JsonObject>
-      implements java.util.RandomAccess {
+  static final class BufferedObjects extends AbstractList<JsonObject> implements RandomAccess {
     private final byte[] body;
     private final int size;
     private List<JsonObject> parsed;
@@ -694,11 +699,11 @@ public final class EdlinkClient implements AutoCloseable {
     }
 
     @Override
-    public java.util.Iterator<JsonObject> iterator() {
+    public Iterator<JsonObject> iterator() {
       if (parsed != null) {
         return Collections.unmodifiableList(parsed).iterator();
       }
-      JsonReader reader = strictReader(new java.io.ByteArrayInputStream(body));
+      JsonReader reader = strictReader(new ByteArrayInputStream(body));
       try {
         reader.beginObject();
         while (!reader.nextName().equals("$data")) {
@@ -709,9 +714,9 @@ public final class EdlinkClient implements AutoCloseable {
         }
         reader.beginArray();
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException("a checked page no longer parses", e);
+        throw new UncheckedIOException("a checked page no longer parses", e);
       }
-      return new java.util.Iterator<>() {
+      return new Iterator<>() {
         private int read;
 
         @Override
@@ -722,14 +727,14 @@ public final class EdlinkClient implements AutoCloseable {
         @Override
         public JsonObject next() {
           if (read >= size) {
-            throw new java.util.NoSuchElementException();
+            throw new NoSuchElementException();
           }
           try {
             JsonObject o = JSON.read(reader).getAsJsonObject();
             read++;
             return o;
           } catch (IOException e) {
-            throw new java.io.UncheckedIOException("a checked page no longer parses", e);
+            throw new UncheckedIOException("a checked page no longer parses", e);
           }
         }
       };

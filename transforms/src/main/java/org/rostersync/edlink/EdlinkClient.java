@@ -395,7 +395,7 @@ public final class EdlinkClient implements AutoCloseable {
   }
 
   private <T> Envelope<T> get(URI uri, Call call, DataReader<T> dataReader) throws EdlinkException {
-    return get(uri, call, (BodyReader<T>) in -> readEnvelope(in, dataReader));
+    return getEnvelope(uri, call, in -> readEnvelope(in, dataReader));
   }
 
   /**
@@ -403,10 +403,12 @@ public final class EdlinkClient implements AutoCloseable {
    * as its bytes: each record is parsed when the handler reaches it ({@link BufferedObjects}).
    */
   private Envelope<List<JsonObject>> getPage(URI uri, Call call) throws EdlinkException {
-    return get(uri, call, EdlinkClient::readBufferedPage);
+    return getEnvelope(uri, call, EdlinkClient::readBufferedPage);
   }
 
-  private <T> Envelope<T> get(URI uri, Call call, BodyReader<T> bodyReader) throws EdlinkException {
+  /** One GET with its retries and deadline; {@code bodyReader} reads a 2xx body. */
+  private <T> Envelope<T> getEnvelope(URI uri, Call call, BodyReader<T> bodyReader)
+      throws EdlinkException {
     String path =
         uri.getRawPath(); // never the query: it may hold cursors, and is noise in messages
     for (int attempt = 1; ; attempt++) {

@@ -223,6 +223,7 @@ class EdlinkClientStubTest {
     assertEquals(a, pages.get(0).get(0));
     assertEquals(List.of(a, b), new ArrayList<>(pages.get(0)));
     assertEquals(List.of(b), new ArrayList<>(pages.get(1)));
+    // The handler reads the page; it cannot change what the client delivered.
     assertThrows(UnsupportedOperationException.class, () -> pages.get(0).add(a));
   }
 

@@ -67,6 +67,11 @@ final class IdRows {
     return new IdRows(size, msb, lsb, hashes, PackedJson.packAll(json, size));
   }
 
+  /** These rows with their JSON deflated: this, if it already is; the arrays are shared. */
+  IdRows packed() {
+    return packed != null ? this : packedOf(size, msb, lsb, hashes, json);
+  }
+
   boolean isPacked() {
     return packed != null;
   }

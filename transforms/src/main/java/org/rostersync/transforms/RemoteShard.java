@@ -7,9 +7,9 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
  * The remote side of one join group: every Edlink record of one shard of a completely fetched type,
- * as (id, hash, canonical JSON) in compact arrays. Emitted once per shard, empty shards included,
- * with its JSON deflated ({@link PackedJson}): it waits for its join at about a quarter of its
- * size.
+ * as (id, hash, canonical JSON) in compact arrays. Emitted once per shard, empty shards included;
+ * its JSON is deflated ({@link PackedJson}, {@link #packed}) before it waits for its join, at about
+ * a quarter of its size.
  */
 @DefaultCoder(RemoteShard.Coder.class)
 public final class RemoteShard {
@@ -58,6 +58,17 @@ public final class RemoteShard {
   public RemoteShard seal() {
     rows.seal();
     return this;
+  }
+
+  /**
+   * The same records with their JSON deflated ({@link PackedJson}); this shard if it already is, or
+   * if it failed.
+   */
+  public RemoteShard packed() {
+    if (rows.isPacked() || failure != null) {
+      return this;
+    }
+    return new RemoteShard(job, fetch, rows.packed(), null);
   }
 
   /** The same records with the fetch summary of the whole type, once it is known. */

@@ -61,18 +61,21 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   private final int recordsPerShard;
   private final int maxShards;
   private final long bytesPerElement;
+  private final long packHereBelow;
 
   private FetchEntities(
       EdlinkConfig edlink,
       JdbcConfig jdbc,
       int recordsPerShard,
       int maxShards,
-      long bytesPerElement) {
+      long bytesPerElement,
+      long packHereBelow) {
     this.edlink = edlink;
     this.jdbc = jdbc;
     this.recordsPerShard = recordsPerShard;
     this.maxShards = maxShards;
     this.bytesPerElement = bytesPerElement;
+    this.packHereBelow = packHereBelow;
   }
 
   public static FetchEntities from(EdlinkConfig edlink) {
@@ -81,7 +84,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         null,
         SyncDefaults.RECORDS_PER_SHARD,
         SyncDefaults.MAX_SHARDS,
-        SyncDefaults.FETCH_BYTES_PER_ELEMENT);
+        SyncDefaults.FETCH_BYTES_PER_ELEMENT,
+        FetchEntitiesFn.PACK_HERE_BELOW_BYTES);
   }
 
   /**
@@ -93,7 +97,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     if (bytes < 1) {
       throw new IllegalArgumentException("bytesPerElement must be positive, got " + bytes);
     }
-    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards, bytes);
+    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards, bytes, packHereBelow);
   }
 
   public FetchEntities withSharding(int recordsPerShard, int maxShards) {
@@ -104,7 +108,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
               + " and "
               + maxShards);
     }
-    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards, bytesPerElement);
+    return new FetchEntities(
+        edlink, jdbc, recordsPerShard, maxShards, bytesPerElement, packHereBelow);
   }
 
   /**
@@ -113,7 +118,20 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
    * cannot put every stored row of it into one join group.
    */
   public FetchEntities withDatabase(JdbcConfig jdbc) {
-    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards, bytesPerElement);
+    return new FetchEntities(
+        edlink, jdbc, recordsPerShard, maxShards, bytesPerElement, packHereBelow);
+  }
+
+  /**
+   * Types with fewer bytes of records than this are deflated by the fetch itself; larger ones in
+   * {@code PackRemoteShards} ({@link FetchEntitiesFn#PACK_HERE_BELOW_BYTES} by default; 0: always
+   * there, as tests of that step need).
+   */
+  FetchEntities withPackHereBelow(long bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("packHereBelow must not be negative, got " + bytes);
+    }
+    return new FetchEntities(edlink, jdbc, recordsPerShard, maxShards, bytesPerElement, bytes);
   }
 
   @Override
@@ -140,7 +158,9 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     PCollectionTuple first =
         tasks.apply(
             "FetchTypes",
-            ParDo.of(new FetchEntitiesFn(edlink, jdbc, recordsPerShard, maxShards, bytesPerElement))
+            ParDo.of(
+                    new FetchEntitiesFn(
+                        edlink, jdbc, recordsPerShard, maxShards, bytesPerElement, packHereBelow))
                 .withOutputTags(
                     REMOTE,
                     TupleTagList.of(COMPLETE)
@@ -150,8 +170,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
                         .and(CONTINUE)));
     setCoders(first);
     first.get(CONTINUE).setCoder(KvCoder.of(TypeTask.Coder.of(), PagingPosition.Coder.of()));
-    // Its own step, so the type's fetch-complete signal (and with it the stored-hash read) goes on
-    // while the shards are deflated, not after.
+    // Its own step, so a large type's fetch-complete signal (and with it the stored-hash read) goes
+    // on while its shards are deflated, not after; a small type's come deflated and pass through.
     PCollection<KV<ShardKey, RemoteShard>> packed =
         first
             .get(REMOTE)
@@ -322,10 +342,19 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         "SELECT count(*) FROM roster_entities"
             + " WHERE entity_type = ? AND integration_id = ? AND deleted_at IS NULL";
 
+    /**
+     * A type with fewer bytes of records is deflated here: that takes milliseconds, and raw shards
+     * of many small types queued for the next step cost memory (100 small districts: about 100 MB
+     * more at the peak when every type left raw). Larger ones leave raw, for {@code
+     * PackRemoteShards}.
+     */
+    static final long PACK_HERE_BELOW_BYTES = 8L << 20;
+
     private final JdbcConfig jdbc;
     private final int recordsPerShard;
     private final int maxShards;
     private final long bytesPerElement;
+    private final long packHereBelow;
     private transient javax.sql.DataSource ds;
 
     FetchEntitiesFn(
@@ -333,12 +362,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         JdbcConfig jdbc,
         int recordsPerShard,
         int maxShards,
-        long bytesPerElement) {
+        long bytesPerElement,
+        long packHereBelow) {
       super(edlink);
       this.jdbc = jdbc;
       this.recordsPerShard = recordsPerShard;
       this.maxShards = maxShards;
       this.bytesPerElement = bytesPerElement;
+      this.packHereBelow = packHereBelow;
     }
 
     @Override
@@ -416,8 +447,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
           Sharding.shardCountFor(Math.max(all.size(), stored), recordsPerShard, maxShards);
       RemoteShard[] shards;
       try {
-        // Not yet deflated: PackRemoteShards does that while the stored hashes are read.
-        shards = shardsOf(all, job, summary, shardCount);
+        shards =
+            PageBatch.bytesOf(all, 0) < packHereBelow
+                ? distribute(all, job, summary, shardCount)
+                // Deflated in PackRemoteShards, while the stored hashes are read.
+                : shardsOf(all, job, summary, shardCount);
       } catch (BadRecordException e) {
         fail(out, task, summary, e.getMessage());
         return;

@@ -162,8 +162,9 @@ class PackRemoteShardsTest {
     p.run().waitUntilFinish();
   }
 
-  @Test
-  void theFetchHandsTheJoinDeflatedShardsOfEveryRecord() throws Exception {
+  /** Fetches the people of the simulator's integration through {@code fetch}; checks the shards. */
+  private static void fetchPeopleAndCheck(
+      java.util.function.UnaryOperator<FetchEntities> configure) {
     long people = sim.count(in.id(), RosterType.PEOPLE);
     assertThat(people, greaterThan(0L));
     Pipeline p = directPipeline();
@@ -179,10 +180,11 @@ class PackRemoteShardsTest {
     PCollectionTuple out =
         p.apply(Create.of(new TypeTask(job, EntityType.PEOPLE)).withCoder(TypeTask.Coder.of()))
             .apply(
-                FetchEntities.from(
-                        EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
-                            .withPageSize(7))
-                    .withSharding(5, 512));
+                configure.apply(
+                    FetchEntities.from(
+                            EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
+                                .withPageSize(7))
+                        .withSharding(5, 512)));
     PAssert.that(out.get(FetchEntities.REMOTE))
         .satisfies(
             shards -> {
@@ -199,5 +201,25 @@ class PackRemoteShardsTest {
             });
     PAssert.that(out.get(FetchEntities.FAILED)).empty();
     p.run().waitUntilFinish();
+  }
+
+  @Test
+  void aLargeTypesShardsAreDeflatedByTheStepAfterTheFetch() {
+    // Every type counts as large: the fetch emits raw shards, PackRemoteShards deflates them.
+    fetchPeopleAndCheck(f -> f.withPackHereBelow(0));
+  }
+
+  @Test
+  void aSmallTypeArrivesDeflatedWithTheDefaultThreshold() {
+    fetchPeopleAndCheck(f -> f);
+  }
+
+  @Test
+  void aNegativeThresholdIsRefused() {
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            FetchEntities.from(EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret())))
+                .withPackHereBelow(-1));
   }
 }

@@ -323,10 +323,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   /**
-   * Deflates a fetched shard's JSON ({@link RemoteShard#packed}) before it waits for its join. A
-   * step of its own: on the DirectRunner, which hands a step's outputs on only when its bundle
-   * ends, the fetch's signal then starts the stored-hash read while the shards are deflated (the
-   * large university's enrollments: about 2 s of each), instead of after.
+   * Deflates a fetched shard's JSON ({@link RemoteShard#packed}) before it waits for its join, if
+   * the fetch left it raw (a type of {@link FetchEntitiesFn#PACK_HERE_BELOW_BYTES} or more). A step
+   * of its own: on the DirectRunner, which hands a step's outputs on only when its bundle ends, the
+   * fetch's signal then starts the stored-hash read while the shards are deflated (the large
+   * university's enrollments: about 2 s of each), instead of after.
    */
   static final class PackRemoteShardFn
       extends DoFn<KV<ShardKey, RemoteShard>, KV<ShardKey, RemoteShard>> {

@@ -98,6 +98,8 @@ class SyncIntegrationsGraphTest {
         org.hamcrest.Matchers.is(true));
     assertThat(
         never.stream().filter(n -> n.startsWith("Sync/FetchEntities/")).toList(),
-        org.hamcrest.Matchers.contains("Sync/FetchEntities/FetchTypes"));
+        org.hamcrest.Matchers.contains(
+            "Sync/FetchEntities/FetchTypes",
+            "Sync/FetchEntities/PackRemoteShards/ParMultiDo(PackRemoteShard)"));
   }
 }

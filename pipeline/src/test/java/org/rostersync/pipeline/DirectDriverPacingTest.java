@@ -50,6 +50,8 @@ class DirectDriverPacingTest {
     long expectedSum = 2L * ELEMENT;
     for (Map<String, Long> run : List.of(unpaced, paced)) {
       assertThat(run.toString(), run.get("installed"), is(1L));
+      // The bytes rewritten ahead, on their own thread, were the ones loaded.
+      assertThat(run.toString(), run.get("prepared"), is(1L));
       assertThat(run.toString(), run.get("sum"), is(expectedSum));
       assertThat(run.toString(), run.get("turns"), greaterThan(0L));
     }
@@ -131,13 +133,16 @@ class DirectDriverPacingTest {
       options.setTargetParallelism(4);
       Pipeline p = Pipeline.create(options);
       p.apply(Create.of(ELEMENT)).apply(ParDo.of(new WaitFn()));
-      DirectDriverPacing.pace(); // as RosterSyncPipeline.main does
+      DirectDriverPacing.prepare(); // as RosterSyncPipeline.main does
+      DirectDriverPacing.pace(); // as RosterSyncPipeline.run does
       long start = System.nanoTime();
       p.run().waitUntilFinish();
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       System.out.println(
           "probe installed="
               + (DirectDriverPacing.installed() ? 1 : 0)
+              + " prepared="
+              + (DirectDriverPacing.pacedFromPrepared() ? 1 : 0)
               + " turns="
               + DirectDriverPacing.turns()
               + " pauses="

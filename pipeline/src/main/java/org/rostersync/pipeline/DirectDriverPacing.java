@@ -81,9 +81,9 @@ public final class DirectDriverPacing {
 
   /**
    * Starts rewriting the driver class's bytes on a thread of its own, if the JVM was started with
-   * this agent: Byte Buddy's part of {@link #pace} (about 0.2 s of start-up) then runs beside the
-   * schema check and the graph's construction, and outside any transformer, so its classes come
-   * from the class-data archive.
+   * this agent: Byte Buddy's part of {@link #pace} (about 0.2 s of start-up, mostly loading its
+   * classes, which are compiled for Java 5 and so never in the class-data archive) then runs beside
+   * the schema check and the graph's construction.
    */
   static synchronized void prepare() {
     if (instrumentation == null || installed || prepared != null) {

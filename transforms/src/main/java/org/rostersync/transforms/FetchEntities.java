@@ -238,7 +238,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
    * ends or the records hold {@code budget} bytes. A retry with a fresh token starts the stretch
    * over, so it never holds a page twice.
    */
-  record PageBatch(RemoteShard records, List<RejectedRecord> rejected, FetchStats stats) {
+  record PageBatch(
+      RemoteShard records, List<RejectedRecord> rejected, FetchStats stats, long bytes) {
 
     /** 48 bytes of id and hash per record, plus its JSON. */
     static long bytesOf(RemoteShard records, int from) {
@@ -283,7 +284,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       SyncMetrics.FETCHED.inc(records.size());
       SyncMetrics.PAGES.inc(stats.pages());
       SyncMetrics.FETCH_ELEMENT_BYTES.update(bytes[0]);
-      return new PageBatch(records, rejected, stats);
+      return new PageBatch(records, rejected, stats, bytes[0]);
     }
 
     boolean typeComplete() {
@@ -449,7 +450,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       RemoteShard[] shards;
       try {
         shards =
-            PageBatch.bytesOf(all, 0) < packHereBelow
+            batch.bytes() < packHereBelow
                 ? distribute(all, job, summary, shardCount)
                 // Deflated in PackRemoteShards, while the stored hashes are read.
                 : shardsOf(all, job, summary, shardCount);

@@ -5,13 +5,16 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.sameInstance;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -104,7 +107,7 @@ class PackRemoteShardsTest {
       out.add(
           new UUID(shard.msb(i), shard.lsb(i))
               + " "
-              + java.util.HexFormat.of().formatHex(shard.hash(i))
+              + HexFormat.of().formatHex(shard.hash(i))
               + " "
               + (j == null ? "-" : new String(j, StandardCharsets.UTF_8)));
     }
@@ -162,9 +165,11 @@ class PackRemoteShardsTest {
     p.run().waitUntilFinish();
   }
 
-  /** Fetches the people of the simulator's integration through {@code fetch}; checks the shards. */
-  private static void fetchPeopleAndCheck(
-      java.util.function.UnaryOperator<FetchEntities> configure) {
+  /**
+   * Fetches the people of the simulator's integration with {@code configure} applied; checks the
+   * shards.
+   */
+  private static void fetchPeopleAndCheck(UnaryOperator<FetchEntities> configure) {
     long people = sim.count(in.id(), RosterType.PEOPLE);
     assertThat(people, greaterThan(0L));
     Pipeline p = directPipeline();
@@ -216,7 +221,7 @@ class PackRemoteShardsTest {
 
   @Test
   void aNegativeThresholdIsRefused() {
-    org.junit.jupiter.api.Assertions.assertThrows(
+    assertThrows(
         IllegalArgumentException.class,
         () ->
             FetchEntities.from(EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret())))

@@ -12,6 +12,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
 import org.rostersync.edlink.EntityType;
+import org.rostersync.transforms.AskedAhead;
 import org.rostersync.transforms.ExpandJobs;
 import org.rostersync.transforms.Ids;
 import org.rostersync.transforms.JobRequest;
@@ -99,9 +100,20 @@ public final class RosterSyncPipeline {
     if (options.getMigrate()) {
       org.rostersync.transforms.Schema.migrateIfBehind(SyncConfigs.jdbc(options));
     }
+    boolean direct = DirectRunner.class.equals(options.getRunner());
+    boolean batch = options.getIntegrationIds() != null || options.getAllIntegrations();
+    if (direct && batch) {
+      // The listing and the first change-gate calls, answered while the graph is built and the
+      // runner sets up: two Edlink round trips off the way to the first fetch.
+      AskedAhead.start(
+          SyncConfigs.edlink(options),
+          SyncConfigs.jdbc(options),
+          batchRequests(options),
+          SyncConfigs.parseDuration(options.getMaxSkipAge()).toMillis());
+    }
     Pipeline pipeline = Pipeline.create(options);
     build(pipeline, options);
-    if (DirectRunner.class.equals(options.getRunner())) {
+    if (direct) {
       // Before the warm-up's thread loads classes: the pacing's transformer sees every class
       // loaded while it is in place. Without the agent (tests) this does nothing.
       DirectDriverPacing.pace();

@@ -61,7 +61,10 @@ public final class ExpandJobs extends PTransform<PCollection<JobRequest>, PColle
         return;
       }
       // Listing fails loudly: the whole tick is retried rather than silently syncing nobody.
-      List<Integration> integrations = withAppSecret(EdlinkClient::listIntegrations);
+      List<Integration> integrations = AskedAhead.listing(edlink.baseUrl()).orElse(null);
+      if (integrations == null) {
+        integrations = withAppSecret(EdlinkClient::listIntegrations);
+      }
       IntegrationTokens.remember(edlink.baseUrl(), integrations);
       int active = 0;
       for (Integration i : integrations) {

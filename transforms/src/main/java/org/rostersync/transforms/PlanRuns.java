@@ -234,7 +234,11 @@ public final class PlanRuns extends PTransform<PCollection<SyncJob>, PCollection
         throws EdlinkException, SQLException {
       ChangeGate.Decision d =
           ChangeGate.decide(
-              job, state, events.open(client, token), System.currentTimeMillis(), maxSkipAgeMillis);
+              job,
+              state,
+              AskedAhead.gate(edlink.baseUrl(), job.integrationId(), events.open(client, token)),
+              System.currentTimeMillis(),
+              maxSkipAgeMillis);
       if (d.fullSync()) {
         out.get(FULL_SYNC).output(job.withPlan(d.newestEventId(), d.reason()));
       } else {

@@ -1,0 +1,324 @@
+package org.rostersync.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.rostersync.edlink.EdlinkClient;
+import org.rostersync.edlink.EdlinkException;
+import org.rostersync.edlink.EntityType;
+import org.rostersync.edlink.EventsProbe;
+import org.rostersync.edlink.Integration;
+import org.rostersync.sandbox.simulator.DatasetSize;
+import org.rostersync.sandbox.simulator.EdlinkSimulator;
+import org.rostersync.testing.TestSimulator;
+
+/**
+ * The listing and the change gate's questions asked while the runner sets up: each answer is used
+ * once and for the same question only; anything not answered ahead, failed or stale is asked by the
+ * step itself.
+ */
+class AskedAheadTest {
+  private static final long DAY = 24 * 3600_000L;
+  private static EdlinkSimulator sim;
+
+  @BeforeAll
+  static void start() throws Exception {
+    sim =
+        TestSimulator.start(
+            17L, "ahead-secret", DatasetSize.TINY, DatasetSize.TINY, DatasetSize.TINY);
+  }
+
+  @AfterEach
+  void forget() {
+    AskedAhead.clear();
+    IntegrationTokens.clear();
+  }
+
+  @AfterAll
+  static void stop() {
+    sim.close();
+  }
+
+  private static EdlinkConfig edlink() {
+    return EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()));
+  }
+
+  private static EdlinkClient client() {
+    return EdlinkClient.builder().baseUrl(sim.baseUrl()).appSecret(sim.appSecret()).build();
+  }
+
+  private static String token(String integrationId) {
+    return sim.integration(integrationId).accessToken();
+  }
+
+  private static long eventCalls() {
+    long n = 0;
+    for (var i : sim.integrations()) {
+      n += sim.requestCount(i.id(), "events");
+    }
+    return n;
+  }
+
+  /** sync_state in memory. */
+  static final class MemoryState implements ChangeGate.StateStore {
+    final Map<String, ChangeGate.StoredState> rows = new ConcurrentHashMap<>();
+
+    @Override
+    public Optional<ChangeGate.StoredState> read(String integrationId) {
+      return Optional.ofNullable(rows.get(integrationId));
+    }
+  }
+
+  @Test
+  void theListingAndTheNewestEventIdsAreAskedOnceAndTakenOnce() throws Exception {
+    long eventsBefore = eventCalls();
+    AskedAhead.start(
+            edlink(),
+            new MemoryState(),
+            ChangeGate.Events::of,
+            List.of(JobRequest.forAll(SyncJob.Mode.FULL)),
+            DAY)
+        .get(30, TimeUnit.SECONDS);
+    long listings = sim.requestCount(null, "integrations");
+    long events = eventCalls();
+    int fleet = sim.integrations().size();
+    assertThat("one newest-event call per integration", events - eventsBefore, is((long) fleet));
+
+    List<Integration> listed = AskedAhead.listing(sim.baseUrl()).orElseThrow();
+    assertThat(listed.size(), is(fleet));
+    assertThat("taken once", AskedAhead.listing(sim.baseUrl()).isPresent(), is(false));
+
+    EdlinkClient client = client();
+    for (var i : sim.integrations()) {
+      ChangeGate.Events asked = ChangeGate.Events.of(client, token(i.id()));
+      ChangeGate.Events gate = AskedAhead.gate(sim.baseUrl(), i.id(), asked);
+      assertThat(gate.newestEventId(), equalTo(Optional.ofNullable(sim.newestEventId(i.id()))));
+    }
+    assertThat("nothing asked again", sim.requestCount(null, "integrations"), is(listings));
+    assertThat("nothing asked again", eventCalls(), is(events));
+
+    String first = sim.integrations().get(0).id();
+    ChangeGate.Events again =
+        AskedAhead.gate(sim.baseUrl(), first, ChangeGate.Events.of(client, token(first)));
+    again.newestEventId();
+    assertThat("a second plan of the same integration asks itself", eventCalls(), is(events + 1));
+  }
+
+  @Test
+  void anEventAfterTheAnswerIsNotHiddenTheRunStoresTheOlderId() throws Exception {
+    String id = sim.integrations().get(1).id();
+    AskedAhead.start(
+            edlink(),
+            new MemoryState(),
+            ChangeGate.Events::of,
+            List.of(JobRequest.forIntegration(id, SyncJob.Mode.FULL)),
+            DAY)
+        .get(30, TimeUnit.SECONDS);
+    String askedAhead = sim.newestEventId(id);
+    sim.update(id, TestSimulator.type(EntityType.PEOPLE), 2);
+    String now = sim.newestEventId(id);
+    assertThat("the update made a newer event", now.equals(askedAhead), is(false));
+
+    ChangeGate.Decision d =
+        ChangeGate.decide(
+            SyncJob.Mode.FULL,
+            Optional.empty(),
+            AskedAhead.gate(sim.baseUrl(), id, ChangeGate.Events.of(client(), token(id))),
+            System.currentTimeMillis(),
+            DAY);
+    assertThat(
+        "the id asked before the fetch is stored, so the next run sees the update",
+        d.newestEventId(),
+        equalTo(askedAhead));
+    EventsProbe next = client().eventsAfter(token(id), d.newestEventId());
+    assertThat(next.kind(), is(EventsProbe.Kind.SOME));
+  }
+
+  @Test
+  void eventsAfterAnotherStoredIdAreAskedAgain() throws Exception {
+    String id = sim.integrations().get(2).id();
+    MemoryState ahead = new MemoryState();
+    String stored = sim.newestEventId(id);
+    Timestamp recent = new Timestamp(System.currentTimeMillis());
+    ahead.rows.put(id, new ChangeGate.StoredState(stored, recent));
+    AskedAhead.start(
+            edlink(),
+            ahead,
+            ChangeGate.Events::of,
+            List.of(JobRequest.forIntegration(id, SyncJob.Mode.AUTO)),
+            DAY)
+        .get(30, TimeUnit.SECONDS);
+    long events = eventCalls();
+
+    // Under its lease the run reads another stored id (a run elsewhere stored it meanwhile).
+    sim.update(id, TestSimulator.type(EntityType.PEOPLE), 1);
+    String storedSince = sim.newestEventId(id);
+    ChangeGate.Decision d =
+        ChangeGate.decide(
+            SyncJob.Mode.AUTO,
+            Optional.of(new ChangeGate.StoredState(storedSince, recent)),
+            AskedAhead.gate(sim.baseUrl(), id, ChangeGate.Events.of(client(), token(id))),
+            System.currentTimeMillis(),
+            DAY);
+    assertThat("asked about the id the run read", eventCalls(), is(events + 1));
+    assertThat(d.fullSync(), is(false));
+    assertThat(d.reason(), equalTo("no events after " + storedSince));
+  }
+
+  @Test
+  void theSameStoredIdIsAnsweredFromAhead() throws Exception {
+    String id = sim.integrations().get(0).id();
+    MemoryState state = new MemoryState();
+    String stored = sim.newestEventId(id);
+    Timestamp recent = new Timestamp(System.currentTimeMillis());
+    state.rows.put(id, new ChangeGate.StoredState(stored, recent));
+    AskedAhead.start(
+            edlink(),
+            state,
+            ChangeGate.Events::of,
+            List.of(JobRequest.forIntegration(id, SyncJob.Mode.AUTO)),
+            DAY)
+        .get(30, TimeUnit.SECONDS);
+    long events = eventCalls();
+    ChangeGate.Decision d =
+        ChangeGate.decide(
+            SyncJob.Mode.AUTO,
+            state.read(id),
+            AskedAhead.gate(sim.baseUrl(), id, ChangeGate.Events.of(client(), token(id))),
+            System.currentTimeMillis(),
+            DAY);
+    assertThat(d.reason(), equalTo("no events after " + stored));
+    assertThat("answered from ahead", eventCalls(), is(events));
+  }
+
+  /** Counts the questions asked through it; fails them while {@code failing}. */
+  static final class CountedEvents implements ChangeGate.Events.Source {
+    static final AtomicInteger OPENED = new AtomicInteger();
+    static final List<String> TOKENS = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static volatile CountDownLatch release = new CountDownLatch(0);
+    static volatile boolean failing;
+
+    @Override
+    public ChangeGate.Events open(EdlinkClient client, String accessToken) {
+      OPENED.incrementAndGet();
+      TOKENS.add(accessToken);
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ChangeGate.Events real = ChangeGate.Events.of(client, accessToken);
+      return new ChangeGate.Events() {
+        @Override
+        public Optional<String> newestEventId() throws EdlinkException {
+          if (failing) {
+            throw new EdlinkException("refused in the test", 503, List.of(), null, null);
+          }
+          return real.newestEventId();
+        }
+
+        @Override
+        public EventsProbe eventsAfter(String eventId) throws EdlinkException {
+          return real.eventsAfter(eventId);
+        }
+      };
+    }
+  }
+
+  @Test
+  void aFailedAnswerIsAskedByTheRun() throws Exception {
+    String id = sim.integrations().get(0).id();
+    CountedEvents.failing = true;
+    try {
+      AskedAhead.start(
+              edlink(),
+              new MemoryState(),
+              new CountedEvents(),
+              List.of(JobRequest.forIntegration(id, SyncJob.Mode.FULL)),
+              DAY)
+          .get(30, TimeUnit.SECONDS);
+    } finally {
+      CountedEvents.failing = false;
+    }
+    long events = eventCalls();
+    ChangeGate.Events gate =
+        AskedAhead.gate(sim.baseUrl(), id, ChangeGate.Events.of(client(), token(id)));
+    assertThat(gate.newestEventId(), equalTo(Optional.ofNullable(sim.newestEventId(id))));
+    assertThat("the run asked itself", eventCalls(), is(events + 1));
+  }
+
+  @Test
+  void anIntegrationPlannedBeforeItsQuestionIsAskedIsNeverAskedAhead() throws Exception {
+    // One more integration than questions in flight: with every thread held, the last waits.
+    List<String> ids = new ArrayList<>();
+    for (var i : sim.integrations()) {
+      ids.add(i.id());
+    }
+    while (ids.size() <= AskedAhead.IN_FLIGHT) {
+      ids.add(sim.addIntegration(DatasetSize.TINY).id());
+    }
+    List<JobRequest> requests = new ArrayList<>();
+    ids.forEach(id -> requests.add(JobRequest.forIntegration(id, SyncJob.Mode.FULL)));
+    CountedEvents.OPENED.set(0);
+    CountedEvents.TOKENS.clear();
+    CountDownLatch release = new CountDownLatch(1);
+    CountedEvents.release = release;
+    var asked = AskedAhead.start(edlink(), new MemoryState(), new CountedEvents(), requests, DAY);
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (CountedEvents.OPENED.get() < AskedAhead.IN_FLIGHT
+        && System.currentTimeMillis() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(CountedEvents.OPENED.get(), is(AskedAhead.IN_FLIGHT));
+    String last = ids.get(ids.size() - 1);
+    ChangeGate.Events gate =
+        AskedAhead.gate(sim.baseUrl(), last, ChangeGate.Events.of(client(), token(last)));
+    assertThat(gate.newestEventId(), equalTo(Optional.ofNullable(sim.newestEventId(last))));
+    release.countDown();
+    CountedEvents.release = new CountDownLatch(0);
+    asked.get(30, TimeUnit.SECONDS);
+    assertThat("the held questions were asked", CountedEvents.OPENED.get(), is(ids.size() - 1));
+    assertThat(
+        "the one the run took first was not",
+        CountedEvents.TOKENS.contains(token(last)),
+        is(false));
+  }
+
+  @Test
+  void withNothingAskedAheadTheStepsAskThemselves() throws Exception {
+    assertThat(AskedAhead.listing(sim.baseUrl()).isPresent(), is(false));
+    String id = sim.integrations().get(0).id();
+    ChangeGate.Events asked = ChangeGate.Events.of(client(), token(id));
+    assertThat(AskedAhead.gate(sim.baseUrl(), id, asked), is(asked));
+  }
+
+  @Test
+  void anAnswerOlderThanAMinuteIsAskedAgain() throws Exception {
+    String id = sim.integrations().get(1).id();
+    AskedAhead.start(
+            edlink(),
+            new MemoryState(),
+            ChangeGate.Events::of,
+            List.of(JobRequest.forAll(SyncJob.Mode.FULL)),
+            DAY)
+        .get(30, TimeUnit.SECONDS);
+    long later = System.currentTimeMillis() + AskedAhead.FRESH_MILLIS;
+    assertThat(AskedAhead.listing(sim.baseUrl(), later).isPresent(), is(false));
+    ChangeGate.Events asked = ChangeGate.Events.of(client(), token(id));
+    assertThat(AskedAhead.gate(sim.baseUrl(), id, asked, later), is(asked));
+  }
+}

@@ -100,26 +100,33 @@ public final class RosterSyncPipeline {
     if (options.getMigrate()) {
       org.rostersync.transforms.Schema.migrateIfBehind(SyncConfigs.jdbc(options));
     }
-    boolean direct = DirectRunner.class.equals(options.getRunner());
-    boolean batch = options.getIntegrationIds() != null || options.getAllIntegrations();
-    if (direct && batch) {
-      // The listing and the first change-gate calls, answered while the graph is built and the
-      // runner sets up: two Edlink round trips off the way to the first fetch.
-      AskedAhead.start(
-          SyncConfigs.edlink(options),
-          SyncConfigs.jdbc(options),
-          batchRequests(options),
-          SyncConfigs.parseDuration(options.getMaxSkipAge()).toMillis());
-    }
+    askAhead(options);
     Pipeline pipeline = Pipeline.create(options);
     build(pipeline, options);
-    if (direct) {
+    if (DirectRunner.class.equals(options.getRunner())) {
       // Before the warm-up's thread loads classes: the pacing's transformer sees every class
       // loaded while it is in place. Without the agent (tests) this does nothing.
       DirectDriverPacing.pace();
       InvokerWarmUp.start(pipeline);
     }
     return pipeline.run();
+  }
+
+  /**
+   * A batch run on the DirectRunner: starts asking Edlink for the listing and the first change-gate
+   * answers, so they are there when the graph has been built and the runner set up (two round trips
+   * off the way to the first fetch). Elsewhere it does nothing: on Dataflow this JVM is the
+   * launcher. Call after the schema is migrated, before building the pipeline.
+   */
+  public static void askAhead(SyncOptions options) {
+    boolean batch = options.getIntegrationIds() != null || options.getAllIntegrations();
+    if (DirectRunner.class.equals(options.getRunner()) && batch) {
+      AskedAhead.start(
+          SyncConfigs.edlink(options),
+          SyncConfigs.jdbc(options),
+          batchRequests(options),
+          SyncConfigs.parseDuration(options.getMaxSkipAge()).toMillis());
+    }
   }
 
   /** Wires the job source to the sync; tests call this with their own pipeline. */

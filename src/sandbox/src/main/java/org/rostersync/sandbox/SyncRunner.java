@@ -79,6 +79,7 @@ public final class SyncRunner {
       }
     }
     options.as(DirectOptions.class).setBlockOnRun(false);
+    RosterSyncPipeline.askAhead(options);
     Pipeline pipeline = Pipeline.create(options);
     RosterSyncPipeline.build(pipeline, options);
     long start = System.currentTimeMillis();

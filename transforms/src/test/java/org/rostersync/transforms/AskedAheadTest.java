@@ -44,6 +44,9 @@ class AskedAheadTest {
 
   @AfterEach
   void forget() {
+    CountedEvents.release.countDown(); // a failed test must not leave the asking threads held
+    CountedEvents.release = new CountDownLatch(0);
+    CountedEvents.failing = false;
     AskedAhead.clear();
     IntegrationTokens.clear();
   }
@@ -73,6 +76,28 @@ class AskedAheadTest {
     return n;
   }
 
+  /** Asks ahead and waits until every question was answered. */
+  private static void askAhead(
+      ChangeGate.StateStore store, ChangeGate.Events.Source events, JobRequest... requests)
+      throws Exception {
+    AskedAhead.start(edlink(), store, events, List.of(requests), DAY).get(30, TimeUnit.SECONDS);
+  }
+
+  /** The gate's questions as PlanRuns asks them, with Edlink behind. */
+  private static ChangeGate.Events gate(String integrationId) {
+    return AskedAhead.gate(
+        sim.baseUrl(), integrationId, ChangeGate.Events.of(client(), token(integrationId)));
+  }
+
+  /** sync_state holding {@code storedId} for the integration, from a full sync just now. */
+  private static MemoryState stored(String integrationId, String storedId) {
+    MemoryState state = new MemoryState();
+    state.rows.put(
+        integrationId,
+        new ChangeGate.StoredState(storedId, new Timestamp(System.currentTimeMillis())));
+    return state;
+  }
+
   /** sync_state in memory. */
   static final class MemoryState implements ChangeGate.StateStore {
     final Map<String, ChangeGate.StoredState> rows = new ConcurrentHashMap<>();
@@ -86,13 +111,7 @@ class AskedAheadTest {
   @Test
   void theListingAndTheNewestEventIdsAreAskedOnceAndTakenOnce() throws Exception {
     long eventsBefore = eventCalls();
-    AskedAhead.start(
-            edlink(),
-            new MemoryState(),
-            ChangeGate.Events::of,
-            List.of(JobRequest.forAll(SyncJob.Mode.FULL)),
-            DAY)
-        .get(30, TimeUnit.SECONDS);
+    askAhead(new MemoryState(), ChangeGate.Events::of, JobRequest.forAll(SyncJob.Mode.FULL));
     long listings = sim.requestCount(null, "integrations");
     long events = eventCalls();
     int fleet = sim.integrations().size();
@@ -121,13 +140,8 @@ class AskedAheadTest {
   @Test
   void anEventAfterTheAnswerIsNotHiddenTheRunStoresTheOlderId() throws Exception {
     String id = sim.integrations().get(1).id();
-    AskedAhead.start(
-            edlink(),
-            new MemoryState(),
-            ChangeGate.Events::of,
-            List.of(JobRequest.forIntegration(id, SyncJob.Mode.FULL)),
-            DAY)
-        .get(30, TimeUnit.SECONDS);
+    askAhead(
+        new MemoryState(), ChangeGate.Events::of, JobRequest.forIntegration(id, SyncJob.Mode.FULL));
     String askedAhead = sim.newestEventId(id);
     sim.update(id, TestSimulator.type(EntityType.PEOPLE), 2);
     String now = sim.newestEventId(id);
@@ -135,11 +149,7 @@ class AskedAheadTest {
 
     ChangeGate.Decision d =
         ChangeGate.decide(
-            SyncJob.Mode.FULL,
-            Optional.empty(),
-            AskedAhead.gate(sim.baseUrl(), id, ChangeGate.Events.of(client(), token(id))),
-            System.currentTimeMillis(),
-            DAY);
+            SyncJob.Mode.FULL, Optional.empty(), gate(id), System.currentTimeMillis(), DAY);
     assertThat(
         "the id asked before the fetch is stored, so the next run sees the update",
         d.newestEventId(),
@@ -151,17 +161,10 @@ class AskedAheadTest {
   @Test
   void eventsAfterAnotherStoredIdAreAskedAgain() throws Exception {
     String id = sim.integrations().get(2).id();
-    MemoryState ahead = new MemoryState();
-    String stored = sim.newestEventId(id);
-    Timestamp recent = new Timestamp(System.currentTimeMillis());
-    ahead.rows.put(id, new ChangeGate.StoredState(stored, recent));
-    AskedAhead.start(
-            edlink(),
-            ahead,
-            ChangeGate.Events::of,
-            List.of(JobRequest.forIntegration(id, SyncJob.Mode.AUTO)),
-            DAY)
-        .get(30, TimeUnit.SECONDS);
+    askAhead(
+        stored(id, sim.newestEventId(id)),
+        ChangeGate.Events::of,
+        JobRequest.forIntegration(id, SyncJob.Mode.AUTO));
     long events = eventCalls();
 
     // Under its lease the run reads another stored id (a run elsewhere stored it meanwhile).
@@ -170,8 +173,8 @@ class AskedAheadTest {
     ChangeGate.Decision d =
         ChangeGate.decide(
             SyncJob.Mode.AUTO,
-            Optional.of(new ChangeGate.StoredState(storedSince, recent)),
-            AskedAhead.gate(sim.baseUrl(), id, ChangeGate.Events.of(client(), token(id))),
+            stored(id, storedSince).read(id),
+            gate(id),
             System.currentTimeMillis(),
             DAY);
     assertThat("asked about the id the run read", eventCalls(), is(events + 1));
@@ -182,26 +185,14 @@ class AskedAheadTest {
   @Test
   void theSameStoredIdIsAnsweredFromAhead() throws Exception {
     String id = sim.integrations().get(0).id();
-    MemoryState state = new MemoryState();
-    String stored = sim.newestEventId(id);
-    Timestamp recent = new Timestamp(System.currentTimeMillis());
-    state.rows.put(id, new ChangeGate.StoredState(stored, recent));
-    AskedAhead.start(
-            edlink(),
-            state,
-            ChangeGate.Events::of,
-            List.of(JobRequest.forIntegration(id, SyncJob.Mode.AUTO)),
-            DAY)
-        .get(30, TimeUnit.SECONDS);
+    String storedId = sim.newestEventId(id);
+    MemoryState state = stored(id, storedId);
+    askAhead(state, ChangeGate.Events::of, JobRequest.forIntegration(id, SyncJob.Mode.AUTO));
     long events = eventCalls();
     ChangeGate.Decision d =
         ChangeGate.decide(
-            SyncJob.Mode.AUTO,
-            state.read(id),
-            AskedAhead.gate(sim.baseUrl(), id, ChangeGate.Events.of(client(), token(id))),
-            System.currentTimeMillis(),
-            DAY);
-    assertThat(d.reason(), equalTo("no events after " + stored));
+            SyncJob.Mode.AUTO, state.read(id), gate(id), System.currentTimeMillis(), DAY);
+    assertThat(d.reason(), equalTo("no events after " + storedId));
     assertThat("answered from ahead", eventCalls(), is(events));
   }
 
@@ -244,19 +235,13 @@ class AskedAheadTest {
     String id = sim.integrations().get(0).id();
     CountedEvents.failing = true;
     try {
-      AskedAhead.start(
-              edlink(),
-              new MemoryState(),
-              new CountedEvents(),
-              List.of(JobRequest.forIntegration(id, SyncJob.Mode.FULL)),
-              DAY)
-          .get(30, TimeUnit.SECONDS);
+      askAhead(
+          new MemoryState(), new CountedEvents(), JobRequest.forIntegration(id, SyncJob.Mode.FULL));
     } finally {
       CountedEvents.failing = false;
     }
     long events = eventCalls();
-    ChangeGate.Events gate =
-        AskedAhead.gate(sim.baseUrl(), id, ChangeGate.Events.of(client(), token(id)));
+    ChangeGate.Events gate = gate(id);
     assertThat(gate.newestEventId(), equalTo(Optional.ofNullable(sim.newestEventId(id))));
     assertThat("the run asked itself", eventCalls(), is(events + 1));
   }
@@ -285,8 +270,7 @@ class AskedAheadTest {
     }
     assertThat(CountedEvents.OPENED.get(), is(AskedAhead.IN_FLIGHT));
     String last = ids.get(ids.size() - 1);
-    ChangeGate.Events gate =
-        AskedAhead.gate(sim.baseUrl(), last, ChangeGate.Events.of(client(), token(last)));
+    ChangeGate.Events gate = gate(last);
     assertThat(gate.newestEventId(), equalTo(Optional.ofNullable(sim.newestEventId(last))));
     release.countDown();
     CountedEvents.release = new CountDownLatch(0);
@@ -309,13 +293,7 @@ class AskedAheadTest {
   @Test
   void anAnswerOlderThanAMinuteIsAskedAgain() throws Exception {
     String id = sim.integrations().get(1).id();
-    AskedAhead.start(
-            edlink(),
-            new MemoryState(),
-            ChangeGate.Events::of,
-            List.of(JobRequest.forAll(SyncJob.Mode.FULL)),
-            DAY)
-        .get(30, TimeUnit.SECONDS);
+    askAhead(new MemoryState(), ChangeGate.Events::of, JobRequest.forAll(SyncJob.Mode.FULL));
     long later = System.currentTimeMillis() + AskedAhead.FRESH_MILLIS;
     assertThat(AskedAhead.listing(sim.baseUrl(), later).isPresent(), is(false));
     ChangeGate.Events asked = ChangeGate.Events.of(client(), token(id));

@@ -39,7 +39,10 @@ public final class AskedAhead {
   /** An answer older than this is asked again (a skip decided on it would be that much older). */
   static final long FRESH_MILLIS = 60_000L;
 
-  /** Integrations whose gate questions are asked ahead: the runner plans 16 at once. */
+  /**
+   * Integrations whose gate questions are asked ahead: the runner's first eight rounds of planning
+   * (16 at once); a fleet larger than that asks the rest itself, as it plans them.
+   */
   static final int MAX_INTEGRATIONS = 128;
 
   /** Questions in flight at once, as many as the runner's planning threads ask. */

@@ -190,7 +190,7 @@ public final class ClassifyChanges
       }
     }
     // Only creates and updates are read, in row order: a frame whose rows all go to one batch
-    // moves there still deflated; any other is decompressed once.
+    // moves there still compressed; any other is decompressed once.
     IdRows.JsonReader json = remote.jsonReader();
     int f = PackedJson.FRAME;
     for (int i = 0; i < remote.size(); ) {
@@ -262,8 +262,8 @@ public final class ClassifyChanges
     }
 
     /**
-     * Takes a whole frame of rows still deflated, when the open batch is at a frame boundary (or a
-     * new one starts); false leaves the rows to {@link #add}.
+     * Takes a whole frame of rows still compressed, when the open batch is at a frame boundary (or
+     * a new one starts); false leaves the rows to {@link #add}.
      */
     boolean addFrame(RemoteShard remote, int frame) {
       PackedJson from = remote.rows().packedJson();

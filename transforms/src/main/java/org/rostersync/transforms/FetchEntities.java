@@ -123,7 +123,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   /**
-   * Types with fewer bytes of records than this are deflated by the fetch itself; larger ones in
+   * Types with fewer bytes of records than this are compressed by the fetch itself; larger ones in
    * {@code PackRemoteShards} ({@link FetchEntitiesFn#PACK_HERE_BELOW_BYTES} by default; 0: always
    * there, as tests of that step need).
    */
@@ -171,7 +171,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     setCoders(first);
     first.get(CONTINUE).setCoder(KvCoder.of(TypeTask.Coder.of(), PagingPosition.Coder.of()));
     // Its own step, so a large type's fetch-complete signal (and with it the stored-hash read) goes
-    // on while its shards are deflated, not after; a small type's come deflated and pass through.
+    // on while its shards are compressed, not after; a small type's come compressed and pass
+    // through.
     PCollection<KV<ShardKey, RemoteShard>> packed =
         first
             .get(REMOTE)
@@ -324,11 +325,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   /**
-   * Deflates a fetched shard's JSON ({@link RemoteShard#packed}) before it waits for its join, if
+   * Compresses a fetched shard's JSON ({@link RemoteShard#packed}) before it waits for its join, if
    * the fetch left it raw (a type of {@link FetchEntitiesFn#PACK_HERE_BELOW_BYTES} or more). A step
    * of its own: on the DirectRunner, which hands a step's outputs on only when its bundle ends, the
-   * fetch's signal then starts the stored-hash read while the shards are deflated (the large
-   * university's enrollments: about 2 s of each), instead of after.
+   * fetch's signal then starts the stored-hash read while the shards are compressed (the large
+   * university's enrollments: about 2 s of each while frames were deflated), instead of after.
    */
   static final class PackRemoteShardFn
       extends DoFn<KV<ShardKey, RemoteShard>, KV<ShardKey, RemoteShard>> {
@@ -345,9 +346,9 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
             + " WHERE entity_type = ? AND integration_id = ? AND deleted_at IS NULL";
 
     /**
-     * A type with fewer bytes of records is deflated here: that takes milliseconds, and raw shards
-     * of many small types queued for the next step cost memory (100 small districts: about 100 MB
-     * more at the peak when every type left raw). Larger ones leave raw, for {@code
+     * A type with fewer bytes of records is compressed here: that takes milliseconds, and raw
+     * shards of many small types queued for the next step cost memory (100 small districts: about
+     * 100 MB more at the peak when every type left raw). Larger ones leave raw, for {@code
      * PackRemoteShards}.
      */
     static final long PACK_HERE_BELOW_BYTES = 8L << 20;
@@ -452,7 +453,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         shards =
             batch.bytes() < packHereBelow
                 ? distribute(all, job, summary, shardCount)
-                // Deflated in PackRemoteShards, while the stored hashes are read.
+                // Compressed in PackRemoteShards, while the stored hashes are read.
                 : shardsOf(all, job, summary, shardCount);
       } catch (BadRecordException e) {
         fail(out, task, summary, e.getMessage());
@@ -548,14 +549,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         throws BadRecordException {
       RemoteShard[] shards = shardsOf(all, job, summary, shardCount);
       for (int s = 0; s < shards.length; s++) {
-        // Deflated while it waits for its join: a quarter of the memory, and of the shuffle.
+        // Compressed while it waits for its join: a third of the memory, and of the shuffle.
         shards[s] = shards[s].packed();
       }
       return shards;
     }
 
     /**
-     * {@link #distribute} without deflating: each shard's JSON stays as the fetch's own arrays
+     * {@link #distribute} without compressing: each shard's JSON stays as the fetch's own arrays
      * (shared, not copied) until {@link RemoteShard#packed}.
      */
     static RemoteShard[] shardsOf(

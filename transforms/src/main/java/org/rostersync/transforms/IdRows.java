@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * Rows of (id, hash, canonical JSON) in parallel arrays that grow by doubling: compact for hundreds
  * of thousands of records (no object per record). Shared by {@link RemoteShard}, {@link
- * SpilledPart} and {@link RowBatch}. The JSON is either one array per row, or deflated in frames
+ * SpilledPart} and {@link RowBatch}. The JSON is either one array per row, or compressed in frames
  * ({@link PackedJson}: a fetched shard waiting for its join); read it through {@link #reader()} in
  * loops.
  */
@@ -55,7 +55,7 @@ final class IdRows {
     this.packed = packed;
   }
 
-  /** Empty rows whose JSON is deflated as it is added; {@link #seal} when complete. */
+  /** Empty rows whose JSON is compressed as it is added; {@link #seal} when complete. */
   static IdRows packed(int capacity) {
     return new IdRows(capacity, new PackedJson(capacity));
   }
@@ -67,7 +67,7 @@ final class IdRows {
     return new IdRows(size, msb, lsb, hashes, PackedJson.packAll(json, size));
   }
 
-  /** These rows with their JSON deflated: this, if it already is; the arrays are shared. */
+  /** These rows with their JSON compressed: this, if it already is; the arrays are shared. */
   IdRows packed() {
     return packed != null ? this : packedOf(size, msb, lsb, hashes, json);
   }
@@ -103,8 +103,8 @@ final class IdRows {
   }
 
   /**
-   * Appends the rows of {@code src}'s full frame {@code f} with their JSON still deflated: a create
-   * or update batch takes a fetched shard's frame whole when every row of it goes there.
+   * Appends the rows of {@code src}'s full frame {@code f} with their JSON still compressed: a
+   * create or update batch takes a fetched shard's frame whole when every row of it goes there.
    */
   void appendFrame(IdRows src, int f) {
     if (packed == null || src.packed == null) {
@@ -208,11 +208,12 @@ final class IdRows {
 
   /**
    * A flag, then the size, ids and hashes, then the JSON: one array per row (the {@link #readFrom}
-   * layout), or still deflated (what a packed shard shuffles: a quarter of the bytes, and no
-   * decompressing).
+   * layout; flag 0), or still compressed (what a packed shard shuffles: a third of the bytes, and
+   * no decompressing; flag 1 deflated, 2 Snappy).
    */
   void writeKeepingPackedTo(java.io.DataOutputStream out) throws java.io.IOException {
-    out.writeBoolean(packed != null);
+    out.writeByte(
+        packed == null ? 0 : packed.compression() == PackedJson.Compression.DEFLATE ? 1 : 2);
     out.writeInt(size);
     Codec.writeLongs(out, msb, size);
     Codec.writeLongs(out, lsb, size);
@@ -224,15 +225,31 @@ final class IdRows {
     }
   }
 
-  static IdRows readKeepingPackedFrom(java.io.DataInputStream in) throws java.io.IOException {
-    if (!in.readBoolean()) {
+  /**
+   * Reads {@link #writeKeepingPackedTo}'s layout. Before the coders named the compression ({@code
+   * namesCompression} false: RemoteShard v3, SpilledPart v2, RowBatch v2) the flag was a boolean
+   * and packed JSON was deflated.
+   */
+  static IdRows readKeepingPackedFrom(java.io.DataInputStream in, boolean namesCompression)
+      throws java.io.IOException {
+    int flag = in.readUnsignedByte();
+    if (flag == 0) {
       return readFrom(in);
+    }
+    PackedJson.Compression compression;
+    if (!namesCompression || flag == 1) {
+      compression = PackedJson.Compression.DEFLATE;
+    } else if (flag == 2) {
+      compression = PackedJson.Compression.SNAPPY;
+    } else {
+      throw new org.apache.beam.sdk.coders.CoderException(
+          "unknown compression " + flag + " of packed JSON");
     }
     int n = in.readInt();
     long[] msb = Codec.readLongs(in, n);
     long[] lsb = Codec.readLongs(in, n);
     byte[][] hashes = Codec.readBytesArray(in, n);
-    PackedJson json = PackedJson.readFrom(in);
+    PackedJson json = PackedJson.readFrom(in, compression);
     if (json.size() != n) {
       throw new org.apache.beam.sdk.coders.CoderException(
           "packed JSON of " + json.size() + " rows for " + n + " ids");

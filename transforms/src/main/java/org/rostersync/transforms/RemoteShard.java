@@ -8,8 +8,8 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 /**
  * The remote side of one join group: every Edlink record of one shard of a completely fetched type,
  * as (id, hash, canonical JSON) in compact arrays. Emitted once per shard, empty shards included;
- * its JSON is deflated ({@link PackedJson}, {@link #packed}) before it waits for its join, at about
- * a quarter of its size.
+ * its JSON is compressed ({@link PackedJson}, {@link #packed}) before it waits for its join, at
+ * about a third of its size.
  */
 @DefaultCoder(RemoteShard.Coder.class)
 public final class RemoteShard {
@@ -61,8 +61,8 @@ public final class RemoteShard {
   }
 
   /**
-   * The same records with their JSON deflated ({@link PackedJson}); this shard if it already is, or
-   * if it failed.
+   * The same records with their JSON compressed ({@link PackedJson}); this shard if it already is,
+   * or if it failed.
    */
   public RemoteShard packed() {
     if (rows.isPacked() || failure != null) {
@@ -133,8 +133,9 @@ public final class RemoteShard {
   }
 
   /**
-   * Versioned binary coder (v3): the job once, the fetch summary, parallel arrays, then the failure
-   * (v2; a v1 shard has none). v3 keeps packed JSON deflated (a flag before the arrays).
+   * Versioned binary coder (v4): the job once, the fetch summary, parallel arrays, then the failure
+   * (v2; a v1 shard has none). Packed JSON stays compressed, after a flag before the arrays: v4's
+   * flag names the compression (Snappy), v3's was a boolean and its JSON deflated.
    */
   public static final class Coder extends Codec.Versioned<RemoteShard> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
@@ -145,7 +146,7 @@ public final class RemoteShard {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(RemoteShard.class, 3);
+      super(RemoteShard.class, 4);
     }
 
     public static Coder of() {
@@ -164,7 +165,8 @@ public final class RemoteShard {
     RemoteShard read(DataInputStream in, int version) throws IOException {
       SyncJob job = Codec.readJob(in);
       FetchSummary fetch = FetchSummary.Coder.of().decode(in);
-      IdRows rows = version >= 3 ? IdRows.readKeepingPackedFrom(in) : IdRows.readFrom(in);
+      IdRows rows =
+          version >= 3 ? IdRows.readKeepingPackedFrom(in, version >= 4) : IdRows.readFrom(in);
       return new RemoteShard(job, fetch, rows, version >= 2 ? Codec.readString(in) : null);
     }
   }

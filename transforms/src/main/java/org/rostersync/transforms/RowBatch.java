@@ -46,7 +46,10 @@ public final class RowBatch {
     return rows;
   }
 
-  /** Versioned binary coder (v2: packed JSON stays deflated, after a flag; v1 had none). */
+  /**
+   * Versioned binary coder (v3: packed JSON stays compressed, after a flag naming the compression;
+   * v2's flag was a boolean and its JSON deflated; v1 had none).
+   */
   public static final class Coder extends Codec.Versioned<RowBatch> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
@@ -56,7 +59,7 @@ public final class RowBatch {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(RowBatch.class, 2);
+      super(RowBatch.class, 3);
     }
 
     public static Coder of() {
@@ -77,7 +80,10 @@ public final class RowBatch {
       ShardKey key = ShardKey.Coder.of().decode(in);
       boolean creates = in.readBoolean();
       return new RowBatch(
-          job, key, creates, version >= 2 ? IdRows.readKeepingPackedFrom(in) : IdRows.readFrom(in));
+          job,
+          key,
+          creates,
+          version >= 2 ? IdRows.readKeepingPackedFrom(in, version >= 3) : IdRows.readFrom(in));
     }
   }
 }

@@ -79,8 +79,9 @@ public final class SpilledPart {
   }
 
   /**
-   * Versioned binary coder (v2): a kind byte (0 records, 1 end, 2 aborted), the job, then the
-   * kind's fields; v2 keeps a piece's deflated JSON as it is (a flag before the rows), v1 had none.
+   * Versioned binary coder (v3): a kind byte (0 records, 1 end, 2 aborted), the job, then the
+   * kind's fields; a piece's compressed JSON stays as it is, after a flag naming the compression
+   * (v3; v2's flag was a boolean and its JSON deflated; v1 had none).
    */
   public static final class Coder extends Codec.Versioned<SpilledPart> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
@@ -91,7 +92,7 @@ public final class SpilledPart {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(SpilledPart.class, 2);
+      super(SpilledPart.class, 3);
     }
 
     public static Coder of() {
@@ -119,7 +120,8 @@ public final class SpilledPart {
       switch (kind) {
         case 0:
           return records(
-              job, version >= 2 ? IdRows.readKeepingPackedFrom(in) : IdRows.readFrom(in));
+              job,
+              version >= 2 ? IdRows.readKeepingPackedFrom(in, version >= 3) : IdRows.readFrom(in));
         case 1:
         case 2:
           int pieces = in.readInt();

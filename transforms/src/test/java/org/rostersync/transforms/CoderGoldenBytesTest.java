@@ -122,14 +122,15 @@ class CoderGoldenBytesTest {
         });
     IdRows piece = new IdRows(1);
     piece.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    // v2 (a flag for deflated JSON); the v1 lines still decode (spilledPartsOfV1StillDecode).
+    // v3 (a flag naming the JSON's compression); the v1 and v2 lines still decode
+    // (spilledPartsOfV1AndV2StillDecode).
     m.put(
-        "SpilledPartRecordsV2",
+        "SpilledPartRecordsV3",
         new Object[] {SpilledPart.Coder.of(), SpilledPart.records(JOB, piece)});
     m.put(
-        "SpilledPartEndV2", new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 3, FETCH)});
+        "SpilledPartEndV3", new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 3, FETCH)});
     m.put(
-        "SpilledPartAbortedV2",
+        "SpilledPartAbortedV3",
         new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 2, null)});
     m.put(
         "PagingPosition",
@@ -216,21 +217,24 @@ class CoderGoldenBytesTest {
   }
 
   @Test
-  void spilledPartsOfV1StillDecode() throws Exception {
+  void spilledPartsOfV1AndV2StillDecode() throws Exception {
     IdRows piece = new IdRows(1);
     piece.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    Map<String, SpilledPart> v1 =
+    Map<String, SpilledPart> older =
         Map.of(
             "SpilledPartRecords", SpilledPart.records(JOB, piece),
             "SpilledPartEnd", SpilledPart.end(JOB, 3, FETCH),
             "SpilledPartAborted", SpilledPart.end(JOB, 2, null));
-    for (Map.Entry<String, SpilledPart> e : v1.entrySet()) {
-      byte[] bytes = HexFormat.of().parseHex(golden().getProperty(e.getKey()));
-      assertThat(e.getKey() + " is v1", bytes[0], equalTo((byte) 1));
-      assertThat(
-          e.getKey(),
-          CoderUtils.decodeFromByteArray(SpilledPart.Coder.of(), bytes),
-          equalTo(e.getValue()));
+    for (Map.Entry<String, SpilledPart> e : older.entrySet()) {
+      for (int version = 1; version <= 2; version++) {
+        String name = e.getKey() + (version == 1 ? "" : "V" + version);
+        byte[] bytes = HexFormat.of().parseHex(golden().getProperty(name));
+        assertThat(name + " is v" + version, bytes[0], equalTo((byte) version));
+        assertThat(
+            name,
+            CoderUtils.decodeFromByteArray(SpilledPart.Coder.of(), bytes),
+            equalTo(e.getValue()));
+      }
     }
     // A piece cut from a stretch is deflated, and stays so through its coder.
     IdRows packed = IdRows.packed(2);
@@ -256,17 +260,40 @@ class CoderGoldenBytesTest {
     RemoteShard fromV2 = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), remoteV2);
     assertThat("a v2 shard still decodes", fromV2.json(0), equalTo(remote.json(0)));
     assertThat("v2: a shard may carry its failure", remoteV2[0], equalTo((byte) 2));
+    byte[] remoteV3 = HexFormat.of().parseHex(golden().getProperty("RemoteShardV3"));
+    RemoteShard fromV3 = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), remoteV3);
+    assertThat("a v3 shard still decodes", fromV3.json(0), equalTo(remote.json(0)));
     byte[] r = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), remote);
-    assertThat(HexFormat.of().formatHex(r), equalTo(golden().getProperty("RemoteShardV3")));
-    assertThat("v3: a flag says whether the JSON stays deflated", r[0], equalTo((byte) 3));
+    assertThat(HexFormat.of().formatHex(r), equalTo(golden().getProperty("RemoteShardV4")));
+    assertThat("v4: a flag names the JSON's compression", r[0], equalTo((byte) 4));
     RemoteShard packed = RemoteShard.of(JOB, FETCH, IdRows.packed(2));
     packed.add(1L, 2L, new byte[] {1, 2}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     packed.add(3L, 4L, new byte[0], null);
     byte[] rp = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), packed.seal());
-    // Deflated bytes may differ between zlib builds, so the golden packed shard is checked by what
-    // it decodes to (what --update needs), and today's encoding by its round trip.
+    // Compressed bytes may differ between library builds, so the golden packed shards (v3
+    // deflated, v4 Snappy) are checked by what they decode to (what --update needs), and today's
+    // encoding by its round trip.
+    assertThat(
+        "this build packs with Snappy",
+        CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), rp)
+            .rows()
+            .packedJson()
+            .compression(),
+        equalTo(PackedJson.Compression.SNAPPY));
+    assertThat(
+        "a v3 packed shard was deflated",
+        CoderUtils.decodeFromByteArray(
+                RemoteShard.Coder.of(),
+                HexFormat.of().parseHex(golden().getProperty("RemoteShardV3Packed")))
+            .rows()
+            .packedJson()
+            .compression(),
+        equalTo(PackedJson.Compression.DEFLATE));
     for (byte[] bytes :
-        List.of(HexFormat.of().parseHex(golden().getProperty("RemoteShardV3Packed")), rp)) {
+        List.of(
+            HexFormat.of().parseHex(golden().getProperty("RemoteShardV3Packed")),
+            HexFormat.of().parseHex(golden().getProperty("RemoteShardV4Packed")),
+            rp)) {
       RemoteShard packedBack = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), bytes);
       assertThat(packedBack.size(), equalTo(2));
       assertThat(packedBack.json(0), equalTo(remote.json(0)));
@@ -289,7 +316,7 @@ class CoderGoldenBytesTest {
     StoredShard stored = new StoredShard(1, new long[] {1L}, new long[] {2L}, new byte[][] {{3}});
     byte[] s = CoderUtils.encodeToByteArray(StoredShard.Coder.of(), stored);
     assertThat(HexFormat.of().formatHex(s), equalTo(golden().getProperty("StoredShard")));
-    r[0] = 4;
+    r[0] = 5;
     assertThrows(
         CoderException.class, () -> CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), r));
 
@@ -318,8 +345,12 @@ class CoderGoldenBytesTest {
         CoderUtils.decodeFromByteArray(
             RowBatch.Coder.of(), HexFormat.of().parseHex(golden().getProperty("RowBatch")));
     assertThat("a v1 batch still decodes", batchV1.rows().sameRows(one), equalTo(true));
+    RowBatch batchV2 =
+        CoderUtils.decodeFromByteArray(
+            RowBatch.Coder.of(), HexFormat.of().parseHex(golden().getProperty("RowBatchV2")));
+    assertThat("a v2 batch still decodes", batchV2.rows().sameRows(one), equalTo(true));
     byte[] b = CoderUtils.encodeToByteArray(RowBatch.Coder.of(), rows);
-    assertThat(HexFormat.of().formatHex(b), equalTo(golden().getProperty("RowBatchV2")));
+    assertThat(HexFormat.of().formatHex(b), equalTo(golden().getProperty("RowBatchV3")));
     assertThat(CoderUtils.decodeFromByteArray(RowBatch.Coder.of(), b).key(), equalTo(KEY));
   }
 

@@ -376,12 +376,72 @@ class PackedJsonTest {
   void aCorruptFrameIsRefusedClearly() throws Exception {
     RemoteShard shard = packedShard(records(10, 5)).seal();
     byte[] encoded = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), shard);
-    // The frame's deflated bytes sit just before the failure's -1 length.
+    // The frame's compressed bytes sit just before the failure's -1 length.
     for (int i = encoded.length - 40; i < encoded.length - 4; i++) {
       encoded[i] = (byte) 0xff;
     }
     RemoteShard back = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), encoded);
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> back.json(0));
     assertThat(e.getMessage(), containsString("JSON frame"));
+  }
+
+  /**
+   * A shard encoded before Snappy (RemoteShard v3, in a running job's state when it is updated) has
+   * deflated frames: they still read, and one moved to a write batch is compressed again rather
+   * than mixed with Snappy frames.
+   */
+  @Test
+  void aDeflatedFrameOfAnOlderBuildReadsAndMovesToABatchRecompressed() throws Exception {
+    List<byte[]> records = records(2 * PackedJson.FRAME + 2, 6);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    out.writeInt(records.size());
+    for (byte[] r : records) {
+      out.writeInt(r == null ? -1 : r.length);
+    }
+    int frames = (records.size() + PackedJson.FRAME - 1) / PackedJson.FRAME;
+    out.writeInt(frames);
+    for (int f = 0; f < frames; f++) {
+      java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
+      for (int r = f * PackedJson.FRAME;
+          r < Math.min(records.size(), (f + 1) * PackedJson.FRAME);
+          r++) {
+        if (records.get(r) != null) {
+          plain.write(records.get(r));
+        }
+      }
+      java.util.zip.Deflater d =
+          new java.util.zip.Deflater(java.util.zip.Deflater.BEST_SPEED, true);
+      d.setInput(plain.toByteArray());
+      d.finish();
+      byte[] buf = new byte[plain.size() + 64];
+      int n = d.deflate(buf);
+      d.end();
+      out.writeInt(n);
+      out.write(buf, 0, n);
+    }
+    PackedJson old =
+        PackedJson.readFrom(
+            new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())),
+            PackedJson.Compression.DEFLATE);
+    for (int i = 0; i < records.size(); i++) {
+      assertThat("row " + i, old.json(i), equalTo(records.get(i)));
+    }
+
+    PackedJson batch = new PackedJson(2 * PackedJson.FRAME);
+    batch.appendFrame(old, 1);
+    batch.appendFrame(old, 0);
+    batch.seal();
+    assertThat(batch.compression(), equalTo(PackedJson.Compression.SNAPPY));
+    for (int k = 0; k < PackedJson.FRAME; k++) {
+      assertThat(batch.json(k), equalTo(records.get(PackedJson.FRAME + k)));
+      assertThat(batch.json(PackedJson.FRAME + k), equalTo(records.get(k)));
+    }
+    PackedJson next = new PackedJson(PackedJson.FRAME);
+    next.appendFrame(batch, 1);
+    assertThat(
+        "a frame of the same compression moves as it is",
+        next.frame(0),
+        sameInstance(batch.frame(1)));
   }
 }

@@ -27,7 +27,7 @@ import org.rostersync.sandbox.bench.StandaloneSimulator;
  * simulator, standalone in its own process) and its stored side arrive encoded, as from a shuffle,
  * are decoded, classified ({@code ClassifyChanges.classify}) and written to PostgreSQL ({@code
  * WriteChanges.WriteRowsFn}, one transaction per batch). Reports the live heap over the probe's
- * base at each step, to check the design's join term, {@code G × (JSON / 2 + 300 B) + 5 MB} per
+ * base at each step, to check the design's join term, {@code G × (0.7 × JSON + 300 B) + 5 MB} per
  * thread ({@code --threads}: W threads, each with its own group, at once). {@code --case}: {@code
  * cold} (nothing stored: every record a create), {@code update} (every stored hash differs), {@code
  * nochange}. Sandbox-only; in this package for the package-private pieces.
@@ -232,8 +232,8 @@ public final class JoinMemoryProbe {
         receipts.size(),
         LiveHeap.mb(writePeak),
         written,
-        // The formula's join term, W × (G × (JSON / 2 + 300 B) + 5 MB) (the JSON deflated).
-        LiveHeap.mb(threads * (n * (json / 2 + 300) + (5L << 20))),
+        // The formula's join term, W × (G × (0.7 × JSON + 300 B) + 5 MB) (the JSON compressed).
+        LiveHeap.mb(threads * (n * (json * 7 / 10 + 300) + (5L << 20))),
         (System.currentTimeMillis() - start) / 1000.0);
     // Keep the groups reachable until every figure above is taken.
     if (remote.size() + stored.size() + remotes.length + storeds.length + diffs.length < 0) {

@@ -119,8 +119,7 @@ public final class RosterSyncPipeline {
    * launcher. Call after the schema is migrated, before building the pipeline.
    */
   public static void askAhead(SyncOptions options) {
-    boolean batch = options.getIntegrationIds() != null || options.getAllIntegrations();
-    if (DirectRunner.class.equals(options.getRunner()) && batch) {
+    if (DirectRunner.class.equals(options.getRunner()) && isBatch(options)) {
       AskedAhead.start(
           SyncConfigs.edlink(options),
           SyncConfigs.jdbc(options),
@@ -129,9 +128,16 @@ public final class RosterSyncPipeline {
     }
   }
 
+  /**
+   * The jobs are named on the command line ({@code --integrationIds}, {@code --allIntegrations}).
+   */
+  private static boolean isBatch(SyncOptions options) {
+    return options.getIntegrationIds() != null || options.getAllIntegrations();
+  }
+
   /** Wires the job source to the sync; tests call this with their own pipeline. */
   public static PCollection<RunResult> build(Pipeline pipeline, SyncOptions options) {
-    boolean batch = options.getIntegrationIds() != null || options.getAllIntegrations();
+    boolean batch = isBatch(options);
     boolean stream = options.getJobsSubscription() != null;
     if (batch == stream) {
       throw new IllegalArgumentException(

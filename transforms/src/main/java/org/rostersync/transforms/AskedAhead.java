@@ -249,9 +249,8 @@ public final class AskedAhead {
       answers.askedAt = System.currentTimeMillis();
       Integration integration = IntegrationTokens.get(client, baseUrl, integrationId);
       answers.asked = events.open(client, integration.accessToken());
-      Optional<ChangeGate.StoredState> state =
-          mode == SyncJob.Mode.FULL ? Optional.empty() : store.read(integrationId);
-      ChangeGate.decide(mode, state, answers, System.currentTimeMillis(), maxSkipAgeMillis);
+      ChangeGate.decide(
+          mode, integrationId, store, answers, System.currentTimeMillis(), maxSkipAgeMillis);
       answers.done.complete(null);
     } catch (EdlinkException | SQLException | RuntimeException e) {
       answers.done.completeExceptionally(e);

@@ -109,9 +109,21 @@ final class ChangeGate {
   static Decision decide(
       SyncJob job, StateStore store, Events events, long nowMillis, long maxSkipAgeMillis)
       throws EdlinkException, SQLException {
+    return decide(job.mode(), job.integrationId(), store, events, nowMillis, maxSkipAgeMillis);
+  }
+
+  /** {@link #decide(SyncJob, StateStore, Events, long, long)} for one integration and mode. */
+  static Decision decide(
+      SyncJob.Mode mode,
+      String integrationId,
+      StateStore store,
+      Events events,
+      long nowMillis,
+      long maxSkipAgeMillis)
+      throws EdlinkException, SQLException {
     Optional<StoredState> state =
-        job.mode() == SyncJob.Mode.FULL ? Optional.empty() : store.read(job.integrationId());
-    return decide(job.mode(), state, events, nowMillis, maxSkipAgeMillis);
+        mode == SyncJob.Mode.FULL ? Optional.empty() : store.read(integrationId);
+    return decide(mode, state, events, nowMillis, maxSkipAgeMillis);
   }
 
   static Decision decide(

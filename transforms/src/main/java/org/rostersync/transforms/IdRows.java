@@ -212,8 +212,7 @@ final class IdRows {
    * no decompressing; flag 1 deflated, 2 Snappy).
    */
   void writeKeepingPackedTo(java.io.DataOutputStream out) throws java.io.IOException {
-    out.writeByte(
-        packed == null ? 0 : packed.compression() == PackedJson.Compression.DEFLATE ? 1 : 2);
+    out.writeByte(packed == null ? 0 : packed.compression().flag);
     out.writeInt(size);
     Codec.writeLongs(out, msb, size);
     Codec.writeLongs(out, lsb, size);
@@ -236,15 +235,10 @@ final class IdRows {
     if (flag == 0) {
       return readFrom(in);
     }
-    PackedJson.Compression compression;
-    if (!namesCompression || flag == 1) {
-      compression = PackedJson.Compression.DEFLATE;
-    } else if (flag == 2) {
-      compression = PackedJson.Compression.SNAPPY;
-    } else {
-      throw new org.apache.beam.sdk.coders.CoderException(
-          "unknown compression " + flag + " of packed JSON");
-    }
+    PackedJson.Compression compression =
+        namesCompression
+            ? PackedJson.Compression.ofFlag(flag)
+            : PackedJson.Compression.DEFLATE; // any non-zero boolean
     int n = in.readInt();
     long[] msb = Codec.readLongs(in, n);
     long[] lsb = Codec.readLongs(in, n);

@@ -23,12 +23,31 @@ import org.xerial.snappy.Snappy;
  * join reads none.
  */
 final class PackedJson {
-  /** How the frames are compressed; the coders write it before the frames ({@link IdRows}). */
+  /**
+   * How the frames are compressed; the coders write its {@link #flag} before the frames ({@link
+   * IdRows}; 0 there means not packed).
+   */
   enum Compression {
     /** Raw deflate at its fastest level: what coders before RemoteShard v4 wrote. */
-    DEFLATE,
+    DEFLATE(1),
     /** Snappy: what this build writes. */
-    SNAPPY
+    SNAPPY(2);
+
+    final int flag;
+
+    Compression(int flag) {
+      this.flag = flag;
+    }
+
+    /** The compression a coder's flag names; an unknown flag is refused. */
+    static Compression ofFlag(int flag) throws CoderException {
+      for (Compression c : values()) {
+        if (c.flag == flag) {
+          return c;
+        }
+      }
+      throw new CoderException("unknown compression " + flag + " of packed JSON");
+    }
   }
 
   /** Rows per frame: small enough to read one row cheaply, large enough to compress well. */

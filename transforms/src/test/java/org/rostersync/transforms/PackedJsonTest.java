@@ -444,4 +444,16 @@ class PackedJsonTest {
         next.frame(0),
         sameInstance(batch.frame(1)));
   }
+
+  @Test
+  void aCoderFlagNamesOneCompressionAndAnUnknownOneIsRefused() throws Exception {
+    for (PackedJson.Compression c : PackedJson.Compression.values()) {
+      assertThat(PackedJson.Compression.ofFlag(c.flag), equalTo(c));
+    }
+    org.apache.beam.sdk.coders.CoderException e =
+        assertThrows(
+            org.apache.beam.sdk.coders.CoderException.class,
+            () -> PackedJson.Compression.ofFlag(3));
+    assertThat(e.getMessage(), containsString("unknown compression 3"));
+  }
 }

@@ -240,52 +240,66 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
    * over, so it never holds a page twice.
    */
   record PageBatch(
-      RemoteShard records, List<RejectedRecord> rejected, FetchStats stats, long bytes) {
+      RemoteShard records,
+      PagedShards paged,
+      List<RejectedRecord> rejected,
+      FetchStats stats,
+      long bytes) {
 
-    /** 48 bytes of id and hash per record, plus its JSON. */
-    static long bytesOf(RemoteShard records, int from) {
-      long bytes = 0;
-      for (int i = from; i < records.size(); i++) {
-        bytes += 48 + Math.max(records.jsonLength(i), 0);
-      }
-      return bytes;
-    }
-
+    /**
+     * Pages from {@code from} until the type ends or the records hold {@code budget} bytes. A type
+     * paged whole (no budget) whose records pass {@code pagedFrom} bytes goes on into {@link
+     * PagedShards}, sharded and compressed as its pages arrive.
+     */
     static PageBatch fetch(
-        EdlinkClient client, String token, TypeTask task, String from, long budget)
+        EdlinkClient client, String token, TypeTask task, String from, long budget, long pagedFrom)
         throws EdlinkException, BadRecordException {
       RemoteShard records = new RemoteShard(task.job(), null, 1024);
+      PagedShards[] paged = new PagedShards[1];
+      boolean whole = budget == Long.MAX_VALUE && from == null;
       List<RejectedRecord> rejected = new ArrayList<>();
       BadRecordException[] bad = new BadRecordException[1];
       long[] bytes = {0};
       PageHandler handler =
           page -> {
-            int before = records.size();
-            for (JsonObject record : page) {
-              try {
-                FetchEntitiesFn.addRecord(records, record, task, rejected);
-              } catch (BadRecordException e) {
-                bad[0] = e;
-                // The type has failed: more pages would only cost Edlink calls.
-                throw new StopPaging();
+            try {
+              for (JsonObject record : page) {
+                bytes[0] += FetchEntitiesFn.addRecord(records, paged[0], record, task, rejected);
               }
+              if (whole && paged[0] == null && bytes[0] >= pagedFrom) {
+                paged[0] = new PagedShards();
+                IdRows.JsonReader json = records.jsonReader();
+                for (int i = 0; i < records.size(); i++) {
+                  paged[0].add(records.msb(i), records.lsb(i), records.hash(i), json.json(i));
+                }
+                records.clear();
+              }
+            } catch (BadRecordException e) {
+              bad[0] = e;
+              // The type has failed: more pages would only cost Edlink calls.
+              throw new StopPaging();
             }
-            bytes[0] += bytesOf(records, before);
           };
       // A type that never spills is paged whole, each next page asked for while this one is
       // hashed; a stretch pages one page at a time, since a page asked for ahead would be lost at
       // its end.
       FetchStats stats =
-          budget == Long.MAX_VALUE && from == null
+          whole
               ? client.fetchAll(token, task.type(), handler)
               : client.fetchPages(token, task.type(), from, handler, () -> bytes[0] >= budget);
       if (bad[0] != null) {
         throw bad[0];
       }
-      SyncMetrics.FETCHED.inc(records.size());
+      PageBatch batch = new PageBatch(records, paged[0], rejected, stats, bytes[0]);
+      SyncMetrics.FETCHED.inc(batch.size());
       SyncMetrics.PAGES.inc(stats.pages());
       SyncMetrics.FETCH_ELEMENT_BYTES.update(bytes[0]);
-      return new PageBatch(records, rejected, stats, bytes[0]);
+      return batch;
+    }
+
+    /** Records kept: in {@link #paged} once the type went there. */
+    int size() {
+      return paged != null ? paged.size() : records.size();
     }
 
     boolean typeComplete() {
@@ -412,7 +426,12 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
                 job.integrationId(),
                 integration ->
                     PageBatch.fetch(
-                        client, integration.accessToken(), task, null, bytesPerElement));
+                        client,
+                        integration.accessToken(),
+                        task,
+                        null,
+                        bytesPerElement,
+                        packHereBelow));
       } catch (EdlinkException e) {
         fail(out, task, null, e.describe());
         return;
@@ -432,9 +451,10 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         return;
       }
       RemoteShard all = batch.records();
+      int fetched = batch.size();
       FetchSummary summary =
           new FetchSummary(
-              all.size(),
+              fetched,
               batch.stats().pages(),
               batch.stats().retries(),
               System.currentTimeMillis() - start,
@@ -446,15 +466,22 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         fail(out, task, summary, WriteChanges.WriteRowsFn.failure("counting stored rows", e));
         return;
       }
+      long records = Math.max(fetched, stored);
       int shardCount =
-          Sharding.shardCountFor(Math.max(all.size(), stored), recordsPerShard, maxShards);
+          batch.paged() != null
+              ? Sharding.powerOfTwoShardCountFor(
+                  records, recordsPerShard, maxShards, PagedShards.BUCKETS)
+              : Sharding.shardCountFor(records, recordsPerShard, maxShards);
       RemoteShard[] shards;
       try {
-        shards =
-            batch.bytes() < packHereBelow
-                ? distribute(all, job, summary, shardCount)
-                // Compressed in PackRemoteShards, while the stored hashes are read.
-                : shardsOf(all, job, summary, shardCount);
+        if (batch.paged() != null) {
+          shards = batch.paged().shards(job, summary, shardCount);
+        } else if (batch.bytes() < packHereBelow) {
+          shards = distribute(all, job, summary, shardCount);
+        } else {
+          // Compressed in PackRemoteShards, while the stored hashes are read.
+          shards = shardsOf(all, job, summary, shardCount);
+        }
       } catch (BadRecordException e) {
         fail(out, task, summary, e.getMessage());
         return;
@@ -497,12 +524,27 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     static void addRecord(
         RemoteShard all, JsonObject record, TypeTask task, java.util.List<RejectedRecord> rejected)
         throws BadRecordException {
+      addRecord(all, null, record, task, rejected);
+    }
+
+    /**
+     * {@link #addRecord} into {@code paged} when not null; returns the bytes it holds: 48 of id and
+     * hash, and its JSON.
+     */
+    static long addRecord(
+        RemoteShard all,
+        PagedShards paged,
+        JsonObject record,
+        TypeTask task,
+        java.util.List<RejectedRecord> rejected)
+        throws BadRecordException {
+      int number = (paged != null ? paged.size() : all.size()) + 1;
       JsonElement idElement = record.get("id");
       if (idElement == null
           || !idElement.isJsonPrimitive()
           || !idElement.getAsJsonPrimitive().isString()) {
         throw new BadRecordException(
-            task.type().path() + ": a record has no string id (record #" + (all.size() + 1) + ")");
+            task.type().path() + ": a record has no string id (record #" + number + ")");
       }
       String id = idElement.getAsString();
       if (!Ids.isUuid(id)) {
@@ -529,14 +571,20 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
                 uuid.toString(),
                 problem,
                 RejectedRecord.excerpt(canonical)));
-        all.add(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits(), new byte[0], null);
-        return;
+        add(all, paged, uuid, new byte[0], null);
+        return 48;
       }
-      all.add(
-          uuid.getMostSignificantBits(),
-          uuid.getLeastSignificantBits(),
-          CanonicalHash.sha256(canonical),
-          canonical);
+      add(all, paged, uuid, CanonicalHash.sha256(canonical), canonical);
+      return 48L + canonical.length;
+    }
+
+    private static void add(RemoteShard all, PagedShards paged, UUID id, byte[] hash, byte[] json)
+        throws BadRecordException {
+      if (paged != null) {
+        paged.add(id.getMostSignificantBits(), id.getLeastSignificantBits(), hash, json);
+      } else {
+        all.add(id.getMostSignificantBits(), id.getLeastSignificantBits(), hash, json);
+      }
     }
 
     /**

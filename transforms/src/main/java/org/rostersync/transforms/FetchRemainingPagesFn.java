@@ -68,7 +68,12 @@ final class FetchRemainingPagesFn
               task.job().integrationId(),
               integration ->
                   FetchEntities.PageBatch.fetch(
-                      client, integration.accessToken(), task, at.resumeFrom(), bytesPerElement));
+                      client,
+                      integration.accessToken(),
+                      task,
+                      at.resumeFrom(),
+                      bytesPerElement,
+                      Long.MAX_VALUE));
       parts = FetchEntities.piecesOf(task, batch.records(), pieces);
     } catch (EdlinkException e) {
       abort(task, at, e.describe(), tracker, out);

@@ -69,6 +69,7 @@ public final class ReadStoredHashes
                 .withQuery(QUERY)
                 .withParameterSetter(
                     (TypeFetched t, java.sql.PreparedStatement ps) -> {
+                      binaryResults(ps);
                       ps.setString(1, t.encode());
                       ps.setInt(2, t.shardCount());
                       ps.setInt(3, t.shardCount());
@@ -81,6 +82,18 @@ public final class ReadStoredHashes
                 // requires it off.
                 .withOutputParallelization(false))
         .setCoder(coder);
+  }
+
+  /**
+   * Asks PostgreSQL's driver for the rows in binary from the first execution (a negative threshold
+   * forces it; by default the first few executions of a statement come as text): the pairs then
+   * arrive as their bytes, not as hex text twice their size that the driver decodes (about 0.4 s of
+   * the large university's 48 MB of pairs).
+   */
+  static void binaryResults(java.sql.PreparedStatement ps) throws java.sql.SQLException {
+    if (ps.isWrapperFor(org.postgresql.PGStatement.class)) {
+      ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
+    }
   }
 
   /** One SQL row → one join element. */

@@ -30,13 +30,16 @@ public final class Sharding {
   private Sharding() {}
 
   public static int shardOf(UUID id, int shardCount) {
+    return hash28(id) % shardCount;
+  }
+
+  /** The first 28 bits of md5(lower-case uuid text): {@link #shardOf} before the modulo. */
+  static int hash28(UUID id) {
     byte[] d = MD5.get().digest(id.toString().getBytes(StandardCharsets.US_ASCII));
-    int top28 =
-        ((d[0] & 0xff) << 20)
-            | ((d[1] & 0xff) << 12)
-            | ((d[2] & 0xff) << 4)
-            | ((d[3] & 0xff) >>> 4);
-    return top28 % shardCount;
+    return ((d[0] & 0xff) << 20)
+        | ((d[1] & 0xff) << 12)
+        | ((d[2] & 0xff) << 4)
+        | ((d[3] & 0xff) >>> 4);
   }
 
   /**
@@ -47,5 +50,18 @@ public final class Sharding {
   public static int shardCountFor(long records, int recordsPerShard, int maxShards) {
     long wanted = (records + recordsPerShard - 1) / recordsPerShard;
     return (int) Math.max(1, Math.min(maxShards, wanted));
+  }
+
+  /**
+   * {@link #shardCountFor} rounded up to a power of two, at most {@code buckets} (a power of two)
+   * and {@code maxShards} rounded down to one: the shard count of a type sharded while it is paged
+   * ({@link PagedShards}), whose shards are unions of its buckets. Groups then hold between half
+   * and all of {@code recordsPerShard}.
+   */
+  static int powerOfTwoShardCountFor(
+      long records, int recordsPerShard, int maxShards, int buckets) {
+    int cap = Math.min(buckets, Integer.highestOneBit(Math.max(1, maxShards)));
+    int wanted = shardCountFor(records, recordsPerShard, cap);
+    return wanted <= 1 ? 1 : Math.min(cap, Integer.highestOneBit(wanted - 1) << 1);
   }
 }

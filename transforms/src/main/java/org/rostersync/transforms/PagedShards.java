@@ -1,0 +1,137 @@
+package org.rostersync.transforms;
+
+import java.util.Arrays;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.rostersync.transforms.FetchEntities.BadRecordException;
+
+/**
+ * A large type's records put in {@value #BUCKETS} buckets by their id's shard hash ({@link
+ * Sharding#hash28}) and compressed in frames as their pages arrive, so that after the last page its
+ * shards are only assembled: the hashing and compressing happen while Edlink is waited for, and the
+ * type's JSON is never held uncompressed. Its shard count is a power of two no larger than {@value
+ * #BUCKETS} ({@link Sharding#powerOfTwoShardCountFor}), so shard {@code s} of {@code S} is exactly
+ * the buckets {@code b} with {@code b mod S = s}: the same shards {@link Sharding#shardOf} (and the
+ * stored-hash read) give. An id served twice is settled as it arrives, as the sorted shards of a
+ * smaller type settle it: an identical copy is dropped, a different one fails the type. A shard's
+ * rows come in the order of its buckets' frames, not sorted by id.
+ */
+final class PagedShards {
+  static final int BUCKETS = 512;
+
+  private static final int ROW_BITS = 22;
+  private static final int ROW_MASK = (1 << ROW_BITS) - 1;
+
+  private final IdRows[] buckets = new IdRows[BUCKETS];
+  private int size;
+
+  /** Open addressing over the kept ids: (bucket, row) packed in an int, -1 when empty. */
+  private int[] table = emptyTable(1 << 12);
+
+  private static int[] emptyTable(int capacity) {
+    int[] t = new int[capacity];
+    Arrays.fill(t, -1);
+    return t;
+  }
+
+  /** Records kept (duplicates dropped). */
+  int size() {
+    return size;
+  }
+
+  void add(long msb, long lsb, byte[] hash, byte[] json) throws BadRecordException {
+    int mask = table.length - 1;
+    int slot = slot(msb, lsb, mask);
+    for (int e = table[slot]; e != -1; e = table[slot]) {
+      IdRows rows = buckets[e >>> ROW_BITS];
+      int row = e & ROW_MASK;
+      if (rows.msb[row] == msb && rows.lsb[row] == lsb) {
+        if (!Arrays.equals(rows.hashes[row], hash)) {
+          throw new BadRecordException(
+              "id " + new UUID(msb, lsb) + " was served twice with different content in one fetch");
+        }
+        SyncMetrics.DUPLICATES_DROPPED.inc();
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+    int b = Sharding.hash28(new UUID(msb, lsb)) & (BUCKETS - 1);
+    if (buckets[b] == null) {
+      buckets[b] = IdRows.packed(PackedJson.FRAME * 4);
+    }
+    IdRows rows = buckets[b];
+    if (rows.size > ROW_MASK) {
+      throw new IllegalStateException("more than " + ROW_MASK + " records in one bucket");
+    }
+    table[slot] = (b << ROW_BITS) | rows.size;
+    rows.add(msb, lsb, hash, json);
+    if (++size * 2 > table.length) {
+      grow();
+    }
+  }
+
+  private static int slot(long msb, long lsb, int mask) {
+    long h = (msb ^ Long.rotateLeft(lsb, 29)) * 0x9E3779B97F4A7C15L;
+    return (int) (h >>> 32) & mask;
+  }
+
+  private void grow() {
+    int[] old = table;
+    table = emptyTable(old.length * 2);
+    int mask = table.length - 1;
+    for (int e : old) {
+      if (e != -1) {
+        IdRows rows = buckets[e >>> ROW_BITS];
+        int row = e & ROW_MASK;
+        int slot = slot(rows.msb[row], rows.lsb[row], mask);
+        while (table[slot] != -1) {
+          slot = (slot + 1) & mask;
+        }
+        table[slot] = e;
+      }
+    }
+  }
+
+  /**
+   * The type's shards, assembled on the common pool: each takes its buckets' full frames as they
+   * are and compresses only their last, partial frames' rows.
+   */
+  RemoteShard[] shards(SyncJob job, FetchSummary summary, int shardCount) {
+    if (Integer.bitCount(shardCount) != 1 || shardCount > BUCKETS) {
+      throw new IllegalArgumentException(
+          "a paged type's shard count is a power of two up to " + BUCKETS + ", got " + shardCount);
+    }
+    table = null; // no more adds; the ids' index is not needed to assemble
+    RemoteShard[] shards = new RemoteShard[shardCount];
+    IntStream.range(0, shardCount)
+        .parallel()
+        .forEach(s -> shards[s] = RemoteShard.of(job, summary, shard(s, shardCount)));
+    return shards;
+  }
+
+  private IdRows shard(int s, int shardCount) {
+    int rows = 0;
+    for (int b = s; b < BUCKETS; b += shardCount) {
+      rows += buckets[b] == null ? 0 : buckets[b].size;
+    }
+    IdRows out = IdRows.packed(rows);
+    for (int b = s; b < BUCKETS; b += shardCount) {
+      IdRows src = buckets[b];
+      for (int f = 0; src != null && f < src.size / PackedJson.FRAME; f++) {
+        out.appendFrame(src, f);
+      }
+    }
+    for (int b = s; b < BUCKETS; b += shardCount) {
+      IdRows src = buckets[b];
+      if (src == null) {
+        continue;
+      }
+      IdRows.JsonReader json = src.reader();
+      for (int i = src.size / PackedJson.FRAME * PackedJson.FRAME; i < src.size; i++) {
+        out.add(src.msb[i], src.lsb[i], src.hashes[i], json.json(i));
+      }
+    }
+    out.seal();
+    return out;
+  }
+}

@@ -73,7 +73,8 @@ public final class FetchMemoryProbe {
     int[] pieces = new int[maxShards];
     do {
       FetchEntities.PageBatch batch =
-          FetchEntities.PageBatch.fetch(client, integration.accessToken(), task, cursor, budget);
+          FetchEntities.PageBatch.fetch(
+              client, integration.accessToken(), task, cursor, budget, Long.MAX_VALUE);
       records += batch.records().size();
       // A work item's output is committed together: it is held, encoded, until the element ends.
       List<byte[]> committed = new java.util.ArrayList<>();

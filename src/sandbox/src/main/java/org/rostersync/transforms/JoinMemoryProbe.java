@@ -249,7 +249,8 @@ public final class JoinMemoryProbe {
     do {
       // A budget of one byte: one page per call.
       FetchEntities.PageBatch page =
-          FetchEntities.PageBatch.fetch(client, integration.accessToken(), task, cursor, 1);
+          FetchEntities.PageBatch.fetch(
+              client, integration.accessToken(), task, cursor, 1, Long.MAX_VALUE);
       RemoteShard records = page.records();
       for (int i = 0; i < records.size() && group.size() < size; i++) {
         group.add(records.msb(i), records.lsb(i), records.hash(i), records.json(i));

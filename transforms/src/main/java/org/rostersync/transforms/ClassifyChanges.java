@@ -112,7 +112,11 @@ public final class ClassifyChanges
             break;
           }
         }
-        if (stored != null && remote.getValue().failure() != null) {
+        if (remote.getValue().withdrawn()) {
+          // The type's fetch failed after its stored hashes were read ahead: the group is cleared
+          // and compares nothing (the fetch's failure is the type's outcome).
+          SyncMetrics.GROUPS_WITHDRAWN.inc();
+        } else if (stored != null && remote.getValue().failure() != null) {
           // The remote records of this shard cannot be used: the shard fails, so its type
           // deletes nothing.
           out.get(DELETES).output(failedGroup(remote, remote.getValue().failure()));

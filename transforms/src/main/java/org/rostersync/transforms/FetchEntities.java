@@ -56,6 +56,9 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   /** A spilled type's task and where its paging goes on. */
   static final TupleTag<KV<TypeTask, PagingPosition>> CONTINUE = new TupleTag<>() {};
 
+  private static final TupleTag<TypeTask> PLANNED = new TupleTag<>() {};
+  private static final TupleTag<TypeFetched> READ_AHEAD = new TupleTag<>() {};
+
   private final EdlinkConfig edlink;
   private final JdbcConfig jdbc;
   private final int recordsPerShard;
@@ -155,6 +158,18 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     if (edlink == null) {
       throw new IllegalStateException("FetchEntities needs an EdlinkConfig");
     }
+    PCollection<TypeFetched> readAhead = null;
+    if (bytesPerElement == Long.MAX_VALUE && jdbc != null) {
+      // Types paged whole (the DirectRunner): a large type's stored hashes are asked for now, so
+      // the read runs while Edlink is paged instead of after the last page.
+      PCollectionTuple planned =
+          tasks.apply(
+              "PlanReadAhead",
+              ParDo.of(new PlanReadAheadFn(jdbc, recordsPerShard, maxShards))
+                  .withOutputTags(PLANNED, TupleTagList.of(READ_AHEAD)));
+      tasks = planned.get(PLANNED).setCoder(TypeTask.Coder.of());
+      readAhead = planned.get(READ_AHEAD).setCoder(TypeFetched.Coder.of());
+    }
     PCollectionTuple first =
         tasks.apply(
             "FetchTypes",
@@ -181,8 +196,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     if (bytesPerElement == Long.MAX_VALUE) {
       // Never spills (the DirectRunner's automatic setting): no spill steps in the graph, whose
       // every step costs the DirectRunner on each pass.
+      PCollection<TypeFetched> complete =
+          readAhead == null
+              ? first.get(COMPLETE)
+              : PCollectionList.of(readAhead)
+                  .and(first.get(COMPLETE))
+                  .apply("ReadAheadOrFetched", Flatten.pCollections());
       return PCollectionTuple.of(REMOTE, packed)
-          .and(COMPLETE, first.get(COMPLETE))
+          .and(COMPLETE, complete)
           .and(FAILED, first.get(FAILED))
           .and(REJECTED, first.get(REJECTED));
     }
@@ -354,6 +375,63 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     }
   }
 
+  /**
+   * Counts each type's stored rows before its fetch; a type holding more than one join group's
+   * worth has its stored hashes asked for at once, with the power-of-two shard count those rows
+   * give ({@link Sharding#powerOfTwoShardCountFor}), and goes to the fetch with that count, which
+   * it then shards by. Only where types are paged whole (the DirectRunner): there the fetch's
+   * outputs wait for its last page, and the read need not. Nothing of the read is compared before
+   * the type is fetched whole: the join fires only when its remote side arrives, and a failed fetch
+   * sends withdrawn shards that clear the groups ({@link FetchEntitiesFn#failReadAhead}). The read
+   * sees the rows as they are before the fetch; no run writes them meanwhile (the integration's
+   * lease), and this run writes a type only after its join.
+   */
+  static final class PlanReadAheadFn extends DoFn<TypeTask, TypeTask> {
+    private final JdbcConfig jdbc;
+    private final int recordsPerShard;
+    private final int maxShards;
+    private transient javax.sql.DataSource ds;
+
+    PlanReadAheadFn(JdbcConfig jdbc, int recordsPerShard, int maxShards) {
+      this.jdbc = jdbc;
+      this.recordsPerShard = recordsPerShard;
+      this.maxShards = maxShards;
+    }
+
+    @Setup
+    public void setup() {
+      ds = PooledDataSources.get(jdbc);
+    }
+
+    @ProcessElement
+    public void process(@Element TypeTask task, MultiOutputReceiver out) {
+      long stored;
+      try {
+        stored = FetchEntitiesFn.storedCount(ds, task);
+      } catch (java.sql.SQLException e) {
+        // Not read ahead: the fetch counts again after its last page, and fails the type if it
+        // still cannot.
+        LOG.warn(
+            "counting stored {} of run {} before the fetch failed: {}",
+            task.type().path(),
+            task.job().runId(),
+            SafeText.clean(String.valueOf(e.getMessage())));
+        out.get(PLANNED).output(task);
+        return;
+      }
+      if (stored <= recordsPerShard) {
+        out.get(PLANNED).output(task.counted(stored, 0));
+        return;
+      }
+      int shards = Sharding.powerOfTwoShardCountFor(stored, recordsPerShard, maxShards);
+      SyncMetrics.TYPES_READ_AHEAD.inc();
+      SyncJob job = task.job();
+      out.get(READ_AHEAD)
+          .output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shards));
+      out.get(PLANNED).output(task.counted(stored, shards));
+    }
+  }
+
   static final class FetchEntitiesFn extends EdlinkClientFn<TypeTask, KV<ShardKey, RemoteShard>> {
     static final String STORED_COUNT =
         "SELECT count(*) FROM roster_entities"
@@ -398,9 +476,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
 
     /** Stored rows of the type (an index-only count); 0 without a database. */
     private long storedCount(SyncJob job, TypeTask task) throws java.sql.SQLException {
-      if (ds == null) {
-        return 0;
+      if (task.storedCount() >= 0) {
+        return task.storedCount(); // counted by PlanReadAhead, before the fetch
       }
+      return ds == null ? 0 : storedCount(ds, task);
+    }
+
+    static long storedCount(javax.sql.DataSource ds, TypeTask task) throws java.sql.SQLException {
+      SyncJob job = task.job();
       return Database.inTransaction(
           ds,
           c -> {
@@ -433,10 +516,10 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
                         bytesPerElement,
                         packHereBelow));
       } catch (EdlinkException e) {
-        fail(out, task, null, e.describe());
+        failReadAhead(out, task, null, e.describe());
         return;
       } catch (BadRecordException e) {
-        fail(out, task, null, e.getMessage());
+        failReadAhead(out, task, null, e.getMessage());
         return;
       } catch (RuntimeException e) {
         // Not bad data (malformed records are BadRecordException, Edlink failures
@@ -463,15 +546,19 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       try {
         stored = storedCount(job, task);
       } catch (java.sql.SQLException e) {
-        fail(out, task, summary, WriteChanges.WriteRowsFn.failure("counting stored rows", e));
+        failReadAhead(
+            out, task, summary, WriteChanges.WriteRowsFn.failure("counting stored rows", e));
         return;
       }
       long records = Math.max(fetched, stored);
+      int readAhead = task.readAheadShards();
+      // A type read ahead keeps the shard count its stored hashes were read with.
       int shardCount =
-          batch.paged() != null
-              ? Sharding.powerOfTwoShardCountFor(
-                  records, recordsPerShard, maxShards, PagedShards.BUCKETS)
-              : Sharding.shardCountFor(records, recordsPerShard, maxShards);
+          readAhead > 0
+              ? readAhead
+              : batch.paged() != null
+                  ? Sharding.powerOfTwoShardCountFor(records, recordsPerShard, maxShards)
+                  : Sharding.shardCountFor(records, recordsPerShard, maxShards);
       RemoteShard[] shards;
       try {
         if (batch.paged() != null) {
@@ -483,7 +570,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
           shards = shardsOf(all, job, summary, shardCount);
         }
       } catch (BadRecordException e) {
-        fail(out, task, summary, e.getMessage());
+        failReadAhead(out, task, summary, e.getMessage());
         return;
       }
       SyncMetrics.JOIN_GROUPS.inc(shardCount);
@@ -492,8 +579,25 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         out.get(REMOTE).output(KV.of(key, shards[s]));
       }
       batch.rejected().forEach(r -> out.get(REJECTED).output(r));
-      out.get(COMPLETE)
-          .output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
+      if (readAhead == 0) {
+        out.get(COMPLETE)
+            .output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
+      }
+    }
+
+    /**
+     * The type failed: its fetch failure, and for a type read ahead a withdrawn shard for each
+     * stored one already on its way to the join.
+     */
+    static void failReadAhead(
+        MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {
+      SyncJob job = task.job();
+      for (int s = 0; s < task.readAheadShards(); s++) {
+        ShardKey key =
+            new ShardKey(job.runId(), job.integrationId(), task.type(), s, task.readAheadShards());
+        out.get(REMOTE).output(KV.of(key, RemoteShard.withdrawn(job)));
+      }
+      fail(out, task, summary, reason);
     }
 
     /**

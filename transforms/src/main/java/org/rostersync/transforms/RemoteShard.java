@@ -17,16 +17,23 @@ public final class RemoteShard {
   private final FetchSummary fetch;
   private final IdRows rows;
   private final String failure;
+  private final boolean withdrawn;
 
   public RemoteShard(SyncJob job, FetchSummary fetch, int capacity) {
     this(job, fetch, new IdRows(capacity), null);
   }
 
   private RemoteShard(SyncJob job, FetchSummary fetch, IdRows rows, String failure) {
+    this(job, fetch, rows, failure, false);
+  }
+
+  private RemoteShard(
+      SyncJob job, FetchSummary fetch, IdRows rows, String failure, boolean withdrawn) {
     this.job = job;
     this.fetch = fetch;
     this.rows = rows;
     this.failure = failure;
+    this.withdrawn = withdrawn;
   }
 
   /** A shard over rows already built: a fetched type's shard, or a spilled one's pieces joined. */
@@ -40,6 +47,20 @@ public final class RemoteShard {
    */
   static RemoteShard failed(SyncJob job, FetchSummary fetch, String failure) {
     return new RemoteShard(job, fetch, new IdRows(0), failure);
+  }
+
+  /**
+   * Clears a join group whose stored hashes were read ahead for a fetch that then failed: the join
+   * fires and compares nothing, so the group leaves no state behind and its type's outcome is the
+   * fetch's failure alone.
+   */
+  static RemoteShard withdrawn(SyncJob job) {
+    return new RemoteShard(job, null, new IdRows(0), null, true);
+  }
+
+  /** Whether this only clears its join group ({@link #withdrawn(SyncJob)}). */
+  public boolean withdrawn() {
+    return withdrawn;
   }
 
   public void add(long idMsb, long idLsb, byte[] hash, byte[] canonicalJson) {
@@ -65,7 +86,7 @@ public final class RemoteShard {
    * or if it failed.
    */
   public RemoteShard packed() {
-    if (rows.isPacked() || failure != null) {
+    if (rows.isPacked() || failure != null || withdrawn) {
       return this;
     }
     return new RemoteShard(job, fetch, rows.packed(), null);
@@ -73,7 +94,7 @@ public final class RemoteShard {
 
   /** The same records with the fetch summary of the whole type, once it is known. */
   public RemoteShard withFetch(FetchSummary summary) {
-    return new RemoteShard(job, summary, rows, failure);
+    return new RemoteShard(job, summary, rows, failure, withdrawn);
   }
 
   /** Why the shard's records cannot be used, or null. */
@@ -133,9 +154,10 @@ public final class RemoteShard {
   }
 
   /**
-   * Versioned binary coder (v4): the job once, the fetch summary, parallel arrays, then the failure
-   * (v2; a v1 shard has none). Packed JSON stays compressed, after a flag before the arrays: v4's
-   * flag names the compression (Snappy), v3's was a boolean and its JSON deflated.
+   * Versioned binary coder (v5): the job once, the fetch summary (absent for a withdrawn shard),
+   * parallel arrays, the failure (v2; a v1 shard has none), then whether it is withdrawn (v5).
+   * Packed JSON stays compressed, after a flag before the arrays: v4's flag names the compression
+   * (Snappy), v3's was a boolean and its JSON deflated.
    */
   public static final class Coder extends Codec.Versioned<RemoteShard> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
@@ -146,7 +168,7 @@ public final class RemoteShard {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(RemoteShard.class, 4);
+      super(RemoteShard.class, 5);
     }
 
     public static Coder of() {
@@ -156,18 +178,24 @@ public final class RemoteShard {
     @Override
     void write(RemoteShard s, DataOutputStream out) throws IOException {
       Codec.writeJob(s.job, out);
-      FetchSummary.Coder.of().encode(s.fetch, out);
+      out.writeBoolean(s.fetch != null);
+      if (s.fetch != null) {
+        FetchSummary.Coder.of().encode(s.fetch, out);
+      }
       s.rows.writeKeepingPackedTo(out);
       Codec.writeString(out, s.failure);
+      out.writeBoolean(s.withdrawn);
     }
 
     @Override
     RemoteShard read(DataInputStream in, int version) throws IOException {
       SyncJob job = Codec.readJob(in);
-      FetchSummary fetch = FetchSummary.Coder.of().decode(in);
+      FetchSummary fetch =
+          version < 5 || in.readBoolean() ? FetchSummary.Coder.of().decode(in) : null;
       IdRows rows =
           version >= 3 ? IdRows.readKeepingPackedFrom(in, version >= 4) : IdRows.readFrom(in);
-      return new RemoteShard(job, fetch, rows, version >= 2 ? Codec.readString(in) : null);
+      String failure = version >= 2 ? Codec.readString(in) : null;
+      return new RemoteShard(job, fetch, rows, failure, version >= 5 && in.readBoolean());
     }
   }
 }

@@ -35,6 +35,12 @@ public final class SyncMetrics {
   /** Types too large for one fetch element, paged in checkpointed stretches. */
   public static final Counter TYPES_SPILLED = Metrics.counter(NAMESPACE, "types_spilled");
 
+  /** Types whose stored hashes were asked for before their fetch (the DirectRunner). */
+  public static final Counter TYPES_READ_AHEAD = Metrics.counter(NAMESPACE, "types_read_ahead");
+
+  /** Join groups read ahead and cleared because their type's fetch failed. */
+  public static final Counter GROUPS_WITHDRAWN = Metrics.counter(NAMESPACE, "groups_withdrawn");
+
   /** Bytes of records (JSON + 48 per record) one fetch element held and emitted. */
   public static final Distribution FETCH_ELEMENT_BYTES =
       Metrics.distribution(NAMESPACE, "record_bytes_per_fetch_element");

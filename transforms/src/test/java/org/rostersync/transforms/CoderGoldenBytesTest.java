@@ -3,6 +3,7 @@ package org.rostersync.transforms;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayInputStream;
@@ -89,7 +90,11 @@ class CoderGoldenBytesTest {
         new Object[] {
           RunEvent.Coder.of(), RunEvent.wholeRun(JOB, RunResult.Status.SKIPPED, "no events after x")
         });
-    m.put("TypeTask", new Object[] {TypeTask.Coder.of(), new TypeTask(JOB, EntityType.SCHOOLS)});
+    // v2 (the stored count and the read-ahead shard count); v1 still decodes
+    // (typeTasksOfV1StillDecode).
+    m.put(
+        "TypeTaskV2",
+        new Object[] {TypeTask.Coder.of(), new TypeTask(JOB, EntityType.SCHOOLS, 12_345L, 8)});
     m.put(
         "TypeFetched",
         new Object[] {
@@ -217,6 +222,16 @@ class CoderGoldenBytesTest {
   }
 
   @Test
+  void typeTasksOfV1StillDecode() throws Exception {
+    TypeTask v1 =
+        CoderUtils.decodeFromByteArray(
+            TypeTask.Coder.of(), HexFormat.of().parseHex(golden().getProperty("TypeTask")));
+    assertThat("not counted, not read ahead", v1, equalTo(new TypeTask(JOB, EntityType.SCHOOLS)));
+    assertThat(v1.storedCount(), is(-1L));
+    assertThat(v1.readAheadShards(), is(0));
+  }
+
+  @Test
   void spilledPartsOfV1AndV2StillDecode() throws Exception {
     IdRows piece = new IdRows(1);
     piece.add(1L, 2L, new byte[] {7}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -263,9 +278,23 @@ class CoderGoldenBytesTest {
     byte[] remoteV3 = HexFormat.of().parseHex(golden().getProperty("RemoteShardV3"));
     RemoteShard fromV3 = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), remoteV3);
     assertThat("a v3 shard still decodes", fromV3.json(0), equalTo(remote.json(0)));
+    byte[] remoteV4 = HexFormat.of().parseHex(golden().getProperty("RemoteShardV4"));
+    RemoteShard fromV4 = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), remoteV4);
+    assertThat("a v4 shard still decodes", fromV4.json(0), equalTo(remote.json(0)));
+    assertThat("v4: a flag names the JSON's compression", remoteV4[0], equalTo((byte) 4));
+    assertThat("a v4 shard is not withdrawn", fromV4.withdrawn(), is(false));
+    assertThat(fromV4.fetch(), equalTo(FETCH));
     byte[] r = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), remote);
-    assertThat(HexFormat.of().formatHex(r), equalTo(golden().getProperty("RemoteShardV4")));
-    assertThat("v4: a flag names the JSON's compression", r[0], equalTo((byte) 4));
+    assertThat(HexFormat.of().formatHex(r), equalTo(golden().getProperty("RemoteShardV5")));
+    assertThat("v5: a shard may be withdrawn", r[0], equalTo((byte) 5));
+    byte[] w = CoderUtils.encodeToByteArray(RemoteShard.Coder.of(), RemoteShard.withdrawn(JOB));
+    assertThat(
+        HexFormat.of().formatHex(w), equalTo(golden().getProperty("RemoteShardV5Withdrawn")));
+    RemoteShard withdrawn = CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), w);
+    assertThat(withdrawn.withdrawn(), is(true));
+    assertThat(withdrawn.fetch(), equalTo(null));
+    assertThat(withdrawn.job(), equalTo(JOB));
+    assertThat(CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), r).withdrawn(), is(false));
     RemoteShard packed = RemoteShard.of(JOB, FETCH, IdRows.packed(2));
     packed.add(1L, 2L, new byte[] {1, 2}, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     packed.add(3L, 4L, new byte[0], null);
@@ -316,7 +345,7 @@ class CoderGoldenBytesTest {
     StoredShard stored = new StoredShard(1, new long[] {1L}, new long[] {2L}, new byte[][] {{3}});
     byte[] s = CoderUtils.encodeToByteArray(StoredShard.Coder.of(), stored);
     assertThat(HexFormat.of().formatHex(s), equalTo(golden().getProperty("StoredShard")));
-    r[0] = 5;
+    r[0] = 6;
     assertThrows(
         CoderException.class, () -> CoderUtils.decodeFromByteArray(RemoteShard.Coder.of(), r));
 

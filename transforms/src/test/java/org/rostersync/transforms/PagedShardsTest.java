@@ -141,19 +141,15 @@ class PagedShardsTest {
 
   @Test
   void shardCountsArePowersOfTwoWithinTheBuckets() {
-    assertThat(Sharding.powerOfTwoShardCountFor(0, 25_000, 512, 512), is(1));
-    assertThat(Sharding.powerOfTwoShardCountFor(25_000, 25_000, 512, 512), is(1));
-    assertThat(Sharding.powerOfTwoShardCountFor(25_001, 25_000, 512, 512), is(2));
-    assertThat(Sharding.powerOfTwoShardCountFor(100_000, 25_000, 512, 512), is(4));
-    assertThat(Sharding.powerOfTwoShardCountFor(1_000_000, 25_000, 512, 512), is(64));
+    assertThat(Sharding.powerOfTwoShardCountFor(0, 25_000, 512), is(1));
+    assertThat(Sharding.powerOfTwoShardCountFor(25_000, 25_000, 512), is(1));
+    assertThat(Sharding.powerOfTwoShardCountFor(25_001, 25_000, 512), is(2));
+    assertThat(Sharding.powerOfTwoShardCountFor(100_000, 25_000, 512), is(4));
+    assertThat(Sharding.powerOfTwoShardCountFor(1_000_000, 25_000, 512), is(64));
     assertThat(
-        "capped by the buckets",
-        Sharding.powerOfTwoShardCountFor(50_000_000, 1, 512, 512),
-        is(512));
+        "capped by the buckets", Sharding.powerOfTwoShardCountFor(50_000_000, 1, 512), is(512));
     assertThat(
-        "maxShards rounded down",
-        Sharding.powerOfTwoShardCountFor(1_000_000, 25_000, 40, 512),
-        is(32));
+        "maxShards rounded down", Sharding.powerOfTwoShardCountFor(1_000_000, 25_000, 40), is(32));
     assertThrows(IllegalArgumentException.class, () -> new PagedShards().shards(JOB, FETCH, 40));
   }
 

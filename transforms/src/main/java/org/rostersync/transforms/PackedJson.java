@@ -331,7 +331,12 @@ final class PackedJson {
     }
   }
 
+  /** Frames decompressed in this JVM: how tests see that a reader took each frame once. */
+  static final java.util.concurrent.atomic.LongAdder FRAMES_DECOMPRESSED =
+      new java.util.concurrent.atomic.LongAdder();
+
   private static byte[] decompress(Compression compression, byte[] frame, int length) {
+    FRAMES_DECOMPRESSED.increment();
     if (compression == Compression.DEFLATE) {
       return inflate(frame, length);
     }

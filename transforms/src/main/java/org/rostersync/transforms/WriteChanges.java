@@ -253,13 +253,30 @@ public final class WriteChanges
       return order;
     }
 
+    private static boolean ascending(Integer[] order) {
+      for (int i = 0; i < order.length; i++) {
+        if (order[i] != i) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     private Void upsert(Connection conn, RowBatch batch, Integer[] order) throws SQLException {
       java.sql.Timestamp now = new java.sql.Timestamp(System.currentTimeMillis());
       UUID integration = UUID.fromString(batch.key().integrationId());
       IdRows rows = batch.rows();
-      // The rows are in id order already (the classification keeps a shard's), so packed JSON is
-      // decompressed a frame at a time.
+      // Packed JSON is decompressed a frame at a time when read in row order. A sorted shard's
+      // rows are in id order already; others (a type sharded while paged keeps its buckets'
+      // order) are read once in row order first, or each row would decompress a whole frame.
       IdRows.JsonReader json = rows.reader();
+      if (!ascending(order)) {
+        byte[][] all = new byte[rows.size][];
+        for (int i = 0; i < all.length; i++) {
+          all[i] = json.json(i);
+        }
+        json = i -> all[i];
+      }
       try (PreparedStatement ps = conn.prepareStatement(UPSERT)) {
         int pending = 0;
         for (int i : order) {

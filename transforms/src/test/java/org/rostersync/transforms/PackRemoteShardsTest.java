@@ -99,7 +99,7 @@ class PackRemoteShardsTest {
   /**
    * Each record as text (id, hash, JSON), to compare shards across the pipeline's serialization.
    */
-  private static ArrayList<String> describe(RemoteShard shard) {
+  static ArrayList<String> describe(RemoteShard shard) {
     ArrayList<String> out = new ArrayList<>();
     IdRows.JsonReader json = shard.jsonReader();
     for (int i = 0; i < shard.size(); i++) {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -60,18 +59,7 @@ class PagedShardsTest {
 
   /** Each row as text (id, hash, JSON), sorted: a shard's records whatever their order. */
   private static TreeSet<String> rowsOf(RemoteShard shard) {
-    TreeSet<String> out = new TreeSet<>();
-    IdRows.JsonReader json = shard.jsonReader();
-    for (int i = 0; i < shard.size(); i++) {
-      byte[] j = json.json(i);
-      out.add(
-          new UUID(shard.msb(i), shard.lsb(i))
-              + " "
-              + HexFormat.of().formatHex(shard.hash(i))
-              + " "
-              + (j == null ? "-" : new String(j, StandardCharsets.UTF_8)));
-    }
-    return out;
+    return new TreeSet<>(PackRemoteShardsTest.describe(shard));
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import org.apache.beam.sdk.PipelineResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,10 +62,6 @@ class ReadAheadTest {
     return outcome;
   }
 
-  private static JsonObject typeCounts(SyncRunner.RunRow run, EntityType t) {
-    return JsonParser.parseString(run.countsJson()).getAsJsonObject().getAsJsonObject(t.path());
-  }
-
   @Test
   void aTypeReadAheadSyncsAsBefore() throws Exception {
     String a = sim.integrations().get(0).id();
@@ -83,11 +78,11 @@ class ReadAheadTest {
     SyncRunner.RunRow run = churn.runs().get(0);
     assertThat(run.status(), equalTo("succeeded"));
     assertThat("enrollments and people", churn.counter("types_read_ahead"), is(2L));
-    JsonObject enrollments = typeCounts(run, EntityType.ENROLLMENTS);
+    JsonObject enrollments = SyncChecks.typeCounts(run, EntityType.ENROLLMENTS);
     assertThat(enrollments.get("updated").getAsLong(), is(30L));
     assertThat(enrollments.get("created").getAsLong(), is(20L));
     assertThat(enrollments.get("deleted").getAsLong(), is(10L));
-    assertThat(typeCounts(run, EntityType.PEOPLE).get("updated").getAsLong(), is(7L));
+    assertThat(SyncChecks.typeCounts(run, EntityType.PEOPLE).get("updated").getAsLong(), is(7L));
     assertThat(churn.counter("incomplete_join_groups"), is(0L));
     assertThat(churn.counter("groups_withdrawn"), is(0L));
     SyncChecks.assertDatabaseEqualsSource(db, a, sim);
@@ -96,11 +91,13 @@ class ReadAheadTest {
     sim.create(a, RosterType.ENROLLMENTS, 2_500);
     SyncRunner.RunRow grown = sync(a).runs().get(0);
     assertThat(grown.status(), equalTo("succeeded"));
-    assertThat(typeCounts(grown, EntityType.ENROLLMENTS).get("created").getAsLong(), is(2_500L));
+    assertThat(
+        SyncChecks.typeCounts(grown, EntityType.ENROLLMENTS).get("created").getAsLong(),
+        is(2_500L));
     SyncChecks.assertDatabaseEqualsSource(db, a, sim);
 
     SyncRunner.Outcome again = sync(a);
-    JsonObject unchanged = typeCounts(again.runs().get(0), EntityType.ENROLLMENTS);
+    JsonObject unchanged = SyncChecks.typeCounts(again.runs().get(0), EntityType.ENROLLMENTS);
     assertThat(unchanged.get("unchanged").getAsLong(), is(sim.count(a, RosterType.ENROLLMENTS)));
     assertThat(unchanged.get("created").getAsLong() + unchanged.get("updated").getAsLong(), is(0L));
   }
@@ -118,13 +115,14 @@ class ReadAheadTest {
     SyncRunner.RunRow run = outcome.runs().get(0);
     assertThat(run.status(), equalTo("partial"));
     assertThat(outcome.counter("types_read_ahead"), is(2L));
-    JsonObject enrollments = typeCounts(run, EntityType.ENROLLMENTS);
+    JsonObject enrollments = SyncChecks.typeCounts(run, EntityType.ENROLLMENTS);
     assertThat(enrollments.get("status").getAsString(), equalTo("failed"));
     assertThat(run.error(), containsString("is not a UUID"));
     assertThat(enrollments.get("deleted").getAsLong(), is(0L));
     assertThat(
         "no delete was applied", SyncChecks.storedRows(db, b, EntityType.ENROLLMENTS), is(stored));
-    assertThat(typeCounts(run, EntityType.PEOPLE).get("status").getAsString(), equalTo("ok"));
+    assertThat(
+        SyncChecks.typeCounts(run, EntityType.PEOPLE).get("status").getAsString(), equalTo("ok"));
     // 2,000 stored enrollments over 300 per group: 8 groups (a power of two), each withdrawn.
     assertThat(outcome.counter("groups_withdrawn"), is(8L));
     assertThat(outcome.counter("incomplete_join_groups"), is(0L));

@@ -9,7 +9,6 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
@@ -86,10 +85,6 @@ class SpilledTypesTest {
     return largest;
   }
 
-  private static JsonObject typeCounts(SyncRunner.RunRow run, EntityType t) {
-    return JsonParser.parseString(run.countsJson()).getAsJsonObject().getAsJsonObject(t.path());
-  }
-
   @Test
   void aSpilledSyncEndsEqualToTheSourceWithEveryFetchElementWithinItsBudget() throws Exception {
     String a = sim.integrations().get(0).id();
@@ -107,7 +102,9 @@ class SpilledTypesTest {
         cold.counter("record_bytes_per_fetch_element.max"),
         lessThanOrEqualTo(BUDGET + largestPageBytes(a)));
     assertThat(
-        typeCounts(cold.runs().get(0), EntityType.ENROLLMENTS).get("created").getAsLong(),
+        SyncChecks.typeCounts(cold.runs().get(0), EntityType.ENROLLMENTS)
+            .get("created")
+            .getAsLong(),
         is(sim.count(a, RosterType.ENROLLMENTS)));
     SyncChecks.assertDatabaseEqualsSource(db, a, sim);
 
@@ -116,7 +113,7 @@ class SpilledTypesTest {
     sim.create(a, RosterType.ENROLLMENTS, 20);
     SyncRunner.Outcome churn = sync(a);
     assertThat(churn.runs().get(0).status(), equalTo("succeeded"));
-    JsonObject enrollments = typeCounts(churn.runs().get(0), EntityType.ENROLLMENTS);
+    JsonObject enrollments = SyncChecks.typeCounts(churn.runs().get(0), EntityType.ENROLLMENTS);
     assertThat(enrollments.get("updated").getAsLong(), is(30L));
     assertThat(enrollments.get("created").getAsLong(), is(20L));
     assertThat(enrollments.get("deleted").getAsLong(), is(10L));
@@ -134,13 +131,14 @@ class SpilledTypesTest {
 
     SyncRunner.RunRow run = sync(b).runs().get(0);
     assertThat(run.status(), equalTo("partial"));
-    JsonObject enrollments = typeCounts(run, EntityType.ENROLLMENTS);
+    JsonObject enrollments = SyncChecks.typeCounts(run, EntityType.ENROLLMENTS);
     assertThat(enrollments.get("status").getAsString(), equalTo("failed"));
     assertThat(run.error(), containsString("is not a UUID"));
     assertThat(enrollments.get("deleted").getAsLong(), is(0L));
     assertThat(
         "no delete was applied", SyncChecks.storedRows(db, b, EntityType.ENROLLMENTS), is(stored));
-    assertThat(typeCounts(run, EntityType.PEOPLE).get("status").getAsString(), equalTo("ok"));
+    assertThat(
+        SyncChecks.typeCounts(run, EntityType.PEOPLE).get("status").getAsString(), equalTo("ok"));
   }
 
   @Test
@@ -156,7 +154,7 @@ class SpilledTypesTest {
 
     SyncRunner.RunRow run = sync(c).runs().get(0);
     assertThat(run.status(), equalTo("partial"));
-    JsonObject enrollments = typeCounts(run, EntityType.ENROLLMENTS);
+    JsonObject enrollments = SyncChecks.typeCounts(run, EntityType.ENROLLMENTS);
     assertThat(enrollments.get("status").getAsString(), equalTo("failed"));
     assertThat(run.error(), containsString("served twice with different content"));
     assertThat(enrollments.get("deleted").getAsLong(), is(0L));

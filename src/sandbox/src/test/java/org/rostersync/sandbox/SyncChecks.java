@@ -30,6 +30,13 @@ final class SyncChecks {
   }
 
   /** The first column of the first row of {@code sql}, as text. */
+  /** One type's counts in a run's {@code sync_runs.counts}. */
+  static com.google.gson.JsonObject typeCounts(SyncRunner.RunRow run, EntityType t) {
+    return com.google.gson.JsonParser.parseString(run.countsJson())
+        .getAsJsonObject()
+        .getAsJsonObject(t.path());
+  }
+
   static String scalar(TestDatabase db, String sql) throws SQLException {
     try (Connection c = db.connect();
         Statement st = c.createStatement();

@@ -53,10 +53,13 @@ public final class Soak {
       String.join(
           "\n",
           "Usage: Soak [--integrations=50] [--rounds=4] [--seed=42] [--data-dir=target/soak] [--restart-round=0]",
+          "            [--records-per-shard=N]",
           "            [--jdbc-url=jdbc:postgresql://... --jdbc-user=postgres (password: ROSTER_SYNC_JDBC_PASSWORD)]",
           "  --integrations   simulated integrations (at least 8): a few mid-size, a third small, the rest tiny",
           "  --rounds         rounds of churn and faults after the first full sync (at least 2)",
           "  --restart-round  the round during which PostgreSQL is restarted mid-write (embedded database only)",
+          "  --records-per-shard  the pipeline's join group size (default 25,000): below the mid-size",
+          "                   integrations' types, their stored hashes are read while they are paged",
           "  --jdbc-url       an external PostgreSQL (the soak's integration ids are cleared there first; no restart)");
 
   static final String HEALTHY =
@@ -86,6 +89,10 @@ public final class Soak {
   private final JdbcConfig jdbc;
   private final int rounds;
   private final int restartRound;
+
+  /** The pipeline's {@code --recordsPerShard}, or 0 for its default. */
+  private int recordsPerShard;
+
   private final Random rng;
   private final List<String> ids = new ArrayList<>();
   private final List<String> sizes = new ArrayList<>();
@@ -137,6 +144,14 @@ public final class Soak {
     System.exit(run(args));
   }
 
+  private SyncOptions options() {
+    SyncOptions o = SyncRunner.options(jdbc, sim.baseUrl(), sim.appSecret());
+    if (recordsPerShard > 0) {
+      o.setRecordsPerShard(recordsPerShard);
+    }
+    return o;
+  }
+
   static int run(String[] args) throws Exception {
     Map<String, String> flags = Flags.parse(args, USAGE);
     if (flags.containsKey("help")) {
@@ -157,6 +172,7 @@ public final class Soak {
       Soak soak =
           new Soak(
               sim, db, rounds, Integer.parseInt(flags.getOrDefault("restart-round", "0")), seed);
+      soak.recordsPerShard = Integer.parseInt(flags.getOrDefault("records-per-shard", "0"));
       Migrations.apply(db.config());
       if (!db.restartable()) {
         soak.clearStoredRows();
@@ -284,7 +300,7 @@ public final class Soak {
             faults.rules().size(),
             faulted.size() + (scenarioRound ? 2 : 0)));
 
-    SyncOptions options = SyncRunner.options(jdbc, sim.baseUrl(), sim.appSecret());
+    SyncOptions options = options();
     options.setMode("auto");
     if (round == 0) {
       options.setAllIntegrations(true);
@@ -312,7 +328,7 @@ public final class Soak {
       sync(options, null, counters, runs, pipelineErrors);
     }
     if (approveRound) {
-      SyncOptions approve = SyncRunner.options(jdbc, sim.baseUrl(), sim.appSecret());
+      SyncOptions approve = options();
       approve.setIntegrationIds(massDeleted);
       approve.setMode("full");
       approve.setApproveDeletes(true);
@@ -641,6 +657,13 @@ public final class Soak {
         "  deletes held              %,d%n",
         counters.getOrDefault("deletes_held", 0L));
     System.out.printf(Locale.ROOT, "  deletes on failed fetches %,d%n", deletesOnFailedFetches);
+    if (counters.getOrDefault("types_read_ahead", 0L) > 0) {
+      System.out.printf(
+          Locale.ROOT,
+          "  read ahead                %,d types; %,d groups withdrawn after a failed fetch%n",
+          counters.get("types_read_ahead"),
+          counters.getOrDefault("groups_withdrawn", 0L));
+    }
     problems.forEach(p -> System.out.println("  PROBLEM: " + p));
     System.out.println("  result                    " + (problems.isEmpty() ? "OK" : "FAILED"));
 

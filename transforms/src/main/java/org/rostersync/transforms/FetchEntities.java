@@ -382,9 +382,9 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
    * it then shards by. Only where types are paged whole (the DirectRunner): there the fetch's
    * outputs wait for its last page, and the read need not. Nothing of the read is compared before
    * the type is fetched whole: the join fires only when its remote side arrives, and a failed fetch
-   * sends withdrawn shards that clear the groups ({@link FetchEntitiesFn#failReadAhead}). The read
-   * sees the rows as they are before the fetch; no run writes them meanwhile (the integration's
-   * lease), and this run writes a type only after its join.
+   * sends withdrawn shards that clear the groups ({@link FetchEntitiesFn#fail}). The read sees the
+   * rows as they are before the fetch; no run writes them meanwhile (the integration's lease), and
+   * this run writes a type only after its join.
    */
   static final class PlanReadAheadFn extends DoFn<TypeTask, TypeTask> {
     private final JdbcConfig jdbc;
@@ -475,7 +475,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     }
 
     /** Stored rows of the type (an index-only count); 0 without a database. */
-    private long storedCount(SyncJob job, TypeTask task) throws java.sql.SQLException {
+    private long storedCount(TypeTask task) throws java.sql.SQLException {
       if (task.storedCount() >= 0) {
         return task.storedCount(); // counted by PlanReadAhead, before the fetch
       }
@@ -516,10 +516,10 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
                         bytesPerElement,
                         packHereBelow));
       } catch (EdlinkException e) {
-        failReadAhead(out, task, null, e.describe());
+        fail(out, task, null, e.describe());
         return;
       } catch (BadRecordException e) {
-        failReadAhead(out, task, null, e.getMessage());
+        fail(out, task, null, e.getMessage());
         return;
       } catch (RuntimeException e) {
         // Not bad data (malformed records are BadRecordException, Edlink failures
@@ -544,10 +544,9 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
               batch.rejected().size());
       long stored;
       try {
-        stored = storedCount(job, task);
+        stored = storedCount(task);
       } catch (java.sql.SQLException e) {
-        failReadAhead(
-            out, task, summary, WriteChanges.WriteRowsFn.failure("counting stored rows", e));
+        fail(out, task, summary, WriteChanges.WriteRowsFn.failure("counting stored rows", e));
         return;
       }
       long records = Math.max(fetched, stored);
@@ -570,7 +569,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
           shards = shardsOf(all, job, summary, shardCount);
         }
       } catch (BadRecordException e) {
-        failReadAhead(out, task, summary, e.getMessage());
+        fail(out, task, summary, e.getMessage());
         return;
       }
       SyncMetrics.JOIN_GROUPS.inc(shardCount);
@@ -583,21 +582,6 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         out.get(COMPLETE)
             .output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
       }
-    }
-
-    /**
-     * The type failed: its fetch failure, and for a type read ahead a withdrawn shard for each
-     * stored one already on its way to the join.
-     */
-    static void failReadAhead(
-        MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {
-      SyncJob job = task.job();
-      for (int s = 0; s < task.readAheadShards(); s++) {
-        ShardKey key =
-            new ShardKey(job.runId(), job.integrationId(), task.type(), s, task.readAheadShards());
-        out.get(REMOTE).output(KV.of(key, RemoteShard.withdrawn(job)));
-      }
-      fail(out, task, summary, reason);
     }
 
     /**
@@ -817,10 +801,19 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       System.arraycopy(sorted, 0, positions, 0, m);
     }
 
+    /**
+     * The type failed: its failure event and, for a type read ahead, a withdrawn shard for each
+     * group its stored hashes were sent to (a spilled type is never read ahead).
+     */
     static void fail(MultiOutputReceiver out, TypeTask task, FetchSummary summary, String reason) {
       SyncMetrics.FETCH_FAILURES.inc();
       SyncMetrics.TYPES_COMPLETED.inc();
       SyncJob job = task.job();
+      int readAhead = task.readAheadShards();
+      for (int s = 0; s < readAhead; s++) {
+        ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, readAhead);
+        out.get(REMOTE).output(KV.of(key, RemoteShard.withdrawn(job)));
+      }
       out.get(FAILED)
           .output(
               KV.of(

@@ -15,6 +15,7 @@ locals {
     edlinkBaseUrl             = var.edlink_base_url
     dbPoolSize                = tostring(var.db_pool_size)
     pageSize                  = tostring(var.page_size)
+    pageFromBothEnds          = tostring(var.page_from_both_ends)
     maxSkipAge                = var.max_skip_age
     leaseTtl                  = var.lease_ttl
     maxRunDuration            = var.max_run_duration

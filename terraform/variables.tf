@@ -181,6 +181,12 @@ variable "page_size" {
   default     = 10000
 }
 
+variable "page_from_both_ends" {
+  description = "Page a type of more than one page from both ends at once where it is paged whole (the DirectRunner); no effect on Dataflow."
+  type        = bool
+  default     = true
+}
+
 variable "max_skip_age" {
   description = "Force a full sync when the last one is older than this, even without new events."
   type        = string

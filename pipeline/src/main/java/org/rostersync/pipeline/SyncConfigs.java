@@ -70,7 +70,9 @@ public final class SyncConfigs {
             o.getEdlinkAppSecretSecretName(),
             APP_SECRET_ENV,
             "edlinkAppSecret");
-    return EdlinkConfig.of(o.getEdlinkBaseUrl(), secret).withPageSize(o.getPageSize());
+    return EdlinkConfig.of(o.getEdlinkBaseUrl(), secret)
+        .withPageSize(o.getPageSize())
+        .withPagingFromBothEnds(o.getPageFromBothEnds());
   }
 
   public static JdbcConfig jdbc(SyncOptions o) {

@@ -81,6 +81,15 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
 
   void setPageSize(Integer value);
 
+  @Description(
+      "Page a type of more than one page from both ends at once ($first forward, $last/$before "
+          + "backward), meeting in the middle: half the round trips in a row. Only where a type is "
+          + "paged whole (the DirectRunner); false pages forward only, as Edlink's recipe does.")
+  @Default.Boolean(true)
+  Boolean getPageFromBothEnds();
+
+  void setPageFromBothEnds(Boolean value);
+
   @Description("Batch job source: comma-separated integration ids to sync once.")
   String getIntegrationIds();
 

@@ -29,6 +29,7 @@ import java.time.format.DateTimeParseException;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +37,7 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.RandomAccess;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -81,6 +83,7 @@ public final class EdlinkClient implements AutoCloseable {
   private final URI baseUri;
   private final String appSecret;
   private final int pageSize;
+  private final boolean fromBothEnds;
   private final int maxAttempts;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
@@ -95,6 +98,7 @@ public final class EdlinkClient implements AutoCloseable {
     this.baseUri = URI.create(baseUrl);
     this.appSecret = b.appSecret;
     this.pageSize = b.pageSize;
+    this.fromBothEnds = b.fromBothEnds;
     this.maxAttempts = b.maxAttempts;
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
@@ -159,6 +163,11 @@ public final class EdlinkClient implements AutoCloseable {
    * current one (a cursor-paged API otherwise adds the handler's time to every round trip), so at
    * most two pages are held at once. A handler that throws {@link StopPaging} ends the fetch: the
    * page already asked for is dropped, and no further page is requested.
+   *
+   * <p>With {@link Builder#fromBothEnds}, a type of more than one page is also paged backward from
+   * its end ({@code $last}, {@code $before}) while it is paged forward, until the two meet: half
+   * the round trips in a row. Pages then reach the handler in no set order, one at a time, and a
+   * record in both directions' pages is handed on once.
    */
   public FetchStats fetchAll(String accessToken, EntityType type, PageHandler handler)
       throws EdlinkException {
@@ -195,60 +204,242 @@ public final class EdlinkClient implements AutoCloseable {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(handler, "handler");
     Call call = new Call(requireToken(accessToken));
+    boolean bothEnds = fromBothEnds && pause == null && resumeFrom == null;
     URI next =
         resumeFrom == null
             ? graph(type.path(), "$first=" + pageSize)
             : checkedNext(resumeFrom, "resuming " + type.path(), null);
     long records = 0;
     int pages = 0;
-    Envelope<List<JsonObject>> page = getPage(next, call);
-    while (true) {
-      pages++;
-      URI following;
-      EdlinkException badNext = null;
-      try {
-        following = nextPage(page, next);
-      } catch (EdlinkException e) {
-        // This page is good; the fetch fails after handing it on, as without a page ahead.
-        following = null;
-        badNext = e;
-      }
-      Future<Envelope<List<JsonObject>>> ahead =
-          pause == null && following != null ? askAhead(following, call) : null;
-      if (!page.data().isEmpty()) {
-        records += page.data().size();
+    FromTheEnd fromEnd = null;
+    Envelope<BufferedObjects> page = getPage(next, call, bothEnds);
+    try {
+      while (true) {
+        pages++;
+        URI following;
+        EdlinkException badNext = null;
         try {
-          handler.onPage(Collections.unmodifiableList(page.data()));
-        } catch (StopPaging stop) {
+          following = nextPage(page, next);
+        } catch (EdlinkException e) {
+          // This page is good; the fetch fails after handing it on, as without a page ahead.
+          following = null;
+          badNext = e;
+        }
+        if (bothEnds && fromEnd == null && following != null) {
+          fromEnd = new FromTheEnd(type, call, handler);
+          fromEnd.start();
+        }
+        Future<Envelope<BufferedObjects>> ahead =
+            pause == null && following != null ? askAhead(following, call, bothEnds) : null;
+        boolean goOn = true;
+        if (fromEnd != null || !page.data().isEmpty()) {
+          try {
+            if (fromEnd != null) {
+              goOn = fromEnd.forward(page.data());
+            } else {
+              records += page.data().size();
+              handler.onPage(Collections.unmodifiableList(page.data()));
+            }
+          } catch (StopPaging stop) {
+            drop(ahead);
+            break;
+          } catch (EdlinkException | RuntimeException | Error e) {
+            drop(ahead);
+            throw e;
+          }
+        }
+        if (badNext != null) {
+          drop(ahead);
+          throw badNext;
+        }
+        if (!goOn || following == null) {
           drop(ahead);
           break;
-        } catch (EdlinkException | RuntimeException | Error e) {
-          drop(ahead);
+        }
+        if (pause != null && pause.getAsBoolean()) {
+          return new FetchStats(records, pages, call.retries.get(), following.toString());
+        }
+        page = ahead != null ? await(ahead, following) : getPage(following, call, bothEnds);
+        next = following;
+      }
+    } finally {
+      if (fromEnd != null) {
+        fromEnd.stop();
+      }
+    }
+    if (fromEnd == null) {
+      return new FetchStats(records, pages, call.retries.get());
+    }
+    fromEnd.rethrow();
+    // Pages from either end that arrived after the two met are not counted: they were dropped.
+    return new FetchStats(
+        fromEnd.records,
+        fromEnd.forwardPages + fromEnd.pages,
+        call.retries.get(),
+        null,
+        fromEnd.pages);
+  }
+
+  /**
+   * The backward half of a type paged from both ends: from the last page ({@code $last}) down
+   * ({@code $before} the oldest record of the page before), while the caller pages forward.
+   *
+   * <p>Each page is handed on under one lock, less the records of the other direction's latest
+   * page, and the directions have met once a page held any of those. Both directions' pages hold
+   * {@code pageSize} records, so where they overlap lies inside the other's latest page: no record
+   * is handed on twice and none is skipped, whichever page arrives first. The backward direction
+   * gives up, and the forward one goes on alone to the end or to the backward pages, when a GET
+   * fails for good, a page repeats one of its own (the API ignored {@code $before}) or is short
+   * before the directions met (the list changed). A record added or moved after both directions
+   * passed its place is missed, as a forward paging misses one added behind its cursor; the next
+   * sync takes it.
+   */
+  private final class FromTheEnd implements Runnable {
+    private final Object lock = new Object();
+    private final EntityType type;
+    private final Call call;
+    private final PageHandler handler;
+    private Set<String> forwardIds = Set.of();
+    private Set<String> backwardIds = Set.of();
+    private boolean done;
+    private Throwable failure;
+    long records;
+    int forwardPages;
+    int pages;
+    private Future<?> task;
+
+    FromTheEnd(EntityType type, Call call, PageHandler handler) {
+      this.type = type;
+      this.call = call;
+      this.handler = handler;
+    }
+
+    void start() {
+      task = PageAhead.THREADS.submit(this);
+    }
+
+    /** Hands on a forward page; false once the directions met (or the handler failed meanwhile). */
+    boolean forward(BufferedObjects page) throws EdlinkException, StopPaging {
+      synchronized (lock) {
+        if (done) {
+          return false;
+        }
+        forwardPages++;
+        if (page.isEmpty()) {
+          return true;
+        }
+        List<JsonObject> rest = page.without(backwardIds);
+        try {
+          handOn(rest);
+        } catch (StopPaging | EdlinkException | RuntimeException | Error e) {
+          done = true;
+          throw e;
+        }
+        forwardIds = page.idSet();
+        done = rest.size() < page.size();
+        return !done;
+      }
+    }
+
+    @Override
+    public void run() {
+      Future<Envelope<BufferedObjects>> ahead = null;
+      try {
+        URI uri = graph(type.path(), "$last=" + pageSize);
+        Envelope<BufferedObjects> page = getPage(uri, call, true);
+        while (true) {
+          BufferedObjects records = page.data();
+          String oldest = records.size() == pageSize ? records.id(0) : null;
+          URI following =
+              oldest == null || !UUID.matcher(oldest).matches()
+                  ? null
+                  : graph(type.path(), "$last=" + pageSize + "&$before=" + oldest);
+          ahead = following == null ? null : askAhead(following, call, true);
+          synchronized (lock) {
+            Set<String> ids = records.idSet();
+            if (done || !Collections.disjoint(ids, backwardIds)) {
+              return;
+            }
+            List<JsonObject> rest = records.without(forwardIds);
+            try {
+              handOn(rest);
+            } catch (StopPaging stop) {
+              done = true;
+              return;
+            } catch (EdlinkException | RuntimeException | Error e) {
+              failure = e;
+              done = true;
+              return;
+            }
+            pages++;
+            backwardIds = ids;
+            if (rest.size() < records.size()) {
+              done = true;
+              return;
+            }
+          }
+          if (following == null) {
+            return;
+          }
+          page = await(ahead, following);
+          ahead = null;
+        }
+      } catch (EdlinkException | RuntimeException e) {
+        if (!isDone()) {
+          LOG.warn(
+              "Paging {} from its end stopped ({}); paging forward goes on alone",
+              type.path(),
+              e.getMessage());
+        }
+      } finally {
+        drop(ahead);
+      }
+    }
+
+    private void handOn(List<JsonObject> rest) throws EdlinkException, StopPaging {
+      if (!rest.isEmpty()) {
+        records += rest.size();
+        handler.onPage(Collections.unmodifiableList(rest));
+      }
+    }
+
+    private boolean isDone() {
+      synchronized (lock) {
+        return done;
+      }
+    }
+
+    /** Ends the backward direction: after this, it hands on nothing. */
+    void stop() {
+      synchronized (lock) {
+        done = true;
+      }
+      task.cancel(true);
+    }
+
+    /** What the handler threw on a backward page, as if thrown on a forward one. */
+    void rethrow() throws EdlinkException {
+      synchronized (lock) {
+        if (failure instanceof EdlinkException e) {
+          throw e;
+        }
+        if (failure instanceof RuntimeException e) {
+          throw e;
+        }
+        if (failure instanceof Error e) {
           throw e;
         }
       }
-      if (badNext != null) {
-        throw badNext;
-      }
-      if (following == null) {
-        break;
-      }
-      if (pause != null && pause.getAsBoolean()) {
-        return new FetchStats(records, pages, call.retries, following.toString());
-      }
-      page = ahead != null ? await(ahead, following) : getPage(following, call);
-      next = following;
     }
-    return new FetchStats(records, pages, call.retries);
   }
 
   /** Starts the GET of the next page on a page-ahead thread (retries and deadline as any GET). */
-  private Future<Envelope<List<JsonObject>>> askAhead(URI uri, Call call) {
-    return PageAhead.THREADS.submit(() -> getPage(uri, call));
+  private Future<Envelope<BufferedObjects>> askAhead(URI uri, Call call, boolean ids) {
+    return PageAhead.THREADS.submit(() -> getPage(uri, call, ids));
   }
 
   /** The page asked for ahead, or the error its GET ended with. */
-  private static Envelope<List<JsonObject>> await(Future<Envelope<List<JsonObject>>> ahead, URI uri)
+  private static Envelope<BufferedObjects> await(Future<Envelope<BufferedObjects>> ahead, URI uri)
       throws EdlinkException {
     try {
       return ahead.get();
@@ -350,7 +541,8 @@ public final class EdlinkClient implements AutoCloseable {
   private final class Call {
     final String credential;
     final long deadlineNanos = System.nanoTime() + deadline.toNanos();
-    int retries;
+    final java.util.concurrent.atomic.AtomicInteger retries =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     Call(String credential) {
       this.credential = credential;
@@ -402,8 +594,9 @@ public final class EdlinkClient implements AutoCloseable {
    * A page of records, checked whole (a malformed page is retried like a cut connection) but kept
    * as its bytes: each record is parsed when the handler reaches it ({@link BufferedObjects}).
    */
-  private Envelope<List<JsonObject>> getPage(URI uri, Call call) throws EdlinkException {
-    return getEnvelope(uri, call, EdlinkClient::readBufferedPage);
+  private Envelope<BufferedObjects> getPage(URI uri, Call call, boolean ids)
+      throws EdlinkException {
+    return getEnvelope(uri, call, in -> readBufferedPage(in, ids));
   }
 
   /** One GET with its retries and deadline; {@code bodyReader} reads a 2xx body. */
@@ -527,7 +720,7 @@ public final class EdlinkClient implements AutoCloseable {
           requestId,
           failure.cause());
     }
-    call.retries++;
+    call.retries.incrementAndGet();
     LOG.warn(
         "GET {} attempt {}/{} failed: {}; retrying in {} ms",
         path,
@@ -644,16 +837,24 @@ public final class EdlinkClient implements AutoCloseable {
    * bytes, and a page waits for its handler (the next one is asked for ahead): kept as bytes, what
    * pages hold stays small and short-lived, not promoted by the collector.
    */
-  private static Envelope<List<JsonObject>> readBufferedPage(InputStream in) throws IOException {
+  private static Envelope<BufferedObjects> readBufferedPage(InputStream in, boolean withIds)
+      throws IOException {
     byte[] body = in.readAllBytes();
+    List<String> ids = withIds ? new ArrayList<>() : null;
     Envelope<Integer> env =
-        readEnvelope(new ByteArrayInputStream(body), EdlinkClient::countObjects);
+        readEnvelope(new ByteArrayInputStream(body), reader -> countObjects(reader, ids));
     return new Envelope<>(
-        new BufferedObjects(body, env.data()), env.next(), env.requestId(), env.warnings());
+        new BufferedObjects(body, env.data(), ids == null ? null : ids.toArray(new String[0])),
+        env.next(),
+        env.requestId(),
+        env.warnings());
   }
 
-  /** Checks and counts a JSON array of objects (or null) without keeping it. */
-  private static Integer countObjects(JsonReader reader) throws IOException {
+  /**
+   * Checks and counts a JSON array of objects (or null) without keeping it; with {@code ids}, also
+   * collects each object's string {@code id} (null where it has none).
+   */
+  private static Integer countObjects(JsonReader reader, List<String> ids) throws IOException {
     if (reader.peek() == JsonToken.NULL) {
       reader.nextNull();
       return 0;
@@ -664,7 +865,21 @@ public final class EdlinkClient implements AutoCloseable {
       if (reader.peek() != JsonToken.BEGIN_OBJECT) {
         throw new IllegalStateException("expected an object in the array, got " + reader.peek());
       }
-      reader.skipValue();
+      if (ids == null) {
+        reader.skipValue();
+      } else {
+        String id = null;
+        reader.beginObject();
+        while (reader.hasNext()) {
+          if (reader.nextName().equals("id") && reader.peek() == JsonToken.STRING) {
+            id = reader.nextString();
+          } else {
+            reader.skipValue();
+          }
+        }
+        reader.endObject();
+        ids.add(id);
+      }
       n++;
     }
     reader.endArray();
@@ -678,11 +893,49 @@ public final class EdlinkClient implements AutoCloseable {
   static final class BufferedObjects extends AbstractList<JsonObject> implements RandomAccess {
     private final byte[] body;
     private final int size;
+    private final String[] ids;
     private List<JsonObject> parsed;
 
-    BufferedObjects(byte[] body, int size) {
+    BufferedObjects(byte[] body, int size, String[] ids) {
       this.body = body;
       this.size = size;
+      this.ids = ids;
+    }
+
+    /** The id of record {@code index}, when the page was read with ids (null if it has none). */
+    String id(int index) {
+      return ids[index];
+    }
+
+    /** The ids this page holds (read with ids). */
+    Set<String> idSet() {
+      Set<String> set = new HashSet<>(ids.length * 2);
+      for (String id : ids) {
+        if (id != null) {
+          set.add(id);
+        }
+      }
+      return set;
+    }
+
+    /** This page less the records whose id is in {@code drop} (read with ids). */
+    List<JsonObject> without(Set<String> drop) {
+      boolean any = false;
+      for (int i = 0; i < size && !any; i++) {
+        any = ids[i] != null && drop.contains(ids[i]);
+      }
+      if (!any) {
+        return this;
+      }
+      List<JsonObject> kept = new ArrayList<>(size);
+      Iterator<JsonObject> it = iterator();
+      for (int i = 0; i < size; i++) {
+        JsonObject o = it.next();
+        if (ids[i] == null || !drop.contains(ids[i])) {
+          kept.add(o);
+        }
+      }
+      return kept;
     }
 
     @Override
@@ -1041,6 +1294,7 @@ public final class EdlinkClient implements AutoCloseable {
     private String baseUrl = DEFAULT_BASE_URL;
     private String appSecret;
     private int pageSize = MAX_PAGE_SIZE;
+    private boolean fromBothEnds;
     private int maxAttempts = 6;
     private Duration initialBackoff = Duration.ofMillis(500);
     private Duration maxBackoff = Duration.ofSeconds(30);
@@ -1061,6 +1315,15 @@ public final class EdlinkClient implements AutoCloseable {
 
     public Builder pageSize(int v) {
       this.pageSize = v;
+      return this;
+    }
+
+    /**
+     * Whether {@link #fetchAll} pages a type of more than one page from both ends at once (off by
+     * default: Edlink's recipe pages forward only).
+     */
+    public Builder fromBothEnds(boolean v) {
+      this.fromBothEnds = v;
       return this;
     }
 

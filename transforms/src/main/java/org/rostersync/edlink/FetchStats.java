@@ -2,10 +2,16 @@ package org.rostersync.edlink;
 
 /**
  * What one paging of an endpoint cost; {@code resumeFrom} is where a paused paging goes on (null
- * when it reached the end or was stopped).
+ * when it reached the end or was stopped); {@code pagesFromEnd} of the {@code pages} were paged
+ * backward from the end ({@link EdlinkClient.Builder#fromBothEnds}).
  */
-public record FetchStats(long records, int pages, int retries, String resumeFrom) {
+public record FetchStats(
+    long records, int pages, int retries, String resumeFrom, int pagesFromEnd) {
+  public FetchStats(long records, int pages, int retries, String resumeFrom) {
+    this(records, pages, retries, resumeFrom, 0);
+  }
+
   public FetchStats(long records, int pages, int retries) {
-    this(records, pages, retries, null);
+    this(records, pages, retries, null, 0);
   }
 }

@@ -15,33 +15,48 @@ public final class EdlinkConfig implements Serializable {
   private final int pageSize;
   private final int maxAttempts;
   private final long initialBackoffMillis;
+  private final boolean fromBothEnds;
 
   private EdlinkConfig(
       String baseUrl,
       SecretRef appSecret,
       int pageSize,
       int maxAttempts,
-      long initialBackoffMillis) {
+      long initialBackoffMillis,
+      boolean fromBothEnds) {
     this.baseUrl = baseUrl;
     this.appSecret = appSecret;
     this.pageSize = pageSize;
     this.maxAttempts = maxAttempts;
     this.initialBackoffMillis = initialBackoffMillis;
+    this.fromBothEnds = fromBothEnds;
   }
 
+  /** Pages of 10,000; a type paged whole is paged from both ends. */
   public static EdlinkConfig of(String baseUrl, SecretRef appSecret) {
-    return new EdlinkConfig(baseUrl, appSecret, EdlinkClient.MAX_PAGE_SIZE, 6, 500);
+    return new EdlinkConfig(baseUrl, appSecret, EdlinkClient.MAX_PAGE_SIZE, 6, 500, true);
   }
 
   public EdlinkConfig withPageSize(int pageSize) {
     if (pageSize < 1 || pageSize > EdlinkClient.MAX_PAGE_SIZE) {
       throw new IllegalArgumentException("page size must be 1.." + EdlinkClient.MAX_PAGE_SIZE);
     }
-    return new EdlinkConfig(baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis);
+    return new EdlinkConfig(
+        baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis, fromBothEnds);
   }
 
   public EdlinkConfig withRetries(int maxAttempts, long initialBackoffMillis) {
-    return new EdlinkConfig(baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis);
+    return new EdlinkConfig(
+        baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis, fromBothEnds);
+  }
+
+  /**
+   * Whether a type paged whole, of more than one page, is also paged backward from its end ({@link
+   * EdlinkClient.Builder#fromBothEnds}).
+   */
+  public EdlinkConfig withPagingFromBothEnds(boolean fromBothEnds) {
+    return new EdlinkConfig(
+        baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis, fromBothEnds);
   }
 
   public String baseUrl() {
@@ -52,7 +67,10 @@ public final class EdlinkConfig implements Serializable {
   void addTo(DisplayData.Builder builder) {
     builder
         .add(DisplayData.item("edlinkBaseUrl", baseUrl).withLabel("Edlink base URL"))
-        .add(DisplayData.item("pageSize", pageSize).withLabel("Edlink page size"));
+        .add(DisplayData.item("pageSize", pageSize).withLabel("Edlink page size"))
+        .add(
+            DisplayData.item("pageFromBothEnds", fromBothEnds)
+                .withLabel("Page a type from both ends"));
   }
 
   public int pageSize() {
@@ -77,6 +95,7 @@ public final class EdlinkConfig implements Serializable {
         .baseUrl(baseUrl)
         .appSecret(secret)
         .pageSize(pageSize)
+        .fromBothEnds(fromBothEnds)
         .maxAttempts(maxAttempts)
         .initialBackoff(Duration.ofMillis(initialBackoffMillis))
         .retryListener(retries)
@@ -85,6 +104,12 @@ public final class EdlinkConfig implements Serializable {
 
   @Override
   public String toString() {
-    return "EdlinkConfig{baseUrl=" + baseUrl + ", pageSize=" + pageSize + "}";
+    return "EdlinkConfig{baseUrl="
+        + baseUrl
+        + ", pageSize="
+        + pageSize
+        + ", fromBothEnds="
+        + fromBothEnds
+        + "}";
   }
 }

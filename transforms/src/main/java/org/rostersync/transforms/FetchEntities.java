@@ -314,6 +314,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       PageBatch batch = new PageBatch(records, paged[0], rejected, stats, bytes[0]);
       SyncMetrics.FETCHED.inc(batch.size());
       SyncMetrics.PAGES.inc(stats.pages());
+      SyncMetrics.PAGES_FROM_END.inc(stats.pagesFromEnd());
       SyncMetrics.FETCH_ELEMENT_BYTES.update(bytes[0]);
       return batch;
     }

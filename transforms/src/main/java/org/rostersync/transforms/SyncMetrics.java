@@ -10,6 +10,10 @@ public final class SyncMetrics {
 
   public static final Counter FETCHED = Metrics.counter(NAMESPACE, "records_fetched");
   public static final Counter PAGES = Metrics.counter(NAMESPACE, "pages_fetched");
+
+  /** Of {@link #PAGES}, those paged backward from a type's end (paging from both ends). */
+  public static final Counter PAGES_FROM_END = Metrics.counter(NAMESPACE, "pages_fetched_from_end");
+
   public static final Counter RETRIES = Metrics.counter(NAMESPACE, "edlink_retries");
   public static final Counter FETCH_FAILURES = Metrics.counter(NAMESPACE, "types_failed");
   public static final Counter DUPLICATES_DROPPED =

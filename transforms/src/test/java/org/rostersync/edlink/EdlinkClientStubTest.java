@@ -384,4 +384,107 @@ class EdlinkClientStubTest {
     assertThrows(IllegalStateException.class, c::listIntegrations); // no app secret configured
     assertTrue(seen.isEmpty());
   }
+
+  /**
+   * Serves {@code ids} as a list: forward with {@code $first}/{@code $after} and {@code $next};
+   * backward with {@code $last}/{@code $before} unless {@code refusesLast} (400), ignoring {@code
+   * $before} when {@code ignoresBefore}.
+   */
+  private void serveList(List<String> ids, boolean refusesLast, boolean ignoresBefore) {
+    server.removeContext("/");
+    server.createContext(
+        "/",
+        ex -> {
+          java.util.Map<String, String> q = new java.util.HashMap<>();
+          String raw = ex.getRequestURI().getRawQuery();
+          for (String kv : raw == null ? new String[0] : raw.split("&")) {
+            String[] p = kv.split("=", 2);
+            q.put(p[0], p.length > 1 ? p[1] : "");
+          }
+          seen.add(ex.getRequestURI().toString());
+          if (q.containsKey("$last")) {
+            if (refusesLast) {
+              json(400, "{\"$errors\":[{\"code\":\"BAD_REQUEST\",\"message\":\"no $last\"}]}")
+                  .send(ex);
+              return;
+            }
+            int n = Integer.parseInt(q.get("$last"));
+            int end =
+                q.containsKey("$before") && !ignoresBefore
+                    ? ids.indexOf(q.get("$before"))
+                    : ids.size();
+            json(200, page(null, ids.subList(Math.max(0, end - n), end).toArray(new String[0])))
+                .send(ex);
+            return;
+          }
+          int n = Integer.parseInt(q.get("$first"));
+          int from = q.containsKey("$after") ? ids.indexOf(q.get("$after")) + 1 : 0;
+          int to = Math.min(ids.size(), from + n);
+          String next =
+              to < ids.size()
+                  ? "\""
+                      + base
+                      + "/api/v2/graph/people?$first="
+                      + n
+                      + "&$after="
+                      + ids.get(to - 1)
+                      + "\""
+                  : null;
+          json(200, page(next, ids.subList(from, to).toArray(new String[0]))).send(ex);
+        });
+  }
+
+  private static List<String> uuids(int n) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(String.format("00000000-0000-4000-8000-%012d", i));
+    }
+    return ids;
+  }
+
+  /** Every id handed on, failing on one handed twice. */
+  private FetchStats fetchFromBothEnds(List<String> handed) throws EdlinkException {
+    return EdlinkClient.builder()
+        .baseUrl(base)
+        .pageSize(2)
+        .maxAttempts(2)
+        .initialBackoff(Duration.ofMillis(5))
+        .fromBothEnds(true)
+        .build()
+        .fetchAll(
+            TOKEN,
+            EntityType.PEOPLE,
+            page -> {
+              for (JsonObject r : page) {
+                String id = r.get("id").getAsString();
+                assertFalse(handed.contains(id), "handed twice: " + id);
+                handed.add(id);
+              }
+            });
+  }
+
+  @Test
+  void anApiThatRefusesPagingFromTheEndIsPagedForwardAlone() throws Exception {
+    List<String> ids = uuids(9);
+    serveList(ids, true, false);
+    List<String> handed = new ArrayList<>();
+    FetchStats stats = fetchFromBothEnds(handed);
+    assertEquals(ids, handed);
+    assertEquals(0, stats.pagesFromEnd());
+    assertEquals(5, stats.pages());
+  }
+
+  @Test
+  void anApiThatIgnoresBeforeIsPagedForwardAloneUpToThePageFromTheEnd() throws Exception {
+    List<String> ids = uuids(9);
+    serveList(ids, false, true);
+    List<String> handed = new ArrayList<>();
+    FetchStats stats = fetchFromBothEnds(handed);
+    assertEquals(new java.util.TreeSet<>(ids), new java.util.TreeSet<>(handed));
+    assertEquals(9, stats.records());
+    assertEquals(1, stats.pagesFromEnd(), "the last page once; its repeat is not handed on");
+    assertTrue(
+        seen.stream().filter(u -> u.contains("$before")).count() >= 1,
+        "the backward direction asked for the page before: " + seen);
+  }
 }

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.rostersync.hash.CanonicalHash;
 import org.rostersync.sandbox.simulator.DatasetSize;
 import org.rostersync.sandbox.simulator.EdlinkSimulator;
@@ -254,6 +256,128 @@ class EdlinkClientTest {
   }
 
   @Test
+  void pagedFromBothEndsEveryRecordArrivesOnceWhateverThePageCount() throws Exception {
+    int people = (int) sim.count(small.id(), RosterType.PEOPLE);
+    for (int pageSize :
+        new int[] {people, people - 1, (people + 1) / 2, (people + 2) / 3, (people + 6) / 7, 10}) {
+      int pages = (people + pageSize - 1) / pageSize;
+      long before = sim.requestCount(small.id(), "people");
+      Map<String, JsonObject> byId = new HashMap<>();
+      FetchStats stats =
+          fastClient()
+              .pageSize(pageSize)
+              .fromBothEnds(true)
+              .build()
+              .fetchAll(
+                  small.accessToken(),
+                  EntityType.PEOPLE,
+                  page -> {
+                    for (JsonObject r : page) {
+                      assertNull(byId.put(r.get("id").getAsString(), r), "delivered twice");
+                    }
+                  });
+      String what = pages + " pages of " + pageSize + ": " + stats;
+      assertSameAsTruth(byId, small.id(), EntityType.PEOPLE);
+      assertEquals(people, stats.records(), what);
+      assertTrue(stats.pages() <= pages + 1, "at most one page more than forward: " + what);
+      if (pages == 1) {
+        assertEquals(0, stats.pagesFromEnd(), what);
+        assertEquals(before + 1, sim.requestCount(small.id(), "people"), "one page, one request");
+      }
+    }
+  }
+
+  @Test
+  void aTypeOfManyPagesIsPagedFromBothEndsInTurn() throws Exception {
+    slowPeople();
+    int people = (int) sim.count(small.id(), RosterType.PEOPLE);
+    int pageSize = (people + 9) / 10;
+    Map<String, JsonObject> byId = new HashMap<>();
+    FetchStats stats =
+        fastClient()
+            .pageSize(pageSize)
+            .fromBothEnds(true)
+            .build()
+            .fetchAll(
+                small.accessToken(),
+                EntityType.PEOPLE,
+                page -> page.forEach(r -> byId.put(r.get("id").getAsString(), r)));
+    assertSameAsTruth(byId, small.id(), EntityType.PEOPLE);
+    // Forward only, the same ten pages take ten round trips in a row; from both ends, each
+    // direction takes its half.
+    int forward = stats.pages() - stats.pagesFromEnd();
+    assertTrue(forward >= 3 && stats.pagesFromEnd() >= 3, stats.toString());
+  }
+
+  @Test
+  void aHandlerThatFailsOnAPageFromTheEndFailsTheFetchAndIsCalledNoMore() throws Exception {
+    slowPeople();
+    List<JsonObject> truth = sim.records(small.id(), RosterType.PEOPLE);
+    String lastId = truth.get(truth.size() - 1).get("id").getAsString();
+    int pageSize = (truth.size() + 9) / 10;
+    IllegalStateException own = new IllegalStateException("the handler's own failure");
+    boolean[] returned = {false};
+    List<String> callsAfterReturn = new CopyOnWriteArrayList<>();
+    PageHandler handler =
+        page -> {
+          if (returned[0]) {
+            callsAfterReturn.add(page.size() + " records");
+          }
+          if (page.stream().anyMatch(r -> r.get("id").getAsString().equals(lastId))) {
+            throw own;
+          }
+        };
+    EdlinkClient client = fastClient().pageSize(pageSize).fromBothEnds(true).build();
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> client.fetchAll(small.accessToken(), EntityType.PEOPLE, handler));
+    returned[0] = true;
+    assertEquals(own, e);
+    Thread.sleep(300);
+    assertEquals(List.of(), callsAfterReturn);
+  }
+
+  @Test
+  void aHandlerThatStopsOnAPageFromTheEndEndsTheFetchWithoutError() throws Exception {
+    slowPeople();
+    List<JsonObject> truth = sim.records(small.id(), RosterType.PEOPLE);
+    String lastId = truth.get(truth.size() - 1).get("id").getAsString();
+    int pageSize = (truth.size() + 9) / 10;
+    List<Integer> handled = new CopyOnWriteArrayList<>();
+    FetchStats stats =
+        fastClient()
+            .pageSize(pageSize)
+            .fromBothEnds(true)
+            .build()
+            .fetchAll(
+                small.accessToken(),
+                EntityType.PEOPLE,
+                page -> {
+                  handled.add(page.size());
+                  if (page.stream().anyMatch(r -> r.get("id").getAsString().equals(lastId))) {
+                    throw new StopPaging();
+                  }
+                });
+    int atReturn = handled.size();
+    assertTrue(stats.records() < truth.size(), stats.toString());
+    Thread.sleep(300);
+    assertEquals(atReturn, handled.size(), "no page handed on after the fetch returned");
+  }
+
+  /** Every people request of the small integration waits 60 ms, so directions take turns. */
+  private void slowPeople() {
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(small.id())
+                .endpoint("people")
+                .kind(FaultKind.SLOW)
+                .delayMillis(60)
+                .build());
+  }
+
+  @Test
   void aResumeCursorOnAnotherOriginIsRefused() {
     EdlinkClient client = fastClient().build();
     EdlinkException e =
@@ -278,8 +402,9 @@ class EdlinkClientTest {
     assertTrue(retries.isEmpty(), retries.toString());
   }
 
-  @Test
-  void everyRecordExactlyOnceUnderFaults() throws Exception {
+  @ParameterizedTest(name = "from both ends: {0}")
+  @ValueSource(booleans = {false, true})
+  void everyRecordExactlyOnceUnderFaults(boolean fromBothEnds) throws Exception {
     int people = (int) sim.count(small.id(), RosterType.PEOPLE);
     int pageSize = Math.max(1, (people + 4) / 5); // five pages
     sim.faults()
@@ -332,6 +457,7 @@ class EdlinkClientTest {
     FetchStats stats =
         fastClient()
             .pageSize(pageSize)
+            .fromBothEnds(fromBothEnds)
             .build()
             .fetchAll(
                 small.accessToken(),
@@ -350,7 +476,10 @@ class EdlinkClientTest {
         pageSizes.toString());
     assertTrue(retries.contains("429"), retries.toString());
     assertTrue(retries.contains("503"), retries.toString());
-    assertTrue(retries.contains("502"), retries.toString());
+    if (!fromBothEnds) {
+      // From both ends, the forward pages may meet the backward ones before the fourth.
+      assertTrue(retries.contains("502"), retries.toString());
+    }
     assertTrue(
         retries.stream().anyMatch(r -> r.equals("io") || r.equals("parse")), retries.toString());
     assertEquals(retries.size(), stats.retries());

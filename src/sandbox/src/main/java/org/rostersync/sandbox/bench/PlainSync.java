@@ -40,19 +40,19 @@ import org.rostersync.transforms.WriteChanges;
  * The plain program, the baseline of {@link ProcessBenchmark}: Edlink's recommended sync recipe
  * done plainly and well, in one process of its own. The active integrations (Meta API, as the
  * pipeline lists them) one after another; per integration the nine types fetched concurrently
- * ({@code $first=10000}, the pipeline's {@link EdlinkClient}), a canonical SHA-256 per record
- * ({@link CanonicalHash}), the stored {@code (id, hash)} read into hash maps while the first pages
- * arrive, the diff in memory, upserts in batches of 5,000 rows (the pipeline's statement, {@code
- * reWriteBatchedInserts}) written while the fetch goes on, deletes by id once every type was
- * fetched completely, and one transaction per integration (a failed fetch rolls the whole
- * integration back). It leaves the same rows as the pipeline, so the database equals the source
- * either way.
+ * ({@code $first=10000}, forward only, the pipeline's {@link EdlinkClient}), a canonical SHA-256
+ * per record ({@link CanonicalHash}), the stored {@code (id, hash)} read into hash maps while the
+ * first pages arrive, the diff in memory, upserts in batches of 5,000 rows (the pipeline's
+ * statement, {@code reWriteBatchedInserts}) written while the fetch goes on, deletes by id once
+ * every type was fetched completely, and one transaction per integration (a failed fetch rolls the
+ * whole integration back). It leaves the same rows as the pipeline, so the database equals the
+ * source either way.
  */
 public final class PlainSync implements AutoCloseable {
   static final String USAGE =
       String.join(
           "\n",
-          "Usage: PlainSync --edlinkBaseUrl=URL --jdbcUrl=URL [--jdbcUser=postgres] [--batch=5000] [--threads=9]",
+          "Usage: PlainSync --edlinkBaseUrl=URL --jdbcUrl=URL [--jdbcUser=postgres] [--batch=5000] [--threads=9] [--fromBothEnds=false]",
           "  secrets from the environment: EDLINK_APP_SECRET (Meta API), JDBC_PASSWORD",
           "  prints one line 'plain-sync: integrations=N fetched=N created=N updated=N deleted=N failed=N ms=N'",
           "  and exits 1 when an integration failed (its transaction rolled back).");
@@ -106,6 +106,9 @@ public final class PlainSync implements AutoCloseable {
     long start = System.nanoTime();
     EdlinkClient client =
         EdlinkConfig.of(flags.get("edlinkBaseUrl"), SecretRef.plain(env("EDLINK_APP_SECRET")))
+            // The recipe pages forward only; true shows what paging from both ends gives it.
+            .withPagingFromBothEnds(
+                Boolean.parseBoolean(flags.getOrDefault("fromBothEnds", "false")))
             .newClient((attempt, reason) -> {});
     JdbcConfig jdbc =
         JdbcConfig.of(

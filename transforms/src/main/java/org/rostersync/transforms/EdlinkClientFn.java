@@ -1,5 +1,6 @@
 package org.rostersync.transforms;
 
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EdlinkException;
@@ -7,7 +8,7 @@ import org.rostersync.edlink.Integration;
 
 /**
  * A DoFn that talks to Edlink: one client per DoFn instance, made in {@code @Setup} (its retries
- * count as Beam counters) and closed in {@code @Teardown}. Subclasses add their own set-up in
+ * count as a Beam counter) and closed in {@code @Teardown}. Subclasses add their own set-up in
  * {@link #onSetup()}.
  */
 public abstract class EdlinkClientFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
@@ -18,10 +19,25 @@ public abstract class EdlinkClientFn<InputT, OutputT> extends DoFn<InputT, Outpu
     this.edlink = edlink;
   }
 
+  /**
+   * Retries noted by the client, counted at the end of the bundle: a page asked for ahead, or from
+   * a type's end, is retried on a thread of the client's, where a Beam counter is not reported.
+   */
+  private transient LongAdder retries;
+
   @Setup
   public final void setup() {
-    client = edlink.newClient((attempt, reason) -> SyncMetrics.RETRIES.inc());
+    retries = new LongAdder();
+    client = edlink.newClient((attempt, reason) -> retries.increment());
     onSetup();
+  }
+
+  @FinishBundle
+  public final void countRetries() {
+    long n = retries.sumThenReset();
+    if (n > 0) {
+      SyncMetrics.RETRIES.inc(n);
+    }
   }
 
   /** A call to the Meta API, which authenticates with the application secret. */
@@ -44,7 +60,7 @@ public abstract class EdlinkClientFn<InputT, OutputT> extends DoFn<InputT, Outpu
       }
       SyncMetrics.SECRET_REFRESHES.inc();
       client.close();
-      client = edlink.newClientWithFreshSecret((attempt, reason) -> SyncMetrics.RETRIES.inc());
+      client = edlink.newClientWithFreshSecret((attempt, reason) -> retries.increment());
       return call.call(client);
     }
   }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 
@@ -308,6 +309,37 @@ class EndToEndSyncTest {
             .getAsLong(),
         is(2L));
     assertDatabaseEqualsSource(b);
+  }
+
+  @Test
+  @Order(7)
+  void everyEdlinkRetryIsCountedThoughPagesAreAskedForOnOtherThreads() throws Exception {
+    for (String endpoint : List.of("people", "enrollments")) {
+      sim.faults()
+          .add(
+              FaultRule.builder()
+                  .integration(b)
+                  .endpoint(endpoint)
+                  .kind(FaultKind.UNAVAILABLE_503)
+                  .onPage(2)
+                  .times(1)
+                  .build());
+    }
+    SyncOptions o = options("full");
+    o.setAllIntegrations(false);
+    o.setIntegrationIds(b);
+    o.setPageSize(100);
+    SyncRunner.Outcome out = sync(o);
+    sim.faults().clear();
+    assertThat(out.runs().get(0).status(), equalTo("succeeded"));
+    JsonObject counts = JsonParser.parseString(out.runs().get(0).countsJson()).getAsJsonObject();
+    long recorded = 0;
+    for (String type : counts.keySet()) {
+      recorded += counts.getAsJsonObject(type).get("retries").getAsLong();
+    }
+    // Page 2 is asked for ahead, on the client's own thread.
+    assertThat(recorded, greaterThanOrEqualTo(2L));
+    assertThat(out.counter("edlink_retries"), is(recorded));
   }
 
   @Test

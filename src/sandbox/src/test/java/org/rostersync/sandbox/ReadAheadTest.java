@@ -78,6 +78,8 @@ class ReadAheadTest {
     SyncRunner.RunRow run = churn.runs().get(0);
     assertThat(run.status(), equalTo("succeeded"));
     assertThat("enrollments and people", churn.counter("types_read_ahead"), is(2L));
+    // Pages of 250: the types were paged from both ends, and still converge below.
+    assertThat(churn.counter("pages_fetched_from_end"), greaterThan(0L));
     JsonObject enrollments = SyncChecks.typeCounts(run, EntityType.ENROLLMENTS);
     assertThat(enrollments.get("updated").getAsLong(), is(30L));
     assertThat(enrollments.get("created").getAsLong(), is(20L));

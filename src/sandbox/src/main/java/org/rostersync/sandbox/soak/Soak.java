@@ -664,6 +664,11 @@ public final class Soak {
           counters.get("types_read_ahead"),
           counters.getOrDefault("groups_withdrawn", 0L));
     }
+    System.out.printf(
+        Locale.ROOT,
+        "  pages from the end        %,d of %,d%n",
+        counters.getOrDefault("pages_fetched_from_end", 0L),
+        counters.getOrDefault("pages_fetched", 0L));
     problems.forEach(p -> System.out.println("  PROBLEM: " + p));
     System.out.println("  result                    " + (problems.isEmpty() ? "OK" : "FAILED"));
 

@@ -288,11 +288,12 @@ public final class EdlinkClient implements AutoCloseable {
    * page, and the directions have met once a page held any of those. Both directions' pages hold
    * {@code pageSize} records, so where they overlap lies inside the other's latest page: no record
    * is handed on twice and none is skipped, whichever page arrives first. The backward direction
-   * gives up, and the forward one goes on alone to the end or to the backward pages, when a GET
-   * fails for good, a page repeats one of its own (the API ignored {@code $before}) or is short
-   * before the directions met (the list changed). A record added or moved after both directions
-   * passed its place is missed, as a forward paging misses one added behind its cursor; the next
-   * sync takes it.
+   * stops, and the forward one goes on alone to the end or to the backward pages, when a GET fails
+   * for good, a page repeats one of its own (the API ignored {@code $before}) or the start of the
+   * list comes before the directions met (possible only if the list changed meanwhile: the forward
+   * pages may then hand on records again, which a caller settles as duplicates; none is dropped). A
+   * record added after both directions passed its place is missed, as a forward paging misses one
+   * added behind its cursor; the next sync takes it.
    */
   private final class FromTheEnd implements Runnable {
     private final Object lock = new Object();

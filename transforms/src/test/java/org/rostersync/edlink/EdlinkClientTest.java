@@ -263,19 +263,7 @@ class EdlinkClientTest {
       int pages = (people + pageSize - 1) / pageSize;
       long before = sim.requestCount(small.id(), "people");
       Map<String, JsonObject> byId = new HashMap<>();
-      FetchStats stats =
-          fastClient()
-              .pageSize(pageSize)
-              .fromBothEnds(true)
-              .build()
-              .fetchAll(
-                  small.accessToken(),
-                  EntityType.PEOPLE,
-                  page -> {
-                    for (JsonObject r : page) {
-                      assertNull(byId.put(r.get("id").getAsString(), r), "delivered twice");
-                    }
-                  });
+      FetchStats stats = peopleFromBothEnds(pageSize, eachOnceInto(byId));
       String what = pages + " pages of " + pageSize + ": " + stats;
       assertSameAsTruth(byId, small.id(), EntityType.PEOPLE);
       assertEquals(people, stats.records(), what);
@@ -293,15 +281,7 @@ class EdlinkClientTest {
     int people = (int) sim.count(small.id(), RosterType.PEOPLE);
     int pageSize = (people + 9) / 10;
     Map<String, JsonObject> byId = new HashMap<>();
-    FetchStats stats =
-        fastClient()
-            .pageSize(pageSize)
-            .fromBothEnds(true)
-            .build()
-            .fetchAll(
-                small.accessToken(),
-                EntityType.PEOPLE,
-                page -> page.forEach(r -> byId.put(r.get("id").getAsString(), r)));
+    FetchStats stats = peopleFromBothEnds(pageSize, eachOnceInto(byId));
     assertSameAsTruth(byId, small.id(), EntityType.PEOPLE);
     // Forward only, the same ten pages take ten round trips in a row; from both ends, each
     // direction takes its half.
@@ -316,23 +296,21 @@ class EdlinkClientTest {
     String lastId = truth.get(truth.size() - 1).get("id").getAsString();
     int pageSize = (truth.size() + 9) / 10;
     IllegalStateException own = new IllegalStateException("the handler's own failure");
-    boolean[] returned = {false};
+    java.util.concurrent.atomic.AtomicBoolean returned =
+        new java.util.concurrent.atomic.AtomicBoolean();
     List<String> callsAfterReturn = new CopyOnWriteArrayList<>();
     PageHandler handler =
         page -> {
-          if (returned[0]) {
+          if (returned.get()) {
             callsAfterReturn.add(page.size() + " records");
           }
           if (page.stream().anyMatch(r -> r.get("id").getAsString().equals(lastId))) {
             throw own;
           }
         };
-    EdlinkClient client = fastClient().pageSize(pageSize).fromBothEnds(true).build();
     IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () -> client.fetchAll(small.accessToken(), EntityType.PEOPLE, handler));
-    returned[0] = true;
+        assertThrows(IllegalStateException.class, () -> peopleFromBothEnds(pageSize, handler));
+    returned.set(true);
     assertEquals(own, e);
     Thread.sleep(300);
     assertEquals(List.of(), callsAfterReturn);
@@ -346,23 +324,36 @@ class EdlinkClientTest {
     int pageSize = (truth.size() + 9) / 10;
     List<Integer> handled = new CopyOnWriteArrayList<>();
     FetchStats stats =
-        fastClient()
-            .pageSize(pageSize)
-            .fromBothEnds(true)
-            .build()
-            .fetchAll(
-                small.accessToken(),
-                EntityType.PEOPLE,
-                page -> {
-                  handled.add(page.size());
-                  if (page.stream().anyMatch(r -> r.get("id").getAsString().equals(lastId))) {
-                    throw new StopPaging();
-                  }
-                });
+        peopleFromBothEnds(
+            pageSize,
+            page -> {
+              handled.add(page.size());
+              if (page.stream().anyMatch(r -> r.get("id").getAsString().equals(lastId))) {
+                throw new StopPaging();
+              }
+            });
     int atReturn = handled.size();
     assertTrue(stats.records() < truth.size(), stats.toString());
     Thread.sleep(300);
     assertEquals(atReturn, handled.size(), "no page handed on after the fetch returned");
+  }
+
+  /** The small integration's people, paged from both ends. */
+  private FetchStats peopleFromBothEnds(int pageSize, PageHandler handler) throws EdlinkException {
+    return fastClient()
+        .pageSize(pageSize)
+        .fromBothEnds(true)
+        .build()
+        .fetchAll(small.accessToken(), EntityType.PEOPLE, handler);
+  }
+
+  /** Puts each record into {@code byId}, failing on one handed on twice. */
+  private static PageHandler eachOnceInto(Map<String, JsonObject> byId) {
+    return page -> {
+      for (JsonObject r : page) {
+        assertNull(byId.put(r.get("id").getAsString(), r), "delivered twice");
+      }
+    };
   }
 
   /** Every people request of the small integration waits 60 ms, so directions take turns. */

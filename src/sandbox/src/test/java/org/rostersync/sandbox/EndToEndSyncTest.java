@@ -276,10 +276,7 @@ class EndToEndSyncTest {
                 .kind(FaultKind.SERVER_ERROR_500)
                 .onPage(3)
                 .build());
-    SyncOptions o = options("full");
-    o.setAllIntegrations(false);
-    o.setIntegrationIds(b);
-    o.setPageSize(100);
+    SyncOptions o = fullSyncOfBInPagesOf100();
     SyncRunner.Outcome out = sync(o);
     sim.faults().clear();
     assertThat(out.runs(), hasSize(1));
@@ -311,6 +308,15 @@ class EndToEndSyncTest {
     assertDatabaseEqualsSource(b);
   }
 
+  /** A full sync of b alone, in pages of 100, so that its people and enrollments span several. */
+  private static SyncOptions fullSyncOfBInPagesOf100() {
+    SyncOptions o = options("full");
+    o.setAllIntegrations(false);
+    o.setIntegrationIds(b);
+    o.setPageSize(100);
+    return o;
+  }
+
   @Test
   @Order(7)
   void everyEdlinkRetryIsCountedThoughPagesAreAskedForOnOtherThreads() throws Exception {
@@ -325,10 +331,7 @@ class EndToEndSyncTest {
                   .times(1)
                   .build());
     }
-    SyncOptions o = options("full");
-    o.setAllIntegrations(false);
-    o.setIntegrationIds(b);
-    o.setPageSize(100);
+    SyncOptions o = fullSyncOfBInPagesOf100();
     SyncRunner.Outcome out = sync(o);
     sim.faults().clear();
     assertThat(out.runs().get(0).status(), equalTo("succeeded"));

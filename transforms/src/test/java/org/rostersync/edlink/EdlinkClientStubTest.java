@@ -413,8 +413,7 @@ class EdlinkClientStubTest {
                 q.containsKey("$before") && !ignoresBefore
                     ? ids.indexOf(q.get("$before"))
                     : ids.size();
-            json(200, page(null, ids.subList(Math.max(0, end - n), end).toArray(new String[0])))
-                .send(ex);
+            json(200, listPage(null, ids.subList(Math.max(0, end - n), end))).send(ex);
             return;
           }
           int n = Integer.parseInt(q.get("$first"));
@@ -430,8 +429,21 @@ class EdlinkClientStubTest {
                       + ids.get(to - 1)
                       + "\""
                   : null;
-          json(200, page(next, ids.subList(from, to).toArray(new String[0]))).send(ex);
+          json(200, listPage(next, ids.subList(from, to))).send(ex);
         });
+  }
+
+  /** A page whose records have a field before their id and one after, as any API may send. */
+  private static String listPage(String next, List<String> ids) {
+    List<String> items = new ArrayList<>();
+    for (String id : ids) {
+      items.add("{\"role\":\"student\",\"id\":\"" + id + "\",\"grades\":[\"09\"]}");
+    }
+    return "{\"$data\":["
+        + String.join(",", items)
+        + "],\"$request\":\"r1\""
+        + (next == null ? "" : ",\"$next\":" + next)
+        + "}";
   }
 
   private static List<String> uuids(int n) {

@@ -235,7 +235,7 @@ public final class EdlinkClient implements AutoCloseable {
         if (fromEnd != null || !page.data().isEmpty()) {
           try {
             if (fromEnd != null) {
-              goOn = fromEnd.forward(page.data());
+              goOn = fromEnd.forward(page.data(), following == null);
             } else {
               records += page.data().size();
               handler.onPage(Collections.unmodifiableList(page.data()));
@@ -319,15 +319,20 @@ public final class EdlinkClient implements AutoCloseable {
       task = PageAhead.THREADS.submit(this);
     }
 
-    /** Hands on a forward page; false once the directions met (or the handler failed meanwhile). */
-    boolean forward(BufferedObjects page) throws EdlinkException, StopPaging {
+    /**
+     * Hands on a forward page; false once the directions met (or the handler failed meanwhile). The
+     * last page ends the backward direction under the same lock: a short last page breaks the
+     * overlap's bound, so a backward page handed after it could repeat earlier forward pages.
+     */
+    boolean forward(BufferedObjects page, boolean last) throws EdlinkException, StopPaging {
       synchronized (lock) {
         if (done) {
           return false;
         }
         forwardPages++;
+        done = last;
         if (page.isEmpty()) {
-          return true;
+          return !done;
         }
         List<JsonObject> rest = page.without(backwardIds);
         try {
@@ -337,7 +342,7 @@ public final class EdlinkClient implements AutoCloseable {
           throw e;
         }
         forwardIds = page.idSet();
-        done = rest.size() < page.size();
+        done = done || rest.size() < page.size();
         return !done;
       }
     }

@@ -168,6 +168,29 @@ class BookkeepingOnBadDaysTest {
         Long.parseLong(scalar("SELECT last_value FROM flaky_retried_calls")), greaterThan(2L));
   }
 
+  @Test
+  void aReadConnectionTheServerDroppedAfterItsRowsClosesWithoutFailingTheRead() throws Exception {
+    // The soak's database restart, 18 s into a sync, failed the run this way: JdbcIO's read
+    // closes its connection in finishBundle, and the pool's rollback of the dead connection threw.
+    DataSource reads = PooledDataSources.retryingProviderFn(DB.get().config()).apply(null);
+    Connection c = reads.getConnection();
+    c.setAutoCommit(false);
+    int pid;
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_backend_pid()");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      pid = rs.getInt(1);
+    }
+    assertThat(scalar("SELECT pg_terminate_backend(" + pid + ")"), equalTo("t"));
+    c.close();
+    try (Connection again = reads.getConnection();
+        PreparedStatement ps = again.prepareStatement("SELECT 1");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      assertThat("the pool serves a live connection after it", rs.getInt(1), is(1));
+    }
+  }
+
   private static String scalar(String sql) throws Exception {
     try (Connection c = connect();
         Statement st = c.createStatement();

@@ -97,9 +97,14 @@ class EdlinkClientStubTest {
   }
 
   private static String page(String next, String... ids) {
+    return envelope(next, List.of(ids), "{\"id\":\"%s\"}");
+  }
+
+  /** A page of one record per id, each written by {@code format} with its id. */
+  private static String envelope(String next, List<String> ids, String format) {
     List<String> items = new ArrayList<>();
     for (String id : ids) {
-      items.add("{\"id\":\"" + id + "\"}");
+      items.add(String.format(format, id));
     }
     return "{\"$data\":["
         + String.join(",", items)
@@ -435,15 +440,7 @@ class EdlinkClientStubTest {
 
   /** A page whose records have a field before their id and one after, as any API may send. */
   private static String listPage(String next, List<String> ids) {
-    List<String> items = new ArrayList<>();
-    for (String id : ids) {
-      items.add("{\"role\":\"student\",\"id\":\"" + id + "\",\"grades\":[\"09\"]}");
-    }
-    return "{\"$data\":["
-        + String.join(",", items)
-        + "],\"$request\":\"r1\""
-        + (next == null ? "" : ",\"$next\":" + next)
-        + "}";
+    return envelope(next, ids, "{\"role\":\"student\",\"id\":\"%s\",\"grades\":[\"09\"]}");
   }
 
   private static List<String> uuids(int n) {

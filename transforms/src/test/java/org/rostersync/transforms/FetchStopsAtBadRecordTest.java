@@ -16,18 +16,14 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.edlink.FetchStats;
 import org.rostersync.edlink.StopPaging;
 import org.rostersync.sandbox.simulator.DatasetSize;
-import org.rostersync.sandbox.simulator.EdlinkSimulator;
 import org.rostersync.sandbox.simulator.RosterType;
-import org.rostersync.sandbox.simulator.SimIntegration;
-import org.rostersync.testing.TestSimulator;
 
 /**
  * A record that fails its type stops the paging: Edlink is asked for at most the one page the
@@ -35,36 +31,26 @@ import org.rostersync.testing.TestSimulator;
  */
 class FetchStopsAtBadRecordTest {
   private static final int PAGE_SIZE = 3;
-  private static EdlinkSimulator sim;
-  private static SimIntegration in;
 
-  @BeforeAll
-  static void start() throws Exception {
-    sim = TestSimulator.start(11L, "stop-paging-secret", DatasetSize.TINY);
-    in = sim.integrations().get(0);
-  }
-
-  @AfterAll
-  static void stop() {
-    IntegrationTokens.clear();
-    sim.close();
-  }
+  @RegisterExtension
+  static final SimulatorPerClass SIM =
+      new SimulatorPerClass(11L, "stop-paging-secret", DatasetSize.TINY);
 
   @Test
   void aHandlerThatStopsEndsTheFetchAfterThatPageAndThePageAskedForAhead() throws Exception {
-    long people = sim.count(in.id(), RosterType.PEOPLE);
+    long people = SIM.get().count(SIM.integration().id(), RosterType.PEOPLE);
     assertThat("the test needs several pages", people, greaterThan(2L * PAGE_SIZE));
     EdlinkClient client =
         EdlinkClient.builder()
-            .baseUrl(sim.baseUrl())
-            .appSecret(sim.appSecret())
+            .baseUrl(SIM.get().baseUrl())
+            .appSecret(SIM.get().appSecret())
             .pageSize(PAGE_SIZE)
             .build();
-    long before = sim.requestCount(in.id(), "people");
+    long before = SIM.get().requestCount(SIM.integration().id(), "people");
     List<Integer> pages = new ArrayList<>();
     FetchStats stats =
         client.fetchAll(
-            in.accessToken(),
+            SIM.integration().accessToken(),
             EntityType.PEOPLE,
             page -> {
               pages.add(page.size());
@@ -77,26 +63,26 @@ class FetchStopsAtBadRecordTest {
     // The page asked for ahead is dropped, but its request may still reach the server after the
     // fetch returned: count once it had the time to arrive, then again to see that nothing follows.
     Thread.sleep(300);
-    long asked = sim.requestCount(in.id(), "people") - before;
+    long asked = SIM.get().requestCount(SIM.integration().id(), "people") - before;
     assertThat(
         "the two pages handed on, and at most the third asked for ahead", asked <= 3, is(true));
     Thread.sleep(300);
     assertThat(
         "nothing asked for after the fetch ended",
-        sim.requestCount(in.id(), "people") - before,
+        SIM.get().requestCount(SIM.integration().id(), "people") - before,
         is(asked));
     assertThat(
         "the type has more pages than were asked for",
-        sim.count(in.id(), RosterType.PEOPLE),
+        SIM.get().count(SIM.integration().id(), RosterType.PEOPLE),
         greaterThan(3L * PAGE_SIZE));
   }
 
   @Test
   void aRecordWithoutAUuidFailsTheTypeAfterOnePage() throws Exception {
-    sim.corruptId(in.id(), RosterType.ENROLLMENTS, 0, "not-a-uuid");
-    long enrollments = sim.count(in.id(), RosterType.ENROLLMENTS);
+    SIM.get().corruptId(SIM.integration().id(), RosterType.ENROLLMENTS, 0, "not-a-uuid");
+    long enrollments = SIM.get().count(SIM.integration().id(), RosterType.ENROLLMENTS);
     assertThat("the test needs several pages", enrollments, greaterThan(2L * PAGE_SIZE));
-    long before = sim.requestCount(in.id(), "enrollments");
+    long before = SIM.get().requestCount(SIM.integration().id(), "enrollments");
 
     PipelineOptions options = PipelineOptionsFactory.create();
     options.setRunner(DirectRunner.class);
@@ -104,7 +90,7 @@ class FetchStopsAtBadRecordTest {
     SyncJob job =
         new SyncJob(
             UUID.randomUUID().toString(),
-            in.id(),
+            SIM.integration().id(),
             List.of(EntityType.ENROLLMENTS),
             SyncJob.Mode.FULL,
             "req",
@@ -114,7 +100,7 @@ class FetchStopsAtBadRecordTest {
         p.apply(Create.of(new TypeTask(job, EntityType.ENROLLMENTS)).withCoder(TypeTask.Coder.of()))
             .apply(
                 FetchEntities.from(
-                    EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
+                    EdlinkConfig.of(SIM.get().baseUrl(), SecretRef.plain(SIM.get().appSecret()))
                         .withPageSize(PAGE_SIZE)));
     PAssert.that(out.get(FetchEntities.REMOTE)).empty();
     PAssert.that(out.get(FetchEntities.COMPLETE)).empty();
@@ -131,7 +117,7 @@ class FetchStopsAtBadRecordTest {
             });
     p.run().waitUntilFinish();
     Thread.sleep(300);
-    long asked = sim.requestCount(in.id(), "enrollments") - before;
+    long asked = SIM.get().requestCount(SIM.integration().id(), "enrollments") - before;
     assertThat(
         "the failing page and at most the one asked for ahead, not all: " + asked,
         asked >= 1 && asked <= 2,

@@ -26,16 +26,12 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.hash.CanonicalHash;
 import org.rostersync.sandbox.simulator.DatasetSize;
-import org.rostersync.sandbox.simulator.EdlinkSimulator;
 import org.rostersync.sandbox.simulator.RosterType;
-import org.rostersync.sandbox.simulator.SimIntegration;
-import org.rostersync.testing.TestSimulator;
 
 /**
  * The fetch hands its shards on with their JSON as fetched (so its fetch-complete signal, and the
@@ -45,20 +41,10 @@ import org.rostersync.testing.TestSimulator;
 class PackRemoteShardsTest {
   private static final SyncJob JOB = CoderGoldenBytesTest.JOB;
   private static final FetchSummary FETCH = CoderGoldenBytesTest.FETCH;
-  private static EdlinkSimulator sim;
-  private static SimIntegration in;
 
-  @BeforeAll
-  static void start() throws Exception {
-    sim = TestSimulator.start(23L, "pack-shards-secret", DatasetSize.TINY);
-    in = sim.integrations().get(0);
-  }
-
-  @AfterAll
-  static void stop() {
-    IntegrationTokens.clear();
-    sim.close();
-  }
+  @RegisterExtension
+  static final SimulatorPerClass SIM =
+      new SimulatorPerClass(23L, "pack-shards-secret", DatasetSize.TINY);
 
   private static Pipeline directPipeline() {
     PipelineOptions options = PipelineOptionsFactory.create();
@@ -170,13 +156,13 @@ class PackRemoteShardsTest {
    * shards.
    */
   private static void fetchPeopleAndCheck(UnaryOperator<FetchEntities> configure) {
-    long people = sim.count(in.id(), RosterType.PEOPLE);
+    long people = SIM.get().count(SIM.integration().id(), RosterType.PEOPLE);
     assertThat(people, greaterThan(0L));
     Pipeline p = directPipeline();
     SyncJob job =
         new SyncJob(
             UUID.randomUUID().toString(),
-            in.id(),
+            SIM.integration().id(),
             List.of(EntityType.PEOPLE),
             SyncJob.Mode.FULL,
             "req",
@@ -187,7 +173,8 @@ class PackRemoteShardsTest {
             .apply(
                 configure.apply(
                     FetchEntities.from(
-                            EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
+                            EdlinkConfig.of(
+                                    SIM.get().baseUrl(), SecretRef.plain(SIM.get().appSecret()))
                                 .withPageSize(7))
                         .withSharding(5, 512)));
     PAssert.that(out.get(FetchEntities.REMOTE))
@@ -224,7 +211,8 @@ class PackRemoteShardsTest {
     assertThrows(
         IllegalArgumentException.class,
         () ->
-            FetchEntities.from(EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret())))
+            FetchEntities.from(
+                    EdlinkConfig.of(SIM.get().baseUrl(), SecretRef.plain(SIM.get().appSecret())))
                 .withPackHereBelow(-1));
   }
 }

@@ -20,16 +20,12 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.hash.CanonicalHash;
 import org.rostersync.sandbox.simulator.DatasetSize;
-import org.rostersync.sandbox.simulator.EdlinkSimulator;
 import org.rostersync.sandbox.simulator.RosterType;
-import org.rostersync.sandbox.simulator.SimIntegration;
-import org.rostersync.testing.TestSimulator;
 
 /**
  * A large type sharded and compressed while it is paged gives the shards a type sharded after its
@@ -38,20 +34,10 @@ import org.rostersync.testing.TestSimulator;
 class PagedShardsTest {
   private static final SyncJob JOB = CoderGoldenBytesTest.JOB;
   private static final FetchSummary FETCH = CoderGoldenBytesTest.FETCH;
-  private static EdlinkSimulator sim;
-  private static SimIntegration in;
 
-  @BeforeAll
-  static void start() throws Exception {
-    sim = TestSimulator.start(29L, "paged-shards-secret", DatasetSize.TINY);
-    in = sim.integrations().get(0);
-  }
-
-  @AfterAll
-  static void stop() {
-    IntegrationTokens.clear();
-    sim.close();
-  }
+  @RegisterExtension
+  static final SimulatorPerClass SIM =
+      new SimulatorPerClass(29L, "paged-shards-secret", DatasetSize.TINY);
 
   private static byte[] json(UUID id, int n) {
     return ("{\"id\":\"" + id + "\",\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8);
@@ -143,7 +129,7 @@ class PagedShardsTest {
 
   @Test
   void aTypePagedWholeIsShardedAsItsPagesArrive() {
-    long people = sim.count(in.id(), RosterType.PEOPLE);
+    long people = SIM.get().count(SIM.integration().id(), RosterType.PEOPLE);
     assertThat(people, greaterThan(0L));
     PipelineOptions options = PipelineOptionsFactory.create();
     options.setRunner(DirectRunner.class);
@@ -151,7 +137,7 @@ class PagedShardsTest {
     SyncJob job =
         new SyncJob(
             UUID.randomUUID().toString(),
-            in.id(),
+            SIM.integration().id(),
             List.of(EntityType.PEOPLE),
             SyncJob.Mode.FULL,
             "req",
@@ -165,7 +151,7 @@ class PagedShardsTest {
         p.apply(Create.of(new TypeTask(job, EntityType.PEOPLE)).withCoder(TypeTask.Coder.of()))
             .apply(
                 FetchEntities.from(
-                        EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
+                        EdlinkConfig.of(SIM.get().baseUrl(), SecretRef.plain(SIM.get().appSecret()))
                             .withPageSize(7))
                     .withSharding(perShard, 512)
                     .withBytesPerElement(Long.MAX_VALUE)

@@ -25,6 +25,10 @@ public final class SyncMetrics {
   public static final Counter UNCHANGED = Metrics.counter(NAMESPACE, "rows_unchanged");
   public static final Counter DELETES_HELD = Metrics.counter(NAMESPACE, "deletes_held");
   public static final Counter DB_RETRIES = Metrics.counter(NAMESPACE, "db_retries");
+
+  /** Batches of new rows whose COPY was refused (a row existed or was bad) and upserted instead. */
+  public static final Counter COPIES_UPSERTED = Metrics.counter(NAMESPACE, "copies_upserted");
+
   public static final Counter SECRET_REFRESHES = Metrics.counter(NAMESPACE, "secret_refreshes");
   public static final Counter JOIN_GROUPS = Metrics.counter(NAMESPACE, "join_groups");
   public static final Counter INCOMPLETE_GROUPS =

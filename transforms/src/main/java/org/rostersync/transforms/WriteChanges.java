@@ -147,6 +147,10 @@ public final class WriteChanges
    * receipt to its type's guard.
    */
   static final class WriteRowsFn extends DoFn<RowBatch, KV<String, TypeProgress>> {
+    /** Batches of new rows upserted because their COPY was refused, in this JVM (for tests). */
+    static final java.util.concurrent.atomic.LongAdder COPIES_UPSERTED =
+        new java.util.concurrent.atomic.LongAdder();
+
     private final JdbcConfig jdbc;
     private final int batchSize;
     private transient DataSource ds;
@@ -170,7 +174,11 @@ public final class WriteChanges
     BatchWritten write(RowBatch rows) {
       Integer[] all = sortedById(rows);
       try {
-        Database.inTransaction(ds, conn -> upsert(conn, rows, all));
+        if (rows.creates()) {
+          createAll(rows, all);
+        } else {
+          Database.inTransaction(ds, conn -> upsert(conn, rows, all));
+        }
         count(rows.creates(), rows.size());
         return receipt(rows, rows.size(), null);
       } catch (SQLException e) {
@@ -180,6 +188,24 @@ public final class WriteChanges
         // Transient retries ran out, or an error no single row causes (permissions, a time-out,
         // a read-only server, a missing partition): the batch fails, so its type deletes nothing.
         return receipt(rows, 0, failure("writing " + rows.key(), e));
+      }
+    }
+
+    /**
+     * New rows go by COPY. If one of them exists already (a replayed batch, a soft-deleted row
+     * coming back) or is refused, the COPY rolls back whole and the batch is upserted, as updates
+     * are.
+     */
+    private void createAll(RowBatch rows, Integer[] all) throws SQLException {
+      try {
+        Database.inTransaction(ds, conn -> copy(conn, rows, all));
+      } catch (SQLException e) {
+        if (!Database.isRowLevel(e)) {
+          throw e;
+        }
+        SyncMetrics.COPIES_UPSERTED.inc();
+        COPIES_UPSERTED.increment();
+        Database.inTransaction(ds, conn -> upsert(conn, rows, all));
       }
     }
 
@@ -262,21 +288,45 @@ public final class WriteChanges
       return true;
     }
 
+    private static Void copy(Connection conn, RowBatch batch, Integer[] order) throws SQLException {
+      IdRows rows = batch.rows();
+      IdRows.JsonReader json = jsonFor(rows, order);
+      try (CopyRows copy =
+          CopyRows.start(
+              conn,
+              batch.key().type().path(),
+              UUID.fromString(batch.key().integrationId()),
+              System.currentTimeMillis())) {
+        for (int i : order) {
+          copy.add(rows.msb[i], rows.lsb[i], rows.hashes[i], json.json(i));
+        }
+        copy.finish();
+      }
+      return null;
+    }
+
+    /**
+     * Packed JSON is decompressed a frame at a time when read in row order. A sorted shard's rows
+     * are in id order already; others (a type sharded while paged keeps its buckets' order) are
+     * read once in row order first, or each row would decompress a whole frame.
+     */
+    private static IdRows.JsonReader jsonFor(IdRows rows, Integer[] order) {
+      IdRows.JsonReader json = rows.reader();
+      if (ascending(order)) {
+        return json;
+      }
+      byte[][] all = new byte[rows.size][];
+      for (int i = 0; i < all.length; i++) {
+        all[i] = json.json(i);
+      }
+      return i -> all[i];
+    }
+
     private Void upsert(Connection conn, RowBatch batch, Integer[] order) throws SQLException {
       java.sql.Timestamp now = new java.sql.Timestamp(System.currentTimeMillis());
       UUID integration = UUID.fromString(batch.key().integrationId());
       IdRows rows = batch.rows();
-      // Packed JSON is decompressed a frame at a time when read in row order. A sorted shard's
-      // rows are in id order already; others (a type sharded while paged keeps its buckets'
-      // order) are read once in row order first, or each row would decompress a whole frame.
-      IdRows.JsonReader json = rows.reader();
-      if (!ascending(order)) {
-        byte[][] all = new byte[rows.size][];
-        for (int i = 0; i < all.length; i++) {
-          all[i] = json.json(i);
-        }
-        json = i -> all[i];
-      }
+      IdRows.JsonReader json = jsonFor(rows, order);
       try (PreparedStatement ps = conn.prepareStatement(UPSERT)) {
         int pending = 0;
         for (int i : order) {

@@ -104,6 +104,128 @@ class WriteChangesTest {
     }
   }
 
+  /**
+   * New rows go by binary COPY; a row must come out as the upsert would leave it: its JSON
+   * (escapes, accents, characters beyond the BMP), its hash, synced_at now and deleted_at NULL.
+   */
+  @Test
+  void newRowsAreCopiedAsTheUpsertWouldWriteThem() throws Exception {
+    String integration = UUID.randomUUID().toString();
+    java.util.Map<UUID, String> source = new java.util.HashMap<>();
+    RowBatch batch = newPeople(integration, 300, source);
+    WriteChanges.WriteRowsFn writer = new WriteChanges.WriteRowsFn(DB.get().config(), 500);
+    writer.setup();
+    long refused = WriteChanges.WriteRowsFn.COPIES_UPSERTED.sum();
+    long before = System.currentTimeMillis();
+    BatchWritten receipt = writer.write(batch);
+    long after = System.currentTimeMillis();
+    assertThat(receipt.error(), equalTo(null));
+    assertThat(receipt.written(), is(300));
+    assertThat("written by COPY", WriteChanges.WriteRowsFn.COPIES_UPSERTED.sum() - refused, is(0L));
+    try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres");
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT entity_type, id::text, data::text, hash, synced_at, deleted_at"
+                        + " FROM roster_entities WHERE integration_id = '"
+                        + integration
+                        + "'")) {
+      int rows = 0;
+      while (rs.next()) {
+        UUID id = UUID.fromString(rs.getString(2));
+        String json = source.get(id);
+        assertThat(rs.getString(1), equalTo("people"));
+        assertThat(
+            com.google.gson.JsonParser.parseString(rs.getString(3)),
+            equalTo(com.google.gson.JsonParser.parseString(json)));
+        assertThat(
+            rs.getBytes(4),
+            equalTo(
+                org.rostersync.hash.CanonicalHash.sha256(json.getBytes(StandardCharsets.UTF_8))));
+        long synced = rs.getTimestamp(5).getTime();
+        assertThat(synced >= before && synced <= after, is(true));
+        assertThat(rs.getTimestamp(6), equalTo(null));
+        rows++;
+      }
+      assertThat(rows, is(300));
+    }
+  }
+
+  /**
+   * A batch of new rows written again (a bundle replayed after its commit), with one of its rows
+   * soft-deleted meanwhile: COPY refuses the existing rows, the batch is upserted instead, nothing
+   * fails and the soft-deleted row is back.
+   */
+  @Test
+  void newRowsThatExistAlreadyAreUpsertedWhenCopyRefusesThem() throws Exception {
+    String integration = UUID.randomUUID().toString();
+    java.util.Map<UUID, String> source = new java.util.HashMap<>();
+    RowBatch batch = newPeople(integration, 50, source);
+    WriteChanges.WriteRowsFn writer = new WriteChanges.WriteRowsFn(DB.get().config(), 500);
+    writer.setup();
+    assertThat(writer.write(batch).written(), is(50));
+    try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres")) {
+      c.createStatement()
+          .executeUpdate(
+              "UPDATE roster_entities SET deleted_at = now() WHERE integration_id = '"
+                  + integration
+                  + "' AND id = '"
+                  + source.keySet().iterator().next()
+                  + "'");
+      long refused = WriteChanges.WriteRowsFn.COPIES_UPSERTED.sum();
+      BatchWritten again = writer.write(batch);
+      assertThat(again.error(), equalTo(null));
+      assertThat(again.written(), is(50));
+      assertThat(
+          "COPY refused, then upserted",
+          WriteChanges.WriteRowsFn.COPIES_UPSERTED.sum() - refused,
+          is(1L));
+      try (ResultSet rs =
+          c.createStatement()
+              .executeQuery(
+                  "SELECT count(*), count(deleted_at) FROM roster_entities WHERE integration_id = '"
+                      + integration
+                      + "'")) {
+        rs.next();
+        assertThat(rs.getInt(1), is(50));
+        assertThat("the soft-deleted row is back", rs.getInt(2), is(0));
+      }
+    }
+  }
+
+  /** One shard of new people, classified against no stored rows, as one batch of creates. */
+  private static RowBatch newPeople(String integration, int n, java.util.Map<UUID, String> source) {
+    SyncJob job =
+        new SyncJob(
+            "run-c", integration, List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, null, false, 0);
+    RemoteShard remote = new RemoteShard(job, new FetchSummary(n, 1, 0, 1, 0), n);
+    for (int i = 0; i < n; i++) {
+      UUID id = UUID.randomUUID();
+      String json =
+          "{\"first_name\":\"Zo\u00eb \ud83d\ude00\",\"id\":\""
+              + id
+              + "\",\"note\":\"a \\\"quote\\\" and a\\nline\",\"n\":"
+              + i
+              + "}";
+      source.put(id, json);
+      byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+      remote.add(
+          id.getMostSignificantBits(),
+          id.getLeastSignificantBits(),
+          org.rostersync.hash.CanonicalHash.sha256(bytes),
+          bytes);
+    }
+    ClassifyChanges.Diff diff =
+        ClassifyChanges.classify(
+            new ShardKey("run-c", integration, EntityType.PEOPLE, 0, 1),
+            remote,
+            new StoredShard(0, new long[0], new long[0], new byte[0][]),
+            new ClassifyChanges.WriteLimits(
+                SyncDefaults.ROWS_PER_WRITE, SyncDefaults.BYTES_PER_WRITE));
+    assertThat(diff.creates().size(), is(1));
+    return diff.creates().get(0);
+  }
+
   @Test
   void aRowPostgresRefusesIsDeadLetteredAndTheOthersAreWritten() throws Exception {
     String integration = UUID.randomUUID().toString();

@@ -30,6 +30,7 @@ import org.rostersync.edlink.EntityType;
 import org.rostersync.edlink.Integration;
 import org.rostersync.hash.CanonicalHash;
 import org.rostersync.sandbox.Flags;
+import org.rostersync.transforms.CopyRows;
 import org.rostersync.transforms.EdlinkConfig;
 import org.rostersync.transforms.Ids;
 import org.rostersync.transforms.JdbcConfig;
@@ -52,7 +53,7 @@ public final class PlainSync implements AutoCloseable {
   static final String USAGE =
       String.join(
           "\n",
-          "Usage: PlainSync --edlinkBaseUrl=URL --jdbcUrl=URL [--jdbcUser=postgres] [--batch=5000] [--threads=9] [--fromBothEnds=false]",
+          "Usage: PlainSync --edlinkBaseUrl=URL --jdbcUrl=URL [--jdbcUser=postgres] [--batch=5000] [--threads=9] [--fromBothEnds=false] [--copy=false]",
           "  secrets from the environment: EDLINK_APP_SECRET (Meta API), JDBC_PASSWORD",
           "  prints one line 'plain-sync: integrations=N fetched=N created=N updated=N deleted=N failed=N ms=N'",
           "  and exits 1 when an integration failed (its transaction rolled back).");
@@ -67,7 +68,7 @@ public final class PlainSync implements AutoCloseable {
   }
 
   /** One row to upsert. */
-  private record Row(EntityType type, UUID id, byte[] hash, byte[] canonical) {}
+  private record Row(EntityType type, UUID id, byte[] hash, byte[] canonical, boolean isNew) {}
 
   /**
    * What one fetch task hands to the writer: rows, or the end of its type (with its failure, if
@@ -79,6 +80,7 @@ public final class PlainSync implements AutoCloseable {
   private final JdbcConfig jdbc;
   private final int batchSize;
   private final ExecutorService pool;
+  private boolean copyNewRows;
 
   public PlainSync(EdlinkClient client, JdbcConfig jdbc, int batchSize, int threads) {
     this.client = client;
@@ -122,6 +124,8 @@ public final class PlainSync implements AutoCloseable {
             Integer.parseInt(flags.getOrDefault("batch", "5000")),
             Integer.parseInt(
                 flags.getOrDefault("threads", String.valueOf(EntityType.values().length))))) {
+      // The recipe upserts every row; true copies new rows, as the pipeline does.
+      sync.copyingNewRows(Boolean.parseBoolean(flags.getOrDefault("copy", "false")));
       Totals t = sync.syncAll();
       System.out.printf(
           Locale.ROOT,
@@ -147,6 +151,15 @@ public final class PlainSync implements AutoCloseable {
       throw new IllegalArgumentException("set " + name);
     }
     return v;
+  }
+
+  /**
+   * New rows by binary COPY (the pipeline's {@link CopyRows}) instead of the recipe's upsert: shows
+   * what that change gives a plain program.
+   */
+  public PlainSync copyingNewRows(boolean copy) {
+    this.copyNewRows = copy;
+    return this;
   }
 
   /** Syncs every active integration, one after another, on one connection. */
@@ -241,7 +254,9 @@ public final class PlainSync implements AutoCloseable {
           continue;
         }
         try {
-          for (Row r : b.rows()) {
+          List<Row> upserts =
+              copyNewRows ? copyNew(c, integrationId, b.rows(), now.getTime()) : b.rows();
+          for (Row r : upserts) {
             upsert.setString(1, r.type().path());
             upsert.setObject(2, integrationId);
             upsert.setObject(3, r.id());
@@ -250,7 +265,9 @@ public final class PlainSync implements AutoCloseable {
             upsert.setTimestamp(6, now);
             upsert.addBatch();
           }
-          upsert.executeBatch();
+          if (!upserts.isEmpty()) {
+            upsert.executeBatch();
+          }
         } catch (SQLException e) {
           failure = e;
         }
@@ -280,6 +297,28 @@ public final class PlainSync implements AutoCloseable {
     created.add(createdHere.sum());
     updated.add(updatedHere.sum());
     deleted.add(gone);
+  }
+
+  /** Copies the new rows of a batch (one type's); returns the others, to upsert. */
+  private static List<Row> copyNew(
+      Connection c, UUID integrationId, List<Row> rows, long syncedAtMillis) throws SQLException {
+    List<Row> others = new ArrayList<>();
+    try (CopyRows copy =
+        CopyRows.start(c, rows.get(0).type().path(), integrationId, syncedAtMillis)) {
+      for (Row r : rows) {
+        if (r.isNew()) {
+          copy.add(
+              r.id().getMostSignificantBits(),
+              r.id().getLeastSignificantBits(),
+              r.hash(),
+              r.canonical());
+        } else {
+          others.add(r);
+        }
+      }
+      copy.finish();
+    }
+    return others;
   }
 
   /**
@@ -323,7 +362,8 @@ public final class PlainSync implements AutoCloseable {
                         continue;
                       }
                       (before == null ? created : updated).increment();
-                      pending.rows.add(new Row(type, ids[k], hashes[k], canonical[k]));
+                      pending.rows.add(
+                          new Row(type, ids[k], hashes[k], canonical[k], before == null));
                       if (pending.rows.size() == batchSize) {
                         put(queue, new Batch(pending.rows, null, null));
                         pending.rows = new ArrayList<>(batchSize);

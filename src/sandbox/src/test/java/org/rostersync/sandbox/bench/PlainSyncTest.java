@@ -60,13 +60,16 @@ class PlainSyncTest {
     // so the injected fault fails the fetch at once.
     plain =
         new PlainSync(
-            EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
-                .withPageSize(1000)
-                .withRetries(1, 1)
-                .newClient((attempt, reason) -> {}),
-            pg.config(),
-            500,
-            EntityType.values().length);
+                EdlinkConfig.of(sim.baseUrl(), SecretRef.plain(sim.appSecret()))
+                    .withPageSize(1000)
+                    .withRetries(1, 1)
+                    .newClient((attempt, reason) -> {}),
+                pg.config(),
+                500,
+                EntityType.values().length)
+            // New rows by COPY, as the pipeline writes them (the benchmark's recipe upserts them;
+            // updates here still go by upsert).
+            .copyingNewRows(true);
   }
 
   @AfterAll

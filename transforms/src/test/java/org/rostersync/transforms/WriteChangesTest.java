@@ -77,8 +77,7 @@ class WriteChangesTest {
     assertThat("the batch keeps the buckets' order", inIdOrder, is(false));
     int frames = (batch.size() + PackedJson.FRAME - 1) / PackedJson.FRAME;
 
-    WriteChanges.WriteRowsFn writer = new WriteChanges.WriteRowsFn(DB.get().config(), 500);
-    writer.setup();
+    WriteChanges.WriteRowsFn writer = writer();
     long before = PackedJson.FRAMES_DECOMPRESSED.sum();
     BatchWritten receipt = writer.write(batch);
     long decompressed = PackedJson.FRAMES_DECOMPRESSED.sum() - before;
@@ -113,8 +112,7 @@ class WriteChangesTest {
     String integration = UUID.randomUUID().toString();
     java.util.Map<UUID, String> source = new java.util.HashMap<>();
     RowBatch batch = newPeople(integration, 300, source);
-    WriteChanges.WriteRowsFn writer = new WriteChanges.WriteRowsFn(DB.get().config(), 500);
-    writer.setup();
+    WriteChanges.WriteRowsFn writer = writer();
     long refused = WriteChanges.WriteRowsFn.COPIES_UPSERTED.sum();
     long before = System.currentTimeMillis();
     BatchWritten receipt = writer.write(batch);
@@ -161,8 +159,7 @@ class WriteChangesTest {
     String integration = UUID.randomUUID().toString();
     java.util.Map<UUID, String> source = new java.util.HashMap<>();
     RowBatch batch = newPeople(integration, 50, source);
-    WriteChanges.WriteRowsFn writer = new WriteChanges.WriteRowsFn(DB.get().config(), 500);
-    writer.setup();
+    WriteChanges.WriteRowsFn writer = writer();
     assertThat(writer.write(batch).written(), is(50));
     try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres")) {
       c.createStatement()
@@ -191,6 +188,13 @@ class WriteChangesTest {
         assertThat("the soft-deleted row is back", rs.getInt(2), is(0));
       }
     }
+  }
+
+  /** A batch writer set up as on a worker, with statements of 500 rows. */
+  private static WriteChanges.WriteRowsFn writer() {
+    WriteChanges.WriteRowsFn writer = new WriteChanges.WriteRowsFn(DB.get().config(), 500);
+    writer.setup();
+    return writer;
   }
 
   /** One shard of new people, classified against no stored rows, as one batch of creates. */

@@ -10,9 +10,9 @@ import org.postgresql.copy.CopyIn;
  * New rows of one (integration, type) sent by PostgreSQL's binary {@code COPY ... FROM STDIN}: the
  * JSON goes as its bytes (jsonb's binary form is a version byte and the text), with no statement to
  * parse or plan per batch of rows. For the large university's cold sync this took PostgreSQL's CPU
- * from 45 s to about 32 s (docs/benchmark-process.md). COPY only inserts: a row that exists already
- * fails the whole COPY with 23505, and the caller writes the batch by upsert instead. Knows nothing
- * of Beam, so a program outside the pipeline can write the same rows.
+ * from 35 s to 26-28 s (docs/benchmark-process.md, "New rows by COPY"). COPY only inserts: a row
+ * that exists already fails the whole COPY with 23505, and the caller writes the batch by upsert
+ * instead. Knows nothing of Beam, so a program outside the pipeline can write the same rows.
  */
 public final class CopyRows implements AutoCloseable {
   static final String COPY =
@@ -77,7 +77,7 @@ public final class CopyRows implements AutoCloseable {
     }
   }
 
-  /** Ends the COPY; returns the rows PostgreSQL took, which the caller checks. */
+  /** Ends the COPY; fails if PostgreSQL took another number of rows than were added. */
   public long finish() throws SQLException {
     ensure(2);
     putShort(-1);

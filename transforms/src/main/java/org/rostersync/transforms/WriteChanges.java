@@ -42,8 +42,9 @@ import org.rostersync.edlink.EntityType;
  * The writers keep JdbcIO's shape instead: a pooled DataSource per worker, batched statements,
  * retries of transient errors with backoff.
  *
- * <p>Upserts are {@code INSERT ... ON CONFLICT DO UPDATE SET col = EXCLUDED.col}, which pgjdbc's
- * {@code reWriteBatchedInserts} turns into multi-row inserts; replays converge to the same rows.
+ * <p>Updates are {@code INSERT ... ON CONFLICT DO UPDATE SET col = EXCLUDED.col}, which pgjdbc's
+ * {@code reWriteBatchedInserts} turns into multi-row inserts; creates go by binary COPY ({@link
+ * CopyRows}), and by that upsert if COPY refuses them. Replays converge to the same rows.
  */
 public final class WriteChanges
     extends PTransform<PCollectionTuple, PCollection<KV<String, RunEvent>>> {

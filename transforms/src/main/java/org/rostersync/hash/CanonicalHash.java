@@ -48,6 +48,20 @@ public final class CanonicalHash {
     return out.toArray();
   }
 
+  /**
+   * Canonical bytes and what writing them saw, so a check need not read the bytes again: the
+   * deepest nesting of containers (a top-level object alone is 1) and whether a NUL or a lone
+   * surrogate was escaped (text PostgreSQL's jsonb refuses).
+   */
+  public record Canonical(byte[] bytes, int depth, boolean escapedNulOrLoneSurrogate) {}
+
+  /** {@link #canonicalBytes}, with what the writer saw. */
+  public static Canonical canonical(JsonElement element) {
+    Bytes out = new Bytes(256);
+    write(element, out);
+    return new Canonical(out.toArray(), out.deepest, out.escapedNulOrLoneSurrogate);
+  }
+
   /** SHA-256 of {@link #canonicalBytes}. 32 bytes. */
   public static byte[] sha256(JsonElement element) {
     Bytes out = new Bytes(256);
@@ -87,6 +101,7 @@ public final class CanonicalHash {
       writeObject(e.getAsJsonObject(), out);
     } else if (e.isJsonArray()) {
       JsonArray array = e.getAsJsonArray();
+      out.open();
       out.write('[');
       for (int i = 0; i < array.size(); i++) {
         if (i > 0) {
@@ -95,6 +110,7 @@ public final class CanonicalHash {
         write(array.get(i), out);
       }
       out.write(']');
+      out.open--;
     } else {
       JsonPrimitive p = e.getAsJsonPrimitive();
       if (p.isString()) {
@@ -110,6 +126,7 @@ public final class CanonicalHash {
   private static void writeObject(JsonObject object, Bytes out) {
     String[] keys = object.keySet().toArray(new String[0]);
     Arrays.sort(keys);
+    out.open();
     out.write('{');
     for (int i = 0; i < keys.length; i++) {
       if (i > 0) {
@@ -120,6 +137,7 @@ public final class CanonicalHash {
       write(object.get(keys[i]), out);
     }
     out.write('}');
+    out.open--;
   }
 
   /** The normal form of a JSON number; package-private for tests. */
@@ -180,7 +198,10 @@ public final class CanonicalHash {
           case '\n' -> b[n++] = 'n';
           case '\r' -> b[n++] = 'r';
           case '\t' -> b[n++] = 't';
-          default -> n = writeUnicodeEscape(c, b, n);
+          default -> {
+            out.escapedNulOrLoneSurrogate |= c == 0;
+            n = writeUnicodeEscape(c, b, n);
+          }
         }
       } else if (c < 0x800) {
         b[n++] = (byte) (0xc0 | (c >> 6));
@@ -194,6 +215,7 @@ public final class CanonicalHash {
         b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
         b[n++] = (byte) (0x80 | (cp & 0x3f));
       } else if (Character.isSurrogate(c)) {
+        out.escapedNulOrLoneSurrogate = true;
         b[n++] = '\\';
         n = writeUnicodeEscape(c, b, n);
       } else {
@@ -220,6 +242,9 @@ public final class CanonicalHash {
   private static final class Bytes {
     byte[] buf;
     int len;
+    int open;
+    int deepest;
+    boolean escapedNulOrLoneSurrogate;
 
     Bytes(int capacity) {
       buf = new byte[capacity];
@@ -240,6 +265,12 @@ public final class CanonicalHash {
       ensure(bytes.length);
       System.arraycopy(bytes, 0, buf, len, bytes.length);
       len += bytes.length;
+    }
+
+    void open() {
+      if (++open > deepest) {
+        deepest = open;
+      }
     }
 
     byte[] toArray() {

@@ -641,15 +641,16 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
             task.type().path() + ": record id " + Ids.describe(id) + " is not a UUID");
       }
       UUID uuid = UUID.fromString(id);
-      byte[] canonical;
+      CanonicalHash.Canonical written;
       try {
-        canonical = CanonicalHash.canonicalBytes(record);
+        written = CanonicalHash.canonical(record);
       } catch (IllegalArgumentException e) {
         // Malformed remote data (a number no JSON reader agrees on): it cannot be hashed, so the
         // type fails.
         throw new BadRecordException(task.type().path() + ": record " + id + ": " + e.getMessage());
       }
-      String problem = RecordChecks.problem(record, canonical);
+      byte[] canonical = written.bytes();
+      String problem = RecordChecks.problem(record, written);
       if (problem != null) {
         SyncMetrics.RECORDS_REJECTED.inc();
         rejected.add(

@@ -1,18 +1,31 @@
 package org.rostersync.transforms;
 
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /** UUID validation and compact conversions for record and integration ids. */
 public final class Ids {
-  private static final Pattern UUID_TEXT =
-      Pattern.compile(
-          "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
 
   private Ids() {}
 
+  /**
+   * True for the 36-character form: hex digits (either case) in groups of 8, 4, 4, 4 and 12 joined
+   * by dashes. Checked by hand, not by a regular expression: it runs once per fetched record.
+   */
   public static boolean isUuid(String s) {
-    return s != null && UUID_TEXT.matcher(s).matches();
+    if (s == null || s.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          i == 8 || i == 13 || i == 18 || i == 23
+              ? c == '-'
+              : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Returns the lower-case UUID text, or throws with a message naming {@code what}. */

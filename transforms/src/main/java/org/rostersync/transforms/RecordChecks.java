@@ -3,6 +3,7 @@ package org.rostersync.transforms;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonPrimitive;
 import java.util.Map;
+import org.rostersync.hash.CanonicalHash;
 
 /**
  * Checks a record before it may be stored: PostgreSQL's jsonb refuses NUL characters and unpaired
@@ -24,61 +25,30 @@ public final class RecordChecks {
   }
 
   /**
-   * Why {@code record} cannot be stored, or null when it can, given its canonical JSON ({@code
-   * CanonicalHash.canonicalBytes}). One pass over those bytes clears almost every record; only one
-   * whose bytes show a NUL or surrogate escape, or brackets nested near the limit, is walked as
-   * {@link #problem(JsonElement, int)} walks it, so both give the same answer. The walk alone, with
-   * its character-by-character string checks, was 5% of a no-change sync's CPU.
+   * Why {@code record} cannot be stored, or null when it can, given its canonical JSON and what the
+   * canonical writer saw ({@link CanonicalHash#canonical}). The writer escapes NUL and lone
+   * surrogates and counts the nesting as it goes, so almost every record is cleared without reading
+   * anything again; only one with such an escape or nested near the limit is walked as {@link
+   * #problem(JsonElement, int)} walks it, so both give the same answer. The walk alone, with its
+   * character-by-character string checks, was 5% of a no-change sync's CPU; a pass over the bytes
+   * instead, 6% of a large cold sync's on the cron flags (C1 only).
    */
-  public static String problem(JsonElement record, byte[] canonical) {
-    if (canonical.length <= MAX_RECORD_BYTES && clearedByCanonicalBytes(canonical)) {
+  public static String problem(JsonElement record, CanonicalHash.Canonical canonical) {
+    if (cleared(canonical)) {
       return null;
     }
-    return problem(record, canonical.length);
+    return problem(record, canonical.bytes().length);
   }
 
   /**
-   * True when canonical JSON can hold no NUL, no unpaired surrogate and no element deeper than
-   * {@link #MAX_DEPTH}. The canonical writer escapes NUL and a lone surrogate as a backslash, 'u'
-   * and four hex digits (0000 for NUL; a surrogate's first digit is 'd'), so raw bytes never hold
-   * them; and a container opened as the 32nd bracket sits at depth 31, its children at 32. False
-   * means "walk it", not "bad".
+   * True when the record can hold no NUL, no unpaired surrogate and no element deeper than {@link
+   * #MAX_DEPTH} (a container opened as the 32nd sits at depth 31, its children at 32). False means
+   * "walk it", not "bad".
    */
-  static boolean clearedByCanonicalBytes(byte[] b) {
-    int open = 0;
-    boolean inString = false;
-    for (int i = 0; i < b.length; i++) {
-      byte c = b[i];
-      if (inString) {
-        if (c == '"') {
-          inString = false;
-        } else if (c == '\\') {
-          if (i + 1 < b.length && b[i + 1] == 'u') {
-            if (i + 5 >= b.length) {
-              return false;
-            }
-            byte h = b[i + 2];
-            if (h == 'd'
-                || h == 'D'
-                || (h == '0' && b[i + 3] == '0' && b[i + 4] == '0' && b[i + 5] == '0')) {
-              return false;
-            }
-            i += 5;
-          } else {
-            i++;
-          }
-        }
-      } else if (c == '"') {
-        inString = true;
-      } else if (c == '{' || c == '[') {
-        if (++open > MAX_DEPTH) {
-          return false;
-        }
-      } else if (c == '}' || c == ']') {
-        open--;
-      }
-    }
-    return true;
+  static boolean cleared(CanonicalHash.Canonical canonical) {
+    return canonical.bytes().length <= MAX_RECORD_BYTES
+        && canonical.depth() <= MAX_DEPTH
+        && !canonical.escapedNulOrLoneSurrogate();
   }
 
   private static String walk(JsonElement e, int depth) {

@@ -43,9 +43,7 @@ public final class CanonicalHash {
 
   /** The canonical UTF-8 JSON bytes of {@code element}. */
   public static byte[] canonicalBytes(JsonElement element) {
-    Bytes out = new Bytes(256);
-    write(element, out);
-    return out.toArray();
+    return canonical(element).bytes();
   }
 
   /**

@@ -255,7 +255,9 @@ public final class PlainSync implements AutoCloseable {
         }
         try {
           List<Row> upserts =
-              copyNewRows ? copyNew(c, integrationId, b.rows(), now.getTime()) : b.rows();
+              copyNewRows && b.rows().stream().anyMatch(Row::isNew)
+                  ? copyNew(c, integrationId, b.rows(), now.getTime())
+                  : b.rows();
           for (Row r : upserts) {
             upsert.setString(1, r.type().path());
             upsert.setObject(2, integrationId);

@@ -200,6 +200,14 @@ final class Codec {
       return what;
     }
 
+    /**
+     * The version {@code value} is written as: {@link #version()}, unless a coder keeps writing an
+     * older layout for values an earlier build made (a grouping key must encode as it did).
+     */
+    int versionOf(T value) {
+      return version;
+    }
+
     abstract void write(T value, DataOutputStream out) throws IOException;
 
     abstract T read(DataInputStream in, int version) throws IOException;
@@ -210,7 +218,7 @@ final class Codec {
         throw new CoderException("cannot encode a null " + what());
       }
       DataOutputStream out = data(outStream);
-      out.writeByte(version());
+      out.writeByte(versionOf(value));
       write(value, out);
       out.flush();
     }

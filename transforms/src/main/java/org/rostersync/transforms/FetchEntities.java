@@ -330,22 +330,23 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   }
 
   /**
-   * One piece per shard a stretch's records fall in (sorted by id, identical duplicates dropped),
-   * each counted in {@code pieces}. Computed whole before anything is emitted, so a conflicting
-   * duplicate fails the type without a half-sent stretch.
+   * One piece per shard (of {@code scheme}) a stretch's records fall in (sorted by id, identical
+   * duplicates dropped), each counted in {@code pieces}. Computed whole before anything is emitted,
+   * so a conflicting duplicate fails the type without a half-sent stretch.
    */
-  static List<KV<ShardKey, SpilledPart>> piecesOf(TypeTask task, RemoteShard records, int[] pieces)
+  static List<KV<ShardKey, SpilledPart>> piecesOf(
+      TypeTask task, RemoteShard records, int[] pieces, Sharding.Scheme scheme)
       throws BadRecordException {
     SyncJob job = task.job();
     int shardCount = pieces.length;
-    RemoteShard[] shards = FetchEntitiesFn.distribute(records, job, null, shardCount);
+    RemoteShard[] shards = FetchEntitiesFn.distribute(records, job, null, shardCount, scheme);
     List<KV<ShardKey, SpilledPart>> out = new ArrayList<>();
     for (int s = 0; s < shardCount; s++) {
       if (shards[s].size() > 0) {
         pieces[s]++;
         out.add(
             KV.of(
-                new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount)
+                new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount, scheme)
                     .withoutRun(),
                 SpilledPart.records(job, shards[s].rows())));
       }
@@ -567,7 +568,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
           shards = distribute(all, job, summary, shardCount);
         } else {
           // Compressed in PackRemoteShards, while the stored hashes are read.
-          shards = shardsOf(all, job, summary, shardCount);
+          shards = shardsOf(all, job, summary, shardCount, Sharding.CURRENT);
         }
       } catch (BadRecordException e) {
         fail(out, task, summary, e.getMessage());
@@ -595,7 +596,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       int[] pieces = new int[maxShards];
       List<KV<ShardKey, SpilledPart>> parts;
       try {
-        parts = piecesOf(task, batch.records(), pieces);
+        parts = piecesOf(task, batch.records(), pieces, Sharding.CURRENT);
       } catch (BadRecordException e) {
         fail(out, task, null, e.getMessage());
         return;
@@ -685,7 +686,13 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     static RemoteShard[] distribute(
         RemoteShard all, SyncJob job, FetchSummary summary, int shardCount)
         throws BadRecordException {
-      RemoteShard[] shards = shardsOf(all, job, summary, shardCount);
+      return distribute(all, job, summary, shardCount, Sharding.CURRENT);
+    }
+
+    static RemoteShard[] distribute(
+        RemoteShard all, SyncJob job, FetchSummary summary, int shardCount, Sharding.Scheme scheme)
+        throws BadRecordException {
+      RemoteShard[] shards = shardsOf(all, job, summary, shardCount, scheme);
       for (int s = 0; s < shards.length; s++) {
         // Compressed while it waits for its join: a third of the memory, and of the shuffle.
         shards[s] = shards[s].packed();
@@ -698,16 +705,15 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
      * (shared, not copied) until {@link RemoteShard#packed}.
      */
     static RemoteShard[] shardsOf(
-        RemoteShard all, SyncJob job, FetchSummary summary, int shardCount)
+        RemoteShard all, SyncJob job, FetchSummary summary, int shardCount, Sharding.Scheme scheme)
         throws BadRecordException {
       int n = all.size();
       int[] shardOf = new int[n];
       if (shardCount > 1) {
-        // An MD5 per id: side by side on the common pool (a one-shard type needs none).
+        // Side by side on the common pool: an MD5 per id for a paging an earlier build started.
         IntStream.range(0, n)
             .parallel()
-            .forEach(
-                i -> shardOf[i] = Sharding.shardOf(new UUID(all.msb(i), all.lsb(i)), shardCount));
+            .forEach(i -> shardOf[i] = scheme.shardOf(all.msb(i), all.lsb(i), shardCount));
       }
       int[] sizes = new int[shardCount];
       for (int i = 0; i < n; i++) {

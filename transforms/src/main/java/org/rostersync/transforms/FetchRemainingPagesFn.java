@@ -74,7 +74,7 @@ final class FetchRemainingPagesFn
                       at.resumeFrom(),
                       bytesPerElement,
                       Long.MAX_VALUE));
-      parts = FetchEntities.piecesOf(task, batch.records(), pieces);
+      parts = FetchEntities.piecesOf(task, batch.records(), pieces, at.scheme());
     } catch (EdlinkException e) {
       abort(task, at, e.describe(), tracker, out);
       return ProcessContinuation.stop();
@@ -101,7 +101,12 @@ final class FetchRemainingPagesFn
     SyncJob job = task.job();
     out.get(FetchEntities.COMPLETE)
         .output(
-            new TypeFetched(job.runId(), job.integrationId(), task.type(), reached.shardCount()));
+            new TypeFetched(
+                job.runId(),
+                job.integrationId(),
+                task.type(),
+                reached.shardCount(),
+                reached.scheme()));
     return ProcessContinuation.stop();
   }
 
@@ -128,7 +133,13 @@ final class FetchRemainingPagesFn
       out.get(FetchEntities.SPILLED)
           .output(
               KV.of(
-                  new ShardKey(job.runId(), job.integrationId(), task.type(), s, pieces.length)
+                  new ShardKey(
+                          job.runId(),
+                          job.integrationId(),
+                          task.type(),
+                          s,
+                          pieces.length,
+                          at.scheme())
                       .withoutRun(),
                   SpilledPart.end(job, pieces[s], summary)));
     }

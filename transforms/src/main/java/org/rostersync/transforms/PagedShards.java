@@ -6,15 +6,16 @@ import java.util.stream.IntStream;
 import org.rostersync.transforms.FetchEntities.BadRecordException;
 
 /**
- * A large type's records put in {@value #BUCKETS} buckets by their id's shard hash ({@link
- * Sharding#hash28}) and compressed in frames as their pages arrive, so that after the last page its
- * shards are only assembled: the hashing and compressing happen while Edlink is waited for, and the
- * type's JSON is never held uncompressed. Its shard count is a power of two no larger than {@value
- * #BUCKETS} ({@link Sharding#powerOfTwoShardCountFor}), so shard {@code s} of {@code S} is exactly
- * the buckets {@code b} with {@code b mod S = s}: the same shards {@link Sharding#shardOf} (and the
- * stored-hash read) give. An id served twice is settled as it arrives, as the sorted shards of a
- * smaller type settle it: an identical copy is dropped, a different one fails the type. A shard's
- * rows come in the order of its buckets' frames, not sorted by id.
+ * A large type's records put in {@value #BUCKETS} buckets by their id's range ({@link
+ * Sharding.Scheme#ID_RANGE} of {@value #BUCKETS}) and compressed in frames as their pages arrive,
+ * so that after the last page its shards are only assembled: the compressing happens while Edlink
+ * is waited for, and the type's JSON is never held uncompressed. Its shard count is a power of two
+ * no larger than {@value #BUCKETS} ({@link Sharding#powerOfTwoShardCountFor}), so shard {@code s}
+ * of {@code S} is exactly the {@code BUCKETS / S} buckets from {@code s * BUCKETS / S} on: the same
+ * shards {@link Sharding.Scheme#ID_RANGE} (and the stored-hash read) give. An id served twice is
+ * settled as it arrives, as the sorted shards of a smaller type settle it: an identical copy is
+ * dropped, a different one fails the type. A shard's rows come in the order of its buckets' frames,
+ * not sorted by id.
  */
 final class PagedShards {
   static final int BUCKETS = 512;
@@ -55,7 +56,7 @@ final class PagedShards {
       }
       slot = (slot + 1) & mask;
     }
-    int b = Sharding.hash28(new UUID(msb, lsb)) & (BUCKETS - 1);
+    int b = Sharding.Scheme.ID_RANGE.shardOf(msb, lsb, BUCKETS);
     if (buckets[b] == null) {
       buckets[b] = IdRows.packed(PackedJson.FRAME * 4);
     }
@@ -110,18 +111,20 @@ final class PagedShards {
   }
 
   private IdRows shard(int s, int shardCount) {
+    int from = s * (BUCKETS / shardCount);
+    int to = from + BUCKETS / shardCount;
     int rows = 0;
-    for (int b = s; b < BUCKETS; b += shardCount) {
+    for (int b = from; b < to; b++) {
       rows += buckets[b] == null ? 0 : buckets[b].size;
     }
     IdRows out = IdRows.packed(rows);
-    for (int b = s; b < BUCKETS; b += shardCount) {
+    for (int b = from; b < to; b++) {
       IdRows src = buckets[b];
       for (int f = 0; src != null && f < src.size / PackedJson.FRAME; f++) {
         out.appendFrame(src, f);
       }
     }
-    for (int b = s; b < BUCKETS; b += shardCount) {
+    for (int b = from; b < to; b++) {
       IdRows src = buckets[b];
       if (src == null) {
         continue;

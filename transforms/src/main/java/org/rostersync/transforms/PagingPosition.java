@@ -9,9 +9,10 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 /**
  * Where the paging of a spilled type stands: the cursor of the next page (null once the type was
  * paged to its end or failed), what the pages so far cost, and how many record pieces each of its
- * {@code pieces.length} shards was sent. It is the restriction of {@link FetchRemainingPagesFn}: a
- * checkpoint after every stretch of pages commits that stretch's output and this position together,
- * so a retried or resumed fetch neither loses nor repeats a page.
+ * {@code pieces.length} shards was sent, by which {@link Sharding.Scheme}. It is the restriction of
+ * {@link FetchRemainingPagesFn}: a checkpoint after every stretch of pages commits that stretch's
+ * output and this position together, so a retried or resumed fetch neither loses nor repeats a
+ * page.
  */
 @DefaultCoder(PagingPosition.Coder.class)
 public final class PagingPosition {
@@ -22,6 +23,7 @@ public final class PagingPosition {
   private final long rejected;
   private final long startedAtMillis;
   private final int[] pieces;
+  private final Sharding.Scheme scheme;
 
   PagingPosition(
       String resumeFrom,
@@ -30,7 +32,8 @@ public final class PagingPosition {
       int retries,
       long rejected,
       long startedAtMillis,
-      int[] pieces) {
+      int[] pieces,
+      Sharding.Scheme scheme) {
     this.resumeFrom = resumeFrom;
     this.records = records;
     this.pages = pages;
@@ -38,13 +41,14 @@ public final class PagingPosition {
     this.rejected = rejected;
     this.startedAtMillis = startedAtMillis;
     this.pieces = pieces;
+    this.scheme = scheme;
   }
 
   /**
    * Before the first page of a type paged from {@code startedAtMillis} into {@code shards} shards.
    */
   static PagingPosition start(long startedAtMillis, int shards) {
-    return new PagingPosition(null, 0, 0, 0, 0, startedAtMillis, new int[shards]);
+    return new PagingPosition(null, 0, 0, 0, 0, startedAtMillis, new int[shards], Sharding.CURRENT);
   }
 
   /** Null once there is nothing left to page. */
@@ -58,6 +62,11 @@ public final class PagingPosition {
 
   int shardCount() {
     return pieces.length;
+  }
+
+  /** How the records were sharded: the scheme of the build that started the paging. */
+  Sharding.Scheme scheme() {
+    return scheme;
   }
 
   /** Record pieces sent to each shard so far (a copy). */
@@ -74,13 +83,14 @@ public final class PagingPosition {
         retries + batch.stats().retries(),
         rejected + batch.rejected().size(),
         startedAtMillis,
-        piecesNow);
+        piecesNow,
+        scheme);
   }
 
   /** The same counts, with nothing left to page (a failed fetch, or the primary of a split). */
   PagingPosition closed() {
     return new PagingPosition(
-        null, records, pages, retries, rejected, startedAtMillis, pieces.clone());
+        null, records, pages, retries, rejected, startedAtMillis, pieces.clone(), scheme);
   }
 
   /** The summary of the whole paging, as the join and the run's counts see it. */
@@ -97,7 +107,8 @@ public final class PagingPosition {
         && retries == p.retries
         && rejected == p.rejected
         && startedAtMillis == p.startedAtMillis
-        && Arrays.equals(pieces, p.pieces);
+        && Arrays.equals(pieces, p.pieces)
+        && scheme == p.scheme;
   }
 
   @Override
@@ -119,7 +130,10 @@ public final class PagingPosition {
         + "}";
   }
 
-  /** Versioned binary coder (v1). */
+  /**
+   * Versioned binary coder: v2 adds the shard scheme; a v1 position, from a build that knew only
+   * {@link Sharding.Scheme#MD5_OF_TEXT}, goes on paging by that scheme.
+   */
   public static final class Coder extends Codec.Versioned<PagingPosition> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
     public static org.apache.beam.sdk.coders.CoderProvider getCoderProvider() {
@@ -129,7 +143,7 @@ public final class PagingPosition {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(PagingPosition.class, 1);
+      super(PagingPosition.class, 2);
     }
 
     public static Coder of() {
@@ -148,6 +162,7 @@ public final class PagingPosition {
       for (int n : p.pieces) {
         out.writeInt(n);
       }
+      out.writeByte(p.scheme.code());
     }
 
     @Override
@@ -167,7 +182,10 @@ public final class PagingPosition {
       for (int i = 0; i < n; i++) {
         pieces[i] = in.readInt();
       }
-      return new PagingPosition(resumeFrom, records, pages, retries, rejected, started, pieces);
+      Sharding.Scheme scheme =
+          version >= 2 ? Sharding.Scheme.ofCode(in.readByte()) : Sharding.Scheme.MD5_OF_TEXT;
+      return new PagingPosition(
+          resumeFrom, records, pages, retries, rejected, started, pieces, scheme);
     }
   }
 }

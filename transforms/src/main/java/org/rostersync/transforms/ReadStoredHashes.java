@@ -17,7 +17,9 @@ import org.apache.beam.sdk.values.PCollection;
 public final class ReadStoredHashes
     extends PTransform<PCollection<TypeFetched>, PCollection<KV<ShardKey, StoredShard>>> {
 
-  // generate_series supplies the empty shards; the shard function matches Sharding.shardOf. Each
+  // generate_series supplies the empty shards; the shard is the signal's Sharding.Scheme (CASE on
+  // its
+  // code: a signal of an earlier build reads by that build's scheme). Each
   // shard's pairs come as one bytea of (16-byte id, 1-byte hash length, hash) entries, not as two
   // arrays, which PostgreSQL prints as text and the driver parses element by element (100,000
   // pairs: 0.20-0.23 s against 0.54 s in psql; the large university's no-change sync 11 s
@@ -27,9 +29,11 @@ public final class ReadStoredHashes
   static final String QUERY =
       "SELECT ?::text AS type_key,\n s.shard,\n g.n,\n g.pairs\n"
           + " FROM generate_series(0, ? - 1) AS s(shard)\n"
-          + " LEFT JOIN (SELECT "
-          + Sharding.SQL_SHARD_OF_ID
-          + " AS shard,\n count(*) AS n,\n"
+          + " LEFT JOIN (SELECT CASE ?::int WHEN 1 THEN "
+          + Sharding.Scheme.MD5_OF_TEXT.sql()
+          + " ELSE "
+          + Sharding.Scheme.ID_RANGE.sql()
+          + " END AS shard,\n count(*) AS n,\n"
           + " string_agg(uuid_send(id) || set_byte('\\x00'::bytea, 0, length(hash)) || hash, ''::bytea)"
           + " AS pairs\n FROM roster_entities\n"
           + " WHERE entity_type = ? AND integration_id = ?::uuid AND deleted_at IS NULL GROUP BY 1) g"
@@ -67,21 +71,26 @@ public final class ReadStoredHashes
             JdbcIO.<TypeFetched, KV<ShardKey, StoredShard>>readAll()
                 .withDataSourceProviderFn(PooledDataSources.retryingProviderFn(jdbc))
                 .withQuery(QUERY)
-                .withParameterSetter(
-                    (TypeFetched t, java.sql.PreparedStatement ps) -> {
-                      binaryResults(ps);
-                      ps.setString(1, t.encode());
-                      ps.setInt(2, t.shardCount());
-                      ps.setInt(3, t.shardCount());
-                      ps.setString(4, t.type().path());
-                      ps.setString(5, t.integrationId());
-                    })
+                .withParameterSetter(ReadStoredHashes::setParameters)
                 .withRowMapper(new StoredShardRowMapper())
                 .withCoder(coder)
                 // One small element per shard: no need to redistribute, and streaming readAll
                 // requires it off.
                 .withOutputParallelization(false))
         .setCoder(coder);
+  }
+
+  /** {@link #QUERY}'s parameters for one type's signal: its shard count and scheme among them. */
+  static void setParameters(TypeFetched t, java.sql.PreparedStatement ps)
+      throws java.sql.SQLException {
+    binaryResults(ps);
+    ps.setString(1, t.encode());
+    ps.setInt(2, t.shardCount());
+    ps.setInt(3, t.scheme().code());
+    ps.setInt(4, t.shardCount());
+    ps.setInt(5, t.shardCount());
+    ps.setString(6, t.type().path());
+    ps.setString(7, t.integrationId());
   }
 
   /**
@@ -102,7 +111,8 @@ public final class ReadStoredHashes
     public KV<ShardKey, StoredShard> mapRow(ResultSet rs) throws Exception {
       TypeFetched t = TypeFetched.decode(rs.getString(1));
       int shard = rs.getInt(2);
-      ShardKey key = new ShardKey(t.runId(), t.integrationId(), t.type(), shard, t.shardCount());
+      ShardKey key =
+          new ShardKey(t.runId(), t.integrationId(), t.type(), shard, t.shardCount(), t.scheme());
       byte[] pairs = rs.getBytes(4);
       if (pairs == null) {
         return KV.of(key, new StoredShard(0, new long[0], new long[0], new byte[0][]));

@@ -8,7 +8,8 @@ import org.rostersync.edlink.EntityType;
 /**
  * The join key: one group per (run, integration, entity type, shard). The run id keeps two runs of
  * one integration apart, and each side delivers exactly one element per key, so a group is complete
- * when it holds two.
+ * when it holds two. The key names the {@link Sharding.Scheme} its shard was computed by, so a
+ * group never pairs shards of two schemes as if they held the same ids.
  */
 @DefaultCoder(ShardKey.Coder.class)
 public final class ShardKey {
@@ -17,13 +18,26 @@ public final class ShardKey {
   private final EntityType type;
   private final int shard;
   private final int shardCount;
+  private final Sharding.Scheme scheme;
 
+  /** A key of a shard computed by {@link Sharding#CURRENT}. */
   public ShardKey(String runId, String integrationId, EntityType type, int shard, int shardCount) {
+    this(runId, integrationId, type, shard, shardCount, Sharding.CURRENT);
+  }
+
+  public ShardKey(
+      String runId,
+      String integrationId,
+      EntityType type,
+      int shard,
+      int shardCount,
+      Sharding.Scheme scheme) {
     this.runId = runId;
     this.integrationId = integrationId;
     this.type = type;
     this.shard = shard;
     this.shardCount = shardCount;
+    this.scheme = scheme;
   }
 
   public String runId() {
@@ -46,6 +60,10 @@ public final class ShardKey {
     return shardCount;
   }
 
+  public Sharding.Scheme scheme() {
+    return scheme;
+  }
+
   /**
    * Key of everything one type of a run produces: (integration, type), not the run, so keyed state
    * stays bounded by integrations × types; the run id is checked inside.
@@ -62,10 +80,11 @@ public final class ShardKey {
    * The join's grouping key: (integration, type, shard) without the run or the shard count, so the
    * join's per-key trigger state and end-of-window timers (which stay for ever in the global
    * window) are bounded by integrations × types × shards instead of growing with every run. The
-   * full key travels with each value.
+   * full key travels with each value. The scheme stays: a group an earlier build started keeps its
+   * key's bytes.
    */
   public ShardKey joinKey() {
-    return new ShardKey("", integrationId, type, shard, 0);
+    return new ShardKey("", integrationId, type, shard, 0, scheme);
   }
 
   /**
@@ -73,11 +92,11 @@ public final class ShardKey {
    * are bounded like the join's; the shard count kept, so {@link #withRun} restores the full key.
    */
   ShardKey withoutRun() {
-    return new ShardKey("", integrationId, type, shard, shardCount);
+    return new ShardKey("", integrationId, type, shard, shardCount, scheme);
   }
 
   ShardKey withRun(String run) {
-    return new ShardKey(run, integrationId, type, shard, shardCount);
+    return new ShardKey(run, integrationId, type, shard, shardCount, scheme);
   }
 
   @Override
@@ -88,6 +107,7 @@ public final class ShardKey {
     ShardKey k = (ShardKey) o;
     return shard == k.shard
         && shardCount == k.shardCount
+        && scheme == k.scheme
         && type == k.type
         && runId.equals(k.runId)
         && integrationId.equals(k.integrationId);
@@ -100,12 +120,19 @@ public final class ShardKey {
 
   @Override
   public String toString() {
-    return typeKey() + "#" + shard + "/" + shardCount;
+    return typeKey()
+        + "#"
+        + shard
+        + "/"
+        + shardCount
+        + (scheme == Sharding.CURRENT ? "" : " by " + scheme);
   }
 
   /**
-   * Versioned (v1), deterministic as a grouping key's coder must be; the type by its path, not its
-   * ordinal.
+   * Versioned, deterministic as a grouping key's coder must be; the type by its path, not its
+   * ordinal. v2 adds the shard scheme's code. A key of {@link Sharding.Scheme#MD5_OF_TEXT}, the
+   * only scheme of v1, is still written as v1, byte for byte as the build before: its join group
+   * (state keyed by these bytes) may have been started by that build before an update.
    */
   public static final class Coder extends Codec.Versioned<ShardKey> {
     /** Lets {@code @DefaultCoder} find this coder (Beam calls this factory). */
@@ -116,11 +143,16 @@ public final class ShardKey {
     private static final Coder INSTANCE = new Coder();
 
     private Coder() {
-      super(ShardKey.class, 1);
+      super(ShardKey.class, 2);
     }
 
     public static Coder of() {
       return INSTANCE;
+    }
+
+    @Override
+    int versionOf(ShardKey k) {
+      return k.scheme == Sharding.Scheme.MD5_OF_TEXT ? 1 : 2;
     }
 
     @Override
@@ -130,6 +162,9 @@ public final class ShardKey {
       Codec.writeType(out, k.type);
       out.writeInt(k.shard);
       out.writeInt(k.shardCount);
+      if (versionOf(k) >= 2) {
+        out.writeByte(k.scheme.code());
+      }
     }
 
     @Override
@@ -139,7 +174,9 @@ public final class ShardKey {
       EntityType type = Codec.readType(in);
       int shard = in.readInt();
       int count = in.readInt();
-      return new ShardKey(run, integration, type, shard, count);
+      Sharding.Scheme scheme =
+          version >= 2 ? Sharding.Scheme.ofCode(in.readByte()) : Sharding.Scheme.MD5_OF_TEXT;
+      return new ShardKey(run, integration, type, shard, count, scheme);
     }
   }
 }

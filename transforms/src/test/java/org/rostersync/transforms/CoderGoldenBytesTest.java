@@ -65,17 +65,26 @@ class CoderGoldenBytesTest {
           List.of("a", "b"),
           "held 40 deletes");
 
-  static final ShardKey KEY = new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 3, 8);
+  /**
+   * A key of the shard scheme of every build before the range scheme: it still encodes as ShardKey
+   * v1, so the golden lines of the values that embed it are unchanged.
+   */
+  static final ShardKey KEY =
+      new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 3, 8, Sharding.Scheme.MD5_OF_TEXT);
+
   static final BatchWritten WRITTEN = new BatchWritten(JOB, KEY, false, 42, "writing failed");
 
   /** name → (coder, sample value). */
   static Map<String, Object[]> samples() {
     Map<String, Object[]> m = new LinkedHashMap<>();
     m.put("SyncJob", new Object[] {SyncJob.Coder.of(), JOB});
+    m.put("ShardKey", new Object[] {ShardKey.Coder.of(), KEY});
+    // v2 (the shard scheme); a key of the old scheme is still written as v1 (above).
     m.put(
-        "ShardKey",
+        "ShardKeyV2",
         new Object[] {
-          ShardKey.Coder.of(), new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 3, 8)
+          ShardKey.Coder.of(),
+          new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 3, 8, Sharding.Scheme.ID_RANGE)
         });
     m.put("FetchSummary", new Object[] {FetchSummary.Coder.of(), FETCH});
     m.put("TypeOutcome", new Object[] {TypeOutcome.Coder.of(), OUTCOME});
@@ -95,10 +104,12 @@ class CoderGoldenBytesTest {
     m.put(
         "TypeTaskV2",
         new Object[] {TypeTask.Coder.of(), new TypeTask(JOB, EntityType.SCHOOLS, 12_345L, 8)});
+    // v2 (the shard scheme); v1 still decodes (signalsAndPositionsOfV1ShardByMd5).
     m.put(
-        "TypeFetched",
+        "TypeFetchedV2",
         new Object[] {
-          TypeFetched.Coder.of(), new TypeFetched("run-1", INTEGRATION, EntityType.SECTIONS, 4)
+          TypeFetched.Coder.of(),
+          new TypeFetched("run-1", INTEGRATION, EntityType.SECTIONS, 4, Sharding.Scheme.ID_RANGE)
         });
     m.put(
         "RejectedRecord",
@@ -138,18 +149,8 @@ class CoderGoldenBytesTest {
         "SpilledPartAbortedV3",
         new Object[] {SpilledPart.Coder.of(), SpilledPart.end(JOB, 2, null)});
     m.put(
-        "PagingPosition",
-        new Object[] {
-          PagingPosition.Coder.of(),
-          new PagingPosition(
-              "https://ed.link/api/v2/graph/enrollments?$cursor=abc",
-              20_000L,
-              2,
-              1,
-              3L,
-              1_700_000_000_000L,
-              new int[] {1, 0, 2})
-        });
+        "PagingPositionV2",
+        new Object[] {PagingPosition.Coder.of(), position(Sharding.Scheme.ID_RANGE)});
     m.put("TypeProgressWritten", new Object[] {TypeProgress.Coder.of(), TypeProgress.of(WRITTEN)});
     m.put(
         "RunResult",
@@ -166,6 +167,18 @@ class CoderGoldenBytesTest {
               "people: boom")
         });
     return m;
+  }
+
+  private static PagingPosition position(Sharding.Scheme scheme) {
+    return new PagingPosition(
+        "https://ed.link/api/v2/graph/enrollments?$cursor=abc",
+        20_000L,
+        2,
+        1,
+        3L,
+        1_700_000_000_000L,
+        new int[] {1, 0, 2},
+        scheme);
   }
 
   private static Properties golden() throws IOException {
@@ -229,6 +242,64 @@ class CoderGoldenBytesTest {
     assertThat("not counted, not read ahead", v1, equalTo(new TypeTask(JOB, EntityType.SCHOOLS)));
     assertThat(v1.storedCount(), is(-1L));
     assertThat(v1.readAheadShards(), is(0));
+  }
+
+  /**
+   * Work an earlier build started goes on by that build's shard scheme after an update: its signal
+   * reads the stored hashes by MD5, its paging shards the rest of its pages by MD5, and its keys
+   * keep their bytes.
+   */
+  @Test
+  void signalsAndPositionsOfV1ShardByMd5() throws Exception {
+    TypeFetched fetched =
+        CoderUtils.decodeFromByteArray(
+            TypeFetched.Coder.of(), HexFormat.of().parseHex(golden().getProperty("TypeFetched")));
+    assertThat(
+        fetched,
+        equalTo(
+            new TypeFetched(
+                "run-1", INTEGRATION, EntityType.SECTIONS, 4, Sharding.Scheme.MD5_OF_TEXT)));
+    assertThat(
+        "the scheme survives the SQL round trip",
+        TypeFetched.decode(fetched.encode()),
+        equalTo(fetched));
+    PagingPosition position =
+        CoderUtils.decodeFromByteArray(
+            PagingPosition.Coder.of(),
+            HexFormat.of().parseHex(golden().getProperty("PagingPosition")));
+    assertThat(position, equalTo(position(Sharding.Scheme.MD5_OF_TEXT)));
+    assertThat(position.scheme(), is(Sharding.Scheme.MD5_OF_TEXT));
+    ShardKey key =
+        CoderUtils.decodeFromByteArray(
+            ShardKey.Coder.of(), HexFormat.of().parseHex(golden().getProperty("ShardKey")));
+    assertThat(key.scheme(), is(Sharding.Scheme.MD5_OF_TEXT));
+    assertThat(
+        "its join key encodes as the earlier build's did",
+        HexFormat.of().formatHex(CoderUtils.encodeToByteArray(ShardKey.Coder.of(), key.joinKey())),
+        equalTo(
+            HexFormat.of()
+                .formatHex(
+                    CoderUtils.encodeToByteArray(
+                        ShardKey.Coder.of(),
+                        new ShardKey(
+                            "",
+                            INTEGRATION,
+                            EntityType.PEOPLE,
+                            3,
+                            0,
+                            Sharding.Scheme.MD5_OF_TEXT)))));
+    assertThat(
+        "keys of two schemes never pair",
+        key.equals(
+            new ShardKey("run-1", INTEGRATION, EntityType.PEOPLE, 3, 8, Sharding.Scheme.ID_RANGE)),
+        is(false));
+    byte[] unknown = CoderUtils.encodeToByteArray(TypeFetched.Coder.of(), fetched);
+    unknown[unknown.length - 1] = 7;
+    CoderException ex =
+        assertThrows(
+            CoderException.class,
+            () -> CoderUtils.decodeFromByteArray(TypeFetched.Coder.of(), unknown));
+    assertThat(ex.getMessage(), containsString("unknown shard scheme 7"));
   }
 
   @Test

@@ -107,7 +107,8 @@ class PackRemoteShardsTest {
     for (int i = 0; i < all.size(); i++) {
       fetchedJson.put(new UUID(all.msb(i), all.lsb(i)), all.json(i));
     }
-    RemoteShard[] raw = FetchEntities.FetchEntitiesFn.shardsOf(all, JOB, FETCH, 3);
+    RemoteShard[] raw =
+        FetchEntities.FetchEntitiesFn.shardsOf(all, JOB, FETCH, 3, Sharding.CURRENT);
     RemoteShard[] packed = FetchEntities.FetchEntitiesFn.distribute(all, JOB, FETCH, 3);
     List<KV<ShardKey, RemoteShard>> input = new ArrayList<>();
     int total = 0;

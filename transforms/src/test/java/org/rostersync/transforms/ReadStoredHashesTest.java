@@ -68,36 +68,38 @@ class ReadStoredHashesTest {
       insert.addBatch();
       insert.executeBatch();
 
-      // 400 shards for 290 pairs: some shards are empty and must still get their row.
-      for (int shardCount : new int[] {1, 3, 400}) {
-        TypeFetched fetched = new TypeFetched("run-r", integration, EntityType.PEOPLE, shardCount);
-        Map<UUID, byte[]> seen = new HashMap<>();
-        int rows = 0;
-        try (PreparedStatement q = c.prepareStatement(ReadStoredHashes.QUERY)) {
-          q.setString(1, fetched.encode());
-          q.setInt(2, shardCount);
-          q.setInt(3, shardCount);
-          q.setString(4, EntityType.PEOPLE.path());
-          q.setString(5, integration);
-          try (ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-              rows++;
-              KV<ShardKey, StoredShard> kv = new ReadStoredHashes.StoredShardRowMapper().mapRow(rs);
-              StoredShard shard = kv.getValue();
-              for (int i = 0; i < shard.size(); i++) {
-                UUID id = new UUID(shard.msb(i), shard.lsb(i));
-                assertThat(
-                    id + " in shard " + kv.getKey().shard(),
-                    Sharding.shardOf(id, shardCount),
-                    is(kv.getKey().shard()));
-                assertThat("once: " + id, seen.put(id, shard.hash(i)) == null, is(true));
+      // 400 shards for 290 pairs: some shards are empty and must still get their row. A signal
+      // of an earlier build reads by its scheme (MD5), as its remote shards were made.
+      for (Sharding.Scheme scheme : Sharding.Scheme.values()) {
+        for (int shardCount : new int[] {1, 3, 400}) {
+          TypeFetched fetched =
+              new TypeFetched("run-r", integration, EntityType.PEOPLE, shardCount, scheme);
+          Map<UUID, byte[]> seen = new HashMap<>();
+          int rows = 0;
+          try (PreparedStatement q = c.prepareStatement(ReadStoredHashes.QUERY)) {
+            ReadStoredHashes.setParameters(fetched, q);
+            try (ResultSet rs = q.executeQuery()) {
+              while (rs.next()) {
+                rows++;
+                KV<ShardKey, StoredShard> kv =
+                    new ReadStoredHashes.StoredShardRowMapper().mapRow(rs);
+                assertThat(kv.getKey().scheme(), is(scheme));
+                StoredShard shard = kv.getValue();
+                for (int i = 0; i < shard.size(); i++) {
+                  UUID id = new UUID(shard.msb(i), shard.lsb(i));
+                  assertThat(
+                      id + " in " + scheme + " shard " + kv.getKey().shard(),
+                      scheme.shardOf(shard.msb(i), shard.lsb(i), shardCount),
+                      is(kv.getKey().shard()));
+                  assertThat("once: " + id, seen.put(id, shard.hash(i)) == null, is(true));
+                }
               }
             }
           }
+          assertThat(rows, is(shardCount));
+          assertThat(seen.keySet(), is(live.keySet()));
+          live.forEach((id, hash) -> assertArrayEquals(hash, seen.get(id), id.toString()));
         }
-        assertThat(rows, is(shardCount));
-        assertThat(seen.keySet(), is(live.keySet()));
-        live.forEach((id, hash) -> assertArrayEquals(hash, seen.get(id), id.toString()));
       }
     }
   }

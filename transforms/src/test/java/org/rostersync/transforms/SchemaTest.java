@@ -8,6 +8,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,21 +48,59 @@ class SchemaTest {
 
   @Test
   void sqlShardFunctionMatchesJava() throws Exception {
+    List<UUID> ids = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      ids.add(UUID.randomUUID());
+    }
+    // The ends of the id space too: the range scheme's first and last shards.
+    ids.add(new UUID(0L, 0L));
+    ids.add(new UUID(-1L, -1L));
+    ids.add(new UUID(Long.MAX_VALUE, 0L));
+    ids.add(new UUID(Long.MIN_VALUE, 0L));
     try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres");
         Statement st = c.createStatement()) {
-      for (int shards : new int[] {1, 7, 64, 511}) {
-        for (int i = 0; i < 200; i++) {
-          UUID id = UUID.randomUUID();
-          String sql =
-              "SELECT "
-                  + Sharding.SQL_SHARD_OF_ID
-                      .replace("?", String.valueOf(shards))
-                      .replace("id::text", "'" + id + "'::uuid::text");
-          try (ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            assertThat("shard of " + id, rs.getInt(1), equalTo(Sharding.shardOf(id, shards)));
+      for (Sharding.Scheme scheme : Sharding.Scheme.values()) {
+        for (int shards : new int[] {1, 7, 64, 511, 512}) {
+          for (UUID id : ids) {
+            String sql =
+                "SELECT "
+                    + scheme
+                        .sql()
+                        .replace("?", String.valueOf(shards))
+                        .replace("id::text", "'" + id + "'::uuid::text");
+            try (ResultSet rs = st.executeQuery(sql)) {
+              rs.next();
+              int java =
+                  scheme.shardOf(id.getMostSignificantBits(), id.getLeastSignificantBits(), shards);
+              assertThat(scheme + " shard of " + id, rs.getInt(1), equalTo(java));
+              assertThat(java >= 0 && java < shards, is(true));
+            }
           }
         }
+      }
+    }
+  }
+
+  @Test
+  void rangeShardsFollowPostgresIdOrder() throws Exception {
+    // Shard s of S holds one stretch of PostgreSQL's uuid order, so a batch written in id order
+    // touches one narrow stretch of the primary key's index.
+    try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres");
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT gen_random_uuid() AS id FROM generate_series(1, 2000) ORDER BY 1")) {
+      int last = 0;
+      int[] sizes = new int[16];
+      while (rs.next()) {
+        UUID id = (UUID) rs.getObject(1);
+        int shard = Sharding.Scheme.ID_RANGE.shardOf(id.getMostSignificantBits(), 0L, 16);
+        assertThat("shards never go back in id order", shard >= last, is(true));
+        last = shard;
+        sizes[shard]++;
+      }
+      for (int n : sizes) {
+        assertThat("random ids fill the ranges about evenly: " + n, n > 60 && n < 200, is(true));
       }
     }
   }

@@ -46,7 +46,7 @@ class SpilledShardsTest {
   }
 
   private static PagingPosition at(String cursor, int[] pieces) {
-    return new PagingPosition(cursor, 10, 1, 0, 0, 1_000L, pieces);
+    return new PagingPosition(cursor, 10, 1, 0, 0, 1_000L, pieces, Sharding.CURRENT);
   }
 
   @Test

@@ -80,7 +80,7 @@ public final class FetchMemoryProbe {
       List<byte[]> committed = new java.util.ArrayList<>();
       if (spill) {
         for (KV<ShardKey, SpilledPart> part :
-            FetchEntities.piecesOf(task, batch.records(), pieces)) {
+            FetchEntities.piecesOf(task, batch.records(), pieces, Sharding.CURRENT)) {
           committed.add(encode(SpilledPart.Coder.of(), part.getValue()));
         }
       } else {

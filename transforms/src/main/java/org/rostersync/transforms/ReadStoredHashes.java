@@ -17,10 +17,9 @@ import org.apache.beam.sdk.values.PCollection;
 public final class ReadStoredHashes
     extends PTransform<PCollection<TypeFetched>, PCollection<KV<ShardKey, StoredShard>>> {
 
-  // generate_series supplies the empty shards; the shard is the signal's Sharding.Scheme (CASE on
-  // its
-  // code: a signal of an earlier build reads by that build's scheme). Each
-  // shard's pairs come as one bytea of (16-byte id, 1-byte hash length, hash) entries, not as two
+  // generate_series supplies the empty shards; the shard is the signal's Sharding.Scheme (a CASE
+  // on its code: a signal of an earlier build reads by that build's scheme). Each shard's pairs
+  // come as one bytea of (16-byte id, 1-byte hash length, hash) entries, not as two
   // arrays, which PostgreSQL prints as text and the driver parses element by element (100,000
   // pairs: 0.20-0.23 s against 0.54 s in psql; the large university's no-change sync 11 s
   // faster with the side-by-side deflating). Select lists span

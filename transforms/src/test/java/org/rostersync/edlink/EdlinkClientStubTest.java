@@ -396,6 +396,10 @@ class EdlinkClientStubTest {
    * $before} when {@code ignoresBefore}.
    */
   private void serveList(List<String> ids, boolean refusesLast, boolean ignoresBefore) {
+    // Where $before is ignored, the forward pages wait (a while at most) for the backward direction
+    // to ask for the page before its first: otherwise the forward direction may reach the last page
+    // first, the two meet, and $before is never asked, on a busy machine.
+    java.util.concurrent.CountDownLatch beforeAsked = new java.util.concurrent.CountDownLatch(1);
     server.removeContext("/");
     server.createContext(
         "/",
@@ -414,6 +418,9 @@ class EdlinkClientStubTest {
               return;
             }
             int n = Integer.parseInt(q.get("$last"));
+            if (q.containsKey("$before")) {
+              beforeAsked.countDown();
+            }
             int end =
                 q.containsKey("$before") && !ignoresBefore
                     ? ids.indexOf(q.get("$before"))
@@ -422,6 +429,13 @@ class EdlinkClientStubTest {
             return;
           }
           int n = Integer.parseInt(q.get("$first"));
+          if (ignoresBefore && q.containsKey("$after")) {
+            try {
+              beforeAsked.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
           int from = q.containsKey("$after") ? ids.indexOf(q.get("$after")) + 1 : 0;
           int to = Math.min(ids.size(), from + n);
           String next =

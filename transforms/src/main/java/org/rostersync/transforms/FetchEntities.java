@@ -719,6 +719,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       for (int i = 0; i < n; i++) {
         sizes[shardOf[i]]++;
       }
+      for (int size : sizes) {
+        if (Sharding.uneven(size, n, shardCount)) {
+          SyncMetrics.UNEVEN_SHARDS.inc();
+        }
+      }
       int[][] members = new int[shardCount][];
       int[] fill = new int[shardCount];
       for (int s = 0; s < shardCount; s++) {

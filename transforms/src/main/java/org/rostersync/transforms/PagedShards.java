@@ -107,6 +107,11 @@ final class PagedShards {
     IntStream.range(0, shardCount)
         .parallel()
         .forEach(s -> shards[s] = RemoteShard.of(job, summary, shard(s, shardCount)));
+    for (RemoteShard shard : shards) {
+      if (Sharding.uneven(shard.size(), size, shardCount)) {
+        SyncMetrics.UNEVEN_SHARDS.inc();
+      }
+    }
     return shards;
   }
 

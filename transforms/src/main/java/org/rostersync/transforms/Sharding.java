@@ -93,6 +93,16 @@ public final class Sharding {
   }
 
   /**
+   * Whether a shard holding {@code size} of its type's {@code records}, split {@code shardCount}
+   * ways, holds more than twice its share: ids that do not fill the ranges evenly (Edlink's random
+   * ids do), so the memory bound per group no longer holds. A type with fewer than 1,000 records
+   * per shard is not judged: its shards are small whatever their shares.
+   */
+  static boolean uneven(long size, long records, int shardCount) {
+    return shardCount > 1 && records >= 1_000L * shardCount && size * shardCount > 2 * records;
+  }
+
+  /**
    * Shards for a type with {@code records} fetched records: about {@code recordsPerShard} per
    * group, between 1 and {@code maxShards}. A small district gets one group per type; a large
    * university's enrollments get dozens of bounded ones.

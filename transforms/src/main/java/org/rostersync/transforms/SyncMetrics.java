@@ -31,6 +31,10 @@ public final class SyncMetrics {
 
   public static final Counter SECRET_REFRESHES = Metrics.counter(NAMESPACE, "secret_refreshes");
   public static final Counter JOIN_GROUPS = Metrics.counter(NAMESPACE, "join_groups");
+
+  /** Shards holding more than twice their type's share of its records ({@link Sharding}). */
+  public static final Counter UNEVEN_SHARDS = Metrics.counter(NAMESPACE, "uneven_shards");
+
   public static final Counter INCOMPLETE_GROUPS =
       Metrics.counter(NAMESPACE, "incomplete_join_groups");
   public static final Counter TYPES_COMPLETED = Metrics.counter(NAMESPACE, "types_completed");

@@ -148,10 +148,6 @@ public final class WriteChanges
    * receipt to its type's guard.
    */
   static final class WriteRowsFn extends DoFn<RowBatch, KV<String, TypeProgress>> {
-    /** Batches of new rows upserted because their COPY was refused, in this JVM (for tests). */
-    static final java.util.concurrent.atomic.LongAdder COPIES_UPSERTED =
-        new java.util.concurrent.atomic.LongAdder();
-
     private final JdbcConfig jdbc;
     private final int batchSize;
     private transient DataSource ds;
@@ -205,7 +201,6 @@ public final class WriteChanges
           throw e;
         }
         SyncMetrics.COPIES_UPSERTED.inc();
-        COPIES_UPSERTED.increment();
         Database.inTransaction(ds, conn -> upsert(conn, rows, all));
       }
     }

@@ -81,10 +81,7 @@ final class AssembleSpilledShardFn
       if (!part.isEnd()) {
         append(rows, part.rows());
       }
-      if (end.fetch() != null
-          && Sharding.uneven(rows.size, end.fetch().records(), element.getKey().shardCount())) {
-        SyncMetrics.UNEVEN_SHARDS.inc();
-      }
+      Sharding.countIfUneven(rows.size, end.fetch().records(), element.getKey().shardCount());
       out.output(KV.of(element.getKey().withRun(end.job().runId()), assemble(end, rows)));
     }
     if (held != null) {

@@ -710,19 +710,16 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       int n = all.size();
       int[] shardOf = new int[n];
       if (shardCount > 1) {
-        // Side by side on the common pool: an MD5 per id for a paging an earlier build started.
-        IntStream.range(0, n)
-            .parallel()
-            .forEach(i -> shardOf[i] = scheme.shardOf(all.msb(i), all.lsb(i), shardCount));
+        for (int i = 0; i < n; i++) {
+          shardOf[i] = scheme.shardOf(all.msb(i), all.lsb(i), shardCount);
+        }
       }
       int[] sizes = new int[shardCount];
       for (int i = 0; i < n; i++) {
         sizes[shardOf[i]]++;
       }
       for (int size : sizes) {
-        if (Sharding.uneven(size, n, shardCount)) {
-          SyncMetrics.UNEVEN_SHARDS.inc();
-        }
+        Sharding.countIfUneven(size, n, shardCount);
       }
       int[][] members = new int[shardCount][];
       int[] fill = new int[shardCount];

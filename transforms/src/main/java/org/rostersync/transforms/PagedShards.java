@@ -108,9 +108,7 @@ final class PagedShards {
         .parallel()
         .forEach(s -> shards[s] = RemoteShard.of(job, summary, shard(s, shardCount)));
     for (RemoteShard shard : shards) {
-      if (Sharding.uneven(shard.size(), size, shardCount)) {
-        SyncMetrics.UNEVEN_SHARDS.inc();
-      }
+      Sharding.countIfUneven(shard.size(), size, shardCount);
     }
     return shards;
   }

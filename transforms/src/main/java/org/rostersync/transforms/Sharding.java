@@ -102,6 +102,13 @@ public final class Sharding {
     return shardCount > 1 && records >= 1_000L * shardCount && size * shardCount > 2 * records;
   }
 
+  /** Counts a shard in {@code uneven_shards} if it is {@link #uneven}. */
+  static void countIfUneven(long size, long records, int shardCount) {
+    if (uneven(size, records, shardCount)) {
+      SyncMetrics.UNEVEN_SHARDS.inc();
+    }
+  }
+
   /**
    * Shards for a type with {@code records} fetched records: about {@code recordsPerShard} per
    * group, between 1 and {@code maxShards}. A small district gets one group per type; a large

@@ -9,13 +9,11 @@ import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
-import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,17 +24,12 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.RandomAccess;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -212,7 +205,7 @@ public final class EdlinkClient implements AutoCloseable {
     long records = 0;
     int pages = 0;
     FromTheEnd fromEnd = null;
-    Envelope<BufferedObjects> page = getPage(next, call, bothEnds);
+    Envelope<Page> page = getPage(next, call);
     try {
       while (true) {
         pages++;
@@ -229,8 +222,8 @@ public final class EdlinkClient implements AutoCloseable {
           fromEnd = new FromTheEnd(type, call, handler);
           fromEnd.start();
         }
-        Future<Envelope<BufferedObjects>> ahead =
-            pause == null && following != null ? askAhead(following, call, bothEnds) : null;
+        Future<Envelope<Page>> ahead =
+            pause == null && following != null ? askAhead(following, call) : null;
         boolean goOn = true;
         if (fromEnd != null || !page.data().isEmpty()) {
           try {
@@ -238,7 +231,7 @@ public final class EdlinkClient implements AutoCloseable {
               goOn = fromEnd.forward(page.data(), following == null);
             } else {
               records += page.data().size();
-              handler.onPage(Collections.unmodifiableList(page.data()));
+              handler.onPage(page.data());
             }
           } catch (StopPaging stop) {
             drop(ahead);
@@ -259,7 +252,7 @@ public final class EdlinkClient implements AutoCloseable {
         if (pause != null && pause.getAsBoolean()) {
           return new FetchStats(records, pages, call.retries.get(), following.toString());
         }
-        page = ahead != null ? await(ahead, following) : getPage(following, call, bothEnds);
+        page = ahead != null ? await(ahead, following) : getPage(following, call);
         next = following;
       }
     } finally {
@@ -324,7 +317,7 @@ public final class EdlinkClient implements AutoCloseable {
      * last page ends the backward direction under the same lock: a short last page breaks the
      * overlap's bound, so a backward page handed after it could repeat earlier forward pages.
      */
-    boolean forward(BufferedObjects page, boolean last) throws EdlinkException, StopPaging {
+    boolean forward(Page page, boolean last) throws EdlinkException, StopPaging {
       synchronized (lock) {
         if (done) {
           return false;
@@ -334,7 +327,7 @@ public final class EdlinkClient implements AutoCloseable {
         if (page.isEmpty()) {
           return !done;
         }
-        List<JsonObject> rest = page.without(backwardIds);
+        Page rest = page.without(backwardIds);
         try {
           handOn(rest);
         } catch (StopPaging | EdlinkException | RuntimeException | Error e) {
@@ -349,24 +342,24 @@ public final class EdlinkClient implements AutoCloseable {
 
     @Override
     public void run() {
-      Future<Envelope<BufferedObjects>> ahead = null;
+      Future<Envelope<Page>> ahead = null;
       try {
         URI uri = graph(type.path(), "$last=" + pageSize);
-        Envelope<BufferedObjects> page = getPage(uri, call, true);
+        Envelope<Page> page = getPage(uri, call);
         while (true) {
-          BufferedObjects records = page.data();
+          Page records = page.data();
           String oldest = records.size() == pageSize ? records.id(0) : null;
           URI following =
               oldest == null || !UUID.matcher(oldest).matches()
                   ? null
                   : graph(type.path(), "$last=" + pageSize + "&$before=" + oldest);
-          ahead = following == null ? null : askAhead(following, call, true);
+          ahead = following == null ? null : askAhead(following, call);
           synchronized (lock) {
             Set<String> ids = records.idSet();
             if (done || !Collections.disjoint(ids, backwardIds)) {
               return;
             }
-            List<JsonObject> rest = records.without(forwardIds);
+            Page rest = records.without(forwardIds);
             try {
               handOn(rest);
             } catch (StopPaging stop) {
@@ -402,10 +395,10 @@ public final class EdlinkClient implements AutoCloseable {
       }
     }
 
-    private void handOn(List<JsonObject> rest) throws EdlinkException, StopPaging {
+    private void handOn(Page rest) throws EdlinkException, StopPaging {
       if (!rest.isEmpty()) {
         records += rest.size();
-        handler.onPage(Collections.unmodifiableList(rest));
+        handler.onPage(rest);
       }
     }
 
@@ -440,12 +433,12 @@ public final class EdlinkClient implements AutoCloseable {
   }
 
   /** Starts the GET of the next page on a page-ahead thread (retries and deadline as any GET). */
-  private Future<Envelope<BufferedObjects>> askAhead(URI uri, Call call, boolean ids) {
-    return PageAhead.THREADS.submit(() -> getPage(uri, call, ids));
+  private Future<Envelope<Page>> askAhead(URI uri, Call call) {
+    return PageAhead.THREADS.submit(() -> getPage(uri, call));
   }
 
   /** The page asked for ahead, or the error its GET ended with. */
-  private static Envelope<BufferedObjects> await(Future<Envelope<BufferedObjects>> ahead, URI uri)
+  private static Envelope<Page> await(Future<Envelope<Page>> ahead, URI uri)
       throws EdlinkException {
     try {
       return ahead.get();
@@ -597,12 +590,11 @@ public final class EdlinkClient implements AutoCloseable {
   }
 
   /**
-   * A page of records, checked whole (a malformed page is retried like a cut connection) but kept
-   * as its bytes: each record is parsed when the handler reaches it ({@link BufferedObjects}).
+   * A page of records, read whole as it arrives (a malformed page is retried like a cut
+   * connection), each record kept as its canonical JSON ({@link Page}).
    */
-  private Envelope<BufferedObjects> getPage(URI uri, Call call, boolean ids)
-      throws EdlinkException {
-    return getEnvelope(uri, call, in -> readBufferedPage(in, ids));
+  private Envelope<Page> getPage(URI uri, Call call) throws EdlinkException {
+    return getEnvelope(uri, call, in -> readEnvelope(in, Page::read));
   }
 
   /** One GET with its retries and deadline; {@code bodyReader} reads a 2xx body. */
@@ -834,172 +826,6 @@ public final class EdlinkClient implements AutoCloseable {
     }
     reader.endArray();
     return out;
-  }
-
-  /**
-   * A page's envelope from its whole body, whose {@code $data} is only checked (an array of
-   * objects, well formed) and counted here; its records are parsed again, one by one, as they are
-   * read. A page of 10,000 records as parsed objects is 3.2 (enrollments) to 5.4 (people) times its
-   * bytes, and a page waits for its handler (the next one is asked for ahead): kept as bytes, what
-   * pages hold stays small and short-lived, not promoted by the collector.
-   */
-  private static Envelope<BufferedObjects> readBufferedPage(InputStream in, boolean withIds)
-      throws IOException {
-    byte[] body = in.readAllBytes();
-    List<String> ids = withIds ? new ArrayList<>() : null;
-    Envelope<Integer> env =
-        readEnvelope(new ByteArrayInputStream(body), reader -> countObjects(reader, ids));
-    return new Envelope<>(
-        new BufferedObjects(body, env.data(), ids == null ? null : ids.toArray(new String[0])),
-        env.next(),
-        env.requestId(),
-        env.warnings());
-  }
-
-  /**
-   * Checks and counts a JSON array of objects (or null) without keeping it; with {@code ids}, also
-   * collects each object's string {@code id} (null where it has none).
-   */
-  private static Integer countObjects(JsonReader reader, List<String> ids) throws IOException {
-    if (reader.peek() == JsonToken.NULL) {
-      reader.nextNull();
-      return 0;
-    }
-    int n = 0;
-    reader.beginArray();
-    while (reader.hasNext()) {
-      if (reader.peek() != JsonToken.BEGIN_OBJECT) {
-        throw new IllegalStateException("expected an object in the array, got " + reader.peek());
-      }
-      if (ids == null) {
-        reader.skipValue();
-      } else {
-        String id = null;
-        reader.beginObject();
-        while (reader.hasNext()) {
-          if (reader.nextName().equals("id") && reader.peek() == JsonToken.STRING) {
-            id = reader.nextString();
-          } else {
-            reader.skipValue();
-          }
-        }
-        reader.endObject();
-        ids.add(id);
-      }
-      n++;
-    }
-    reader.endArray();
-    return n;
-  }
-
-  /**
-   * The records of a checked page body, parsed as they are iterated (each record's objects die
-   * young); any other access parses them all once and keeps them.
-   */
-  static final class BufferedObjects extends AbstractList<JsonObject> implements RandomAccess {
-    private final byte[] body;
-    private final int size;
-    private final String[] ids;
-    private List<JsonObject> parsed;
-
-    BufferedObjects(byte[] body, int size, String[] ids) {
-      this.body = body;
-      this.size = size;
-      this.ids = ids;
-    }
-
-    /** The id of record {@code index}, when the page was read with ids (null if it has none). */
-    String id(int index) {
-      return ids[index];
-    }
-
-    /** The ids this page holds (read with ids). */
-    Set<String> idSet() {
-      Set<String> set = new HashSet<>(ids.length * 2);
-      for (String id : ids) {
-        if (id != null) {
-          set.add(id);
-        }
-      }
-      return set;
-    }
-
-    /** This page less the records whose id is in {@code drop} (read with ids). */
-    List<JsonObject> without(Set<String> drop) {
-      boolean any = false;
-      for (int i = 0; i < size && !any; i++) {
-        any = ids[i] != null && drop.contains(ids[i]);
-      }
-      if (!any) {
-        return this;
-      }
-      List<JsonObject> kept = new ArrayList<>(size);
-      Iterator<JsonObject> it = iterator();
-      for (int i = 0; i < size; i++) {
-        JsonObject o = it.next();
-        if (ids[i] == null || !drop.contains(ids[i])) {
-          kept.add(o);
-        }
-      }
-      return kept;
-    }
-
-    @Override
-    public int size() {
-      return size;
-    }
-
-    @Override
-    public JsonObject get(int index) {
-      if (parsed == null) {
-        List<JsonObject> all = new ArrayList<>(size);
-        iterator().forEachRemaining(all::add);
-        parsed = all;
-      }
-      return parsed.get(index);
-    }
-
-    @Override
-    public Iterator<JsonObject> iterator() {
-      if (parsed != null) {
-        return Collections.unmodifiableList(parsed).iterator();
-      }
-      JsonReader reader = strictReader(new ByteArrayInputStream(body));
-      try {
-        reader.beginObject();
-        while (!reader.nextName().equals("$data")) {
-          reader.skipValue();
-        }
-        if (reader.peek() == JsonToken.NULL) {
-          return Collections.emptyIterator();
-        }
-        reader.beginArray();
-      } catch (IOException e) {
-        throw new UncheckedIOException("a checked page no longer parses", e);
-      }
-      return new Iterator<>() {
-        private int read;
-
-        @Override
-        public boolean hasNext() {
-          return read < size;
-        }
-
-        @Override
-        public JsonObject next() {
-          if (read >= size) {
-            throw new NoSuchElementException();
-          }
-          try {
-            JsonObject o = JSON.read(reader).getAsJsonObject();
-            read++;
-            return o;
-          } catch (IOException e) {
-            throw new UncheckedIOException("a checked page no longer parses", e);
-          }
-        }
-      };
-    }
   }
 
   private static String nullableString(JsonReader reader) throws IOException {

@@ -4,6 +4,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.internal.LazilyParsedNumber;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -58,6 +62,170 @@ public final class CanonicalHash {
     Bytes out = new Bytes(256);
     write(element, out);
     return new Canonical(out.toArray(), out.deepest, out.escapedNulOrLoneSurrogate);
+  }
+
+  /**
+   * One value read from a {@link JsonReader} ({@link #read}): its canonical form, the string value
+   * of one top-level member asked for (null when absent or not a string), and why it has no
+   * canonical form (null when it has one). With a problem, {@code canonical} holds the value with
+   * its numbers as written: still JSON, so it can be parsed and shown, but not hashed.
+   */
+  public record Read(Canonical canonical, String member, String problem) {}
+
+  /**
+   * Reads the next value of {@code reader} and writes its canonical form as it goes, without
+   * building a tree: the same bytes as {@link #canonical(JsonElement)} of the value Gson would
+   * parse (a repeated key keeps its last value, as there). An object's members are written in the
+   * order read and reordered only when they were not sorted. {@code member} names a top-level
+   * member whose string value to capture (null for none).
+   */
+  public static Read read(JsonReader reader, String member) throws IOException {
+    TokenWriter w = new TokenWriter(reader, member);
+    w.value(0);
+    Bytes out = w.out;
+    return new Read(
+        new Canonical(out.toArray(), out.deepest, out.escapedNulOrLoneSurrogate),
+        w.captured,
+        w.problem);
+  }
+
+  /** Writes canonical bytes from tokens; see {@link #read}. */
+  private static final class TokenWriter {
+    private final JsonReader reader;
+    private final String member;
+    final Bytes out = new Bytes(512);
+    String captured;
+    String problem;
+
+    TokenWriter(JsonReader reader, String member) {
+      this.reader = reader;
+      this.member = member;
+    }
+
+    void value(int level) throws IOException {
+      switch (reader.peek()) {
+        case BEGIN_OBJECT -> object(level);
+        case BEGIN_ARRAY -> {
+          reader.beginArray();
+          out.open();
+          out.write('[');
+          boolean first = true;
+          while (reader.hasNext()) {
+            if (!first) {
+              out.write(',');
+            }
+            first = false;
+            value(level + 1);
+          }
+          reader.endArray();
+          out.write(']');
+          out.open--;
+        }
+        case STRING -> writeString(reader.nextString(), out);
+        case NUMBER -> {
+          String written = reader.nextString();
+          try {
+            writeAscii(canonicalNumber(new JsonPrimitive(new LazilyParsedNumber(written))), out);
+          } catch (IllegalArgumentException e) {
+            if (problem == null) {
+              problem = e.getMessage();
+            }
+            writeAscii(written, out);
+          }
+        }
+        case BOOLEAN -> out.write(reader.nextBoolean() ? TRUE : FALSE);
+        case NULL -> {
+          reader.nextNull();
+          out.write(NULL);
+        }
+        default -> throw new IllegalStateException("unexpected " + reader.peek());
+      }
+    }
+
+    private void object(int level) throws IOException {
+      reader.beginObject();
+      out.open();
+      out.write('{');
+      int start = out.len;
+      String[] keys = null;
+      int[] ends = null;
+      int n = 0;
+      boolean sorted = true;
+      while (reader.hasNext()) {
+        String key = reader.nextName();
+        if (n > 0) {
+          out.write(',');
+        }
+        if (keys == null) {
+          keys = new String[16];
+          ends = new int[16];
+        } else if (n == keys.length) {
+          keys = Arrays.copyOf(keys, n * 2);
+          ends = Arrays.copyOf(ends, n * 2);
+        }
+        writeString(key, out);
+        out.write(':');
+        if (level == 0 && key.equals(member)) {
+          // The last one counts, as in a parsed object.
+          captured = reader.peek() == JsonToken.STRING ? reader.nextString() : null;
+          if (captured != null) {
+            writeString(captured, out);
+          } else {
+            value(level + 1);
+          }
+        } else {
+          value(level + 1);
+        }
+        // Strictly increasing keys need no reordering; an equal or smaller one does.
+        if (n > 0 && keys[n - 1].compareTo(key) >= 0) {
+          sorted = false;
+        }
+        keys[n] = key;
+        ends[n] = out.len;
+        n++;
+      }
+      reader.endObject();
+      if (!sorted) {
+        reorder(start, keys, ends, n);
+      }
+      out.write('}');
+      out.open--;
+    }
+
+    /**
+     * Rewrites the members written since {@code start} (member {@code i} ends at {@code ends[i]}, a
+     * comma before each but the first) in key order, keeping only the last of a repeated key.
+     */
+    private void reorder(int start, String[] keys, int[] ends, int n) {
+      byte[] written = Arrays.copyOfRange(out.buf, start, out.len);
+      Integer[] order = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        order[i] = i;
+      }
+      // By key, and the later of two equal keys first, so it is the one kept.
+      Arrays.sort(
+          order,
+          (a, b) -> {
+            int c = keys[a].compareTo(keys[b]);
+            return c != 0 ? c : Integer.compare(b, a);
+          });
+      out.len = start;
+      String last = null;
+      for (int i : order) {
+        if (keys[i].equals(last)) {
+          continue;
+        }
+        if (last != null) {
+          out.write(',');
+        }
+        last = keys[i];
+        int from = (i == 0 ? start : ends[i - 1] + 1) - start;
+        int to = ends[i] - start;
+        out.ensure(to - from);
+        System.arraycopy(written, from, out.buf, out.len, to - from);
+        out.len += to - from;
+      }
+    }
   }
 
   /** SHA-256 of {@link #canonicalBytes}. 32 bytes. */

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -24,6 +25,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.rostersync.edlink.EdlinkClient;
 import org.rostersync.edlink.EdlinkException;
 import org.rostersync.edlink.FetchStats;
+import org.rostersync.edlink.Page;
 import org.rostersync.edlink.PageHandler;
 import org.rostersync.edlink.StopPaging;
 import org.rostersync.hash.CanonicalHash;
@@ -284,8 +286,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       PageHandler handler =
           page -> {
             try {
-              for (JsonObject record : page) {
-                bytes[0] += FetchEntitiesFn.addRecord(records, paged[0], record, task, rejected);
+              for (int i = 0; i < page.size(); i++) {
+                bytes[0] += FetchEntitiesFn.addRecord(records, paged[0], page, i, task, rejected);
               }
               if (whole && paged[0] == null && bytes[0] >= pagedFrom) {
                 paged[0] = new PagedShards();
@@ -628,15 +630,57 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         TypeTask task,
         java.util.List<RejectedRecord> rejected)
         throws BadRecordException {
+      JsonElement id = record.get("id");
+      return addRecord(
+          all,
+          paged,
+          id != null && id.isJsonPrimitive() && id.getAsJsonPrimitive().isString()
+              ? id.getAsString()
+              : null,
+          () -> CanonicalHash.canonical(record),
+          () -> record,
+          task,
+          rejected);
+    }
+
+    /** {@link #addRecord} of record {@code index} of a page, as the client read it. */
+    static long addRecord(
+        RemoteShard all,
+        PagedShards paged,
+        Page page,
+        int index,
+        TypeTask task,
+        java.util.List<RejectedRecord> rejected)
+        throws BadRecordException {
+      return addRecord(
+          all,
+          paged,
+          page.id(index),
+          () -> page.canonical(index),
+          () -> page.get(index),
+          task,
+          rejected);
+    }
+
+    /**
+     * Adds the record with string id {@code id} (null when it has none), whose canonical JSON is
+     * {@code canonical} (throwing {@link IllegalArgumentException} when it has none); {@code
+     * parsed} is asked for only when a record must be walked ({@link RecordChecks}).
+     */
+    private static long addRecord(
+        RemoteShard all,
+        PagedShards paged,
+        String id,
+        Supplier<CanonicalHash.Canonical> canonical,
+        Supplier<JsonElement> parsed,
+        TypeTask task,
+        java.util.List<RejectedRecord> rejected)
+        throws BadRecordException {
       int number = (paged != null ? paged.size() : all.size()) + 1;
-      JsonElement idElement = record.get("id");
-      if (idElement == null
-          || !idElement.isJsonPrimitive()
-          || !idElement.getAsJsonPrimitive().isString()) {
+      if (id == null) {
         throw new BadRecordException(
             task.type().path() + ": a record has no string id (record #" + number + ")");
       }
-      String id = idElement.getAsString();
       if (!Ids.isUuid(id)) {
         throw new BadRecordException(
             task.type().path() + ": record id " + Ids.describe(id) + " is not a UUID");
@@ -644,14 +688,15 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       UUID uuid = UUID.fromString(id);
       CanonicalHash.Canonical written;
       try {
-        written = CanonicalHash.canonical(record);
+        written = canonical.get();
       } catch (IllegalArgumentException e) {
         // Malformed remote data (a number no JSON reader agrees on): it cannot be hashed, so the
         // type fails.
         throw new BadRecordException(task.type().path() + ": record " + id + ": " + e.getMessage());
       }
-      byte[] canonical = written.bytes();
-      String problem = RecordChecks.problem(record, written);
+      byte[] bytes = written.bytes();
+      String problem =
+          RecordChecks.cleared(written) ? null : RecordChecks.problem(parsed.get(), bytes.length);
       if (problem != null) {
         SyncMetrics.RECORDS_REJECTED.inc();
         rejected.add(
@@ -661,12 +706,12 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
                 task.type(),
                 uuid.toString(),
                 problem,
-                RejectedRecord.excerpt(canonical)));
+                RejectedRecord.excerpt(bytes)));
         add(all, paged, uuid, new byte[0], null);
         return 48;
       }
-      add(all, paged, uuid, CanonicalHash.sha256(canonical), canonical);
-      return 48L + canonical.length;
+      add(all, paged, uuid, CanonicalHash.sha256(bytes), bytes);
+      return 48L + bytes.length;
     }
 
     private static void add(RemoteShard all, PagedShards paged, UUID id, byte[] hash, byte[] json)

@@ -3,6 +3,7 @@ package org.rostersync.transforms;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonPrimitive;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.rostersync.hash.CanonicalHash;
 
 /**
@@ -28,16 +29,18 @@ public final class RecordChecks {
    * Why {@code record} cannot be stored, or null when it can, given its canonical JSON and what the
    * canonical writer saw ({@link CanonicalHash#canonical}). The writer escapes NUL and lone
    * surrogates and counts the nesting as it goes, so almost every record is cleared without reading
-   * anything again; only one with such an escape or nested near the limit is walked as {@link
-   * #problem(JsonElement, int)} walks it, so both give the same answer. The walk alone, with its
-   * character-by-character string checks, was 5% of a no-change sync's CPU; a pass over the bytes
-   * instead, 6% of a large cold sync's on the cron flags (C1 only).
+   * anything again; only one with such an escape or nested near the limit is parsed ({@code
+   * record}) and walked as {@link #problem(JsonElement, int)} walks it, so both give the same
+   * answer. The walk alone, with its character-by-character string checks, was 5% of a no-change
+   * sync's CPU; a pass over the bytes instead, 6% of a large cold sync's on the cron flags (C1
+   * only).
    */
-  public static String problem(JsonElement record, CanonicalHash.Canonical canonical) {
+  public static String problem(
+      Supplier<? extends JsonElement> record, CanonicalHash.Canonical canonical) {
     if (cleared(canonical)) {
       return null;
     }
-    return problem(record, canonical.bytes().length);
+    return problem(record.get(), canonical.bytes().length);
   }
 
   /**

@@ -1,19 +1,27 @@
 package org.rostersync.hash;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -194,5 +202,177 @@ class CanonicalHashTest {
     assertEquals("00ff7f80", CanonicalHash.hex(new byte[] {0, (byte) 0xff, 0x7f, (byte) 0x80}));
     JsonElement e = JsonParser.parseString("{}");
     assertEquals(32, CanonicalHash.sha256(e).length);
+  }
+
+  private static CanonicalHash.Read read(String json, String member) throws IOException {
+    JsonReader reader = new JsonReader(new StringReader(json));
+    reader.setStrictness(Strictness.STRICT);
+    return CanonicalHash.read(reader, member);
+  }
+
+  /**
+   * Canonical bytes written from the token stream are those of the parsed tree, for documents of
+   * every kind: keys in any order, repeated keys, nesting, escapes, surrogates and numbers in all
+   * spellings. What the writer saw (depth, escapes) is never less, and canonical JSON is its own
+   * canonical form.
+   */
+  @Test
+  void readingTokensWritesWhatTheTreeWrites() throws IOException {
+    Random random = new Random(20261129);
+    int unsorted = 0;
+    for (int i = 0; i < 3000; i++) {
+      String json = randomValue(random, 0, true);
+      JsonElement tree = JsonParser.parseString(json);
+      CanonicalHash.Canonical expected = CanonicalHash.canonical(tree);
+      CanonicalHash.Read read = read(json, "id");
+      assertNull(read.problem(), json);
+      String canonical = new String(expected.bytes(), StandardCharsets.UTF_8);
+      assertEquals(canonical, new String(read.canonical().bytes(), StandardCharsets.UTF_8), json);
+      // A repeated key's dropped value was seen too: "walk it" may only be said more often.
+      assertTrue(read.canonical().depth() >= expected.depth(), json);
+      assertTrue(
+          read.canonical().escapedNulOrLoneSurrogate() || !expected.escapedNulOrLoneSurrogate(),
+          json);
+      JsonElement id = tree.isJsonObject() ? tree.getAsJsonObject().get("id") : null;
+      assertEquals(
+          id != null && id.isJsonPrimitive() && id.getAsJsonPrimitive().isString()
+              ? id.getAsString()
+              : null,
+          read.member(),
+          json);
+      assertEquals(canonical, new String(read(canonical, null).canonical().bytes(), UTF_8));
+      unsorted += canonical.equals(json) ? 0 : 1;
+    }
+    assertTrue(unsorted > 2000, "most documents were not canonical already: " + unsorted);
+  }
+
+  @Test
+  void readingTokensKeepsTheLastOfARepeatedKeyAndItsMember() throws IOException {
+    CanonicalHash.Read read =
+        read("{\"id\":\"a\",\"b\":{\"y\":1,\"x\":2,\"y\":3},\"id\":\"z\",\"b\":[0.50]}", "id");
+    assertEquals("{\"b\":[0.5],\"id\":\"z\"}", new String(read.canonical().bytes(), UTF_8));
+    assertEquals("z", read.member());
+    assertNull(read("{\"id\":\"a\",\"id\":7}", "id").member(), "the last id is no string");
+    assertNull(read("{\"x\":{\"id\":\"a\"}}", "id").member(), "only a top-level member");
+    assertEquals("1", new String(read("1.0", "id").canonical().bytes(), UTF_8));
+  }
+
+  /**
+   * A number the tree cannot hash either is named as the problem; the value is read to its end (the
+   * next one reads cleanly) and kept, sorted, with the number as written.
+   */
+  @Test
+  void readingTokensNamesANumberThatHasNoCanonicalForm() throws IOException {
+    String huge = "1e99999"; // a scale BigDecimal refuses
+    JsonElement tree = JsonParser.parseString("{\"n\":" + huge + "}");
+    IllegalArgumentException fromTree =
+        assertThrows(IllegalArgumentException.class, () -> CanonicalHash.canonical(tree));
+    JsonReader reader =
+        new JsonReader(new StringReader("[{\"n\":" + huge + ",\"a\":1},{\"b\":2}]"));
+    reader.beginArray();
+    CanonicalHash.Read bad = CanonicalHash.read(reader, "id");
+    assertEquals(fromTree.getMessage(), bad.problem());
+    assertEquals("{\"a\":1,\"n\":" + huge + "}", new String(bad.canonical().bytes(), UTF_8));
+    assertEquals(
+        "{\"b\":2}", new String(CanonicalHash.read(reader, "id").canonical().bytes(), UTF_8));
+  }
+
+  private static final String[] KEYS = {
+    "id",
+    "a",
+    "b",
+    "B",
+    "name",
+    "é",
+    "\\u00e9",
+    "school_ids",
+    "z",
+    "\\ud83d\\ude00",
+    "\\ud800x",
+    "\\u0000",
+    "k\\n",
+    "aa",
+    "a\\u0000"
+  };
+  private static final String[] STRINGS = {
+    "",
+    "x",
+    "student",
+    "Zoë",
+    "北京",
+    "😀",
+    "\\ud83d\\ude00",
+    "\\ud800",
+    "\\udc00 lone",
+    "a\\u0000b",
+    "q\\\"q",
+    "back\\\\slash",
+    "\\b\\f\\n\\r\\t\\u001f",
+    "\\/",
+    "\u2028",
+    "00000000-0000-0000-0000-000000000001"
+  };
+  private static final String[] NUMBERS = {
+    "0",
+    "-0",
+    "-0.0",
+    "1",
+    "1.0",
+    "1.50",
+    "1e0",
+    "10E-1",
+    "-25E-9",
+    "1E2",
+    "1e21",
+    "1e-7",
+    "1.5e-8",
+    "123456789012345678901",
+    "0.1e1",
+    "1E+0",
+    "3.14159",
+    "-7",
+    "10e399",
+    "2e-400"
+  };
+
+  private static String randomValue(Random random, int depth, boolean object) {
+    int kind = object ? 0 : random.nextInt(depth > 5 ? 4 : 6);
+    switch (kind) {
+      case 0 -> {
+        int n = random.nextInt(depth == 0 ? 9 : 5);
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < n; i++) {
+          if (i > 0) {
+            sb.append(',');
+          }
+          sb.append('"').append(KEYS[random.nextInt(KEYS.length)]).append("\":");
+          sb.append(randomValue(random, depth + 1, false));
+        }
+        return sb.append('}').toString();
+      }
+      case 1 -> {
+        return '"' + STRINGS[random.nextInt(STRINGS.length)] + '"';
+      }
+      case 2 -> {
+        return NUMBERS[random.nextInt(NUMBERS.length)];
+      }
+      case 3 -> {
+        return List.of("true", "false", "null").get(random.nextInt(3));
+      }
+      case 4 -> {
+        int n = random.nextInt(4);
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < n; i++) {
+          if (i > 0) {
+            sb.append(',');
+          }
+          sb.append(randomValue(random, depth + 1, false));
+        }
+        return sb.append(']').toString();
+      }
+      default -> {
+        return randomValue(random, depth + 1, true);
+      }
+    }
   }
 }

@@ -79,7 +79,7 @@ class RecordChecksTest {
       CanonicalHash.Canonical canonical = CanonicalHash.canonical(o);
       assertThat(
           r,
-          RecordChecks.problem(o, canonical),
+          RecordChecks.problem(() -> o, canonical),
           is(RecordChecks.problem(o, canonical.bytes().length)));
     }
     // The writer clears ordinary records, text that only looks like an escape, and nesting to the
@@ -136,7 +136,7 @@ class RecordChecksTest {
       CanonicalHash.Canonical canonical = CanonicalHash.canonical(o);
       assertThat(canonical.bytes(), is(CanonicalHash.canonicalBytes(o)));
       String expected = RecordChecks.problem(o, canonical.bytes().length);
-      assertThat(o.toString(), RecordChecks.problem(o, canonical), is(expected));
+      assertThat(o.toString(), RecordChecks.problem(() -> o, canonical), is(expected));
       if (!RecordChecks.cleared(canonical)) {
         walked++;
         continue;

@@ -1,6 +1,5 @@
 package org.rostersync.sandbox.bench;
 
-import com.google.gson.JsonObject;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,8 +43,8 @@ final class CopyWrite {
             type,
             page -> {
               try {
-                for (JsonObject record : page) {
-                  writeLine(out, prefix, record);
+                for (int k = 0; k < page.size(); k++) {
+                  writeLine(out, prefix, page.id(k), page.canonical(k).bytes());
                 }
               } catch (IOException e) {
                 throw new IllegalStateException(e);
@@ -57,11 +56,10 @@ final class CopyWrite {
     return files;
   }
 
-  private static void writeLine(OutputStream out, byte[] prefix, JsonObject record)
+  private static void writeLine(OutputStream out, byte[] prefix, String id, byte[] canonical)
       throws IOException {
-    byte[] canonical = CanonicalHash.canonicalBytes(record);
     out.write(prefix);
-    out.write(record.get("id").getAsString().getBytes(StandardCharsets.US_ASCII));
+    out.write(id.getBytes(StandardCharsets.US_ASCII));
     // bytea hex input "\x..." with the backslash escaped for COPY's text format.
     out.write(new byte[] {'\t', '\\', '\\', 'x'});
     for (byte b : CanonicalHash.sha256(canonical)) {

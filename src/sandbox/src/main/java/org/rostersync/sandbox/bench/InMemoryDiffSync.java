@@ -1,6 +1,5 @@
 package org.rostersync.sandbox.bench;
 
-import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -79,9 +78,9 @@ final class InMemoryDiffSync {
                     type,
                     page -> {
                       try {
-                        for (JsonObject record : page) {
-                          UUID id = UUID.fromString(record.get("id").getAsString());
-                          byte[] canonical = CanonicalHash.canonicalBytes(record);
+                        for (int k = 0; k < page.size(); k++) {
+                          UUID id = UUID.fromString(page.id(k));
+                          byte[] canonical = page.canonical(k).bytes();
                           byte[] hash = CanonicalHash.sha256(canonical);
                           byte[] old = stored.remove(id);
                           if (old != null && Arrays.equals(old, hash)) {

@@ -1,6 +1,5 @@
 package org.rostersync.sandbox.bench;
 
-import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,11 +33,11 @@ final class NaivePerRowSync {
             type,
             page -> {
               try {
-                for (JsonObject record : page) {
-                  byte[] canonical = CanonicalHash.canonicalBytes(record);
+                for (int k = 0; k < page.size(); k++) {
+                  byte[] canonical = page.canonical(k).bytes();
                   ps.setString(1, type.path());
                   ps.setObject(2, integration);
-                  ps.setObject(3, UUID.fromString(record.get("id").getAsString()));
+                  ps.setObject(3, UUID.fromString(page.id(k)));
                   ps.setBytes(4, CanonicalHash.sha256(canonical));
                   ps.setString(5, new String(canonical, StandardCharsets.UTF_8));
                   ps.setTimestamp(6, new Timestamp(System.currentTimeMillis()));

@@ -1,6 +1,5 @@
 package org.rostersync.sandbox.bench;
 
-import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -351,9 +350,8 @@ public final class PlainSync implements AutoCloseable {
                     byte[][] canonical = new byte[page.size()][];
                     byte[][] hashes = new byte[page.size()][];
                     for (int k = 0; k < ids.length; k++) {
-                      JsonObject record = page.get(k);
-                      ids[k] = UUID.fromString(record.get("id").getAsString());
-                      canonical[k] = CanonicalHash.canonicalBytes(record);
+                      ids[k] = UUID.fromString(page.id(k));
+                      canonical[k] = page.canonical(k).bytes();
                       hashes[k] = CanonicalHash.sha256(canonical[k]);
                     }
                     // Each type's map is touched by this thread only.

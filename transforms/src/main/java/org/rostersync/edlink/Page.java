@@ -1,0 +1,119 @@
+package org.rostersync.edlink;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractList;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.RandomAccess;
+import java.util.Set;
+import org.rostersync.hash.CanonicalHash;
+
+/**
+ * One complete, checked page of records, read-only. Each record is held as its canonical JSON
+ * ({@link CanonicalHash#read}), written straight from the page's tokens: one pass over the page, no
+ * tree, and about the page's own size (a page of parsed objects is 3 to 5 times that). A caller
+ * that hashes or stores records takes {@link #canonical}; as a list, a record is parsed from its
+ * canonical JSON each time it is reached, so its keys come sorted and its numbers normalised.
+ */
+public final class Page extends AbstractList<JsonObject> implements RandomAccess {
+  private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);
+  private static final Page EMPTY = new Page(new CanonicalHash.Read[0]);
+
+  private final CanonicalHash.Read[] records;
+
+  private Page(CanonicalHash.Read[] records) {
+    this.records = records;
+  }
+
+  /**
+   * Reads a JSON array of objects (or null) from {@code reader}: every record is read whole, so a
+   * page that does not parse throws here, before any of it is handed on.
+   */
+  static Page read(JsonReader reader) throws IOException {
+    if (reader.peek() == JsonToken.NULL) {
+      reader.nextNull();
+      return EMPTY;
+    }
+    List<CanonicalHash.Read> read = new ArrayList<>();
+    reader.beginArray();
+    while (reader.hasNext()) {
+      if (reader.peek() != JsonToken.BEGIN_OBJECT) {
+        throw new IllegalStateException("expected an object in the array, got " + reader.peek());
+      }
+      read.add(CanonicalHash.read(reader, "id"));
+    }
+    reader.endArray();
+    return new Page(read.toArray(new CanonicalHash.Read[0]));
+  }
+
+  @Override
+  public int size() {
+    return records.length;
+  }
+
+  /** The string {@code id} of record {@code index}, or null when it has none. */
+  public String id(int index) {
+    return records[index].member();
+  }
+
+  /**
+   * The canonical JSON of record {@code index}.
+   *
+   * @throws IllegalArgumentException when it has none (a number no JSON reader agrees on), as
+   *     {@link CanonicalHash#canonical(JsonElement)} throws for the parsed record
+   */
+  public CanonicalHash.Canonical canonical(int index) {
+    CanonicalHash.Read r = records[index];
+    if (r.problem() != null) {
+      throw new IllegalArgumentException(r.problem());
+    }
+    return r.canonical();
+  }
+
+  /** Record {@code index}, parsed from its canonical JSON (a new object on every call). */
+  @Override
+  public JsonObject get(int index) {
+    byte[] json = records[index].canonical().bytes();
+    try {
+      return JSON.read(
+              new JsonReader(
+                  new InputStreamReader(new ByteArrayInputStream(json), StandardCharsets.UTF_8)))
+          .getAsJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("a checked record no longer parses", e);
+    }
+  }
+
+  /** The ids this page holds. */
+  Set<String> idSet() {
+    Set<String> set = new HashSet<>(records.length * 2);
+    for (CanonicalHash.Read r : records) {
+      if (r.member() != null) {
+        set.add(r.member());
+      }
+    }
+    return set;
+  }
+
+  /** This page less the records whose id is in {@code drop}. */
+  Page without(Set<String> drop) {
+    List<CanonicalHash.Read> kept = new ArrayList<>(records.length);
+    for (CanonicalHash.Read r : records) {
+      if (r.member() == null || !drop.contains(r.member())) {
+        kept.add(r);
+      }
+    }
+    return kept.size() == records.length ? this : new Page(kept.toArray(new CanonicalHash.Read[0]));
+  }
+}

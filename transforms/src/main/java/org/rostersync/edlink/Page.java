@@ -37,10 +37,11 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
   }
 
   /**
-   * Reads a JSON array of objects (or null) from {@code reader}: every record is read whole, so a
-   * page that does not parse throws here, before any of it is handed on.
+   * Reads a JSON array of objects (or null) from {@code reader}, as the client reads a page's
+   * {@code $data}: every record is read whole, so a page that does not parse throws here, before
+   * any of it is handed on.
    */
-  static Page read(JsonReader reader) throws IOException {
+  public static Page read(JsonReader reader) throws IOException {
     if (reader.peek() == JsonToken.NULL) {
       reader.nextNull();
       return EMPTY;

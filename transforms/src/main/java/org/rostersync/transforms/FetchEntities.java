@@ -695,8 +695,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         throw new BadRecordException(task.type().path() + ": record " + id + ": " + e.getMessage());
       }
       byte[] bytes = written.bytes();
-      String problem =
-          RecordChecks.cleared(written) ? null : RecordChecks.problem(parsed.get(), bytes.length);
+      String problem = RecordChecks.problem(parsed, written);
       if (problem != null) {
         SyncMetrics.RECORDS_REJECTED.inc();
         rejected.add(

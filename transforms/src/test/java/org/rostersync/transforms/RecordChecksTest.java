@@ -16,6 +16,7 @@ import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.rostersync.edlink.EntityType;
+import org.rostersync.edlink.Page;
 import org.rostersync.hash.CanonicalHash;
 
 /** Hostile records: each gets a clear reason, and none can turn into a delete of what is stored. */
@@ -213,5 +214,68 @@ class RecordChecksTest {
                         all, obj("{\"id\":42}"), TASK, rejected))
             .getMessage(),
         containsString("no string id"));
+  }
+
+  /** The records of {@code json} (an array of objects) as the client hands them over. */
+  private static Page page(String json) throws Exception {
+    return Page.read(new com.google.gson.stream.JsonReader(new java.io.StringReader(json)));
+  }
+
+  /**
+   * Records taken from a page, as the fetch takes them, meet the same checks as parsed ones: an id
+   * that is missing or no UUID fails the type, a NUL or a lone surrogate (seen in the canonical
+   * JSON, then walked) rejects the record with the same reason, a number with no canonical form
+   * fails the type naming the record.
+   */
+  @Test
+  void recordsOfAPageMeetTheSameChecks() throws Exception {
+    String id = UUID.randomUUID().toString();
+    String[] rejects = {
+      "{\"id\":\"" + id + "\",\"name\":\"x\\u0000\"}",
+      "{\"name\":{\"b\":\"\\ud800\",\"a\":1},\"id\":\"" + id + "\"}"
+    };
+    for (String json : rejects) {
+      RemoteShard fromPage = new RemoteShard(TASK.job(), null, 2);
+      List<RejectedRecord> rejectedFromPage = new ArrayList<>();
+      FetchEntities.FetchEntitiesFn.addRecord(
+          fromPage, null, page("[" + json + "]"), 0, TASK, rejectedFromPage);
+      List<RejectedRecord> rejectedParsed = new ArrayList<>();
+      FetchEntities.FetchEntitiesFn.addRecord(
+          new RemoteShard(TASK.job(), null, 2), obj(json), TASK, rejectedParsed);
+      assertThat(json, rejectedFromPage.size(), is(1));
+      assertThat(rejectedFromPage.get(0).reason(), is(rejectedParsed.get(0).reason()));
+      assertThat(fromPage.json(0), nullValue());
+    }
+
+    RemoteShard all = new RemoteShard(TASK.job(), null, 2);
+    List<RejectedRecord> rejected = new ArrayList<>();
+    FetchEntities.FetchEntitiesFn.addRecord(
+        all, null, page("[{\"name\":\"ok\",\"id\":\"" + id + "\"}]"), 0, TASK, rejected);
+    assertThat(rejected.size(), is(0));
+    assertThat(
+        new String(all.json(0), java.nio.charset.StandardCharsets.UTF_8),
+        is("{\"id\":\"" + id + "\",\"name\":\"ok\"}"));
+
+    for (String json :
+        List.of("[{\"name\":\"no id\"}]", "[{\"id\":\"1234\"}]", "[{\"id\":\"a\",\"id\":42}]")) {
+      FetchEntities.BadRecordException e =
+          assertThrows(
+              FetchEntities.BadRecordException.class,
+              () ->
+                  FetchEntities.FetchEntitiesFn.addRecord(
+                      all, null, page(json), 0, TASK, rejected));
+      assertThat(
+          json,
+          e.getMessage(),
+          containsString(json.contains("1234") ? "is not a UUID" : "no string id"));
+    }
+    FetchEntities.BadRecordException e =
+        assertThrows(
+            FetchEntities.BadRecordException.class,
+            () ->
+                FetchEntities.FetchEntitiesFn.addRecord(
+                    all, null, page("[{\"id\":\"" + id + "\",\"n\":1e99999}]"), 0, TASK, rejected));
+    assertThat(e.getMessage(), containsString("record " + id + ": "));
+    assertThat(e.getMessage(), containsString("1e99999"));
   }
 }

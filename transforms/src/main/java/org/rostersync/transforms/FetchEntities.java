@@ -1,13 +1,10 @@
 package org.rostersync.transforms;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -609,41 +606,12 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     }
 
     /**
-     * Adds one record. A record without a valid id fails the type (nothing can be matched safely);
-     * a record that cannot be stored is kept as an id without payload, so it is neither written nor
-     * taken for a delete.
+     * Adds record {@code index} of a page, into {@code paged} when not null, and returns the bytes
+     * it holds: 48 of id and hash, and its JSON. A record without a valid id, or whose JSON has no
+     * canonical form, fails the type (nothing can be matched or hashed safely); a record that
+     * cannot be stored is kept as an id without payload, so it is neither written nor taken for a
+     * delete.
      */
-    static void addRecord(
-        RemoteShard all, JsonObject record, TypeTask task, java.util.List<RejectedRecord> rejected)
-        throws BadRecordException {
-      addRecord(all, null, record, task, rejected);
-    }
-
-    /**
-     * {@link #addRecord} into {@code paged} when not null; returns the bytes it holds: 48 of id and
-     * hash, and its JSON.
-     */
-    static long addRecord(
-        RemoteShard all,
-        PagedShards paged,
-        JsonObject record,
-        TypeTask task,
-        java.util.List<RejectedRecord> rejected)
-        throws BadRecordException {
-      JsonElement id = record.get("id");
-      return addRecord(
-          all,
-          paged,
-          id != null && id.isJsonPrimitive() && id.getAsJsonPrimitive().isString()
-              ? id.getAsString()
-              : null,
-          () -> CanonicalHash.canonical(record),
-          () -> record,
-          task,
-          rejected);
-    }
-
-    /** {@link #addRecord} of record {@code index} of a page, as the client read it. */
     static long addRecord(
         RemoteShard all,
         PagedShards paged,
@@ -652,31 +620,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         TypeTask task,
         java.util.List<RejectedRecord> rejected)
         throws BadRecordException {
-      return addRecord(
-          all,
-          paged,
-          page.id(index),
-          () -> page.canonical(index),
-          () -> page.get(index),
-          task,
-          rejected);
-    }
-
-    /**
-     * Adds the record with string id {@code id} (null when it has none), whose canonical JSON is
-     * {@code canonical} (throwing {@link IllegalArgumentException} when it has none); {@code
-     * parsed} is asked for only when a record must be walked ({@link RecordChecks}).
-     */
-    private static long addRecord(
-        RemoteShard all,
-        PagedShards paged,
-        String id,
-        Supplier<CanonicalHash.Canonical> canonical,
-        Supplier<JsonElement> parsed,
-        TypeTask task,
-        java.util.List<RejectedRecord> rejected)
-        throws BadRecordException {
       int number = (paged != null ? paged.size() : all.size()) + 1;
+      String id = page.id(index);
       if (id == null) {
         throw new BadRecordException(
             task.type().path() + ": a record has no string id (record #" + number + ")");
@@ -688,14 +633,14 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       UUID uuid = UUID.fromString(id);
       CanonicalHash.Canonical written;
       try {
-        written = canonical.get();
+        written = page.canonical(index);
       } catch (IllegalArgumentException e) {
         // Malformed remote data (a number no JSON reader agrees on): it cannot be hashed, so the
         // type fails.
         throw new BadRecordException(task.type().path() + ": record " + id + ": " + e.getMessage());
       }
       byte[] bytes = written.bytes();
-      String problem = RecordChecks.problem(parsed, written);
+      String problem = RecordChecks.problem(() -> page.get(index), written);
       if (problem != null) {
         SyncMetrics.RECORDS_REJECTED.inc();
         rejected.add(

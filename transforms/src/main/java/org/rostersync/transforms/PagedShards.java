@@ -6,24 +6,34 @@ import java.util.stream.IntStream;
 import org.rostersync.transforms.FetchEntities.BadRecordException;
 
 /**
- * A large type's records put in {@value #BUCKETS} buckets by their id's range ({@link
- * Sharding.Scheme#ID_RANGE} of {@value #BUCKETS}) and compressed in frames as their pages arrive,
- * so that after the last page its shards are only assembled: the compressing happens while Edlink
- * is waited for, and the type's JSON is never held uncompressed. Its shard count is a power of two
- * no larger than {@value #BUCKETS} ({@link Sharding#powerOfTwoShardCountFor}), so shard {@code s}
- * of {@code S} is exactly the {@code BUCKETS / S} buckets from {@code s * BUCKETS / S} on: the same
- * shards {@link Sharding.Scheme#ID_RANGE} (and the stored-hash read) give. An id served twice is
- * settled as it arrives, as the sorted shards of a smaller type settle it: an identical copy is
- * dropped, a different one fails the type. A shard's rows come in the order of its buckets' frames,
- * not sorted by id.
+ * A large type's records put in buckets by their id's range ({@link Sharding.Scheme#ID_RANGE} of
+ * the bucket count, a power of two up to {@value #MAX_BUCKETS}) and compressed in frames as their
+ * pages arrive, so that after the last page its shards are only assembled: the compressing happens
+ * while Edlink is waited for, and the type's JSON is never held uncompressed. Its shard count is a
+ * power of two no larger than {@value #MAX_BUCKETS} ({@link Sharding#powerOfTwoShardCountFor}), so
+ * shard {@code s} of {@code S} (S at most the bucket count B) is exactly the {@code B / S} buckets
+ * from {@code s * B / S} on: the same shards {@link Sharding.Scheme#ID_RANGE} (and the stored-hash
+ * read) give. Each bucket holds one open frame of up to {@value PackedJson#FRAME} rows
+ * uncompressed, so buckets are few ({@value #FIRST_BUCKETS}, or the shard count a read ahead
+ * fixed); a type that ends needing more shards than buckets is bucketed again once, finer. An id
+ * served twice is settled as it arrives, as the sorted shards of a smaller type settle it: an
+ * identical copy is dropped, a different one fails the type. A shard's rows come in the order of
+ * its buckets' frames, not sorted by id.
  */
 final class PagedShards {
-  static final int BUCKETS = 512;
+  /** The most buckets, and so the most shards of a type paged whole. */
+  static final int MAX_BUCKETS = 512;
+
+  /**
+   * Buckets of a type whose shard count is not known before its fetch: enough for 1,600,000 records
+   * at the default 25,000 per shard; their open frames hold about 4 MB of people.
+   */
+  static final int FIRST_BUCKETS = 64;
 
   private static final int ROW_BITS = 22;
   private static final int ROW_MASK = (1 << ROW_BITS) - 1;
 
-  private final IdRows[] buckets = new IdRows[BUCKETS];
+  private IdRows[] buckets;
   private int size;
 
   /** Open addressing over the kept ids: (bucket, row) packed in an int, -1 when empty. */
@@ -33,6 +43,23 @@ final class PagedShards {
     int[] t = new int[capacity];
     Arrays.fill(t, -1);
     return t;
+  }
+
+  /** Records in {@code buckets} buckets, a power of two up to {@value #MAX_BUCKETS}. */
+  PagedShards(int buckets) {
+    checkPowerOfTwo("bucket count", buckets);
+    this.buckets = new IdRows[buckets];
+  }
+
+  private static void checkPowerOfTwo(String what, int n) {
+    if (Integer.bitCount(n) != 1 || n > MAX_BUCKETS) {
+      throw new IllegalArgumentException(
+          "a paged type's " + what + " is a power of two up to " + MAX_BUCKETS + ", got " + n);
+    }
+  }
+
+  int bucketCount() {
+    return buckets.length;
   }
 
   /** Records kept (duplicates dropped). */
@@ -56,7 +83,7 @@ final class PagedShards {
       }
       slot = (slot + 1) & mask;
     }
-    int b = Sharding.Scheme.ID_RANGE.shardOf(msb, lsb, BUCKETS);
+    int b = Sharding.Scheme.ID_RANGE.shardOf(msb, lsb, buckets.length);
     if (buckets[b] == null) {
       buckets[b] = IdRows.packed(PackedJson.FRAME * 4);
     }
@@ -95,12 +122,13 @@ final class PagedShards {
 
   /**
    * The type's shards, assembled on the common pool: each takes its buckets' full frames as they
-   * are and compresses only their last, partial frames' rows.
+   * are and compresses only their last, partial frames' rows. More shards than buckets first bucket
+   * every record again ({@link #rebucketed}).
    */
   RemoteShard[] shards(SyncJob job, FetchSummary summary, int shardCount) {
-    if (Integer.bitCount(shardCount) != 1 || shardCount > BUCKETS) {
-      throw new IllegalArgumentException(
-          "a paged type's shard count is a power of two up to " + BUCKETS + ", got " + shardCount);
+    checkPowerOfTwo("shard count", shardCount);
+    if (shardCount > buckets.length) {
+      return rebucketed(shardCount).shards(job, summary, shardCount);
     }
     table = null; // no more adds; the ids' index is not needed to assemble
     RemoteShard[] shards = new RemoteShard[shardCount];
@@ -113,9 +141,35 @@ final class PagedShards {
     return shards;
   }
 
+  /**
+   * The same records in {@code count} buckets: each decompressed once and added again (no id
+   * repeats among them). Only a type that outgrew {@value #FIRST_BUCKETS} buckets with no read
+   * ahead (over 1,600,000 records by default) pays it.
+   */
+  PagedShards rebucketed(int count) {
+    PagedShards finer = new PagedShards(count);
+    for (int b = 0; b < buckets.length; b++) {
+      IdRows src = buckets[b];
+      if (src == null) {
+        continue;
+      }
+      src.seal();
+      IdRows.JsonReader json = src.reader();
+      for (int i = 0; i < src.size; i++) {
+        try {
+          finer.add(src.msb[i], src.lsb[i], src.hashes[i], json.json(i));
+        } catch (BadRecordException e) {
+          throw new IllegalStateException("an id repeated within one paged type", e);
+        }
+      }
+      buckets[b] = null; // freed as it is moved
+    }
+    return finer;
+  }
+
   private IdRows shard(int s, int shardCount) {
-    int from = s * (BUCKETS / shardCount);
-    int to = from + BUCKETS / shardCount;
+    int from = s * (buckets.length / shardCount);
+    int to = from + buckets.length / shardCount;
     int rows = 0;
     for (int b = from; b < to; b++) {
       rows += buckets[b] == null ? 0 : buckets[b].size;

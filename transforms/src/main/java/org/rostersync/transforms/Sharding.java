@@ -120,13 +120,13 @@ public final class Sharding {
   }
 
   /**
-   * {@link #shardCountFor} rounded up to a power of two, at most {@link PagedShards#BUCKETS} and
-   * {@code maxShards} rounded down to one: the shard count of a type sharded while it is paged
+   * {@link #shardCountFor} rounded up to a power of two, at most {@link PagedShards#MAX_BUCKETS}
+   * and {@code maxShards} rounded down to one: the shard count of a type sharded while it is paged
    * ({@link PagedShards}), whose shards are unions of its buckets, or read ahead. Groups then hold
    * between half and all of {@code recordsPerShard}.
    */
   public static int powerOfTwoShardCountFor(long records, int recordsPerShard, int maxShards) {
-    int cap = Math.min(PagedShards.BUCKETS, Integer.highestOneBit(Math.max(1, maxShards)));
+    int cap = Math.min(PagedShards.MAX_BUCKETS, Integer.highestOneBit(Math.max(1, maxShards)));
     int wanted = shardCountFor(records, recordsPerShard, cap);
     return wanted <= 1 ? 1 : Math.min(cap, Integer.highestOneBit(wanted - 1) << 1);
   }

@@ -53,7 +53,7 @@ class PagedShardsTest {
     // 20,000 records: every bucket gets full frames and a partial one; every 13th served twice,
     // every 41st rejected (no JSON).
     RemoteShard all = new RemoteShard(JOB, null, 16);
-    PagedShards paged = new PagedShards();
+    PagedShards paged = new PagedShards(PagedShards.FIRST_BUCKETS);
     for (int i = 0; i < 20_000; i++) {
       UUID id = UUID.nameUUIDFromBytes(new byte[] {(byte) i, (byte) (i >> 8), (byte) (i >> 16)});
       byte[] json = i % 41 == 3 ? null : json(id, i);
@@ -65,8 +65,11 @@ class PagedShardsTest {
       }
     }
     assertThat("duplicates dropped as they arrive", paged.size(), is(20_000));
-    for (int shardCount : new int[] {1, 2, 8, 64}) {
-      PagedShards again = new PagedShards();
+    // {buckets, shards}: fewer shards than buckets, one bucket per shard, and more shards than
+    // buckets (bucketed again).
+    for (int[] counts : new int[][] {{64, 1}, {64, 2}, {8, 8}, {64, 64}, {4, 64}, {1, 2}}) {
+      int shardCount = counts[1];
+      PagedShards again = new PagedShards(counts[0]);
       for (int i = 0; i < all.size(); i++) {
         again.add(all.msb(i), all.lsb(i), all.hash(i), all.json(i));
       }
@@ -92,7 +95,7 @@ class PagedShardsTest {
 
   @Test
   void anIdServedTwiceWithDifferentContentFailsTheType() throws Exception {
-    PagedShards paged = new PagedShards();
+    PagedShards paged = new PagedShards(PagedShards.FIRST_BUCKETS);
     UUID id = UUID.randomUUID();
     byte[] first = json(id, 1);
     paged.add(
@@ -124,7 +127,11 @@ class PagedShardsTest {
         "capped by the buckets", Sharding.powerOfTwoShardCountFor(50_000_000, 1, 512), is(512));
     assertThat(
         "maxShards rounded down", Sharding.powerOfTwoShardCountFor(1_000_000, 25_000, 40), is(32));
-    assertThrows(IllegalArgumentException.class, () -> new PagedShards().shards(JOB, FETCH, 40));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new PagedShards(PagedShards.FIRST_BUCKETS).shards(JOB, FETCH, 40));
+    assertThrows(IllegalArgumentException.class, () -> new PagedShards(48));
+    assertThrows(IllegalArgumentException.class, () -> new PagedShards(1024));
   }
 
   @Test

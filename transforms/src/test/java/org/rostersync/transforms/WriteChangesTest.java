@@ -46,7 +46,7 @@ class WriteChangesTest {
     SyncJob job =
         new SyncJob(
             "run-o", integration, List.of(EntityType.PEOPLE), SyncJob.Mode.FULL, null, false, 0);
-    PagedShards paged = new PagedShards();
+    PagedShards paged = new PagedShards(PagedShards.FIRST_BUCKETS);
     java.util.Map<UUID, String> source = new java.util.HashMap<>();
     for (int i = 0; i < 1_000; i++) {
       UUID id = UUID.randomUUID();

@@ -274,13 +274,9 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     static PageBatch fetch(
         EdlinkClient client, String token, TypeTask task, String from, long budget, long pagedFrom)
         throws EdlinkException, BadRecordException {
-      boolean whole = budget == Long.MAX_VALUE && from == null;
-      // Paged whole, records are compressed from the first page on: a small type's raw records
-      // would otherwise outlive many young collections while its pages arrive.
-      RemoteShard[] records = {
-        whole ? RemoteShard.packing(task.job(), 1024) : new RemoteShard(task.job(), null, 1024)
-      };
+      RemoteShard records = new RemoteShard(task.job(), null, 1024);
       PagedShards[] paged = new PagedShards[1];
+      boolean whole = budget == Long.MAX_VALUE && from == null;
       List<RejectedRecord> rejected = new ArrayList<>();
       BadRecordException[] bad = new BadRecordException[1];
       long[] bytes = {0};
@@ -288,22 +284,15 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
           page -> {
             try {
               for (int i = 0; i < page.size(); i++) {
-                bytes[0] +=
-                    FetchEntitiesFn.addRecord(records[0], paged[0], page, i, task, rejected);
+                bytes[0] += FetchEntitiesFn.addRecord(records, paged[0], page, i, task, rejected);
               }
               if (whole && paged[0] == null && bytes[0] >= pagedFrom) {
-                // A type read ahead has its shard count: one bucket per shard.
-                paged[0] =
-                    new PagedShards(
-                        task.readAheadShards() > 0
-                            ? task.readAheadShards()
-                            : PagedShards.FIRST_BUCKETS);
-                RemoteShard first = records[0].seal();
-                IdRows.JsonReader json = first.jsonReader();
-                for (int i = 0; i < first.size(); i++) {
-                  paged[0].add(first.msb(i), first.lsb(i), first.hash(i), json.json(i));
+                paged[0] = PagedShards.forType(task);
+                IdRows.JsonReader json = records.jsonReader();
+                for (int i = 0; i < records.size(); i++) {
+                  paged[0].add(records.msb(i), records.lsb(i), records.hash(i), json.json(i));
                 }
-                records[0] = new RemoteShard(task.job(), null, 4);
+                records.clear();
               }
             } catch (BadRecordException e) {
               bad[0] = e;
@@ -321,7 +310,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       if (bad[0] != null) {
         throw bad[0];
       }
-      PageBatch batch = new PageBatch(records[0], paged[0], rejected, stats, bytes[0]);
+      PageBatch batch = new PageBatch(records, paged[0], rejected, stats, bytes[0]);
       SyncMetrics.FETCHED.inc(batch.size());
       SyncMetrics.PAGES.inc(stats.pages());
       SyncMetrics.PAGES_FROM_END.inc(stats.pagesFromEnd());
@@ -574,8 +563,6 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       try {
         if (batch.paged() != null) {
           shards = batch.paged().shards(job, summary, shardCount);
-        } else if (all.rows().isPacked()) {
-          shards = fromPacked(all, job, summary, shardCount);
         } else if (batch.bytes() < packHereBelow) {
           shards = distribute(all, job, summary, shardCount);
         } else {
@@ -678,35 +665,6 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       } else {
         all.add(id.getMostSignificantBits(), id.getLeastSignificantBits(), hash, json);
       }
-    }
-
-    /**
-     * The shards of a type kept packed in arrival order: one shard is those records as they are,
-     * unless an id came twice; otherwise they are decompressed once and {@link #distribute}d, which
-     * settles a repeated id.
-     */
-    static RemoteShard[] fromPacked(
-        RemoteShard all, SyncJob job, FetchSummary summary, int shardCount)
-        throws BadRecordException {
-      all.seal();
-      if (shardCount == 1 && !repeatsAnId(all)) {
-        return new RemoteShard[] {RemoteShard.of(job, summary, all.rows())};
-      }
-      return distribute(all.unpacked(), job, summary, shardCount);
-    }
-
-    /** Whether some id is among {@code all}'s records more than once. */
-    static boolean repeatsAnId(RemoteShard all) {
-      int[] positions = IntStream.range(0, all.size()).toArray();
-      sortById(all, positions);
-      for (int p = 1; p < positions.length; p++) {
-        int a = positions[p - 1];
-        int b = positions[p];
-        if (all.msb(a) == all.msb(b) && all.lsb(a) == all.lsb(b)) {
-          return true;
-        }
-      }
-      return false;
     }
 
     /**

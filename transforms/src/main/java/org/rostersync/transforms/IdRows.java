@@ -72,23 +72,6 @@ final class IdRows {
     return packed != null ? this : packedOf(size, msb, lsb, hashes, json);
   }
 
-  /**
-   * These rows sealed, with one JSON array each, decompressed in row order; the id arrays are
-   * shared.
-   */
-  IdRows unpacked() {
-    if (packed == null) {
-      return this;
-    }
-    seal();
-    byte[][] out = new byte[size][];
-    JsonReader r = reader();
-    for (int i = 0; i < size; i++) {
-      out[i] = r.json(i);
-    }
-    return new IdRows(size, msb, lsb, hashes, out);
-  }
-
   boolean isPacked() {
     return packed != null;
   }

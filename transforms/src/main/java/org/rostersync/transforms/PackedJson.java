@@ -156,6 +156,11 @@ final class PackedJson {
     }
   }
 
+  /** The bytes kept for the open frame's rows, uncompressed (its buffer's size). */
+  int openCapacity() {
+    return open.length;
+  }
+
   /** Compresses the last, partial frame; no row can be added afterwards. */
   void seal() {
     if (!sealed) {

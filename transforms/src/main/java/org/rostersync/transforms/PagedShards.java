@@ -51,6 +51,23 @@ final class PagedShards {
     this.buckets = new IdRows[buckets];
   }
 
+  /**
+   * The buckets for {@code task}'s type: one per shard when its stored hashes were read ahead (its
+   * shard count is then fixed), else {@value #FIRST_BUCKETS}.
+   */
+  static PagedShards forType(TypeTask task) {
+    return new PagedShards(task.readAheadShards() > 0 ? task.readAheadShards() : FIRST_BUCKETS);
+  }
+
+  /** The bytes the buckets keep uncompressed, for their open frames. */
+  long openBytes() {
+    long n = 0;
+    for (IdRows rows : buckets) {
+      n += rows == null ? 0 : rows.packedJson().openCapacity();
+    }
+    return n;
+  }
+
   private static void checkPowerOfTwo(String what, int n) {
     if (Integer.bitCount(n) != 1 || n > MAX_BUCKETS) {
       throw new IllegalArgumentException(

@@ -36,14 +36,6 @@ public final class RemoteShard {
     this.withdrawn = withdrawn;
   }
 
-  /**
-   * Empty records whose JSON is compressed as it is added ({@link IdRows#packed(int)}): a type
-   * paged whole keeps its records so from its first page, {@link #seal} when complete.
-   */
-  static RemoteShard packing(SyncJob job, int capacity) {
-    return new RemoteShard(job, null, IdRows.packed(capacity), null);
-  }
-
   /** A shard over rows already built: a fetched type's shard, or a spilled one's pieces joined. */
   static RemoteShard of(SyncJob job, FetchSummary fetch, IdRows rows) {
     return new RemoteShard(job, fetch, rows, null);
@@ -98,16 +90,6 @@ public final class RemoteShard {
       return this;
     }
     return new RemoteShard(job, fetch, rows.packed(), null);
-  }
-
-  /**
-   * The same records with one JSON array each (sealed first): to be sharded again, when a type kept
-   * packed in arrival order needs more than one shard or served an id twice.
-   */
-  RemoteShard unpacked() {
-    return rows.isPacked()
-        ? new RemoteShard(job, fetch, rows.unpacked(), failure, withdrawn)
-        : this;
   }
 
   /** The same records with the fetch summary of the whole type, once it is known. */

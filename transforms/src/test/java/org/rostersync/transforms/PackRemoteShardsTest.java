@@ -100,61 +100,6 @@ class PackRemoteShardsTest {
     return out;
   }
 
-  /**
-   * {@link #fetched()}'s records, compressed as they arrive, the way a type paged whole keeps them.
-   */
-  private static RemoteShard fetchedPacking(boolean repeats) {
-    RemoteShard all = fetched();
-    RemoteShard packing = RemoteShard.packing(JOB, 16);
-    IdRows.JsonReader json = all.jsonReader();
-    java.util.Set<UUID> seen = new java.util.HashSet<>();
-    for (int i = 0; i < all.size(); i++) {
-      if (seen.add(new UUID(all.msb(i), all.lsb(i))) || repeats) {
-        packing.add(all.msb(i), all.lsb(i), all.hash(i), json.json(i));
-      }
-    }
-    return packing;
-  }
-
-  @Test
-  void aTypeKeptPackedAsItArrivesIsOneShardAsItIsOrShardedAsBefore() throws Exception {
-    RemoteShard[] expected1 = FetchEntities.FetchEntitiesFn.distribute(fetched(), JOB, FETCH, 1);
-    RemoteShard unique = fetchedPacking(false);
-    RemoteShard[] one = FetchEntities.FetchEntitiesFn.fromPacked(unique, JOB, FETCH, 1);
-    assertThat(one.length, is(1));
-    assertThat(
-        "the arrival's own frames, not compressed again",
-        one[0].rows(),
-        sameInstance(unique.rows()));
-    assertThat(one[0].fetch(), equalTo(FETCH));
-    assertThat(
-        new java.util.TreeSet<>(describe(one[0])),
-        equalTo(new java.util.TreeSet<>(describe(expected1[0]))));
-    // An id served twice: settled as the sorted shards settle it (identical copies dropped).
-    RemoteShard[] settled =
-        FetchEntities.FetchEntitiesFn.fromPacked(fetchedPacking(true), JOB, FETCH, 1);
-    assertThat(settled[0].rows().isPacked(), is(true));
-    assertSameRecords(settled[0], expected1[0]);
-    RemoteShard[] expected3 = FetchEntities.FetchEntitiesFn.distribute(fetched(), JOB, FETCH, 3);
-    RemoteShard[] three =
-        FetchEntities.FetchEntitiesFn.fromPacked(fetchedPacking(true), JOB, FETCH, 3);
-    for (int s = 0; s < 3; s++) {
-      assertThat(three[s].rows().isPacked(), is(true));
-      assertSameRecords(three[s], expected3[s]);
-    }
-    // The same id with different content fails the type, as it does sorted.
-    RemoteShard conflicting = fetchedPacking(false);
-    byte[] other = "{\"n\":1}".getBytes(StandardCharsets.UTF_8);
-    conflicting.add(conflicting.msb(7), conflicting.lsb(7), CanonicalHash.sha256(other), other);
-    FetchEntities.BadRecordException e =
-        assertThrows(
-            FetchEntities.BadRecordException.class,
-            () -> FetchEntities.FetchEntitiesFn.fromPacked(conflicting, JOB, FETCH, 1));
-    assertThat(
-        e.getMessage(),
-        org.hamcrest.Matchers.containsString("served twice with different content"));
-  }
-
   @Test
   void rawShardsShareTheFetchedJsonAndPackIntoWhatTheFetchUsedToEmit() throws Exception {
     RemoteShard all = fetched();

@@ -130,9 +130,11 @@ class PagedShardsTest {
         is(true));
     assertThat(
         "open frames: " + paged.openBytes() + " bytes", paged.openBytes() <= 6L << 20, is(true));
-    // Read ahead, the shard count is fixed: one bucket per shard.
+    // Read ahead, the shard count is fixed: more buckets only when it needs more.
     TypeTask readAhead = new TypeTask(job, EntityType.PEOPLE).counted(60_000, 4);
-    assertThat(PagedShards.forType(readAhead).bucketCount(), is(4));
+    assertThat(PagedShards.forType(readAhead).bucketCount(), is(PagedShards.FIRST_BUCKETS));
+    TypeTask large = new TypeTask(job, EntityType.PEOPLE).counted(5_000_000, 256);
+    assertThat(PagedShards.forType(large).bucketCount(), is(256));
   }
 
   @Test

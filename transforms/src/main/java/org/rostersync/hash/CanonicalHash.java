@@ -80,26 +80,48 @@ public final class CanonicalHash {
    * member whose string value to capture (null for none).
    */
   public static Read read(JsonReader reader, String member) throws IOException {
-    TokenWriter w = new TokenWriter(reader, member);
+    Bytes out = SCRATCH.get();
+    out.reset();
+    TokenWriter w = new TokenWriter(reader, member, out);
     w.value(0);
-    Bytes out = w.out;
-    return new Read(
-        new Canonical(out.toArray(), out.deepest, out.escapedNulOrLoneSurrogate),
-        w.captured,
-        w.problem);
+    Read read =
+        new Read(
+            new Canonical(out.toArray(), out.deepest, out.escapedNulOrLoneSurrogate),
+            w.captured,
+            w.problem);
+    if (out.buf.length > SCRATCH_KEPT) {
+      SCRATCH.set(new Bytes(SCRATCH_FIRST));
+    }
+    return read;
   }
+
+  /**
+   * Each thread writes records into one buffer and copies out only their exact bytes: a buffer per
+   * record, grown by doubling and then copied, was a fifth of what a large sync allocated (JFR).
+   * One that grew past {@link #SCRATCH_KEPT} for a rare large record is dropped afterwards.
+   */
+  private static final int SCRATCH_FIRST = 8 << 10;
+
+  private static final int SCRATCH_KEPT = 1 << 20;
+  private static final ThreadLocal<Bytes> SCRATCH =
+      ThreadLocal.withInitial(() -> new Bytes(SCRATCH_FIRST));
+
+  /** One digest per thread, reset by each {@code digest}: getInstance per record costs more. */
+  private static final ThreadLocal<MessageDigest> DIGEST =
+      ThreadLocal.withInitial(CanonicalHash::newDigest);
 
   /** Writes canonical bytes from tokens; see {@link #read}. */
   private static final class TokenWriter {
     private final JsonReader reader;
     private final String member;
-    final Bytes out = new Bytes(512);
+    final Bytes out;
     String captured;
     String problem;
 
-    TokenWriter(JsonReader reader, String member) {
+    TokenWriter(JsonReader reader, String member, Bytes out) {
       this.reader = reader;
       this.member = member;
+      this.out = out;
     }
 
     void value(int level) throws IOException {
@@ -197,7 +219,8 @@ public final class CanonicalHash {
      * comma before each but the first) in key order, keeping only the last of a repeated key.
      */
     private void reorder(int start, String[] keys, int[] ends, int n) {
-      byte[] written = Arrays.copyOfRange(out.buf, start, out.len);
+      byte[] written = out.spare(out.len - start);
+      System.arraycopy(out.buf, start, written, 0, out.len - start);
       Integer[] order = new Integer[n];
       for (int i = 0; i < n; i++) {
         order[i] = i;
@@ -232,14 +255,14 @@ public final class CanonicalHash {
   public static byte[] sha256(JsonElement element) {
     Bytes out = new Bytes(256);
     write(element, out);
-    MessageDigest md = newDigest();
+    MessageDigest md = DIGEST.get();
     md.update(out.buf, 0, out.len);
     return md.digest();
   }
 
   /** SHA-256 of already canonical bytes. 32 bytes. */
   public static byte[] sha256(byte[] canonical) {
-    return newDigest().digest(canonical);
+    return DIGEST.get().digest(canonical);
   }
 
   /** Lower-case hex of a digest. */
@@ -412,8 +435,27 @@ public final class CanonicalHash {
     int deepest;
     boolean escapedNulOrLoneSurrogate;
 
+    /** Where an object's members are copied while they are put in order ({@link #spare}). */
+    private byte[] spare = new byte[0];
+
     Bytes(int capacity) {
       buf = new byte[capacity];
+    }
+
+    /** Empty again, for the next value. */
+    void reset() {
+      len = 0;
+      open = 0;
+      deepest = 0;
+      escapedNulOrLoneSurrogate = false;
+    }
+
+    /** A buffer of at least {@code n} bytes, reused by the next call. */
+    byte[] spare(int n) {
+      if (spare.length < n) {
+        spare = new byte[Math.max(n, Math.min(2 * spare.length, buf.length))];
+      }
+      return spare;
     }
 
     void ensure(int extra) {

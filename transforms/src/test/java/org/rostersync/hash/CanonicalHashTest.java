@@ -3,6 +3,7 @@ package org.rostersync.hash;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -216,6 +217,29 @@ class CanonicalHashTest {
    * spellings. What the writer saw (depth, escapes) is never less, and canonical JSON is its own
    * canonical form.
    */
+  /**
+   * A thread writes every value into one buffer: what it saw of one value (depth, escapes, bytes)
+   * must not leak into the next, nor after a value larger than the buffer it keeps.
+   */
+  @Test
+  void eachValueReadStartsFromAnEmptyBuffer() throws IOException {
+    CanonicalHash.Read deep = read("{\"b\":[[[[\"\\ud800\"]]]],\"a\":\"x\\u0000\"}", "id");
+    assertTrue(deep.canonical().escapedNulOrLoneSurrogate());
+    assertTrue(deep.canonical().depth() >= 5);
+    CanonicalHash.Read flat = read("{\"id\":\"r1\",\"a\":1}", "id");
+    assertEquals("{\"a\":1,\"id\":\"r1\"}", new String(flat.canonical().bytes(), UTF_8));
+    assertFalse(flat.canonical().escapedNulOrLoneSurrogate());
+    assertEquals(1, flat.canonical().depth());
+    assertEquals("r1", flat.member());
+    String big = "y".repeat(3 << 20);
+    CanonicalHash.Read large = read("{\"z\":\"" + big + "\",\"id\":\"r2\"}", "id");
+    assertEquals(
+        "{\"id\":\"r2\",\"z\":\"" + big + "\"}", new String(large.canonical().bytes(), UTF_8));
+    CanonicalHash.Read after = read("{\"b\":2,\"a\":1}", null);
+    assertEquals("{\"a\":1,\"b\":2}", new String(after.canonical().bytes(), UTF_8));
+    assertNull(after.member());
+  }
+
   @Test
   void readingTokensWritesWhatTheTreeWrites() throws IOException {
     Random random = new Random(20261129);

@@ -10,7 +10,6 @@ import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -109,7 +108,7 @@ public final class CanonicalHash {
 
   /** One digest per thread, reset by each {@code digest}: getInstance per record costs more. */
   private static final ThreadLocal<MessageDigest> DIGEST =
-      ThreadLocal.withInitial(CanonicalHash::newDigest);
+      ThreadLocal.withInitial(Sha256::newDigest);
 
   /** Writes canonical bytes from tokens; see {@link #read}. */
   private static final class TokenWriter {
@@ -274,14 +273,6 @@ public final class CanonicalHash {
       chars[2 * i + 1] = HEX[digest[i] & 0xf];
     }
     return new String(chars, java.nio.charset.StandardCharsets.US_ASCII);
-  }
-
-  private static MessageDigest newDigest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JRE must provide SHA-256", e);
-    }
   }
 
   private static void write(JsonElement e, Bytes out) {

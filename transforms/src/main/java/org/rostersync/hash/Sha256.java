@@ -52,9 +52,13 @@ public final class Sha256 {
     return conscrypt.get();
   }
 
-  /** Whether the JDK's SHA-256 runs on the CPU's instructions: C2 on and the intrinsic enabled. */
+  /**
+   * Whether the JDK's SHA-256 runs on the CPU's instructions: C2 on, and {@code UseSHA} (which
+   * HotSpot sets where the CPU has the instructions its SHA-256 intrinsic needs; the intrinsic's
+   * own flag is diagnostic, so not readable here).
+   */
   static boolean jdkIsFast(Function<String, String> vmOption) {
-    String intrinsic = vmOption.apply("UseSHA256Intrinsics");
+    String intrinsic = vmOption.apply("UseSHA");
     String stopAt = vmOption.apply("TieredStopAtLevel");
     String tiered = vmOption.apply("TieredCompilation");
     if (intrinsic == null || stopAt == null || tiered == null) {
@@ -64,7 +68,7 @@ public final class Sha256 {
     return c2 && "true".equals(intrinsic);
   }
 
-  private static String vmOption(String name) {
+  static String vmOption(String name) {
     try {
       return ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
           .getVMOption(name)

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.Provider;
 import java.util.HexFormat;
@@ -18,9 +20,9 @@ import org.junit.jupiter.api.Test;
 
 class Sha256Test {
   private static final Map<String, String> C1_ONLY =
-      Map.of("UseSHA256Intrinsics", "true", "TieredStopAtLevel", "1", "TieredCompilation", "true");
+      Map.of("UseSHA", "true", "TieredStopAtLevel", "1", "TieredCompilation", "true");
   private static final Map<String, String> TIERED =
-      Map.of("UseSHA256Intrinsics", "true", "TieredStopAtLevel", "4", "TieredCompilation", "true");
+      Map.of("UseSHA", "true", "TieredStopAtLevel", "4", "TieredCompilation", "true");
 
   @Test
   void theJdksDigestIsKeptOnlyWhereItsIntrinsicRuns() {
@@ -28,27 +30,50 @@ class Sha256Test {
     assertTrue(Sha256.jdkIsFast(TIERED::get), "both compilers, intrinsic on");
     assertTrue(
         Sha256.jdkIsFast(
-            Map.of(
-                    "UseSHA256Intrinsics",
-                    "true",
-                    "TieredStopAtLevel",
-                    "1",
-                    "TieredCompilation",
-                    "false")
-                ::get),
+            Map.of("UseSHA", "true", "TieredStopAtLevel", "1", "TieredCompilation", "false")::get),
         "C2 alone (-XX:-TieredCompilation ignores the stop level)");
     assertFalse(
         Sha256.jdkIsFast(
-            Map.of(
-                    "UseSHA256Intrinsics",
-                    "false",
-                    "TieredStopAtLevel",
-                    "4",
-                    "TieredCompilation",
-                    "true")
-                ::get),
+            Map.of("UseSHA", "false", "TieredStopAtLevel", "4", "TieredCompilation", "true")::get),
         "a CPU without SHA or AVX2 instructions");
     assertTrue(Sha256.jdkIsFast(name -> null), "not HotSpot: the JDK's");
+  }
+
+  @Test
+  void theOptionsAreReadableInThisJvm() {
+    // A diagnostic flag (UseSHA256Intrinsics) reads as missing unless unlocked: the choice would
+    // then silently keep the JDK's digest everywhere.
+    for (String option : new String[] {"UseSHA", "TieredStopAtLevel", "TieredCompilation"}) {
+      assertNotNull(Sha256.vmOption(option), option);
+    }
+  }
+
+  @Test
+  void aJvmWithTheFastCompilerOnlyHashesThroughConscrypt() throws Exception {
+    Process java =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                PrintProvider.class.getName())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertEquals(0, java.waitFor(), out);
+    assertEquals(linuxX86() ? "Conscrypt" : out, out, "the cron command's flags");
+  }
+
+  /** Prints the chosen provider; run by the test above in a JVM of its own. */
+  public static final class PrintProvider {
+    public static void main(String[] args) {
+      System.out.println(Sha256.providerName());
+    }
+  }
+
+  private static boolean linuxX86() {
+    return System.getProperty("os.name").startsWith("Linux")
+        && System.getProperty("os.arch").matches("amd64|x86_64");
   }
 
   @Test
@@ -70,10 +95,7 @@ class Sha256Test {
   @Test
   void conscryptLoadsOnLinuxX86AndGivesTheJdksDigests() throws Exception {
     Provider conscrypt = Sha256.conscrypt();
-    boolean bundled =
-        System.getProperty("os.name").startsWith("Linux")
-            && System.getProperty("os.arch").matches("amd64|x86_64");
-    if (bundled) {
+    if (linuxX86()) {
       assertNotNull(conscrypt, "Conscrypt ships a native library for Linux x86-64");
     }
     if (conscrypt == null) {
@@ -100,8 +122,7 @@ class Sha256Test {
     MessageDigest digest = Sha256.newDigest();
     assertEquals(
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-        HexFormat.of()
-            .formatHex(digest.digest("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+        HexFormat.of().formatHex(digest.digest("abc".getBytes(StandardCharsets.US_ASCII))));
     assertTrue(
         Sha256.providerName().equals("SUN") || Sha256.providerName().equals("Conscrypt"),
         Sha256.providerName());

@@ -34,7 +34,7 @@ final class PagedShards {
   private static final int ROW_BITS = 22;
   private static final int ROW_MASK = (1 << ROW_BITS) - 1;
 
-  private IdRows[] buckets;
+  private final IdRows[] buckets;
   private int size;
 
   /** Open addressing over the kept ids: (bucket, row) packed in an int, -1 when empty. */

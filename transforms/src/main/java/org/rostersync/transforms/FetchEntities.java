@@ -49,6 +49,13 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
   public static final TupleTag<KV<String, RunEvent>> FAILED = new TupleTag<>() {};
   public static final TupleTag<RejectedRecord> REJECTED = new TupleTag<>() {};
 
+  /**
+   * The stored side of each join group of a type with no stored rows, given by the fetch itself
+   * (only where types are paged whole): such a type asks no stored-hash read, and its empty stored
+   * side reaches the join before its remote shards, so they never wait there.
+   */
+  public static final TupleTag<KV<ShardKey, StoredShard>> STORED_KNOWN_EMPTY = new TupleTag<>() {};
+
   /** Pieces of the shards of spilled types, and their end markers, keyed without the run. */
   static final TupleTag<KV<ShardKey, SpilledPart>> SPILLED = new TupleTag<>() {};
 
@@ -169,20 +176,30 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       tasks = planned.get(PLANNED).setCoder(TypeTask.Coder.of());
       readAhead = planned.get(READ_AHEAD).setCoder(TypeFetched.Coder.of());
     }
+    // Where types are paged whole and counted before their fetch, a type with nothing stored
+    // gives its join its stored side (empty) instead of asking the database for it.
+    boolean knownEmpty = readAhead != null;
+    TupleTagList outputs =
+        TupleTagList.of(COMPLETE).and(FAILED).and(REJECTED).and(SPILLED).and(CONTINUE);
     PCollectionTuple first =
         tasks.apply(
             "FetchTypes",
             ParDo.of(
                     new FetchEntitiesFn(
-                        edlink, jdbc, recordsPerShard, maxShards, bytesPerElement, packHereBelow))
-                .withOutputTags(
-                    REMOTE,
-                    TupleTagList.of(COMPLETE)
-                        .and(FAILED)
-                        .and(REJECTED)
-                        .and(SPILLED)
-                        .and(CONTINUE)));
+                        edlink,
+                        jdbc,
+                        recordsPerShard,
+                        maxShards,
+                        bytesPerElement,
+                        packHereBelow,
+                        knownEmpty))
+                .withOutputTags(REMOTE, knownEmpty ? outputs.and(STORED_KNOWN_EMPTY) : outputs));
     setCoders(first);
+    if (knownEmpty) {
+      first
+          .get(STORED_KNOWN_EMPTY)
+          .setCoder(KvCoder.of(ShardKey.Coder.of(), StoredShard.Coder.of()));
+    }
     first.get(CONTINUE).setCoder(KvCoder.of(TypeTask.Coder.of(), PagingPosition.Coder.of()));
     // Its own step, so a large type's fetch-complete signal (and with it the stored-hash read) goes
     // on while its shards are compressed, not after; a small type's come compressed and pass
@@ -201,10 +218,12 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
               : PCollectionList.of(readAhead)
                   .and(first.get(COMPLETE))
                   .apply("ReadAheadOrFetched", Flatten.pCollections());
-      return PCollectionTuple.of(REMOTE, packed)
-          .and(COMPLETE, complete)
-          .and(FAILED, first.get(FAILED))
-          .and(REJECTED, first.get(REJECTED));
+      PCollectionTuple out =
+          PCollectionTuple.of(REMOTE, packed)
+              .and(COMPLETE, complete)
+              .and(FAILED, first.get(FAILED))
+              .and(REJECTED, first.get(REJECTED));
+      return knownEmpty ? out.and(STORED_KNOWN_EMPTY, first.get(STORED_KNOWN_EMPTY)) : out;
     }
     PCollectionTuple rest =
         first
@@ -451,6 +470,7 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
     private final int maxShards;
     private final long bytesPerElement;
     private final long packHereBelow;
+    private final boolean givesKnownEmpty;
     private transient javax.sql.DataSource ds;
 
     FetchEntitiesFn(
@@ -459,13 +479,16 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         int recordsPerShard,
         int maxShards,
         long bytesPerElement,
-        long packHereBelow) {
+        long packHereBelow,
+        boolean givesKnownEmpty) {
       super(edlink);
       this.jdbc = jdbc;
       this.recordsPerShard = recordsPerShard;
       this.maxShards = maxShards;
       this.bytesPerElement = bytesPerElement;
       this.packHereBelow = packHereBelow;
+      // Only for a graph that takes STORED_KNOWN_EMPTY.
+      this.givesKnownEmpty = givesKnownEmpty;
     }
 
     @Override
@@ -574,12 +597,23 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         return;
       }
       SyncMetrics.JOIN_GROUPS.inc(shardCount);
+      // Nothing stored (counted before the fetch, or just now; the integration's lease keeps
+      // other runs from writing it, and this run writes a type only after its join): the empty
+      // stored side goes out first, and no stored-hash read is asked.
+      boolean knownEmpty = givesKnownEmpty && stored == 0 && readAhead == 0;
+      if (knownEmpty) {
+        SyncMetrics.TYPES_STORED_KNOWN_EMPTY.inc();
+        for (int s = 0; s < shardCount; s++) {
+          ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount);
+          out.get(STORED_KNOWN_EMPTY).output(KV.of(key, StoredShard.EMPTY));
+        }
+      }
       for (int s = 0; s < shardCount; s++) {
         ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount);
         out.get(REMOTE).output(KV.of(key, shards[s]));
       }
       batch.rejected().forEach(r -> out.get(REJECTED).output(r));
-      if (readAhead == 0) {
+      if (readAhead == 0 && !knownEmpty) {
         out.get(COMPLETE)
             .output(new TypeFetched(job.runId(), job.integrationId(), task.type(), shardCount));
       }

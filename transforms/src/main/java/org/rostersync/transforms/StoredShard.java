@@ -11,6 +11,10 @@ import org.apache.beam.sdk.coders.DefaultCoder;
  */
 @DefaultCoder(StoredShard.Coder.class)
 public final class StoredShard {
+  /** No stored rows. Shared: nothing changes a shard once made. */
+  public static final StoredShard EMPTY =
+      new StoredShard(0, new long[0], new long[0], new byte[0][]);
+
   private final int size;
   private final long[] msb;
   private final long[] lsb;

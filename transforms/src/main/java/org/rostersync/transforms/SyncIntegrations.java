@@ -304,6 +304,12 @@ public final class SyncIntegrations
     }
     PCollection<KV<ShardKey, StoredShard>> stored =
         complete.apply("ReadStoredHashes", ReadStoredHashes.from(jdbc));
+    if (fetched.has(FetchEntities.STORED_KNOWN_EMPTY)) {
+      stored =
+          PCollectionList.of(stored)
+              .and(fetched.get(FetchEntities.STORED_KNOWN_EMPTY))
+              .apply("StoredReadOrKnownEmpty", Flatten.pCollections());
+    }
 
     // Grouped by (integration, type, shard); each value keeps its full key (with the run) for the
     // pairing.

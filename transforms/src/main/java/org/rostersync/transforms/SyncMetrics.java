@@ -50,6 +50,10 @@ public final class SyncMetrics {
   /** Types whose stored hashes were asked for before their fetch (the DirectRunner). */
   public static final Counter TYPES_READ_AHEAD = Metrics.counter(NAMESPACE, "types_read_ahead");
 
+  /** Types with nothing stored, whose empty stored side the fetch gave the join itself. */
+  public static final Counter TYPES_STORED_KNOWN_EMPTY =
+      Metrics.counter(NAMESPACE, "types_stored_known_empty");
+
   /** Join groups read ahead and cleared because their type's fetch failed. */
   public static final Counter GROUPS_WITHDRAWN = Metrics.counter(NAMESPACE, "groups_withdrawn");
 

@@ -107,5 +107,10 @@ class SyncIntegrationsGraphTest {
             "Sync/FetchEntities/ReadAheadOrFetched"));
     assertThat(
         spilling.stream().anyMatch(n -> n.contains("ReadAhead")), org.hamcrest.Matchers.is(false));
+    // There, too, a type with nothing stored gives the join its empty stored side; the graph of
+    // Dataflow, whose step names --update matches, keeps only the read.
+    assertThat(never.contains("Sync/StoredReadOrKnownEmpty"), org.hamcrest.Matchers.is(true));
+    assertThat(
+        spilling.stream().anyMatch(n -> n.contains("KnownEmpty")), org.hamcrest.Matchers.is(false));
   }
 }

@@ -24,7 +24,8 @@ import org.rostersync.transforms.PooledDataSources;
  * On the DirectRunner a type with more stored rows than one join group has its stored hashes read
  * while it is paged: the sync still ends equal to the source, with the same counts, and a fetch
  * that fails after the read deletes nothing, fails only its type, and clears the groups it read
- * (withdrawn, not left as groups without a remote side).
+ * (withdrawn, not left as groups without a remote side). A type with nothing stored is not read at
+ * all: its fetch gives the join an empty stored side.
  */
 class ReadAheadTest {
   /** 2,000 enrollments and 500 people per small district: both are read ahead. */
@@ -68,7 +69,18 @@ class ReadAheadTest {
     SyncRunner.Outcome cold = sync(a);
     assertThat(cold.runs().get(0).status(), equalTo("succeeded"));
     assertThat("nothing stored yet: nothing read ahead", cold.counter("types_read_ahead"), is(0L));
+    assertThat(
+        "nothing stored: each of the nine types gave its join an empty stored side, unread",
+        cold.counter("types_stored_known_empty"),
+        is((long) EntityType.values().length));
+    assertThat(cold.counter("incomplete_join_groups"), is(0L));
     SyncChecks.assertDatabaseEqualsSource(db, a, sim);
+    long stillEmpty = 0;
+    for (EntityType t : EntityType.values()) {
+      if (SyncChecks.storedRows(db, a, t) == 0) {
+        stillEmpty++;
+      }
+    }
 
     sim.delete(a, RosterType.ENROLLMENTS, 10);
     sim.update(a, RosterType.ENROLLMENTS, 30);
@@ -78,6 +90,10 @@ class ReadAheadTest {
     SyncRunner.RunRow run = churn.runs().get(0);
     assertThat(run.status(), equalTo("succeeded"));
     assertThat("enrollments and people", churn.counter("types_read_ahead"), is(2L));
+    assertThat(
+        "only types with nothing stored skip the read",
+        churn.counter("types_stored_known_empty"),
+        is(stillEmpty));
     // Pages of 250: the types were paged from both ends, and still converge below.
     assertThat(churn.counter("pages_fetched_from_end"), greaterThan(0L));
     JsonObject enrollments = SyncChecks.typeCounts(run, EntityType.ENROLLMENTS);

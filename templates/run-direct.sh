@@ -5,7 +5,7 @@
 # Usage: templates/run-direct.sh --allIntegrations=true --jdbcUrl=... [more pipeline flags]
 # Environment (all optional):
 #   ROSTER_SYNC_JAR        the bundled jar (default /opt/roster-sync/roster-sync-pipeline-bundled.jar)
-#   ROSTER_SYNC_JVM_FLAGS  the JVM flags (default: -Xmx6g -XX:+UseParallelGC -Xmn256m -XX:TieredStopAtLevel=1)
+#   ROSTER_SYNC_JVM_FLAGS  the JVM flags (default: -Xmx6g -XX:+UseSerialGC -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -Xmn256m -XX:TieredStopAtLevel=1)
 #   ROSTER_SYNC_CDS_DIR    where the class-data archive is kept (default: the jar's directory; empty: none)
 #
 # The class-data archive: the first run of a jar (on a given java) records the classes it loaded, about 8,000, and
@@ -14,7 +14,7 @@
 set -euo pipefail
 
 JAR=${ROSTER_SYNC_JAR:-/opt/roster-sync/roster-sync-pipeline-bundled.jar}
-read -r -a FLAGS <<< "${ROSTER_SYNC_JVM_FLAGS:--Xmx6g -XX:+UseParallelGC -Xmn256m -XX:TieredStopAtLevel=1}"
+read -r -a FLAGS <<< "${ROSTER_SYNC_JVM_FLAGS:--Xmx6g -XX:+UseSerialGC -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -Xmn256m -XX:TieredStopAtLevel=1}"
 CDS_DIR=${ROSTER_SYNC_CDS_DIR-$(dirname "$JAR")}
 [[ -f "$JAR" ]] || { echo "run-direct.sh: no jar at $JAR" >&2; exit 2; }
 

@@ -60,6 +60,10 @@ public final class ProcessBenchmark {
 
   private static final String SECRET = "bench-app-secret";
   private static final String JAR = "pipeline/target/roster-sync-pipeline-bundled.jar";
+
+  /** The cron VM's collector: templates/run-direct.sh. */
+  static final String GC = "-XX:+UseSerialGC -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40";
+
   private static final String USAGE =
       String.join(
           "\n",
@@ -67,6 +71,7 @@ public final class ProcessBenchmark {
           "       [--jar="
               + JAR
               + "] [--out=docs/bench-results] [--heap=-Xmx6g] [--young=-Xmn256m]",
+          "       [--gc='" + GC + "'] (--gc=-XX:+UseParallelGC : the collector before)",
           "       [--jit=-XX:TieredStopAtLevel=1] (--jit= : both compilers) [--churn=0.01] [--seed=42]",
           "       [--latency-ms=0] (the simulator holds back every Edlink answer this long, as a remote Edlink would)",
           "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
@@ -111,11 +116,15 @@ public final class ProcessBenchmark {
     this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     this.classpath = System.getProperty("java.class.path");
     // The same JVM settings for both programs: the cron VM's command (docs/operations.md), whose
-    // young-generation cap keeps the parallel collector from growing the heap for garbage, and
-    // whose fast-compiler-only flag spares short syncs the optimizing compiler's CPU.
+    // collector keeps the heap near the live data, whose young-generation cap keeps the collector
+    // from growing the heap for garbage, and whose fast-compiler-only flag spares short syncs the
+    // optimizing compiler's CPU.
     List<String> jvm = new ArrayList<>();
     jvm.add(flags.getOrDefault("heap", "-Xmx6g"));
-    jvm.add("-XX:+UseParallelGC");
+    String gc = flags.getOrDefault("gc", GC).trim();
+    if (!gc.isEmpty()) {
+      jvm.addAll(List.of(gc.split("\\s+")));
+    }
     addUnlessEmpty(jvm, flags.getOrDefault("young", "-Xmn256m"));
     addUnlessEmpty(jvm, flags.getOrDefault("jit", "-XX:TieredStopAtLevel=1"));
     jvm.addAll(extra("jvm-args"));

@@ -603,13 +603,12 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       boolean knownEmpty = givesKnownEmpty && stored == 0 && readAhead == 0;
       if (knownEmpty) {
         SyncMetrics.TYPES_STORED_KNOWN_EMPTY.inc();
-        for (int s = 0; s < shardCount; s++) {
-          ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount);
-          out.get(STORED_KNOWN_EMPTY).output(KV.of(key, StoredShard.EMPTY));
-        }
       }
       for (int s = 0; s < shardCount; s++) {
         ShardKey key = new ShardKey(job.runId(), job.integrationId(), task.type(), s, shardCount);
+        if (knownEmpty) {
+          out.get(STORED_KNOWN_EMPTY).output(KV.of(key, StoredShard.EMPTY));
+        }
         out.get(REMOTE).output(KV.of(key, shards[s]));
       }
       batch.rejected().forEach(r -> out.get(REJECTED).output(r));

@@ -121,10 +121,7 @@ public final class ProcessBenchmark {
     // optimizing compiler's CPU.
     List<String> jvm = new ArrayList<>();
     jvm.add(flags.getOrDefault("heap", "-Xmx6g"));
-    String gc = flags.getOrDefault("gc", GC).trim();
-    if (!gc.isEmpty()) {
-      jvm.addAll(List.of(gc.split("\\s+")));
-    }
+    jvm.addAll(words(flags.getOrDefault("gc", GC)));
     addUnlessEmpty(jvm, flags.getOrDefault("young", "-Xmn256m"));
     addUnlessEmpty(jvm, flags.getOrDefault("jit", "-XX:TieredStopAtLevel=1"));
     jvm.addAll(extra("jvm-args"));
@@ -458,7 +455,12 @@ public final class ProcessBenchmark {
   }
 
   private List<String> extra(String flag) {
-    String v = flags.getOrDefault(flag, "").trim();
+    return words(flags.getOrDefault(flag, ""));
+  }
+
+  /** Space-separated flags; none for a blank value. */
+  private static List<String> words(String value) {
+    String v = value.trim();
     return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
   }
 

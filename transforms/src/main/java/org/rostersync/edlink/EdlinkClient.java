@@ -564,7 +564,7 @@ public final class EdlinkClient implements AutoCloseable {
     Envelope<T> read(InputStream body) throws IOException;
   }
 
-  private record Envelope<T>(T data, String next, String requestId, List<JsonObject> warnings) {}
+  record Envelope<T>(T data, String next, String requestId, List<JsonObject> warnings) {}
 
   /** Why an attempt failed in a way worth retrying. */
   private record Failure(
@@ -594,7 +594,32 @@ public final class EdlinkClient implements AutoCloseable {
    * connection), each record kept as its canonical JSON ({@link Page}).
    */
   private Envelope<Page> getPage(URI uri, Call call) throws EdlinkException {
-    return getEnvelope(uri, call, in -> readEnvelope(in, Page::read));
+    return getEnvelope(uri, call, EdlinkClient::readPage);
+  }
+
+  /** Bodies up to this size are read whole and then parsed ({@link PageParser}); larger stream. */
+  static final int PAGE_READ_WHOLE = 32 << 20;
+
+  /**
+   * A page's body, read whole, then by {@link PageParser} where it gives the general reader's page,
+   * otherwise by the general reader from the same bytes.
+   */
+  static Envelope<Page> readPage(InputStream in) throws IOException {
+    byte[] body = in.readNBytes(PAGE_READ_WHOLE);
+    if (body.length == PAGE_READ_WHOLE) {
+      return readPageGenerally(
+          new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(body), in));
+    }
+    PageParser.Body parsed = PageParser.read(body, body.length);
+    if (parsed != null) {
+      return new Envelope<>(parsed.page(), parsed.next(), parsed.requestId(), List.of());
+    }
+    return readPageGenerally(new java.io.ByteArrayInputStream(body));
+  }
+
+  /** A page's body read by the general reader (Gson), as it streams. */
+  static Envelope<Page> readPageGenerally(InputStream in) throws IOException {
+    return readEnvelope(in, Page::read);
   }
 
   /** One GET with its retries and deadline; {@code bodyReader} reads a 2xx body. */

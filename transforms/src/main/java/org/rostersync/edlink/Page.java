@@ -1,5 +1,6 @@
 package org.rostersync.edlink;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -55,6 +56,28 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
       read.add(CanonicalHash.read(reader, "id"));
     }
     reader.endArray();
+    return new Page(read.toArray(new CanonicalHash.Read[0]));
+  }
+
+  /**
+   * {@link #read(JsonReader)} from Jackson's parser, whose current token is the array's start (or
+   * null): the same page for the same tokens ({@link PageParser}).
+   */
+  static Page read(JsonParser parser) throws IOException {
+    com.fasterxml.jackson.core.JsonToken t = parser.currentToken();
+    if (t == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+      return EMPTY;
+    }
+    if (t != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+      throw new IllegalStateException("expected an array of records, got " + t);
+    }
+    List<CanonicalHash.Read> read = new ArrayList<>();
+    while ((t = parser.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+      if (t != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        throw new IllegalStateException("expected an object in the array, got " + t);
+      }
+      read.add(CanonicalHash.read(parser, "id"));
+    }
     return new Page(read.toArray(new CanonicalHash.Read[0]));
   }
 

@@ -1,5 +1,6 @@
 package org.rostersync.hash;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -7,6 +8,7 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.internal.LazilyParsedNumber;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import java.io.EOFException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.security.MessageDigest;
@@ -83,15 +85,21 @@ public final class CanonicalHash {
     out.reset();
     TokenWriter w = new TokenWriter(reader, member, out);
     w.value(0);
-    Read read =
-        new Read(
-            new Canonical(out.toArray(), out.deepest, out.escapedNulOrLoneSurrogate),
-            w.captured,
-            w.problem);
-    if (out.buf.length > SCRATCH_KEPT) {
-      SCRATCH.set(new Bytes(SCRATCH_FIRST));
-    }
-    return read;
+    return w.done();
+  }
+
+  /**
+   * {@link #read(JsonReader, String)} from Jackson's parser, whose current token starts the value:
+   * the same bytes, member and problem for the same tokens. Used where a page's bytes are known
+   * well-formed UTF-8, so that both parsers see the same text (Edlink's pages, {@code
+   * org.rostersync.edlink.PageParser}).
+   */
+  public static Read read(JsonParser parser, String member) throws IOException {
+    Bytes out = SCRATCH.get();
+    out.reset();
+    JacksonTokenWriter w = new JacksonTokenWriter(parser, member, out);
+    w.value(parser.currentToken(), 0);
+    return w.done();
   }
 
   /**
@@ -110,105 +118,72 @@ public final class CanonicalHash {
   private static final ThreadLocal<MessageDigest> DIGEST =
       ThreadLocal.withInitial(Sha256::newDigest);
 
-  /** Writes canonical bytes from tokens; see {@link #read}. */
-  private static final class TokenWriter {
-    private final JsonReader reader;
-    private final String member;
+  /**
+   * What the two token writers share: the output, the captured member, the first problem, numbers,
+   * and putting an object's members in order.
+   */
+  private abstract static class Writer {
+    final String member;
     final Bytes out;
     String captured;
     String problem;
 
-    TokenWriter(JsonReader reader, String member, Bytes out) {
-      this.reader = reader;
+    Writer(String member, Bytes out) {
       this.member = member;
       this.out = out;
     }
 
-    void value(int level) throws IOException {
-      switch (reader.peek()) {
-        case BEGIN_OBJECT -> object(level);
-        case BEGIN_ARRAY -> {
-          reader.beginArray();
-          out.open();
-          out.write('[');
-          boolean first = true;
-          while (reader.hasNext()) {
-            if (!first) {
-              out.write(',');
-            }
-            first = false;
-            value(level + 1);
-          }
-          reader.endArray();
-          out.write(']');
-          out.open--;
+    /** The result; the thread's buffer is replaced when a rare large record grew it. */
+    Read done() {
+      Read read =
+          new Read(
+              new Canonical(out.toArray(), out.deepest, out.escapedNulOrLoneSurrogate),
+              captured,
+              problem);
+      if (out.buf.length > SCRATCH_KEPT) {
+        SCRATCH.set(new Bytes(SCRATCH_FIRST));
+      }
+      return read;
+    }
+
+    /** A number as written; without a canonical form it is kept as written, with the problem. */
+    void number(String written) {
+      try {
+        writeAscii(canonicalNumber(new JsonPrimitive(new LazilyParsedNumber(written))), out);
+      } catch (IllegalArgumentException e) {
+        if (problem == null) {
+          problem = e.getMessage();
         }
-        case STRING -> writeString(reader.nextString(), out);
-        case NUMBER -> {
-          String written = reader.nextString();
-          try {
-            writeAscii(canonicalNumber(new JsonPrimitive(new LazilyParsedNumber(written))), out);
-          } catch (IllegalArgumentException e) {
-            if (problem == null) {
-              problem = e.getMessage();
-            }
-            writeAscii(written, out);
-          }
-        }
-        case BOOLEAN -> out.write(reader.nextBoolean() ? TRUE : FALSE);
-        case NULL -> {
-          reader.nextNull();
-          out.write(NULL);
-        }
-        default -> throw new IllegalStateException("unexpected " + reader.peek());
+        writeAscii(written, out);
       }
     }
 
-    private void object(int level) throws IOException {
-      reader.beginObject();
-      out.open();
-      out.write('{');
-      int start = out.len;
-      String[] keys = null;
-      int[] ends = null;
-      int n = 0;
+    /** Member keys and where each ends, grown as an object is written. */
+    static final class Members {
+      String[] keys = new String[16];
+      int[] ends = new int[16];
+      int n;
       boolean sorted = true;
-      while (reader.hasNext()) {
-        String key = reader.nextName();
-        if (n > 0) {
-          out.write(',');
-        }
-        if (keys == null) {
-          keys = new String[16];
-          ends = new int[16];
-        } else if (n == keys.length) {
+
+      void add(String key, int end) {
+        if (n == keys.length) {
           keys = Arrays.copyOf(keys, n * 2);
           ends = Arrays.copyOf(ends, n * 2);
-        }
-        writeString(key, out);
-        out.write(':');
-        if (level == 0 && key.equals(member)) {
-          // The last one counts, as in a parsed object.
-          captured = reader.peek() == JsonToken.STRING ? reader.nextString() : null;
-          if (captured != null) {
-            writeString(captured, out);
-          } else {
-            value(level + 1);
-          }
-        } else {
-          value(level + 1);
         }
         // Strictly increasing keys need no reordering; an equal or smaller one does.
         if (n > 0 && keys[n - 1].compareTo(key) >= 0) {
           sorted = false;
         }
         keys[n] = key;
-        ends[n] = out.len;
+        ends[n] = end;
         n++;
       }
-      reader.endObject();
-      if (!sorted) {
-        reorder(start, keys, ends, n);
+    }
+
+    /** Closes an object opened at {@code start}, its members put in order when they were not. */
+    void closeObject(int start, Members members) {
+      if (members != null && !members.sorted) {
+        reorder(start, members.keys, members.ends, members.n);
       }
       out.write('}');
       out.open--;
@@ -248,6 +223,159 @@ public final class CanonicalHash {
         System.arraycopy(written, from, out.buf, out.len, to - from);
         out.len += to - from;
       }
+    }
+  }
+
+  /** Writes canonical bytes from Gson's tokens; see {@link #read(JsonReader, String)}. */
+  private static final class TokenWriter extends Writer {
+    private final JsonReader reader;
+
+    TokenWriter(JsonReader reader, String member, Bytes out) {
+      super(member, out);
+      this.reader = reader;
+    }
+
+    void value(int level) throws IOException {
+      switch (reader.peek()) {
+        case BEGIN_OBJECT -> object(level);
+        case BEGIN_ARRAY -> {
+          reader.beginArray();
+          out.open();
+          out.write('[');
+          boolean first = true;
+          while (reader.hasNext()) {
+            if (!first) {
+              out.write(',');
+            }
+            first = false;
+            value(level + 1);
+          }
+          reader.endArray();
+          out.write(']');
+          out.open--;
+        }
+        case STRING -> writeString(reader.nextString(), out);
+        case NUMBER -> number(reader.nextString());
+        case BOOLEAN -> out.write(reader.nextBoolean() ? TRUE : FALSE);
+        case NULL -> {
+          reader.nextNull();
+          out.write(NULL);
+        }
+        default -> throw new IllegalStateException("unexpected " + reader.peek());
+      }
+    }
+
+    private void object(int level) throws IOException {
+      reader.beginObject();
+      out.open();
+      out.write('{');
+      int start = out.len;
+      Members members = null;
+      while (reader.hasNext()) {
+        String key = reader.nextName();
+        if (members == null) {
+          members = new Members();
+        } else {
+          out.write(',');
+        }
+        writeString(key, out);
+        out.write(':');
+        if (level == 0 && key.equals(member)) {
+          // The last one counts, as in a parsed object.
+          captured = reader.peek() == JsonToken.STRING ? reader.nextString() : null;
+          if (captured != null) {
+            writeString(captured, out);
+          } else {
+            value(level + 1);
+          }
+        } else {
+          value(level + 1);
+        }
+        members.add(key, out.len);
+      }
+      reader.endObject();
+      closeObject(start, members);
+    }
+  }
+
+  /**
+   * Writes canonical bytes from Jackson's tokens, as {@link TokenWriter} does from Gson's; see
+   * {@link #read(JsonParser, String)}. Strings are written from the parser's own characters.
+   */
+  private static final class JacksonTokenWriter extends Writer {
+    private final JsonParser parser;
+
+    JacksonTokenWriter(JsonParser parser, String member, Bytes out) {
+      super(member, out);
+      this.parser = parser;
+    }
+
+    void value(com.fasterxml.jackson.core.JsonToken token, int level) throws IOException {
+      if (token == null) {
+        throw new EOFException("end of input inside a value");
+      }
+      switch (token) {
+        case START_OBJECT -> object(level);
+        case START_ARRAY -> {
+          out.open();
+          out.write('[');
+          boolean first = true;
+          com.fasterxml.jackson.core.JsonToken t;
+          while ((t = parser.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+            if (!first) {
+              out.write(',');
+            }
+            first = false;
+            value(t, level + 1);
+          }
+          out.write(']');
+          out.open--;
+        }
+        case VALUE_STRING ->
+            writeString(
+                parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength(), out);
+        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> number(parser.getText());
+        case VALUE_TRUE -> out.write(TRUE);
+        case VALUE_FALSE -> out.write(FALSE);
+        case VALUE_NULL -> out.write(NULL);
+        default -> throw new IllegalStateException("unexpected " + token);
+      }
+    }
+
+    private void object(int level) throws IOException {
+      out.open();
+      out.write('{');
+      int start = out.len;
+      Members members = null;
+      com.fasterxml.jackson.core.JsonToken t;
+      while ((t = parser.nextToken()) == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        if (members == null) {
+          members = new Members();
+        } else {
+          out.write(',');
+        }
+        writeString(key, out);
+        out.write(':');
+        com.fasterxml.jackson.core.JsonToken v = parser.nextToken();
+        if (level == 0 && key.equals(member)) {
+          // The last one counts, as in a parsed object.
+          captured =
+              v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? parser.getText() : null;
+          if (captured != null) {
+            writeString(captured, out);
+          } else {
+            value(v, level + 1);
+          }
+        } else {
+          value(v, level + 1);
+        }
+        members.add(key, out.len);
+      }
+      if (t != com.fasterxml.jackson.core.JsonToken.END_OBJECT) {
+        throw new IllegalStateException("expected a member or the end of an object, got " + t);
+      }
+      closeObject(start, members);
     }
   }
 
@@ -358,14 +486,22 @@ public final class CanonicalHash {
   }
 
   private static void writeString(String s, Bytes out) {
+    char[] chars = out.chars(s.length());
+    s.getChars(0, s.length(), chars, 0);
+    writeString(chars, 0, s.length(), out);
+  }
+
+  /** Writes the string of {@code length} characters of {@code s} from {@code offset}. */
+  private static void writeString(char[] s, int offset, int length, Bytes out) {
     // Worst case per char is 6 bytes (backslash-u00xx or an escaped lone surrogate); reserve once
     // instead of per char.
-    out.ensure(s.length() * 6 + 2);
+    out.ensure(length * 6 + 2);
     byte[] b = out.buf;
     int n = out.len;
     b[n++] = '"';
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
+    int end = offset + length;
+    for (int i = offset; i < end; i++) {
+      char c = s[i];
       if (c >= 0x20 && c < 0x80) {
         if (c == '"' || c == '\\') {
           b[n++] = '\\';
@@ -388,9 +524,9 @@ public final class CanonicalHash {
         b[n++] = (byte) (0xc0 | (c >> 6));
         b[n++] = (byte) (0x80 | (c & 0x3f));
       } else if (Character.isHighSurrogate(c)
-          && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        int cp = Character.toCodePoint(c, s.charAt(++i));
+          && i + 1 < end
+          && Character.isLowSurrogate(s[i + 1])) {
+        int cp = Character.toCodePoint(c, s[++i]);
         b[n++] = (byte) (0xf0 | (cp >> 18));
         b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
         b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
@@ -426,6 +562,17 @@ public final class CanonicalHash {
     int open;
     int deepest;
     boolean escapedNulOrLoneSurrogate;
+
+    /** A string's characters, copied out to be written ({@link #chars}). */
+    private char[] chars = new char[64];
+
+    /** A buffer of at least {@code n} characters, reused by the next call. */
+    char[] chars(int n) {
+      if (chars.length < n) {
+        chars = new char[Math.max(n, 2 * chars.length)];
+      }
+      return chars;
+    }
 
     /** Where an object's members are copied while they are put in order ({@link #spare}). */
     private byte[] spare = new byte[0];

@@ -1,0 +1,297 @@
+package org.rostersync.edlink;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.rostersync.hash.CanonicalHash;
+import org.rostersync.testing.RandomJson;
+
+/**
+ * The page Jackson reads ({@link PageParser}) is the page the general reader (Gson) reads, and a
+ * page Gson refuses is never taken by Jackson: the canonical form is frozen, so a second reader
+ * must not change one stored hash, nor let through one page the first refused.
+ */
+class PageParserTest {
+
+  @Test
+  void randomPagesReadAlikeAndMostlyByJackson() throws IOException {
+    Random random = new Random(20261130);
+    int byJackson = 0;
+    int records = 0;
+    for (int i = 0; i < 2000; i++) {
+      byte[] body = randomPage(random).getBytes(UTF_8);
+      EdlinkClient.Envelope<Page> general = generally(body);
+      assertNotNull(general, "a well-formed page: " + new String(body, UTF_8));
+      PageParser.Body fast = PageParser.read(body, body.length);
+      if (fast != null) {
+        byJackson++;
+        assertSamePage(general, fast, body);
+      }
+      assertSamePage(general, EdlinkClient.readPage(new ByteArrayInputStream(body)), body);
+      records += general.data().size();
+    }
+    // The general reader takes a page with warnings; every other well-formed page is Jackson's.
+    assertTrue(byJackson > 1800, "pages read by Jackson: " + byJackson);
+    assertTrue(records > 10_000, "records compared: " + records);
+  }
+
+  /**
+   * Pages broken at random (bytes flipped, cut, or ill-formed UTF-8, NUL, control characters and
+   * stray punctuation put in): whatever Jackson takes, Gson takes alike; what Gson refuses, Jackson
+   * leaves to it.
+   */
+  @Test
+  void brokenPagesAreNeverTakenWhereGsonRefusesThem() throws IOException {
+    Random random = new Random(7);
+    byte[][] inserts = {
+      {0},
+      {(byte) 0xc0, (byte) 0x80},
+      {(byte) 0xc1, (byte) 0x81},
+      {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+      {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+      {(byte) 0xe2, (byte) 0x82},
+      {(byte) 0xff},
+      {(byte) 0xc3, (byte) 0xa9},
+      {'\t'},
+      {'\n'},
+      {1},
+      {'\\'},
+      {'\\', 'q'},
+      {'\\', 'u', '0', '0'},
+      {'\''},
+      {','},
+      {'}'},
+      {']'},
+      {'{'},
+      {'"'},
+      {'0'},
+      {'-'},
+      {'.'},
+      {'e'},
+      {'N', 'a', 'N'},
+      {'/', '/'},
+      {' '}
+    };
+    int refused = 0;
+    int taken = 0;
+    for (int i = 0; i < 4000; i++) {
+      byte[] body = randomPage(random).getBytes(UTF_8);
+      for (int m = 1 + random.nextInt(2); m > 0; m--) {
+        int at = random.nextInt(body.length + 1);
+        body =
+            switch (random.nextInt(4)) {
+              case 0 -> Arrays.copyOf(body, at); // cut
+              case 1 -> {
+                if (at < body.length) {
+                  body[at] = (byte) random.nextInt(256);
+                }
+                yield body;
+              }
+              default -> insert(body, at, inserts[random.nextInt(inserts.length)]);
+            };
+      }
+      EdlinkClient.Envelope<Page> general = generally(body);
+      PageParser.Body fast = PageParser.read(body, body.length);
+      if (general == null) {
+        refused++;
+        assertNull(fast, "Jackson took a page Gson refuses: " + new String(body, UTF_8));
+      } else if (fast != null) {
+        taken++;
+        assertSamePage(general, fast, body);
+      }
+    }
+    assertTrue(refused > 1000, "pages Gson refused: " + refused);
+    assertTrue(taken > 200, "broken pages still taken alike: " + taken);
+  }
+
+  @Test
+  void craftedPages() throws IOException {
+    String record = "{\"id\":\"00000000-0000-0000-0000-000000000001\",\"name\":\"Zoë\"}";
+    // Taken by Jackson, as Gson reads them.
+    for (String page :
+        List.of(
+            "{\"$data\":[" + record + "],\"$next\":\"https://x/y?$cursor=1\",\"$request\":\"r\"}",
+            "\ufeff{\"$data\":[" + record + "]}",
+            " {\n\t\"$next\" : null ,\"$data\" : [ ]\r\n} ",
+            "{\"$data\":null,\"$next\":12.50}",
+            "{\"$data\":["
+                + record
+                + "],\"$warnings\":null,\"other\":{\"a\":[1,{\"b\":\"\\u0000\"}]}}",
+            "{\"$data\":[{\"id\":\"\\ud800\",\"n\":1e99999}]}")) {
+      byte[] body = page.getBytes(UTF_8);
+      PageParser.Body fast = PageParser.read(body, body.length);
+      assertNotNull(fast, page);
+      assertSamePage(generally(body), fast, body);
+    }
+    // Left to Gson, which reads them: ill-formed UTF-8 (replaced there), warnings, and a control
+    // character in a string Gson skips without looking (Jackson refuses it).
+    for (byte[] body :
+        List.of(
+            concat("{\"$data\":[{\"id\":\"a", new byte[] {(byte) 0xc3, '('}, "\"}]}"),
+            concat("{\"$data\":[{\"id\":\"", new byte[] {(byte) 0xc1, (byte) 0x81}, "\"}]}"),
+            concat(
+                "{\"$data\":[{\"x\":\"",
+                new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+                "\"}]}"),
+            "{\"$data\":[],\"$warnings\":[{\"code\":\"W\"}]}".getBytes(UTF_8),
+            "{\"$data\":[],\"x\":\"tab\there\"}".getBytes(UTF_8))) {
+      assertNull(PageParser.read(body, body.length), new String(body, UTF_8));
+      EdlinkClient.Envelope<Page> general = generally(body);
+      assertNotNull(general, new String(body, UTF_8));
+      assertSamePage(general, EdlinkClient.readPage(new ByteArrayInputStream(body)), body);
+    }
+    // Refused by both.
+    for (String page :
+        List.of(
+            "{\"$data\":[]} {}",
+            "{\"$data\":[],\"$data\":[]}",
+            "{\"$next\":\"x\"}",
+            "{\"$data\":[1]}",
+            "{\"$data\":[{\"a\":\"tab\there\"}]}",
+            "{\"$data\":[],\"x\":\"\\q\"}",
+            "{\"$data\":[{\"a\":01}]}",
+            "{\"$data\":[{\"a\":NaN}]}",
+            "{\"$data\":[{'a':1}]}",
+            "{\"$data\":[],\"$next\":true}",
+            "{\"$data\":[{\"n\":" + "1".repeat(1500) + "}]}",
+            "[]")) {
+      byte[] body = page.getBytes(UTF_8);
+      assertNull(generally(body), page);
+      assertNull(PageParser.read(body, body.length), page);
+    }
+    byte[] utf16 = "{\"$data\":[]}".getBytes(StandardCharsets.UTF_16BE);
+    assertNull(PageParser.read(utf16, utf16.length), "NUL bytes: UTF-16 left to Gson");
+  }
+
+  @Test
+  void wellFormedUtf8IsWhatTheJdkDecodesWithoutReplacing() {
+    Random random = new Random(3);
+    for (int i = 0; i < 200_000; i++) {
+      byte[] b = new byte[1 + random.nextInt(5)];
+      for (int k = 0; k < b.length; k++) {
+        // Mostly the bytes that start or continue a sequence.
+        b[k] = (byte) (random.nextBoolean() ? 0x80 + random.nextInt(0x80) : random.nextInt(256));
+      }
+      boolean jdk = Arrays.equals(b, new String(b, UTF_8).getBytes(UTF_8)) && indexOfNul(b) < 0;
+      assertEquals(jdk, PageParser.wellFormedUtf8WithoutNul(b, b.length), Arrays.toString(b));
+    }
+    byte[] cut = "é".getBytes(UTF_8);
+    assertFalse(PageParser.wellFormedUtf8WithoutNul(cut, 1), "a sequence cut by the length");
+  }
+
+  private static int indexOfNul(byte[] b) {
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static EdlinkClient.Envelope<Page> generally(byte[] body) {
+    try {
+      return EdlinkClient.readPageGenerally(new ByteArrayInputStream(body));
+    } catch (IOException | RuntimeException e) {
+      return null; // refused: the client retries such a page, then fails its type
+    }
+  }
+
+  private static void assertSamePage(
+      EdlinkClient.Envelope<Page> general, PageParser.Body fast, byte[] body) {
+    assertSamePage(
+        general,
+        new EdlinkClient.Envelope<>(fast.page(), fast.next(), fast.requestId(), List.of()),
+        body);
+  }
+
+  private static void assertSamePage(
+      EdlinkClient.Envelope<Page> expected, EdlinkClient.Envelope<Page> actual, byte[] body) {
+    String what = new String(body, UTF_8);
+    assertEquals(expected.next(), actual.next(), what);
+    assertEquals(expected.requestId(), actual.requestId(), what);
+    assertEquals(expected.warnings(), actual.warnings(), what);
+    Page a = expected.data();
+    Page b = actual.data();
+    assertEquals(a.size(), b.size(), what);
+    for (int i = 0; i < a.size(); i++) {
+      assertEquals(a.id(i), b.id(i), what);
+      assertEquals(describe(a, i), describe(b, i), what);
+    }
+  }
+
+  /** A record's canonical bytes and what the writer saw, or its problem. */
+  private static String describe(Page page, int i) {
+    try {
+      CanonicalHash.Canonical c = page.canonical(i);
+      return new String(c.bytes(), UTF_8)
+          + " depth "
+          + c.depth()
+          + " "
+          + c.escapedNulOrLoneSurrogate();
+    } catch (IllegalArgumentException e) {
+      return "problem: " + e.getMessage();
+    }
+  }
+
+  /** An envelope around random records, its members in random order, with random spacing. */
+  private static String randomPage(Random random) {
+    List<String> members = new ArrayList<>();
+    int n = random.nextInt(12);
+    StringBuilder data = new StringBuilder("[");
+    for (int i = 0; i < n; i++) {
+      data.append(i > 0 ? "," : "").append(space(random)).append(RandomJson.value(random, 0, true));
+    }
+    members.add(
+        "\"$data\":" + space(random) + (n == 0 && random.nextInt(8) == 0 ? "null" : data + "]"));
+    if (random.nextBoolean()) {
+      members.add(
+          "\"$next\":"
+              + List.of("null", "\"https://ed.link/api/v2/graph/people?$cursor=abc\"", "7")
+                  .get(random.nextInt(3)));
+    }
+    if (random.nextBoolean()) {
+      members.add("\"$request\":\"req-" + random.nextInt(1000) + "\"");
+    }
+    if (random.nextInt(20) == 0) {
+      members.add("\"$warnings\":[{\"code\":\"DEPRECATED\",\"message\":\"m\"}]");
+    }
+    if (random.nextInt(3) == 0) {
+      members.add("\"$extra\":" + RandomJson.value(random, 1, false));
+    }
+    java.util.Collections.shuffle(members, random);
+    return space(random) + "{" + String.join("," + space(random), members) + "}" + space(random);
+  }
+
+  private static String space(Random random) {
+    return List.of("", "", "", " ", "\n", "\r\n\t ").get(random.nextInt(6));
+  }
+
+  private static byte[] insert(byte[] body, int at, byte[] what) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(body, 0, at);
+    out.writeBytes(what);
+    out.write(body, at, body.length - at);
+    return out.toByteArray();
+  }
+
+  private static byte[] concat(String before, byte[] middle, String after) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(before.getBytes(UTF_8));
+    out.writeBytes(middle);
+    out.writeBytes(after.getBytes(UTF_8));
+    return out.toByteArray();
+  }
+}

@@ -106,13 +106,36 @@ final class PageParser {
   static boolean wellFormedUtf8WithoutNul(byte[] b, int length) {
     int i = 0;
     while (i < length) {
+      // A block of ASCII first: one OR per byte, no branch (a page is mostly ASCII).
+      int end = Math.min(length, i + ASCII_BLOCK);
+      int any = 0;
+      for (int k = i; k < end; k++) {
+        any |= b[k] - 1; // negative for a NUL or a byte of a multi-byte sequence
+      }
+      i = any >= 0 ? end : wellFormedUpTo(b, i, end, length);
+      if (i < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final int ASCII_BLOCK = 1024;
+
+  /**
+   * Checks {@code b} byte by byte from {@code from} to {@code end} (a sequence begun before {@code
+   * end} to its last byte, within {@code length}): where the next block starts, or -1.
+   */
+  private static int wellFormedUpTo(byte[] b, int from, int end, int length) {
+    int i = from;
+    while (i < end) {
       int c = b[i];
       if (c > 0) {
         i++;
         continue;
       }
       if (c == 0) {
-        return false;
+        return -1;
       }
       c &= 0xff;
       int lo = 0x80;
@@ -135,22 +158,22 @@ final class PageParser {
           hi = 0x8f;
         }
       } else {
-        return false;
+        return -1;
       }
       if (i + extra >= length) {
-        return false;
+        return -1;
       }
       int second = b[i + 1] & 0xff;
       if (second < lo || second > hi) {
-        return false;
+        return -1;
       }
       for (int k = 2; k <= extra; k++) {
         if ((b[i + k] & 0xc0) != 0x80) {
-          return false;
+          return -1;
         }
       }
       i += extra + 1;
     }
-    return true;
+    return i;
   }
 }

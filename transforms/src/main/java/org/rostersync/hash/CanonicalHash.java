@@ -158,32 +158,10 @@ public final class CanonicalHash {
       }
     }
 
-    /** Member keys and where each ends, grown as an object is written. */
-    static final class Members {
-      String[] keys = new String[16];
-      int[] ends = new int[16];
-      int n;
-      boolean sorted = true;
-
-      void add(String key, int end) {
-        if (n == keys.length) {
-          keys = Arrays.copyOf(keys, n * 2);
-          ends = Arrays.copyOf(ends, n * 2);
-        }
-        // Strictly increasing keys need no reordering; an equal or smaller one does.
-        if (n > 0 && keys[n - 1].compareTo(key) >= 0) {
-          sorted = false;
-        }
-        keys[n] = key;
-        ends[n] = end;
-        n++;
-      }
-    }
-
     /** Closes an object opened at {@code start}, its members put in order when they were not. */
     void closeObject(int start, Members members) {
       if (members != null && !members.sorted) {
-        reorder(start, members.keys, members.ends, members.n);
+        reorder(start, members);
       }
       out.write('}');
       out.open--;
@@ -193,30 +171,17 @@ public final class CanonicalHash {
      * Rewrites the members written since {@code start} (member {@code i} ends at {@code ends[i]}, a
      * comma before each but the first) in key order, keeping only the last of a repeated key.
      */
-    private void reorder(int start, String[] keys, int[] ends, int n) {
+    private void reorder(int start, Members members) {
       byte[] written = out.spare(out.len - start);
       System.arraycopy(out.buf, start, written, 0, out.len - start);
-      Integer[] order = new Integer[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
-      // By key, and the later of two equal keys first, so it is the one kept.
-      Arrays.sort(
-          order,
-          (a, b) -> {
-            int c = keys[a].compareTo(keys[b]);
-            return c != 0 ? c : Integer.compare(b, a);
-          });
+      int[] order = members.order();
+      int[] ends = members.ends;
       out.len = start;
-      String last = null;
-      for (int i : order) {
-        if (keys[i].equals(last)) {
-          continue;
-        }
-        if (last != null) {
+      for (int k = 0; k < members.kept; k++) {
+        if (k > 0) {
           out.write(',');
         }
-        last = keys[i];
+        int i = order[k];
         int from = (i == 0 ? start : ends[i - 1] + 1) - start;
         int to = ends[i] - start;
         out.ensure(to - from);
@@ -274,7 +239,7 @@ public final class CanonicalHash {
       while (reader.hasNext()) {
         String key = reader.nextName();
         if (members == null) {
-          members = new Members();
+          members = out.members();
         } else {
           out.write(',');
         }
@@ -351,11 +316,11 @@ public final class CanonicalHash {
       while ((t = parser.nextToken()) == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
         String key = parser.currentName();
         if (members == null) {
-          members = new Members();
+          members = out.members();
         } else {
           out.write(',');
         }
-        writeString(key, out);
+        out.writeKey(key);
         out.write(':');
         com.fasterxml.jackson.core.JsonToken v = parser.nextToken();
         if (level == 0 && key.equals(member)) {
@@ -555,6 +520,91 @@ public final class CanonicalHash {
     return n;
   }
 
+  /**
+   * Member keys and where each ends, grown as an object is written; reused ({@link Bytes#members}).
+   */
+  private static final class Members {
+    String[] keys = new String[16];
+    int[] ends = new int[16];
+    int n;
+    boolean sorted = true;
+
+    void add(String key, int end) {
+      if (n == keys.length) {
+        keys = Arrays.copyOf(keys, n * 2);
+        ends = Arrays.copyOf(ends, n * 2);
+      }
+      // Strictly increasing keys need no reordering; an equal or smaller one does.
+      if (n > 0 && keys[n - 1].compareTo(key) >= 0) {
+        sorted = false;
+      }
+      keys[n] = key;
+      ends[n] = end;
+      n++;
+    }
+
+    /**
+     * The last order worked out, and the keys it was for: a page's records share their names and
+     * their order (the same strings, from Jackson's symbol table), so most objects take it as it
+     * is.
+     */
+    private String[] orderedKeys = new String[0];
+
+    private int[] order = new int[0];
+
+    /** How many members {@link #order} keeps. */
+    int kept;
+
+    /** The members' indices in key order, only the last of a repeated key; see {@link #kept}. */
+    int[] order() {
+      if (orderedKeys.length == n) {
+        boolean same = true;
+        for (int i = 0; i < n && same; i++) {
+          same = orderedKeys[i] == keys[i];
+        }
+        if (same) {
+          return order;
+        }
+      }
+      Integer[] byKey = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        byKey[i] = i;
+      }
+      String[] k = keys;
+      // By key, and the later of two equal keys first, so it is the one kept.
+      Arrays.sort(
+          byKey,
+          (a, b) -> {
+            int c = k[a].compareTo(k[b]);
+            return c != 0 ? c : Integer.compare(b, a);
+          });
+      order = new int[n];
+      kept = 0;
+      String last = null;
+      for (int i : byKey) {
+        if (!k[i].equals(last)) {
+          order[kept++] = i;
+          last = k[i];
+        }
+      }
+      orderedKeys = Arrays.copyOf(keys, n);
+      return order;
+    }
+
+    /** Empty again; a rare large object's arrays are not kept. */
+    Members reset() {
+      if (keys.length > 64) {
+        keys = new String[16];
+        ends = new int[16];
+        orderedKeys = new String[0];
+        order = new int[0];
+      }
+      n = 0;
+      sorted = true;
+      return this;
+    }
+  }
+
   /** A growable byte buffer without the locking of ByteArrayOutputStream. */
   private static final class Bytes {
     byte[] buf;
@@ -562,6 +612,48 @@ public final class CanonicalHash {
     int open;
     int deepest;
     boolean escapedNulOrLoneSurrogate;
+
+    /**
+     * Written keys by the identity of their string: Jackson gives the same string for the same name
+     * (its symbol table), so a page's few names are encoded once per thread, not once per record.
+     * Only keys written without an escape are kept, so the escapes' flag is never skipped.
+     */
+    private final String[] keys = new String[256];
+
+    private final byte[][] keyBytes = new byte[256][];
+
+    /** Writes {@code key} as a JSON string ({@link #keys}). */
+    void writeKey(String key) {
+      int slot = key.hashCode() & (keys.length - 1);
+      if (keys[slot] == key) {
+        write(keyBytes[slot]);
+        return;
+      }
+      int start = len;
+      writeString(key, this);
+      for (int i = start; i < len; i++) {
+        if (buf[i] == '\\') {
+          return;
+        }
+      }
+      keys[slot] = key;
+      keyBytes[slot] = Arrays.copyOfRange(buf, start, len);
+    }
+
+    /** One {@link Members} per nesting depth: an object's are done before a sibling's begin. */
+    private Members[] members = new Members[8];
+
+    /** The members of the object now open, empty. */
+    Members members() {
+      if (open >= members.length) {
+        members = Arrays.copyOf(members, open * 2);
+      }
+      Members m = members[open];
+      if (m == null) {
+        m = members[open] = new Members();
+      }
+      return m.reset();
+    }
 
     /** A string's characters, copied out to be written ({@link #chars}). */
     private char[] chars = new char[64];

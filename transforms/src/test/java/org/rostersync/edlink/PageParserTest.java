@@ -176,6 +176,33 @@ class PageParserTest {
     assertNull(PageParser.read(utf16, utf16.length), "NUL bytes: UTF-16 left to Gson");
   }
 
+  /**
+   * Records sharing their names in one order take the order worked out for the first; a record with
+   * the same names in another order, one more or one repeated, is ordered afresh.
+   */
+  @Test
+  void recordsSharingTheirNamesReadAlike() throws IOException {
+    List<String> layouts =
+        List.of(
+            "{\"z\":%d,\"id\":\"r%d\",\"a\":{\"y\":1,\"x\":[{\"q\":2,\"p\":3}]}}",
+            "{\"z\":%d,\"id\":\"r%d\",\"a\":{\"y\":1,\"x\":[{\"q\":2,\"p\":3}]},\"z\":0}",
+            "{\"id\":\"r%2$d\",\"z\":%1$d,\"a\":{\"x\":[],\"y\":1}}",
+            "{\"z\":%d,\"id\":\"r%d\"}",
+            "{\"z\":%d,\"id\":\"r%d\",\"z\":{\"b\":1,\"a\":2}}");
+    Random random = new Random(11);
+    StringBuilder page = new StringBuilder("{\"$data\":[");
+    for (int i = 0; i < 400; i++) {
+      // Runs of one layout, then another.
+      String layout = layouts.get((i / (1 + random.nextInt(4))) % layouts.size());
+      page.append(i > 0 ? "," : "").append(String.format(layout, i, i));
+    }
+    byte[] body = page.append("]}").toString().getBytes(UTF_8);
+    PageParser.Body fast = PageParser.read(body, body.length);
+    assertNotNull(fast);
+    assertEquals(400, fast.page().size());
+    assertSamePage(generally(body), fast, body);
+  }
+
   @Test
   void wellFormedUtf8IsWhatTheJdkDecodesWithoutReplacing() {
     Random random = new Random(3);
@@ -184,6 +211,18 @@ class PageParserTest {
       for (int k = 0; k < b.length; k++) {
         // Mostly the bytes that start or continue a sequence.
         b[k] = (byte) (random.nextBoolean() ? 0x80 + random.nextInt(0x80) : random.nextInt(256));
+      }
+      boolean jdk = Arrays.equals(b, new String(b, UTF_8).getBytes(UTF_8)) && indexOfNul(b) < 0;
+      assertEquals(jdk, PageParser.wellFormedUtf8WithoutNul(b, b.length), Arrays.toString(b));
+    }
+    // Mostly ASCII, long enough that sequences fall across the check's blocks.
+    for (int i = 0; i < 3000; i++) {
+      byte[] b = new byte[900 + random.nextInt(3000)];
+      for (int k = 0; k < b.length; k++) {
+        b[k] =
+            random.nextInt(400) == 0
+                ? (byte) random.nextInt(256)
+                : (byte) (32 + random.nextInt(90));
       }
       boolean jdk = Arrays.equals(b, new String(b, UTF_8).getBytes(UTF_8)) && indexOfNul(b) < 0;
       assertEquals(jdk, PageParser.wellFormedUtf8WithoutNul(b, b.length), Arrays.toString(b));

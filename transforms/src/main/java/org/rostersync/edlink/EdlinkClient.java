@@ -1,5 +1,6 @@
 package org.rostersync.edlink;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -594,27 +595,32 @@ public final class EdlinkClient implements AutoCloseable {
    * connection), each record kept as its canonical JSON ({@link Page}).
    */
   private Envelope<Page> getPage(URI uri, Call call) throws EdlinkException {
-    return getEnvelope(uri, call, EdlinkClient::readPage);
+    boolean[] jacksonRefused = {false};
+    return getEnvelope(
+        uri,
+        call,
+        in -> {
+          if (jacksonRefused[0]) {
+            return readPageGenerally(in);
+          }
+          try {
+            return readPageByJackson(in);
+          } catch (JsonProcessingException | IllegalStateException e) {
+            jacksonRefused[0] = true;
+            throw e;
+          }
+        });
   }
 
-  /** Bodies up to this size are read whole and then parsed ({@link PageParser}); larger stream. */
-  static final int PAGE_READ_WHOLE = 32 << 20;
-
   /**
-   * A page's body, read whole, then by {@link PageParser} where it gives the general reader's page,
-   * otherwise by the general reader from the same bytes.
+   * A page read by Jackson ({@link PageParser}). An attempt it refuses fails as a malformed page
+   * does, and that page's next attempts are read by Gson, which takes or refuses it as before: the
+   * same attempts as with Gson alone, but for a page only Jackson refuses (a control character in a
+   * member the client skips), which costs one attempt more.
    */
-  static Envelope<Page> readPage(InputStream in) throws IOException {
-    byte[] body = in.readNBytes(PAGE_READ_WHOLE);
-    if (body.length == PAGE_READ_WHOLE) {
-      return readPageGenerally(
-          new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(body), in));
-    }
-    PageParser.Body parsed = PageParser.read(body, body.length);
-    if (parsed != null) {
-      return new Envelope<>(parsed.page(), parsed.next(), parsed.requestId(), List.of());
-    }
-    return readPageGenerally(new java.io.ByteArrayInputStream(body));
+  static Envelope<Page> readPageByJackson(InputStream in) throws IOException {
+    PageParser.Body body = PageParser.read(in);
+    return new Envelope<>(body.page(), body.next(), body.requestId(), body.warnings());
   }
 
   /** A page's body read by the general reader (Gson), as it streams. */
@@ -686,6 +692,7 @@ public final class EdlinkClient implements AutoCloseable {
         } catch (MalformedJsonException
             | EOFException
             | JsonParseException
+            | JsonProcessingException
             | IllegalStateException
             | NumberFormatException e) {
           // A cut connection may look like truncated JSON, and vice versa; both are worth a retry.

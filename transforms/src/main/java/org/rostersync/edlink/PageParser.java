@@ -2,30 +2,35 @@ package org.rostersync.edlink;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.internal.LazilyParsedNumber;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PushbackReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Reads a page's body with Jackson's byte parser, which reads Edlink's pages in about half the time
- * of Gson over a UTF-8 reader (docs/benchmark-process.md, "Pages parsed with Jackson"), and gives
- * the same page: the same records' canonical JSON, ids and problems, and the same {@code $next} and
- * {@code $request}.
+ * Reads a page with Jackson's parser, which reads Edlink's pages in about half the CPU of Gson
+ * (docs/benchmark-process.md, "Pages read by Jackson"), into the same page: the same records'
+ * canonical JSON, ids and problems, and the same {@code $next}, {@code $request} and {@code
+ * $warnings}.
  *
- * <p>It takes only what both readers see alike, and leaves the rest to the client's general reader
- * (Gson), which decides as before:
- *
- * <ul>
- *   <li>bytes that are well-formed UTF-8 with no NUL byte: the JDK's decoder, in front of Gson,
- *       replaces ill-formed bytes with U+FFFD where Jackson would read them otherwise or fail, and
- *       a NUL byte (never in well-formed JSON) could make Jackson read the page as UTF-16 or
- *       UTF-32;
- *   <li>a page Jackson reads whole and well formed, as strictly as the general reader
- *       (Strictness.STRICT): any failure, a limit of Jackson's met, a {@code $warnings} member or a
- *       repeated {@code $data}, and the general reader reads the same bytes again.
- * </ul>
- *
- * <p>So a page Gson refuses is never taken here, and a page taken here is the one Gson gives
- * ({@code PageParserTest} compares the two on crafted and random pages).
+ * <p>Both parsers read the same characters: the body goes through the JDK's UTF-8 decoder, as it
+ * does in front of Gson, so ill-formed bytes become U+FFFD for both, and a leading byte-order mark
+ * is skipped, as Gson skips it. A page Jackson does not read whole and well formed is refused with
+ * its reason, and the client reads that page's next attempts with Gson, which takes or refuses it
+ * as before. So a page Gson refuses is never taken here, and a page taken here is the one Gson
+ * gives ({@code PageParserTest} compares the two on random, crafted and randomly broken pages).
  */
 final class PageParser {
   /**
@@ -38,55 +43,71 @@ final class PageParser {
   private PageParser() {}
 
   /** A page's envelope as the client uses it. */
-  record Body(Page page, String next, String requestId) {}
+  record Body(Page page, String next, String requestId, List<JsonObject> warnings) {}
 
   /**
-   * The page in {@code body[0, length)}, or null when the general reader must read it (it is then
-   * read there from the same bytes, and refused or taken as before).
+   * The page {@code in} holds.
+   *
+   * @throws JsonProcessingException when Jackson cannot read it (malformed, or a limit of its own)
+   * @throws IllegalStateException when it is not a page (as the general reader throws it)
+   * @throws IOException when {@code in} fails (a cut or timed-out connection)
    */
-  static Body read(byte[] body, int length) {
-    if (!wellFormedUtf8WithoutNul(body, length)) {
-      return null;
-    }
-    try (JsonParser p = JSON.createParser(body, 0, length)) {
+  static Body read(InputStream in) throws IOException {
+    Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
+    try (JsonParser p = JSON.createParser(withoutByteOrderMark(reader))) {
       return envelope(p);
-    } catch (IOException | RuntimeException e) {
-      return null;
+    } catch (IllegalStateException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("page not read: " + e, e);
     }
   }
 
+  /** {@code reader} less a leading U+FEFF, which Gson skips and Jackson would refuse. */
+  private static Reader withoutByteOrderMark(Reader reader) throws IOException {
+    PushbackReader in = new PushbackReader(reader, 1);
+    int first = in.read();
+    if (first >= 0 && first != '\ufeff') {
+      in.unread(first);
+    }
+    return in;
+  }
+
   private static Body envelope(JsonParser p) throws IOException {
-    if (p.nextToken() != JsonToken.START_OBJECT) {
-      return null;
+    JsonToken t = p.nextToken();
+    if (t != JsonToken.START_OBJECT) {
+      throw new IllegalStateException("expected the response object, got " + t);
     }
     Page page = null;
     String next = null;
     String requestId = null;
-    JsonToken t;
+    List<JsonObject> warnings = List.of();
     while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken value = p.nextToken();
       switch (name) {
         case "$data" -> {
           if (page != null) {
-            return null; // refused there, with its reason
+            throw new IllegalStateException("response has $data twice");
           }
           page = Page.read(p);
         }
         case "$next" -> next = nullableString(p, value);
         case "$request" -> requestId = nullableString(p, value);
-        case "$warnings" -> {
-          if (value != JsonToken.VALUE_NULL) {
-            return null; // rare; logged there
-          }
-        }
+        case "$warnings" -> warnings = objects(p, value);
         default -> p.skipChildren();
       }
     }
-    if (t != JsonToken.END_OBJECT || p.nextToken() != null || page == null) {
-      return null;
+    if (t != JsonToken.END_OBJECT) {
+      throw new IllegalStateException("expected a member or the end of the response, got " + t);
     }
-    return new Body(page, next, requestId);
+    if (p.nextToken() != null) {
+      throw new IllegalStateException("content after the response object");
+    }
+    if (page == null) {
+      throw new IllegalStateException("response has no $data");
+    }
+    return new Body(page, next, requestId, warnings);
   }
 
   /** As Gson's {@code nextString}: a string, or a number's text; null for null. */
@@ -98,82 +119,60 @@ final class PageParser {
     };
   }
 
-  /**
-   * Whether {@code b[0, length)} is well-formed UTF-8 (the Unicode standard's table 3-7: no
-   * overlong forms, no surrogates, nothing above U+10FFFF), as the JDK's decoder reads without
-   * replacing anything, and holds no NUL byte.
-   */
-  static boolean wellFormedUtf8WithoutNul(byte[] b, int length) {
-    int i = 0;
-    while (i < length) {
-      // A block of ASCII first: one OR per byte, no branch (a page is mostly ASCII).
-      int end = Math.min(length, i + ASCII_BLOCK);
-      int any = 0;
-      for (int k = i; k < end; k++) {
-        any |= b[k] - 1; // negative for a NUL or a byte of a multi-byte sequence
-      }
-      i = any >= 0 ? end : wellFormedUpTo(b, i, end, length);
-      if (i < 0) {
-        return false;
-      }
+  /** An array of objects (or null), as the general reader builds it. */
+  private static List<JsonObject> objects(JsonParser p, JsonToken value) throws IOException {
+    if (value == JsonToken.VALUE_NULL) {
+      return List.of();
     }
-    return true;
+    if (value != JsonToken.START_ARRAY) {
+      throw new IllegalStateException("expected an array, got " + value);
+    }
+    List<JsonObject> out = new ArrayList<>();
+    JsonToken t;
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (t != JsonToken.START_OBJECT) {
+        throw new IllegalStateException("expected an object in the array, got " + t);
+      }
+      out.add(tree(p, t).getAsJsonObject());
+    }
+    return out;
   }
 
-  private static final int ASCII_BLOCK = 1024;
-
   /**
-   * Checks {@code b} byte by byte from {@code from} to {@code end} (a sequence begun before {@code
-   * end} to its last byte, within {@code length}): where the next block starts, or -1.
+   * The value starting at {@code t} as Gson's tree, numbers kept as written (as Gson keeps them).
    */
-  private static int wellFormedUpTo(byte[] b, int from, int end, int length) {
-    int i = from;
-    while (i < end) {
-      int c = b[i];
-      if (c > 0) {
-        i++;
-        continue;
-      }
-      if (c == 0) {
-        return -1;
-      }
-      c &= 0xff;
-      int lo = 0x80;
-      int hi = 0xbf;
-      int extra;
-      if (c >= 0xc2 && c <= 0xdf) {
-        extra = 1;
-      } else if (c >= 0xe0 && c <= 0xef) {
-        extra = 2;
-        if (c == 0xe0) {
-          lo = 0xa0;
-        } else if (c == 0xed) {
-          hi = 0x9f;
-        }
-      } else if (c >= 0xf0 && c <= 0xf4) {
-        extra = 3;
-        if (c == 0xf0) {
-          lo = 0x90;
-        } else if (c == 0xf4) {
-          hi = 0x8f;
-        }
-      } else {
-        return -1;
-      }
-      if (i + extra >= length) {
-        return -1;
-      }
-      int second = b[i + 1] & 0xff;
-      if (second < lo || second > hi) {
-        return -1;
-      }
-      for (int k = 2; k <= extra; k++) {
-        if ((b[i + k] & 0xc0) != 0x80) {
-          return -1;
-        }
-      }
-      i += extra + 1;
+  private static JsonElement tree(JsonParser p, JsonToken t) throws IOException {
+    if (t == null) {
+      throw new IllegalStateException("end of input inside a value");
     }
-    return i;
+    return switch (t) {
+      case START_OBJECT -> {
+        JsonObject o = new JsonObject();
+        JsonToken k;
+        while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          o.add(name, tree(p, p.nextToken()));
+        }
+        if (k != JsonToken.END_OBJECT) {
+          throw new IllegalStateException("expected a member, got " + k);
+        }
+        yield o;
+      }
+      case START_ARRAY -> {
+        JsonArray a = new JsonArray();
+        JsonToken e;
+        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+          a.add(tree(p, e));
+        }
+        yield a;
+      }
+      case VALUE_STRING -> new JsonPrimitive(p.getText());
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT ->
+          new JsonPrimitive(new LazilyParsedNumber(p.getText()));
+      case VALUE_TRUE -> new JsonPrimitive(true);
+      case VALUE_FALSE -> new JsonPrimitive(false);
+      case VALUE_NULL -> JsonNull.INSTANCE;
+      default -> throw new IllegalStateException("unexpected " + t);
+    };
   }
 }

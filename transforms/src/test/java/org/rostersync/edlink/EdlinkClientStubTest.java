@@ -185,6 +185,28 @@ class EdlinkClientStubTest {
     assertEquals(List.of("1:parse", "2:parse"), reasons);
   }
 
+  /**
+   * A page Gson reads but Jackson refuses (a raw tab in a member the client skips, which Gson skips
+   * without looking) costs one attempt, and the next attempt reads it with Gson; a later page is
+   * read by Jackson again.
+   */
+  @Test
+  void aPageOnlyJacksonRefusesIsReadByGsonOnTheNextAttempt() throws Exception {
+    String next =
+        "\"http://127.0.0.1:" + server.getAddress().getPort() + "/api/v2/graph/people?$cursor=c1\"";
+    String odd = page(next, "a").replaceFirst("\\{", "{\"x\":\"tab\there\",");
+    script.add(json(200, odd));
+    script.add(json(200, odd));
+    script.add(json(200, page(null, "b")));
+    List<String> reasons = new CopyOnWriteArrayList<>();
+    List<List<JsonObject>> pages = new ArrayList<>();
+    FetchStats stats = retrying(3, reasons).fetchAll(TOKEN, EntityType.PEOPLE, pages::add);
+    assertEquals(2, pages.size());
+    assertEquals(new FetchStats(2, 2, 1), stats);
+    assertEquals(List.of("1:parse"), reasons);
+    assertEquals(3, seen.size());
+  }
+
   @Test
   void pagesHandOnEveryRecordAsParsedWhereverTheEnvelopePutsData() throws Exception {
     String first =

@@ -20,10 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a page with Jackson's parser, which reads Edlink's pages in about half the CPU of Gson
- * (docs/benchmark-process.md, "Pages read by Jackson"), into the same page: the same records'
- * canonical JSON, ids and problems, and the same {@code $next}, {@code $request} and {@code
- * $warnings}.
+ * Reads a page with Jackson's parser, which reads Edlink's pages in about two thirds of Gson's CPU
+ * (docs/benchmark-process.md, "Pages read by Jackson where it reads what Gson reads"), into the
+ * same page: the same records' canonical JSON, ids and problems, and the same {@code $next}, {@code
+ * $request} and {@code $warnings}.
  *
  * <p>Both parsers read the same characters: the body goes through the JDK's UTF-8 decoder, as it
  * does in front of Gson, so ill-formed bytes become U+FFFD for both, and a leading byte-order mark

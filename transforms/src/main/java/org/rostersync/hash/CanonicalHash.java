@@ -90,8 +90,8 @@ public final class CanonicalHash {
 
   /**
    * {@link #read(JsonReader, String)} from Jackson's parser, whose current token starts the value:
-   * the same bytes, member and problem for the same tokens. Used where a page's bytes are known
-   * well-formed UTF-8, so that both parsers see the same text (Edlink's pages, {@code
+   * the same bytes, member and problem for the same tokens. Used where Jackson reads the characters
+   * Gson would read (Edlink's pages through the JDK's UTF-8 decoder, {@code
    * org.rostersync.edlink.PageParser}).
    */
   public static Read read(JsonParser parser, String member) throws IOException {

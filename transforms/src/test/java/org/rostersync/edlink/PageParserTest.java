@@ -26,24 +26,22 @@ import org.rostersync.testing.RandomJson;
 class PageParserTest {
 
   @Test
-  void randomPagesReadAlikeAndMostlyByJackson() throws IOException {
+  void randomPagesAreAllReadByJacksonAsGsonReadsThem() throws IOException {
     Random random = new Random(20261130);
-    int byJackson = 0;
     int records = 0;
+    int warned = 0;
     for (int i = 0; i < 2000; i++) {
       byte[] body = randomPage(random).getBytes(UTF_8);
       EdlinkClient.Envelope<Page> general = generally(body);
       assertNotNull(general, "a well-formed page: " + new String(body, UTF_8));
       PageParser.Body fast = jackson(body);
-      if (fast != null) {
-        byJackson++;
-        assertSamePage(general, fast, body);
-      }
+      assertNotNull(fast, "Jackson refused a well-formed page: " + new String(body, UTF_8));
+      assertSamePage(general, fast, body);
       records += general.data().size();
+      warned += general.warnings().isEmpty() ? 0 : 1;
     }
-    // The general reader takes a page with warnings; every other well-formed page is Jackson's.
-    assertTrue(byJackson > 1800, "pages read by Jackson: " + byJackson);
     assertTrue(records > 10_000, "records compared: " + records);
+    assertTrue(warned > 50, "pages with warnings: " + warned);
   }
 
   /**

@@ -529,6 +529,18 @@ public final class CanonicalHash {
     int n;
     boolean sorted = true;
 
+    /**
+     * The last order worked out, and the keys it was for: a page's records share their names and
+     * their order (the same strings, from Jackson's symbol table), so most objects take it as it
+     * is.
+     */
+    private String[] orderedKeys = new String[0];
+
+    private int[] order = new int[0];
+
+    /** How many members {@link #order} keeps. */
+    int kept;
+
     void add(String key, int end) {
       if (n == keys.length) {
         keys = Arrays.copyOf(keys, n * 2);
@@ -542,18 +554,6 @@ public final class CanonicalHash {
       ends[n] = end;
       n++;
     }
-
-    /**
-     * The last order worked out, and the keys it was for: a page's records share their names and
-     * their order (the same strings, from Jackson's symbol table), so most objects take it as it
-     * is.
-     */
-    private String[] orderedKeys = new String[0];
-
-    private int[] order = new int[0];
-
-    /** How many members {@link #order} keeps. */
-    int kept;
 
     /** The members' indices in key order, only the last of a repeated key; see {@link #kept}. */
     int[] order() {

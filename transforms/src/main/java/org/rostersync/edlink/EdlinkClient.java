@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,6 +43,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -276,7 +278,12 @@ public final class EdlinkClient implements AutoCloseable {
 
   /**
    * The backward half of a type paged from both ends: from the last page ({@code $last}) down
-   * ({@code $before} the oldest record of the page before), while the caller pages forward.
+   * ({@code $before} the oldest record of the page before), while the caller pages forward. A
+   * page's oldest record comes first, so the page before it is asked for as soon as that record is
+   * read, while the rest of the page arrives (a forward page's cursor comes only at its end); the
+   * request is dropped and the right one asked if the page turns out short or its attempt failed
+   * after reading another first record. So a backward page costs its round trip or its transfer,
+   * whichever is longer, not both.
    *
    * <p>Each page is handed on under one lock, less the records of the other direction's latest
    * page, and the directions have met once a page held any of those. Both directions' pages hold
@@ -343,18 +350,30 @@ public final class EdlinkClient implements AutoCloseable {
 
     @Override
     public void run() {
-      Future<Envelope<Page>> ahead = null;
+      Backward page = null;
+      Backward before = null;
       try {
-        URI uri = graph(type.path(), "$last=" + pageSize);
-        Envelope<Page> page = getPage(uri, call);
+        page = askBackward(graph(type.path(), "$last=" + pageSize));
         while (true) {
-          Page records = page.data();
+          // The page before this one is asked for once this one's first record is read (its id is
+          // that page's $before), so its round trip overlaps this page's transfer and hand-on.
+          String first = page.firstId();
+          before =
+              first == null || !UUID.matcher(first).matches() ? null : askBackward(before(first));
+          Envelope<Page> arrived = await(page.page(), page.uri());
+          page = null;
+          Page records = arrived.data();
           String oldest = records.size() == pageSize ? records.id(0) : null;
-          URI following =
-              oldest == null || !UUID.matcher(oldest).matches()
-                  ? null
-                  : graph(type.path(), "$last=" + pageSize + "&$before=" + oldest);
-          ahead = following == null ? null : askAhead(following, call);
+          URI following = oldest == null || !UUID.matcher(oldest).matches() ? null : before(oldest);
+          if (before != null && !before.uri().equals(following)) {
+            // A short page (the start of the list), or an attempt that failed after reading
+            // another first record.
+            drop(before);
+            before = null;
+          }
+          if (before == null && following != null) {
+            before = askBackward(following);
+          }
           synchronized (lock) {
             Set<String> ids = records.idSet();
             if (done || !Collections.disjoint(ids, backwardIds)) {
@@ -381,8 +400,8 @@ public final class EdlinkClient implements AutoCloseable {
           if (following == null) {
             return;
           }
-          page = await(ahead, following);
-          ahead = null;
+          page = before;
+          before = null;
         }
       } catch (EdlinkException | RuntimeException e) {
         if (!isDone()) {
@@ -392,7 +411,33 @@ public final class EdlinkClient implements AutoCloseable {
               e.getMessage());
         }
       } finally {
-        drop(ahead);
+        drop(page);
+        drop(before);
+      }
+    }
+
+    private URI before(String id) {
+      return graph(type.path(), "$last=" + pageSize + "&$before=" + id);
+    }
+
+    /** Starts the GET of a backward page, which tells its first record's id as soon as read. */
+    private Backward askBackward(URI uri) {
+      CompletableFuture<String> first = new CompletableFuture<>();
+      Future<Envelope<Page>> page =
+          PageAhead.THREADS.submit(
+              () -> {
+                try {
+                  return getPage(uri, call, first::complete);
+                } finally {
+                  first.complete(null);
+                }
+              });
+      return new Backward(uri, page, first);
+    }
+
+    private static void drop(Backward b) {
+      if (b != null) {
+        EdlinkClient.drop(b.page());
       }
     }
 
@@ -429,6 +474,24 @@ public final class EdlinkClient implements AutoCloseable {
         if (failure instanceof Error e) {
           throw e;
         }
+      }
+    }
+  }
+
+  /**
+   * A backward page asked for, and its first record's id: known before the page has arrived, or
+   * null once its GET ended without one.
+   */
+  private record Backward(URI uri, Future<Envelope<Page>> page, CompletableFuture<String> first) {
+    String firstId() throws EdlinkException {
+      try {
+        return first.get();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EdlinkException(
+            "GET " + uri.getRawPath() + ": interrupted", 0, List.of(), null, e);
       }
     }
   }
@@ -595,6 +658,15 @@ public final class EdlinkClient implements AutoCloseable {
    * connection), each record kept as its canonical JSON ({@link Page}).
    */
   private Envelope<Page> getPage(URI uri, Call call) throws EdlinkException {
+    return getPage(uri, call, null);
+  }
+
+  /**
+   * {@link #getPage(URI, Call)}, giving {@code firstId} (if not null) the first record's id as soon
+   * as an attempt read it; an attempt that fails later may have given it too.
+   */
+  private Envelope<Page> getPage(URI uri, Call call, Consumer<String> firstId)
+      throws EdlinkException {
     boolean[] jacksonRefused = {false};
     return getEnvelope(
         uri,
@@ -604,7 +676,7 @@ public final class EdlinkClient implements AutoCloseable {
             return readPageGenerally(in);
           }
           try {
-            return readPageByJackson(in);
+            return readPageByJackson(in, firstId);
           } catch (JsonProcessingException | IllegalStateException e) {
             jacksonRefused[0] = true;
             throw e;
@@ -619,7 +691,12 @@ public final class EdlinkClient implements AutoCloseable {
    * member the client skips), which costs one attempt more.
    */
   static Envelope<Page> readPageByJackson(InputStream in) throws IOException {
-    PageParser.Body body = PageParser.read(in);
+    return readPageByJackson(in, null);
+  }
+
+  private static Envelope<Page> readPageByJackson(InputStream in, Consumer<String> firstId)
+      throws IOException {
+    PageParser.Body body = PageParser.read(in, firstId);
     return new Envelope<>(body.page(), body.next(), body.requestId(), body.warnings());
   }
 

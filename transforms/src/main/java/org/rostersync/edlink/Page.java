@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.RandomAccess;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.rostersync.hash.CanonicalHash;
 
 /**
@@ -61,9 +62,11 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
 
   /**
    * {@link #read(JsonReader)} from Jackson's parser, whose current token is the array's start (or
-   * null): the same page for the same tokens ({@link PageParser}).
+   * null): the same page for the same tokens ({@link PageParser}). {@code firstId}, if not null, is
+   * given the first record's id (null if it has none) as soon as that record is read, before the
+   * rest of the page arrives.
    */
-  static Page read(JsonParser parser) throws IOException {
+  static Page read(JsonParser parser, Consumer<String> firstId) throws IOException {
     com.fasterxml.jackson.core.JsonToken t = parser.currentToken();
     if (t == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
       return EMPTY;
@@ -76,7 +79,11 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
       if (t != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
         throw new IllegalStateException("expected an object in the array, got " + t);
       }
-      read.add(CanonicalHash.read(parser, "id"));
+      CanonicalHash.Read record = CanonicalHash.read(parser, "id");
+      read.add(record);
+      if (firstId != null && read.size() == 1) {
+        firstId.accept(record.member());
+      }
     }
     return new Page(read.toArray(new CanonicalHash.Read[0]));
   }

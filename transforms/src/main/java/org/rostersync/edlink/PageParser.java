@@ -18,6 +18,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Reads a page with Jackson's parser, which reads Edlink's pages in about two thirds of Gson's CPU
@@ -53,9 +54,17 @@ final class PageParser {
    * @throws IOException when {@code in} fails (a cut or timed-out connection)
    */
   static Body read(InputStream in) throws IOException {
+    return read(in, null);
+  }
+
+  /**
+   * {@link #read(InputStream)}, giving {@code firstId} (if not null) the first record's id as soon
+   * as that record is read ({@link Page#read(JsonParser, Consumer)}).
+   */
+  static Body read(InputStream in, Consumer<String> firstId) throws IOException {
     Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
     try (JsonParser p = JSON.createParser(withoutByteOrderMark(reader))) {
-      return envelope(p);
+      return envelope(p, firstId);
     } catch (IllegalStateException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -73,7 +82,7 @@ final class PageParser {
     return in;
   }
 
-  private static Body envelope(JsonParser p) throws IOException {
+  private static Body envelope(JsonParser p, Consumer<String> firstId) throws IOException {
     JsonToken t = p.nextToken();
     if (t != JsonToken.START_OBJECT) {
       throw new IllegalStateException("expected the response object, got " + t);
@@ -90,7 +99,7 @@ final class PageParser {
           if (page != null) {
             throw new IllegalStateException("response has $data twice");
           }
-          page = Page.read(p);
+          page = Page.read(p, firstId);
         }
         case "$next" -> next = nullableString(p, value);
         case "$request" -> requestId = nullableString(p, value);

@@ -474,6 +474,138 @@ class EdlinkClientStubTest {
         });
   }
 
+  /**
+   * Serves {@code ids} two to a page from both ends. The last page, asked for with {@code $last},
+   * is written by {@code lastPage} (given the ids it holds); forward pages after the first wait for
+   * {@code forwardMayGo}, five seconds at most, so that the backward direction is under way.
+   */
+  private void serveFromBothEnds(
+      List<String> ids, java.util.concurrent.CountDownLatch forwardMayGo, PageWriter lastPage) {
+    server.removeContext("/");
+    server.createContext(
+        "/",
+        ex -> {
+          java.util.Map<String, String> q = new java.util.HashMap<>();
+          for (String kv : ex.getRequestURI().getRawQuery().split("&")) {
+            String[] p = kv.split("=", 2);
+            q.put(p[0], p[1]);
+          }
+          seen.add(ex.getRequestURI().getRawQuery());
+          int n = 2;
+          if (q.containsKey("$before")) {
+            int end = ids.indexOf(q.get("$before"));
+            json(200, listPage(null, ids.subList(Math.max(0, end - n), end))).send(ex);
+          } else if (q.containsKey("$last")) {
+            lastPage.write(ex, ids.subList(ids.size() - n, ids.size()));
+          } else {
+            if (q.containsKey("$after")) {
+              try {
+                forwardMayGo.await(5, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            int from = q.containsKey("$after") ? ids.indexOf(q.get("$after")) + 1 : 0;
+            int to = Math.min(ids.size(), from + n);
+            String next =
+                to < ids.size()
+                    ? "\"" + base + "/api/v2/graph/people?$first=2&$after=" + ids.get(to - 1) + "\""
+                    : null;
+            json(200, listPage(next, ids.subList(from, to))).send(ex);
+          }
+        });
+  }
+
+  /** Writes the last page of a list. */
+  private interface PageWriter {
+    void write(HttpExchange ex, List<String> page) throws IOException;
+  }
+
+  /** Writes the start of a page: its first record, flushed, and the comma after it. */
+  private static OutputStream startPage(HttpExchange ex, String firstId) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(200, 0);
+    OutputStream out = ex.getResponseBody();
+    out.write(("{\"$data\":[{\"id\":\"" + firstId + "\"},").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    return out;
+  }
+
+  /** Whether a request asked for the page before {@code id} within five seconds. */
+  private boolean beforeAskedWithin5s(String id) {
+    for (int i = 0; i < 1000; i++) {
+      if (seen.contains("$last=2&$before=" + id)) {
+        return true;
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void theBackwardDirectionAsksForThePageBeforeOnceAPagesFirstRecordArrived() throws Exception {
+    List<String> ids = uuids(9);
+    java.util.concurrent.CountDownLatch lastPageSent = new java.util.concurrent.CountDownLatch(1);
+    boolean[] askedWhileArriving = {false};
+    serveFromBothEnds(
+        ids,
+        lastPageSent,
+        (ex, page) -> {
+          // Holds the rest of this page until the page before it is asked for.
+          OutputStream out = startPage(ex, page.get(0));
+          askedWhileArriving[0] = beforeAskedWithin5s(page.get(0));
+          out.write(
+              ("{\"id\":\"" + page.get(1) + "\"}],\"$request\":\"r\"}")
+                  .getBytes(StandardCharsets.UTF_8));
+          out.close();
+          lastPageSent.countDown();
+        });
+    List<String> handed = new ArrayList<>();
+    FetchStats stats = fetchFromBothEnds(handed);
+    assertEquals(new java.util.TreeSet<>(ids), new java.util.TreeSet<>(handed));
+    assertEquals(9, handed.size());
+    assertTrue(
+        askedWhileArriving[0],
+        "the page before the last was asked for while the last page was still arriving: " + seen);
+    assertTrue(stats.pagesFromEnd() >= 1, "paged from the end: " + stats);
+  }
+
+  @Test
+  void aPageBeforeAskedForFromAFailedAttemptsFirstRecordIsDroppedAndTheRightOneAsked()
+      throws Exception {
+    List<String> ids = uuids(9);
+    java.util.concurrent.CountDownLatch lastPageSent = new java.util.concurrent.CountDownLatch(1);
+    int[] lastPageAttempts = {0};
+    boolean[] guessAsked = {false};
+    serveFromBothEnds(
+        ids,
+        lastPageSent,
+        (ex, page) -> {
+          if (lastPageAttempts[0]++ == 0) {
+            // A first attempt that starts with another record, then breaks off.
+            OutputStream out = startPage(ex, ids.get(5));
+            guessAsked[0] = beforeAskedWithin5s(ids.get(5));
+            out.flush();
+            throw new IOException("cut after the first record");
+          }
+          json(200, listPage(null, page)).send(ex);
+          lastPageSent.countDown();
+        });
+    List<String> handed = new ArrayList<>();
+    FetchStats stats = fetchFromBothEnds(handed);
+    assertEquals(new java.util.TreeSet<>(ids), new java.util.TreeSet<>(handed));
+    assertEquals(9, handed.size(), "each record once: " + handed);
+    assertEquals(2, lastPageAttempts[0]);
+    assertTrue(guessAsked[0], "the page before the broken attempt's first record: " + seen);
+    assertTrue(seen.contains("$last=2&$before=" + ids.get(7)), "then the right one: " + seen);
+    assertTrue(stats.pagesFromEnd() >= 1, "paged from the end: " + stats);
+  }
+
   /** A page whose records have a field before their id and one after, as any API may send. */
   private static String listPage(String next, List<String> ids) {
     return envelope(next, ids, "{\"role\":\"student\",\"id\":\"%s\",\"grades\":[\"09\"]}");

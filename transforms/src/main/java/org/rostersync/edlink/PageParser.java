@@ -10,12 +10,9 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.internal.LazilyParsedNumber;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.PushbackReader;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,12 +23,14 @@ import java.util.function.Consumer;
  * same page: the same records' canonical JSON, ids and problems, and the same {@code $next}, {@code
  * $request} and {@code $warnings}.
  *
- * <p>Both parsers read the same characters: the body goes through the JDK's UTF-8 decoder, as it
- * does in front of Gson, so ill-formed bytes become U+FFFD for both, and a leading byte-order mark
- * is skipped, as Gson skips it. A page Jackson does not read whole and well formed is refused with
- * its reason, and the client reads that page's next attempts with Gson, which takes or refuses it
- * as before. So a page Gson refuses is never taken here, and a page taken here is the one Gson
- * gives ({@code PageParserTest} compares the two on random, crafted and randomly broken pages).
+ * <p>Jackson reads the page's bytes as they stream, and decodes them itself. For well-formed UTF-8
+ * that gives the characters the JDK's decoder gives Gson; for ill-formed bytes it would not (the
+ * JDK's decoder reads U+FFFD), so the bytes are checked as they pass, and a page that is not
+ * well-formed UTF-8, or holds a NUL byte, is refused. A leading byte-order mark is skipped, as Gson
+ * skips it. A page Jackson does not read whole and well formed is refused with its reason, and the
+ * client reads that page's next attempts with Gson, which takes or refuses it as before. So a page
+ * Gson refuses is never taken here, and a page taken here is the one Gson gives ({@code
+ * PageParserTest} compares the two on random, crafted and randomly broken pages).
  */
 final class PageParser {
   /**
@@ -62,8 +61,7 @@ final class PageParser {
    * as that record is read ({@link Page#read(JsonParser, Consumer)}).
    */
   static Body read(InputStream in, Consumer<String> firstId) throws IOException {
-    Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
-    try (JsonParser p = JSON.createParser(withoutByteOrderMark(reader))) {
+    try (JsonParser p = JSON.createParser(new WellFormedUtf8(in))) {
       return envelope(p, firstId);
     } catch (IllegalStateException e) {
       throw e;
@@ -72,14 +70,96 @@ final class PageParser {
     }
   }
 
-  /** {@code reader} less a leading U+FEFF, which Gson skips and Jackson would refuse. */
-  private static Reader withoutByteOrderMark(Reader reader) throws IOException {
-    PushbackReader in = new PushbackReader(reader, 1);
-    int first = in.read();
-    if (first >= 0 && first != '\ufeff') {
-      in.unread(first);
+  /**
+   * Passes bytes on while they are well-formed UTF-8 without NUL (Unicode's table 3-7: no overlong
+   * form, no surrogate, nothing past U+10FFFF, no sequence cut at the end), and throws {@link
+   * IllegalStateException} at the first byte that is not, so the page goes to Gson. Jackson's own
+   * decoding is then the JDK's, and encodings it would guess from NUL bytes (UTF-16, UTF-32) never
+   * reach it.
+   */
+  static final class WellFormedUtf8 extends FilterInputStream {
+    /** Continuation bytes the current sequence still needs. */
+    private int need;
+
+    /** The range the next continuation byte must fall in. */
+    private int low = 0x80;
+
+    private int high = 0xBF;
+    private long offset;
+
+    WellFormedUtf8(InputStream in) {
+      super(in);
     }
-    return in;
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        check(b, off, off + n);
+      } else if (n < 0 && need > 0) {
+        throw illFormed("the body ends inside a character", offset);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] skipped = new byte[(int) Math.min(n, 8192)];
+      int read = read(skipped, 0, skipped.length);
+      return Math.max(read, 0);
+    }
+
+    private void check(byte[] b, int from, int to) {
+      int need = this.need;
+      int low = this.low;
+      int high = this.high;
+      for (int i = from; i < to; i++) {
+        int c = b[i];
+        if (need == 0) {
+          if (c > 0) {
+            continue; // ASCII, but NUL
+          }
+          c &= 0xFF;
+          if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+          } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            low = c == 0xE0 ? 0xA0 : 0x80;
+            high = c == 0xED ? 0x9F : 0xBF;
+          } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            low = c == 0xF0 ? 0x90 : 0x80;
+            high = c == 0xF4 ? 0x8F : 0xBF;
+          } else {
+            throw illFormed(
+                c == 0 ? "a NUL byte" : "a byte that starts no character", offset + i - from);
+          }
+        } else {
+          c &= 0xFF;
+          if (c < low || c > high) {
+            throw illFormed("a character's bytes broken off", offset + i - from);
+          }
+          need--;
+          low = 0x80;
+          high = 0xBF;
+        }
+      }
+      offset += to - from;
+      this.need = need;
+      this.low = low;
+      this.high = high;
+    }
+
+    private static IllegalStateException illFormed(String what, long at) {
+      return new IllegalStateException("not well-formed UTF-8: " + what + " at byte " + at);
+    }
   }
 
   private static Body envelope(JsonParser p, Consumer<String> firstId) throws IOException {

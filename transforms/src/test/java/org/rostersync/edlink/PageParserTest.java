@@ -133,7 +133,7 @@ class PageParserTest {
       assertNotNull(fast, page);
       assertSamePage(generally(body), fast, body);
     }
-    // Ill-formed UTF-8: both read the JDK decoder's U+FFFD.
+    // Ill-formed UTF-8, NUL: left to Gson, which reads the JDK decoder's U+FFFD.
     for (byte[] body :
         List.of(
             concat("{\"$data\":[{\"id\":\"a", new byte[] {(byte) 0xc3, '('}, "\"}]}"),
@@ -141,12 +141,27 @@ class PageParserTest {
             concat(
                 "{\"$data\":[{\"x\":\"",
                 new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
-                "\"}]}"))) {
-      PageParser.Body fast = jackson(body);
-      assertNotNull(fast, new String(body, UTF_8));
-      assertSamePage(generally(body), fast, body);
-      assertTrue(new String(fast.page().canonical(0).bytes(), UTF_8).contains("\ufffd"));
+                "\"}]}"),
+            concat(
+                "{\"$data\":[{\"x\":\"",
+                new byte[] {(byte) 0xf4, (byte) 0x90, (byte) 0x80},
+                "\"}]}"),
+            concat("{\"$data\":[{\"x\":\"", new byte[] {(byte) 0xe2, (byte) 0x82}, "\"}]}"),
+            concat("{\"$data\":[{\"x\":\"a\"}]}", new byte[] {(byte) 0xc3}, ""),
+            concat("{\"$data\":[{\"x\":\"a\"}]}", new byte[] {0}, ""))) {
+      assertNull(jackson(body), new String(body, UTF_8));
+      EdlinkClient.Envelope<Page> general = generally(body);
+      if (general != null) {
+        assertTrue(new String(general.data().canonical(0).bytes(), UTF_8).contains("\ufffd"));
+      }
     }
+    // Well-formed at every length, and at the ends of the ranges the check draws.
+    String wide = "\u0080\u07ff\u0800\ud7ff\ue000\uffff\ud800\udc00\udbff\udfff Zoë ☃ 𝄞";
+    byte[] wideBody = ("{\"$data\":[{\"id\":\"a\",\"x\":\"" + wide + "\"}]}").getBytes(UTF_8);
+    PageParser.Body wideRead = jackson(wideBody);
+    assertNotNull(wideRead);
+    assertSamePage(generally(wideBody), wideRead, wideBody);
+    assertTrue(new String(wideRead.page().canonical(0).bytes(), UTF_8).contains(wide));
     // Left to Gson, which reads it: a control character in a string Gson skips without looking.
     byte[] tab = "{\"$data\":[],\"x\":\"tab\there\"}".getBytes(UTF_8);
     assertNull(jackson(tab));

@@ -13,6 +13,9 @@ import com.google.gson.internal.LazilyParsedNumber;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -78,6 +81,11 @@ final class PageParser {
    * reach it.
    */
   static final class WellFormedUtf8 extends FilterInputStream {
+    private static final VarHandle LONGS =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long LOW_SEVEN = 0x7F7F7F7F7F7F7F7FL;
+    private static final long TOP = 0x8080808080808080L;
+
     /** Continuation bytes the current sequence still needs. */
     private int need;
 
@@ -121,6 +129,12 @@ final class PageParser {
       int low = this.low;
       int high = this.high;
       for (int i = from; i < to; i++) {
+        if (need == 0) {
+          i = pastAscii(b, i, to);
+          if (i == to) {
+            break;
+          }
+        }
         int c = b[i];
         if (need == 0) {
           if (c > 0) {
@@ -155,6 +169,22 @@ final class PageParser {
       this.need = need;
       this.low = low;
       this.high = high;
+    }
+
+    /**
+     * The first index from {@code i} of the eight-byte word holding a byte that is not ASCII or is
+     * NUL (or of the last, shorter stretch): eight bytes a step, where a page is nearly all ASCII.
+     */
+    private static int pastAscii(byte[] b, int i, int to) {
+      while (i + 8 <= to) {
+        long v = (long) LONGS.get(b, i);
+        // Per byte: the top bit set where the low seven bits are not all 0 and the top bit is 0.
+        if ((((v & LOW_SEVEN) + LOW_SEVEN) & ~v & TOP) != TOP) {
+          break;
+        }
+        i += 8;
+      }
+      return i;
     }
 
     private static IllegalStateException illFormed(String what, long at) {

@@ -113,6 +113,84 @@ class PageParserTest {
     assertTrue(taken > 200, "broken pages still taken alike: " + taken);
   }
 
+  /**
+   * The check in front of Jackson takes exactly the bytes the JDK's strict UTF-8 decoder takes,
+   * less NUL, whatever the chunks they arrive in: random bytes drawn mostly from where UTF-8's
+   * ranges begin and end, and runs of ASCII long enough for the eight-byte steps.
+   */
+  @Test
+  void theUtf8CheckTakesWhatTheJdksStrictDecoderTakes() throws IOException {
+    Random random = new Random(11);
+    int[] edges = {
+      0x00, 0x01, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE,
+      0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF, 0x8F, 0x90, 0x9F, 0xA0
+    };
+    int taken = 0;
+    for (int i = 0; i < 200_000; i++) {
+      byte[] body = new byte[random.nextInt(24)];
+      for (int j = 0; j < body.length; j++) {
+        body[j] =
+            (byte)
+                (random.nextInt(3) == 0
+                    ? 'a' + random.nextInt(26)
+                    : edges[random.nextInt(edges.length)]);
+      }
+      if (random.nextBoolean()) {
+        body = concat("x".repeat(random.nextInt(20)), body, "y".repeat(random.nextInt(20)));
+      }
+      byte[] bytes = body;
+      boolean jdk = strictlyDecodes(bytes) && indexOfNul(bytes) < 0;
+      boolean check = passesCheck(bytes, random);
+      assertEquals(jdk, check, () -> java.util.HexFormat.of().formatHex(bytes));
+      taken += check ? 1 : 0;
+    }
+    assertTrue(taken > 5_000 && taken < 190_000, "taken: " + taken);
+  }
+
+  private static boolean strictlyDecodes(byte[] body) {
+    try {
+      UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(body));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
+    }
+  }
+
+  private static int indexOfNul(byte[] body) {
+    for (int i = 0; i < body.length; i++) {
+      if (body[i] == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Reads {@code body} through the check in chunks of random sizes. */
+  private static boolean passesCheck(byte[] body, Random random) throws IOException {
+    java.io.InputStream in =
+        new PageParser.WellFormedUtf8(
+            new ByteArrayInputStream(body) {
+              @Override
+              public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 1 + random.nextInt(12)));
+              }
+            });
+    byte[] buffer = new byte[64];
+    try {
+      while (in.read(buffer, random.nextInt(8), 40) >= 0) {
+        // drained
+      }
+      return true;
+    } catch (IllegalStateException e) {
+      assertTrue(e.getMessage().startsWith("not well-formed UTF-8: "), e.getMessage());
+      return false;
+    }
+  }
+
   @Test
   void craftedPages() throws IOException {
     String record = "{\"id\":\"00000000-0000-0000-0000-000000000001\",\"name\":\"Zoë\"}";

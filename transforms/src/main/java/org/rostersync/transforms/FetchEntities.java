@@ -659,11 +659,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
         throw new BadRecordException(
             task.type().path() + ": a record has no string id (record #" + number + ")");
       }
-      if (!Ids.isUuid(id)) {
+      UUID uuid = Ids.uuidOrNull(id);
+      if (uuid == null) {
         throw new BadRecordException(
             task.type().path() + ": record id " + Ids.describe(id) + " is not a UUID");
       }
-      UUID uuid = UUID.fromString(id);
       CanonicalHash.Canonical written;
       try {
         written = page.canonical(index);

@@ -34,11 +34,12 @@ class IdsTest {
             "not-a-uuid");
     for (String s : cases) {
       assertThat(s, Ids.isUuid(s), is(UUID_TEXT.matcher(s).matches()));
+      assertSameAsFromString(s);
     }
     assertThat(Ids.isUuid(good), is(true));
     assertThat(Ids.isUuid(null), is(false));
     // Random strings over an alphabet of the characters that matter, at lengths around 36.
-    String alphabet = "0123456789abcdefABCDEFgG-_ z\n\u0660";
+    String alphabet = "0123456789abcdefABCDEFgG-_ z\n\u0660\u00e0\u0130\u0100:/@`";
     Random random = new Random(7);
     int accepted = 0;
     for (int n = 0; n < 20_000; n++) {
@@ -52,8 +53,21 @@ class IdsTest {
       }
       boolean expected = UUID_TEXT.matcher(s).matches();
       assertThat(s, Ids.isUuid(s), is(expected));
+      assertSameAsFromString(s);
       accepted += expected ? 1 : 0;
     }
     assertThat(accepted > 1_000 && accepted < 19_000, is(true));
+    assertThat(Ids.uuidOrNull(null) == null, is(true));
+    for (int n = 0; n < 1_000; n++) {
+      UUID u = new UUID(random.nextLong(), random.nextLong());
+      assertThat(Ids.uuidOrNull(u.toString()), is(u));
+    }
+  }
+
+  /**
+   * {@link Ids#uuidOrNull}: null where {@link Ids#isUuid} refuses, else {@link UUID#fromString}.
+   */
+  private static void assertSameAsFromString(String s) {
+    assertThat(s, Ids.uuidOrNull(s), is(Ids.isUuid(s) ? UUID.fromString(s) : null));
   }
 }

@@ -26,12 +26,10 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -301,8 +299,8 @@ public final class EdlinkClient implements AutoCloseable {
     private final EntityType type;
     private final Call call;
     private final PageHandler handler;
-    private Set<String> forwardIds = Set.of();
-    private Set<String> backwardIds = Set.of();
+    private Page.IdSet forwardIds = Page.IdSet.EMPTY;
+    private Page.IdSet backwardIds = Page.IdSet.EMPTY;
     private boolean done;
     private Throwable failure;
     long records;
@@ -375,8 +373,7 @@ public final class EdlinkClient implements AutoCloseable {
             before = askBackward(following);
           }
           synchronized (lock) {
-            Set<String> ids = records.idSet();
-            if (done || !Collections.disjoint(ids, backwardIds)) {
+            if (done || records.anyIn(backwardIds)) {
               return;
             }
             Page rest = records.without(forwardIds);
@@ -391,7 +388,7 @@ public final class EdlinkClient implements AutoCloseable {
               return;
             }
             pages++;
-            backwardIds = ids;
+            backwardIds = records.idSet();
             if (rest.size() < records.size()) {
               done = true;
               return;

@@ -14,10 +14,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractList;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.RandomAccess;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.rostersync.hash.CanonicalHash;
 
@@ -127,18 +125,22 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
   }
 
   /** The ids this page holds. */
-  Set<String> idSet() {
-    Set<String> set = new HashSet<>(records.length * 2);
+  IdSet idSet() {
+    return new IdSet(records);
+  }
+
+  /** Whether a record of this page has an id in {@code ids}. */
+  boolean anyIn(IdSet ids) {
     for (CanonicalHash.Read r : records) {
-      if (r.member() != null) {
-        set.add(r.member());
+      if (r.member() != null && ids.contains(r.member())) {
+        return true;
       }
     }
-    return set;
+    return false;
   }
 
   /** This page less the records whose id is in {@code drop}. */
-  Page without(Set<String> drop) {
+  Page without(IdSet drop) {
     List<CanonicalHash.Read> kept = new ArrayList<>(records.length);
     for (CanonicalHash.Read r : records) {
       if (r.member() == null || !drop.contains(r.member())) {
@@ -146,5 +148,46 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
       }
     }
     return kept.size() == records.length ? this : new Page(kept.toArray(new CanonicalHash.Read[0]));
+  }
+
+  /**
+   * A page's ids, for the two directions of a type paged from both ends to find where they meet:
+   * built for every page of such a type, so kept to one array (open addressing, no node per id).
+   */
+  static final class IdSet {
+    static final IdSet EMPTY = new IdSet(new CanonicalHash.Read[0]);
+
+    private final String[] slots;
+    private final int mask;
+
+    private IdSet(CanonicalHash.Read[] records) {
+      int capacity = Integer.highestOneBit(Math.max(2, records.length) * 2 - 1) << 1;
+      slots = new String[capacity];
+      mask = capacity - 1;
+      for (CanonicalHash.Read r : records) {
+        String id = r.member();
+        if (id != null) {
+          int i = slot(id);
+          while (slots[i] != null && !slots[i].equals(id)) {
+            i = (i + 1) & mask;
+          }
+          slots[i] = id;
+        }
+      }
+    }
+
+    boolean contains(String id) {
+      for (int i = slot(id); slots[i] != null; i = (i + 1) & mask) {
+        if (slots[i].equals(id)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private int slot(String id) {
+      int h = id.hashCode();
+      return (h ^ (h >>> 16)) * 0x9E3779B9 & mask;
+    }
   }
 }

@@ -37,12 +37,17 @@ final class PagedShards {
   private final IdRows[] buckets;
   private int size;
 
-  /** Open addressing over the kept ids: (bucket, row) packed in an int, -1 when empty. */
-  private int[] table = emptyTable(1 << 12);
+  /**
+   * Open addressing over the kept ids: each entry the id's 32-bit hash (high half) and (bucket,
+   * row) packed in the low half, -1 when empty. With the hash at hand, a probe reads a record's id
+   * only when the hashes match, and growing never reads one: a million ids in random order would
+   * otherwise cost a cache miss or two each, on every probe and again at every doubling.
+   */
+  private long[] table = emptyTable(1 << 12);
 
-  private static int[] emptyTable(int capacity) {
-    int[] t = new int[capacity];
-    Arrays.fill(t, -1);
+  private static long[] emptyTable(int capacity) {
+    long[] t = new long[capacity];
+    Arrays.fill(t, -1L);
     return t;
   }
 
@@ -88,11 +93,13 @@ final class PagedShards {
 
   void add(long msb, long lsb, byte[] hash, byte[] json) throws BadRecordException {
     int mask = table.length - 1;
-    int slot = slot(msb, lsb, mask);
-    for (int e = table[slot]; e != -1; e = table[slot]) {
+    int idHash = idHash(msb, lsb);
+    int slot = idHash & mask;
+    for (long t = table[slot]; t != -1L; t = table[slot]) {
+      int e = (int) t;
       IdRows rows = buckets[e >>> ROW_BITS];
       int row = e & ROW_MASK;
-      if (rows.msb[row] == msb && rows.lsb[row] == lsb) {
+      if ((int) (t >>> 32) == idHash && rows.msb[row] == msb && rows.lsb[row] == lsb) {
         if (!Arrays.equals(rows.hashes[row], hash)) {
           throw new BadRecordException(
               "id " + new UUID(msb, lsb) + " was served twice with different content in one fetch");
@@ -110,31 +117,29 @@ final class PagedShards {
     if (rows.size > ROW_MASK) {
       throw new IllegalStateException("more than " + ROW_MASK + " records in one bucket");
     }
-    table[slot] = (b << ROW_BITS) | rows.size;
+    table[slot] = (long) idHash << 32 | ((b << ROW_BITS) | rows.size);
     rows.add(msb, lsb, hash, json);
     if (++size * 2 > table.length) {
       grow();
     }
   }
 
-  private static int slot(long msb, long lsb, int mask) {
+  private static int idHash(long msb, long lsb) {
     long h = (msb ^ Long.rotateLeft(lsb, 29)) * 0x9E3779B97F4A7C15L;
-    return (int) (h >>> 32) & mask;
+    return (int) (h >>> 32);
   }
 
   private void grow() {
-    int[] old = table;
+    long[] old = table;
     table = emptyTable(old.length * 2);
     int mask = table.length - 1;
-    for (int e : old) {
-      if (e != -1) {
-        IdRows rows = buckets[e >>> ROW_BITS];
-        int row = e & ROW_MASK;
-        int slot = slot(rows.msb[row], rows.lsb[row], mask);
-        while (table[slot] != -1) {
+    for (long t : old) {
+      if (t != -1L) {
+        int slot = (int) (t >>> 32) & mask;
+        while (table[slot] != -1L) {
           slot = (slot + 1) & mask;
         }
-        table[slot] = e;
+        table[slot] = t;
       }
     }
   }

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import net.bytebuddy.ByteBuddy;
@@ -34,11 +35,12 @@ import net.bytebuddy.pool.TypePool;
  * adding one step to the end of {@code drive()}; just before the run, {@link #pace()} loads the
  * class with a transformer in place that hands over those bytes, and removes the transformer at
  * once (while one is registered the JVM hands every loading class's bytes to it, even those it maps
- * from the class-data archive). The step: when the driver is to go on and no finished bundle is
- * waiting for it, it pauses ({@value #PAUSE_PROPERTY}, 500 µs by default; 0 counts without
- * pausing). A bundle that finishes meanwhile waits at most that long. Nothing else in the runner
- * changes. If a Beam release renames what this looks for, the class loads as it is and {@code
- * DirectDriverPacingTest} fails.
+ * from the class-data archive). The step: when the driver is to go on and no bundle finished since
+ * its turn began, it pauses ({@value #PAUSE_PROPERTY}, 5 ms by default; 0 counts without pausing)
+ * until a bundle finishes: the runner's completion callback, rewritten the same way, wakes it. So a
+ * finished bundle does not wait for the pause, and the pause only bounds what else may be due
+ * (processing-time timers). Nothing else in the runner changes. If a Beam release renames what this
+ * looks for, the classes load as they are and {@code DirectDriverPacingTest} fails.
  */
 public final class DirectDriverPacing {
   /**
@@ -46,15 +48,36 @@ public final class DirectDriverPacing {
    */
   public static final String PAUSE_PROPERTY = "rostersync.directDriverPauseMicros";
 
-  static final long DEFAULT_PAUSE_MICROS = 500;
+  static final long DEFAULT_PAUSE_MICROS = 5_000;
+
+  /**
+   * The pause, at most, where the callback could not be rewritten and no finished bundle wakes the
+   * driver (the pause of the versions before the wake-up; docs/benchmark-process.md).
+   */
+  static final long UNWOKEN_PAUSE_MICROS = 500;
+
   static final String DRIVER = "org.apache.beam.runners.direct.QuiescenceDriver";
+
+  /** The driver's completion callback: every finished bundle passes through it. */
+  static final String CALLBACK = DRIVER + "$TimerIterableCompletionCallback";
+
   private static final String INTERNAL_NAME = DRIVER.replace('.', '/');
+  private static final String CALLBACK_INTERNAL_NAME = CALLBACK.replace('.', '/');
 
   private static final LongAdder TURNS = new LongAdder();
   private static final LongAdder PAUSES = new LongAdder();
+  private static final LongAdder WOKEN = new LongAdder();
+
+  /** Bundles finished since the JVM started (each wakes a pausing driver). */
+  private static final AtomicLong FINISHED = new AtomicLong();
+
+  /** The thread the driver pauses on, if it does. */
+  private static volatile Thread pausing;
+
   private static volatile long pauseNanos;
   private static volatile Instrumentation instrumentation;
   private static volatile boolean installed;
+  private static volatile boolean callbackInstalled;
   private static FutureTask<Rewritten> prepared;
   private static volatile boolean fromPrepared;
 
@@ -120,6 +143,7 @@ public final class DirectDriverPacing {
     inst.addTransformer(transformer);
     try {
       Class.forName(DRIVER, false, DirectDriverPacing.class.getClassLoader());
+      Class.forName(CALLBACK, false, DirectDriverPacing.class.getClassLoader());
     } catch (ClassNotFoundException e) {
       // No DirectRunner in this class path: nothing to pace.
     } finally {
@@ -131,35 +155,58 @@ public final class DirectDriverPacing {
   /** The driver class's bytes as found, and as rewritten; null if it cannot be found. */
   private static Rewritten rewriteFromClassPath() throws IOException {
     ClassLoader loader = DirectDriverPacing.class.getClassLoader();
-    try (InputStream in = loader.getResourceAsStream(INTERNAL_NAME + ".class")) {
-      if (in == null) {
-        return null;
-      }
-      byte[] original = in.readAllBytes();
-      return new Rewritten(original, rewrite(original, loader));
+    byte[] driver = bytesOf(INTERNAL_NAME, loader);
+    byte[] callback = bytesOf(CALLBACK_INTERNAL_NAME, loader);
+    if (driver == null || callback == null) {
+      return null;
+    }
+    return new Rewritten(
+        driver, rewrite(DRIVER, driver, loader), callback, rewrite(CALLBACK, callback, loader));
+  }
+
+  private static byte[] bytesOf(String internalName, ClassLoader loader) throws IOException {
+    try (InputStream in = loader.getResourceAsStream(internalName + ".class")) {
+      return in == null ? null : in.readAllBytes();
     }
   }
 
-  /** The driver class with the pause added to {@code drive()}. */
-  private static byte[] rewrite(byte[] original, ClassLoader loader) {
+  /**
+   * The driver class with the pause added to {@code drive()}, or the callback class with a wake-up
+   * added to each of its ends.
+   */
+  private static byte[] rewrite(String name, byte[] original, ClassLoader loader) {
     ClassFileLocator locator =
         new ClassFileLocator.Compound(
-            ClassFileLocator.Simple.of(DRIVER, original),
-            ClassFileLocator.ForClassLoader.of(loader));
-    TypeDescription type = TypePool.Default.of(locator).describe(DRIVER).resolve();
+            ClassFileLocator.Simple.of(name, original), ClassFileLocator.ForClassLoader.of(loader));
+    TypeDescription type = TypePool.Default.of(locator).describe(name).resolve();
+    Advice advice =
+        name.equals(DRIVER) ? Advice.to(DriveAdvice.class) : Advice.to(FinishedAdvice.class);
     return new ByteBuddy()
         .with(TypeValidation.DISABLED)
         .redefine(type, locator)
-        .visit(Advice.to(DriveAdvice.class).on(named("drive").and(takesNoArguments())))
+        .visit(
+            name.equals(DRIVER)
+                ? advice.on(named("drive").and(takesNoArguments()))
+                : advice.on(
+                    named("handleResult")
+                        .or(named("handleEmpty"))
+                        .or(named("handleException"))
+                        .or(named("handleError"))))
         .make()
         .getBytes();
   }
 
-  private record Rewritten(byte[] original, byte[] paced) {}
+  private record Rewritten(
+      byte[] driver, byte[] pacedDriver, byte[] callback, byte[] wakingCallback) {}
 
   /** Whether the driver class loaded with the bytes {@link #prepare} had rewritten. */
   static boolean pacedFromPrepared() {
     return fromPrepared;
+  }
+
+  /** Whether the completion callback was found and rewritten to wake the driver. */
+  public static boolean wakes() {
+    return callbackInstalled;
   }
 
   /** Whether the driver class was found and rewritten. */
@@ -177,17 +224,54 @@ public final class DirectDriverPacing {
     return PAUSES.sum();
   }
 
+  /** How many pauses a finished bundle cut short. */
+  public static long woken() {
+    return WOKEN.sum();
+  }
+
+  /** Bundles finished so far. Public because the rewritten Beam class calls it. */
+  public static long finished() {
+    return FINISHED.get();
+  }
+
   /**
    * Called at the end of every {@code drive()} that returns; {@code state} is the driver's result,
-   * {@code pendingWork} its queue of finished bundles. Public because the rewritten Beam class
+   * {@code pendingWork} its queue of finished bundles' updates, {@code finishedBefore} what {@link
+   * #finished} was when the turn began. Pauses only if no bundle finished since, so a bundle that
+   * finished while the turn ran gets the next turn at once. Public because the rewritten Beam class
    * calls it.
    */
-  public static void afterDrive(Object state, Queue<?> pendingWork) {
+  public static void afterDrive(Object state, Queue<?> pendingWork, long finishedBefore) {
     TURNS.increment();
-    long pause = pauseNanos;
+    long pause =
+        callbackInstalled ? pauseNanos : Math.min(pauseNanos, UNWOKEN_PAUSE_MICROS * 1_000);
     if (pause > 0 && "CONTINUE".equals(String.valueOf(state)) && pendingWork.isEmpty()) {
-      PAUSES.increment();
-      LockSupport.parkNanos(pause);
+      // Seen by a bundle finishing from here on, which then wakes this thread; one that finished
+      // before is seen in the count below. So no wake-up is lost.
+      pausing = Thread.currentThread();
+      try {
+        if (FINISHED.get() == finishedBefore) {
+          PAUSES.increment();
+          LockSupport.parkNanos(pause);
+          if (FINISHED.get() != finishedBefore) {
+            WOKEN.increment();
+          }
+        }
+      } finally {
+        pausing = null;
+      }
+    }
+  }
+
+  /**
+   * Called as the runner's completion callback returns, for every finished bundle: wakes the driver
+   * if it pauses. Public because the rewritten Beam class calls it.
+   */
+  public static void bundleFinished() {
+    FINISHED.incrementAndGet();
+    Thread t = pausing;
+    if (t != null) {
+      LockSupport.unpark(t);
     }
   }
 
@@ -195,14 +279,31 @@ public final class DirectDriverPacing {
   static final class DriveAdvice {
     private DriveAdvice() {}
 
+    @Advice.OnMethodEnter
+    static long enter() {
+      return DirectDriverPacing.finished();
+    }
+
     @Advice.OnMethodExit
     static void exit(
-        @Advice.Return Object state, @Advice.FieldValue("pendingWork") Queue<?> pendingWork) {
-      DirectDriverPacing.afterDrive(state, pendingWork);
+        @Advice.Enter long finishedBefore,
+        @Advice.Return Object state,
+        @Advice.FieldValue("pendingWork") Queue<?> pendingWork) {
+      DirectDriverPacing.afterDrive(state, pendingWork, finishedBefore);
     }
   }
 
-  /** Rewrites the driver class as it loads; any other class passes unchanged. */
+  /** Inlined into the ends of the driver's completion callback by Byte Buddy. */
+  static final class FinishedAdvice {
+    private FinishedAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class)
+    static void exit() {
+      DirectDriverPacing.bundleFinished();
+    }
+  }
+
+  /** Rewrites the driver and callback classes as they load; any other class passes unchanged. */
   private static final class DriverTransformer implements ClassFileTransformer {
     private final Rewritten ready;
 
@@ -217,15 +318,22 @@ public final class DirectDriverPacing {
         Class<?> redefined,
         ProtectionDomain domain,
         byte[] bytes) {
-      if (!INTERNAL_NAME.equals(className) || redefined != null) {
+      boolean driver = INTERNAL_NAME.equals(className);
+      if (!driver && !CALLBACK_INTERNAL_NAME.equals(className) || redefined != null) {
         return null;
       }
       try {
-        boolean same = ready != null && Arrays.equals(ready.original(), bytes);
-        byte[] paced = same ? ready.paced() : rewrite(bytes, loader);
-        fromPrepared = same;
-        installed = true;
-        return paced;
+        if (driver) {
+          boolean same = ready != null && Arrays.equals(ready.driver(), bytes);
+          byte[] paced = same ? ready.pacedDriver() : rewrite(DRIVER, bytes, loader);
+          fromPrepared = same;
+          installed = true;
+          return paced;
+        }
+        boolean same = ready != null && Arrays.equals(ready.callback(), bytes);
+        byte[] waking = same ? ready.wakingCallback() : rewrite(CALLBACK, bytes, loader);
+        callbackInstalled = true;
+        return waking;
       } catch (RuntimeException | LinkageError e) {
         // The runner works unpaced; the test of this class says why.
         return null;

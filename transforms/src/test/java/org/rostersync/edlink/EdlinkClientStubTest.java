@@ -450,28 +450,36 @@ class EdlinkClientStubTest {
             json(200, listPage(null, ids.subList(Math.max(0, end - n), end))).send(ex);
             return;
           }
-          int n = Integer.parseInt(q.get("$first"));
-          if (ignoresBefore && q.containsKey("$after")) {
-            try {
-              beforeAsked.await(5, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-          int from = q.containsKey("$after") ? ids.indexOf(q.get("$after")) + 1 : 0;
-          int to = Math.min(ids.size(), from + n);
-          String next =
-              to < ids.size()
-                  ? "\""
-                      + base
-                      + "/api/v2/graph/people?$first="
-                      + n
-                      + "&$after="
-                      + ids.get(to - 1)
-                      + "\""
-                  : null;
-          json(200, listPage(next, ids.subList(from, to))).send(ex);
+          sendForward(ex, ids, q, ignoresBefore ? beforeAsked : null);
         });
+  }
+
+  /**
+   * The forward page {@code q} asks for ({@code $first}, and {@code $after} but on the first), with
+   * a {@code $next} but on the last; a page after the first waits for {@code mayGo} (if any), five
+   * seconds at most.
+   */
+  private void sendForward(
+      HttpExchange ex,
+      List<String> ids,
+      java.util.Map<String, String> q,
+      java.util.concurrent.CountDownLatch mayGo)
+      throws IOException {
+    int n = Integer.parseInt(q.get("$first"));
+    if (mayGo != null && q.containsKey("$after")) {
+      try {
+        mayGo.await(5, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    int from = q.containsKey("$after") ? ids.indexOf(q.get("$after")) + 1 : 0;
+    int to = Math.min(ids.size(), from + n);
+    String next =
+        to < ids.size()
+            ? "\"" + base + "/api/v2/graph/people?$first=" + n + "&$after=" + ids.get(to - 1) + "\""
+            : null;
+    json(200, listPage(next, ids.subList(from, to))).send(ex);
   }
 
   /**
@@ -498,20 +506,7 @@ class EdlinkClientStubTest {
           } else if (q.containsKey("$last")) {
             lastPage.write(ex, ids.subList(ids.size() - n, ids.size()));
           } else {
-            if (q.containsKey("$after")) {
-              try {
-                forwardMayGo.await(5, java.util.concurrent.TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-            int from = q.containsKey("$after") ? ids.indexOf(q.get("$after")) + 1 : 0;
-            int to = Math.min(ids.size(), from + n);
-            String next =
-                to < ids.size()
-                    ? "\"" + base + "/api/v2/graph/people?$first=2&$after=" + ids.get(to - 1) + "\""
-                    : null;
-            json(200, listPage(next, ids.subList(from, to))).send(ex);
+            sendForward(ex, ids, q, forwardMayGo);
           }
         });
   }

@@ -483,12 +483,13 @@ class EdlinkClientStubTest {
   }
 
   /**
-   * Serves {@code ids} two to a page from both ends. The last page, asked for with {@code $last},
-   * is written by {@code lastPage} (given the ids it holds); forward pages after the first wait for
-   * {@code forwardMayGo}, five seconds at most, so that the backward direction is under way.
+   * Serves nine {@code ids} two to a page from both ends. The last page, asked for with {@code
+   * $last}, is written by {@code lastPage} (given the ids it holds). Forward pages after the first
+   * wait, five seconds at most, until the backward direction asks for the page before the fourth
+   * id: it has then handed on two pages, so the forward direction cannot reach the end first.
    */
-  private void serveFromBothEnds(
-      List<String> ids, java.util.concurrent.CountDownLatch forwardMayGo, PageWriter lastPage) {
+  private void serveFromBothEnds(List<String> ids, PageWriter lastPage) {
+    java.util.concurrent.CountDownLatch forwardMayGo = new java.util.concurrent.CountDownLatch(1);
     server.removeContext("/");
     server.createContext(
         "/",
@@ -501,6 +502,9 @@ class EdlinkClientStubTest {
           seen.add(ex.getRequestURI().getRawQuery());
           int n = 2;
           if (q.containsKey("$before")) {
+            if (q.get("$before").equals(ids.get(3))) {
+              forwardMayGo.countDown();
+            }
             int end = ids.indexOf(q.get("$before"));
             json(200, listPage(null, ids.subList(Math.max(0, end - n), end))).send(ex);
           } else if (q.containsKey("$last")) {
@@ -545,11 +549,9 @@ class EdlinkClientStubTest {
   @Test
   void theBackwardDirectionAsksForThePageBeforeOnceAPagesFirstRecordArrived() throws Exception {
     List<String> ids = uuids(9);
-    java.util.concurrent.CountDownLatch lastPageSent = new java.util.concurrent.CountDownLatch(1);
     boolean[] askedWhileArriving = {false};
     serveFromBothEnds(
         ids,
-        lastPageSent,
         (ex, page) -> {
           // Holds the rest of this page until the page before it is asked for.
           OutputStream out = startPage(ex, page.get(0));
@@ -558,7 +560,6 @@ class EdlinkClientStubTest {
               ("{\"id\":\"" + page.get(1) + "\"}],\"$request\":\"r\"}")
                   .getBytes(StandardCharsets.UTF_8));
           out.close();
-          lastPageSent.countDown();
         });
     List<String> handed = new ArrayList<>();
     FetchStats stats = fetchFromBothEnds(handed);
@@ -567,19 +568,17 @@ class EdlinkClientStubTest {
     assertTrue(
         askedWhileArriving[0],
         "the page before the last was asked for while the last page was still arriving: " + seen);
-    assertTrue(stats.pagesFromEnd() >= 1, "paged from the end: " + stats);
+    assertTrue(stats.pagesFromEnd() >= 2, "paged from the end: " + stats);
   }
 
   @Test
   void aPageBeforeAskedForFromAFailedAttemptsFirstRecordIsDroppedAndTheRightOneAsked()
       throws Exception {
     List<String> ids = uuids(9);
-    java.util.concurrent.CountDownLatch lastPageSent = new java.util.concurrent.CountDownLatch(1);
     int[] lastPageAttempts = {0};
     boolean[] guessAsked = {false};
     serveFromBothEnds(
         ids,
-        lastPageSent,
         (ex, page) -> {
           if (lastPageAttempts[0]++ == 0) {
             // A first attempt that starts with another record, then breaks off.
@@ -589,7 +588,6 @@ class EdlinkClientStubTest {
             throw new IOException("cut after the first record");
           }
           json(200, listPage(null, page)).send(ex);
-          lastPageSent.countDown();
         });
     List<String> handed = new ArrayList<>();
     FetchStats stats = fetchFromBothEnds(handed);
@@ -598,7 +596,7 @@ class EdlinkClientStubTest {
     assertEquals(2, lastPageAttempts[0]);
     assertTrue(guessAsked[0], "the page before the broken attempt's first record: " + seen);
     assertTrue(seen.contains("$last=2&$before=" + ids.get(7)), "then the right one: " + seen);
-    assertTrue(stats.pagesFromEnd() >= 1, "paged from the end: " + stats);
+    assertTrue(stats.pagesFromEnd() >= 2, "paged from the end: " + stats);
   }
 
   /** A page whose records have a field before their id and one after, as any API may send. */

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
@@ -179,19 +180,19 @@ public final class DirectDriverPacing {
         new ClassFileLocator.Compound(
             ClassFileLocator.Simple.of(name, original), ClassFileLocator.ForClassLoader.of(loader));
     TypeDescription type = TypePool.Default.of(locator).describe(name).resolve();
-    Advice advice =
-        name.equals(DRIVER) ? Advice.to(DriveAdvice.class) : Advice.to(FinishedAdvice.class);
-    return new ByteBuddy()
-        .with(TypeValidation.DISABLED)
-        .redefine(type, locator)
-        .visit(
-            name.equals(DRIVER)
-                ? advice.on(named("drive").and(takesNoArguments()))
-                : advice.on(
+    AsmVisitorWrapper step =
+        name.equals(DRIVER)
+            ? Advice.to(DriveAdvice.class).on(named("drive").and(takesNoArguments()))
+            : Advice.to(FinishedAdvice.class)
+                .on(
                     named("handleResult")
                         .or(named("handleEmpty"))
                         .or(named("handleException"))
-                        .or(named("handleError"))))
+                        .or(named("handleError")));
+    return new ByteBuddy()
+        .with(TypeValidation.DISABLED)
+        .redefine(type, locator)
+        .visit(step)
         .make()
         .getBytes();
   }

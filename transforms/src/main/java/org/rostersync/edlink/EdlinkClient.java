@@ -684,13 +684,10 @@ public final class EdlinkClient implements AutoCloseable {
   /**
    * A page read by Jackson ({@link PageParser}). An attempt it refuses fails as a malformed page
    * does, and that page's next attempts are read by Gson, which takes or refuses it as before: the
-   * same attempts as with Gson alone, but for a page only Jackson refuses (a control character in a
-   * member the client skips), which costs one attempt more.
+   * same attempts as with Gson alone, but for a page only Jackson refuses (ill-formed UTF-8 or a
+   * NUL byte, or a control character in a member the client skips), which costs one attempt more.
+   * {@code firstId}, if not null, is given the first record's id as soon as it is read.
    */
-  static Envelope<Page> readPageByJackson(InputStream in) throws IOException {
-    return readPageByJackson(in, null);
-  }
-
   private static Envelope<Page> readPageByJackson(InputStream in, Consumer<String> firstId)
       throws IOException {
     PageParser.Body body = PageParser.read(in, firstId);

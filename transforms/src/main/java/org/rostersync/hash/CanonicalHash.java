@@ -91,7 +91,7 @@ public final class CanonicalHash {
   /**
    * {@link #read(JsonReader, String)} from Jackson's parser, whose current token starts the value:
    * the same bytes, member and problem for the same tokens. Used where Jackson reads the characters
-   * Gson would read (Edlink's pages through the JDK's UTF-8 decoder, {@code
+   * Gson would read (Edlink's pages, their bytes checked to be well-formed UTF-8, {@code
    * org.rostersync.edlink.PageParser}).
    */
   public static Read read(JsonParser parser, String member) throws IOException {

@@ -426,12 +426,7 @@ class EdlinkClientStubTest {
     server.createContext(
         "/",
         ex -> {
-          java.util.Map<String, String> q = new java.util.HashMap<>();
-          String raw = ex.getRequestURI().getRawQuery();
-          for (String kv : raw == null ? new String[0] : raw.split("&")) {
-            String[] p = kv.split("=", 2);
-            q.put(p[0], p.length > 1 ? p[1] : "");
-          }
+          java.util.Map<String, String> q = query(ex);
           seen.add(ex.getRequestURI().toString());
           if (q.containsKey("$last")) {
             if (refusesLast) {
@@ -452,6 +447,17 @@ class EdlinkClientStubTest {
           }
           sendForward(ex, ids, q, ignoresBefore ? beforeAsked : null);
         });
+  }
+
+  /** A request's query parameters, raw (a parameter without a value maps to ""). */
+  private static java.util.Map<String, String> query(HttpExchange ex) {
+    java.util.Map<String, String> q = new java.util.HashMap<>();
+    String raw = ex.getRequestURI().getRawQuery();
+    for (String kv : raw == null ? new String[0] : raw.split("&")) {
+      String[] p = kv.split("=", 2);
+      q.put(p[0], p.length > 1 ? p[1] : "");
+    }
+    return q;
   }
 
   /**
@@ -494,11 +500,7 @@ class EdlinkClientStubTest {
     server.createContext(
         "/",
         ex -> {
-          java.util.Map<String, String> q = new java.util.HashMap<>();
-          for (String kv : ex.getRequestURI().getRawQuery().split("&")) {
-            String[] p = kv.split("=", 2);
-            q.put(p[0], p[1]);
-          }
+          java.util.Map<String, String> q = query(ex);
           seen.add(ex.getRequestURI().getRawQuery());
           int n = 2;
           if (q.containsKey("$before")) {

@@ -6,11 +6,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.stream.JsonWriter;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -559,8 +557,7 @@ final class ApiHandler implements HttpHandler {
       List<JsonObject> warnings,
       Random shuffle)
       throws IOException {
-    Writer writer =
-        new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+    Writer writer = new Utf8Writer(out, 1 << 16);
     JsonWriter w = new JsonWriter(writer);
     w.setSerializeNulls(true);
     w.beginObject();

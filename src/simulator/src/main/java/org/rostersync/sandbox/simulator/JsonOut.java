@@ -37,9 +37,12 @@ final class JsonOut {
       }
       w.endArray();
     } else {
-      List<Map.Entry<String, JsonElement>> entries = new ArrayList<>(((JsonObject) e).entrySet());
+      // no copy of the entries unless they are shuffled: most pages are served in insertion order
+      Iterable<Map.Entry<String, JsonElement>> entries = ((JsonObject) e).entrySet();
       if (shuffle != null) {
-        Collections.shuffle(entries, shuffle);
+        List<Map.Entry<String, JsonElement>> copy = new ArrayList<>(((JsonObject) e).entrySet());
+        Collections.shuffle(copy, shuffle);
+        entries = copy;
       }
       w.beginObject();
       for (Map.Entry<String, JsonElement> entry : entries) {

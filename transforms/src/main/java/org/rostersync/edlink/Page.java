@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.RandomAccess;
 import java.util.function.Consumer;
@@ -32,8 +33,31 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
 
   private final CanonicalHash.Read[] records;
 
+  /**
+   * Each record's {@code String.hashCode} of its id (0 without one), taken while the record is
+   * fresh: the both-ends checks then read this array, not a record, a string and its bytes each.
+   */
+  private final int[] idHashes;
+
   private Page(CanonicalHash.Read[] records) {
+    this(records, idHashes(records, records.length));
+  }
+
+  private Page(CanonicalHash.Read[] records, int[] idHashes) {
     this.records = records;
+    this.idHashes = idHashes;
+  }
+
+  private static int[] idHashes(CanonicalHash.Read[] records, int n) {
+    int[] hashes = new int[n];
+    for (int i = 0; i < n; i++) {
+      hashes[i] = idHash(records[i]);
+    }
+    return hashes;
+  }
+
+  private static int idHash(CanonicalHash.Read record) {
+    return record.member() == null ? 0 : record.member().hashCode();
   }
 
   /**
@@ -73,17 +97,22 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
       throw new IllegalStateException("expected an array of records, got " + t);
     }
     List<CanonicalHash.Read> read = new ArrayList<>();
+    int[] hashes = new int[16];
     while ((t = parser.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
       if (t != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
         throw new IllegalStateException("expected an object in the array, got " + t);
       }
       CanonicalHash.Read record = CanonicalHash.read(parser, "id");
+      if (read.size() == hashes.length) {
+        hashes = Arrays.copyOf(hashes, hashes.length * 2);
+      }
+      hashes[read.size()] = idHash(record);
       read.add(record);
       if (firstId != null && read.size() == 1) {
         firstId.accept(record.member());
       }
     }
-    return new Page(read.toArray(new CanonicalHash.Read[0]));
+    return new Page(read.toArray(new CanonicalHash.Read[0]), Arrays.copyOf(hashes, read.size()));
   }
 
   @Override
@@ -126,13 +155,13 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
 
   /** The ids this page holds. */
   IdSet idSet() {
-    return new IdSet(records);
+    return new IdSet(records, idHashes);
   }
 
   /** Whether a record of this page has an id in {@code ids}. */
   boolean anyIn(IdSet ids) {
-    for (CanonicalHash.Read r : records) {
-      if (r.member() != null && ids.contains(r.member())) {
+    for (int i = 0; i < records.length; i++) {
+      if (ids.contains(idHashes[i], records, i)) {
         return true;
       }
     }
@@ -141,13 +170,18 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
 
   /** This page less the records whose id is in {@code drop}. */
   Page without(IdSet drop) {
-    List<CanonicalHash.Read> kept = new ArrayList<>(records.length);
-    for (CanonicalHash.Read r : records) {
-      if (r.member() == null || !drop.contains(r.member())) {
-        kept.add(r);
+    CanonicalHash.Read[] kept = new CanonicalHash.Read[records.length];
+    int[] keptHashes = new int[records.length];
+    int n = 0;
+    for (int i = 0; i < records.length; i++) {
+      if (!drop.contains(idHashes[i], records, i)) {
+        kept[n] = records[i];
+        keptHashes[n++] = idHashes[i];
       }
     }
-    return kept.size() == records.length ? this : new Page(kept.toArray(new CanonicalHash.Read[0]));
+    return n == records.length
+        ? this
+        : new Page(Arrays.copyOf(kept, n), Arrays.copyOf(keptHashes, n));
   }
 
   /**
@@ -155,38 +189,68 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
    * built for every page of such a type, so kept to one array (open addressing, no node per id).
    */
   static final class IdSet {
-    static final IdSet EMPTY = new IdSet(new CanonicalHash.Read[0]);
+    static final IdSet EMPTY = new IdSet(new CanonicalHash.Read[0], new int[0]);
 
+    /** Each slot's id and its hash: a probe reads an id only where the hashes are equal. */
     private final String[] slots;
+
+    private final int[] hashes;
     private final int mask;
 
-    private IdSet(CanonicalHash.Read[] records) {
+    private IdSet(CanonicalHash.Read[] records, int[] idHashes) {
       int capacity = Integer.highestOneBit(Math.max(2, records.length) * 2 - 1) << 1;
       slots = new String[capacity];
+      hashes = new int[capacity];
       mask = capacity - 1;
-      for (CanonicalHash.Read r : records) {
-        String id = r.member();
+      for (int r = 0; r < records.length; r++) {
+        String id = records[r].member();
         if (id != null) {
-          int i = slot(id);
-          while (slots[i] != null && !slots[i].equals(id)) {
+          int h = idHashes[r];
+          int i = slot(h);
+          while (slots[i] != null && !(hashes[i] == h && slots[i].equals(id))) {
             i = (i + 1) & mask;
           }
           slots[i] = id;
+          hashes[i] = h;
         }
       }
     }
 
+    /**
+     * Whether record {@code r} of {@code records}, whose id hashes to {@code h}, has an id here.
+     */
+    boolean contains(int h, CanonicalHash.Read[] records, int r) {
+      String id = null;
+      for (int i = slot(h); slots[i] != null; i = (i + 1) & mask) {
+        if (hashes[i] == h) {
+          if (id == null) {
+            id = records[r].member();
+            if (id == null) {
+              return false;
+            }
+          }
+          if (slots[i].equals(id)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
     boolean contains(String id) {
-      for (int i = slot(id); slots[i] != null; i = (i + 1) & mask) {
-        if (slots[i].equals(id)) {
+      if (id == null) {
+        return false;
+      }
+      int h = id.hashCode();
+      for (int i = slot(h); slots[i] != null; i = (i + 1) & mask) {
+        if (hashes[i] == h && slots[i].equals(id)) {
           return true;
         }
       }
       return false;
     }
 
-    private int slot(String id) {
-      int h = id.hashCode();
+    private int slot(int h) {
       return (h ^ (h >>> 16)) * 0x9E3779B9 & mask;
     }
   }

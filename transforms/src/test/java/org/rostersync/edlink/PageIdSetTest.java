@@ -3,6 +3,8 @@ package org.rostersync.edlink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.google.gson.stream.JsonReader;
 import java.io.IOException;
 import java.io.StringReader;
@@ -85,6 +87,14 @@ class PageIdSetTest {
       json.append(json.length() > 1 ? "," : "")
           .append(id == null ? "{\"n\":1}" : "{\"id\":\"" + id + "\"}");
     }
-    return Page.read(new JsonReader(new StringReader(json.append("]").toString())));
+    json.append("]");
+    // both readers: Jackson's keeps the ids' hashes as it reads, Gson's takes them afterwards
+    if (ids.size() % 2 == 0) {
+      return Page.read(new JsonReader(new StringReader(json.toString())));
+    }
+    try (JsonParser parser = new JsonFactory().createParser(json.toString())) {
+      parser.nextToken();
+      return Page.read(parser, null);
+    }
   }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SimClock {
   private static final DateTimeFormatter ISO_MS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+  private static final long DAY_MILLIS = 86_400_000L;
 
   private final AtomicLong offsetMillis = new AtomicLong();
 
@@ -61,8 +62,6 @@ final class SimClock {
     c[23] = 'Z';
     return new String(c);
   }
-
-  private static final long DAY_MILLIS = 86_400_000L;
 
   private static void digits(char[] c, int at, int value, int width) {
     for (int i = at + width - 1; i >= at; i--) {

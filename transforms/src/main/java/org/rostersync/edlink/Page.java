@@ -40,7 +40,7 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
   private final int[] idHashes;
 
   private Page(CanonicalHash.Read[] records) {
-    this(records, idHashes(records, records.length));
+    this(records, idHashes(records));
   }
 
   private Page(CanonicalHash.Read[] records, int[] idHashes) {
@@ -48,9 +48,9 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
     this.idHashes = idHashes;
   }
 
-  private static int[] idHashes(CanonicalHash.Read[] records, int n) {
-    int[] hashes = new int[n];
-    for (int i = 0; i < n; i++) {
+  private static int[] idHashes(CanonicalHash.Read[] records) {
+    int[] hashes = new int[records.length];
+    for (int i = 0; i < records.length; i++) {
       hashes[i] = idHash(records[i]);
     }
     return hashes;
@@ -161,7 +161,7 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
   /** Whether a record of this page has an id in {@code ids}. */
   boolean anyIn(IdSet ids) {
     for (int i = 0; i < records.length; i++) {
-      if (ids.contains(idHashes[i], records, i)) {
+      if (ids.contains(idHashes[i], records[i])) {
         return true;
       }
     }
@@ -174,7 +174,7 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
     int[] keptHashes = new int[records.length];
     int n = 0;
     for (int i = 0; i < records.length; i++) {
-      if (!drop.contains(idHashes[i], records, i)) {
+      if (!drop.contains(idHashes[i], records[i])) {
         kept[n] = records[i];
         keptHashes[n++] = idHashes[i];
       }
@@ -216,18 +216,14 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
       }
     }
 
-    /**
-     * Whether record {@code r} of {@code records}, whose id hashes to {@code h}, has an id here.
-     */
-    boolean contains(int h, CanonicalHash.Read[] records, int r) {
+    /** Whether {@code record}, whose id hashes to {@code h}, has an id here. */
+    boolean contains(int h, CanonicalHash.Read record) {
       String id = null;
       for (int i = slot(h); slots[i] != null; i = (i + 1) & mask) {
         if (hashes[i] == h) {
+          id = id != null ? id : record.member(); // read only where the hashes are equal
           if (id == null) {
-            id = records[r].member();
-            if (id == null) {
-              return false;
-            }
+            return false;
           }
           if (slots[i].equals(id)) {
             return true;
@@ -238,16 +234,7 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
     }
 
     boolean contains(String id) {
-      if (id == null) {
-        return false;
-      }
-      int h = id.hashCode();
-      for (int i = slot(h); slots[i] != null; i = (i + 1) & mask) {
-        if (hashes[i] == h && slots[i].equals(id)) {
-          return true;
-        }
-      }
-      return false;
+      return id != null && contains(id.hashCode(), new CanonicalHash.Read(null, id, null));
     }
 
     private int slot(int h) {

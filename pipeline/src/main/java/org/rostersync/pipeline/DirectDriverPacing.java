@@ -1,6 +1,9 @@
 package org.rostersync.pipeline;
 
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
+import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
 import java.io.IOException;
@@ -11,13 +14,16 @@ import java.security.ProtectionDomain;
 import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
+import net.bytebuddy.asm.MemberSubstitution;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
@@ -62,8 +68,12 @@ public final class DirectDriverPacing {
   /** The driver's completion callback: every finished bundle passes through it. */
   static final String CALLBACK = DRIVER + "$TimerIterableCompletionCallback";
 
+  /** The runner's executor, whose thread pool {@link DirectWorkOrder} replaces. */
+  static final String EXECUTOR = "org.apache.beam.runners.direct.ExecutorServiceParallelExecutor";
+
   private static final String INTERNAL_NAME = DRIVER.replace('.', '/');
   private static final String CALLBACK_INTERNAL_NAME = CALLBACK.replace('.', '/');
+  private static final String EXECUTOR_INTERNAL_NAME = EXECUTOR.replace('.', '/');
 
   private static final LongAdder TURNS = new LongAdder();
   private static final LongAdder PAUSES = new LongAdder();
@@ -79,6 +89,7 @@ public final class DirectDriverPacing {
   private static volatile Instrumentation instrumentation;
   private static volatile boolean installed;
   private static volatile boolean callbackInstalled;
+  private static volatile boolean executorInstalled;
   private static FutureTask<Rewritten> prepared;
   private static volatile boolean fromPrepared;
 
@@ -145,6 +156,7 @@ public final class DirectDriverPacing {
     try {
       Class.forName(DRIVER, false, DirectDriverPacing.class.getClassLoader());
       Class.forName(CALLBACK, false, DirectDriverPacing.class.getClassLoader());
+      Class.forName(EXECUTOR, false, DirectDriverPacing.class.getClassLoader());
     } catch (ClassNotFoundException e) {
       // No DirectRunner in this class path: nothing to pace.
     } finally {
@@ -158,11 +170,17 @@ public final class DirectDriverPacing {
     ClassLoader loader = DirectDriverPacing.class.getClassLoader();
     byte[] driver = bytesOf(INTERNAL_NAME, loader);
     byte[] callback = bytesOf(CALLBACK_INTERNAL_NAME, loader);
-    if (driver == null || callback == null) {
+    byte[] executor = bytesOf(EXECUTOR_INTERNAL_NAME, loader);
+    if (driver == null || callback == null || executor == null) {
       return null;
     }
     return new Rewritten(
-        driver, rewrite(DRIVER, driver, loader), callback, rewrite(CALLBACK, callback, loader));
+        driver,
+        rewrite(DRIVER, driver, loader),
+        callback,
+        rewrite(CALLBACK, callback, loader),
+        executor,
+        rewrite(EXECUTOR, executor, loader));
   }
 
   private static byte[] bytesOf(String internalName, ClassLoader loader) throws IOException {
@@ -172,23 +190,35 @@ public final class DirectDriverPacing {
   }
 
   /**
-   * The driver class with the pause added to {@code drive()}, or the callback class with a wake-up
-   * added to each of its ends.
+   * The driver class with the pause added to {@code drive()}, the callback class with a wake-up
+   * added to each of its ends, or the executor class making its pool with {@link DirectWorkOrder}.
    */
   private static byte[] rewrite(String name, byte[] original, ClassLoader loader) {
     ClassFileLocator locator =
         new ClassFileLocator.Compound(
             ClassFileLocator.Simple.of(name, original), ClassFileLocator.ForClassLoader.of(loader));
     TypeDescription type = TypePool.Default.of(locator).describe(name).resolve();
-    AsmVisitorWrapper step =
-        name.equals(DRIVER)
-            ? Advice.to(DriveAdvice.class).on(named("drive").and(takesNoArguments()))
-            : Advice.to(FinishedAdvice.class)
-                .on(
-                    named("handleResult")
-                        .or(named("handleEmpty"))
-                        .or(named("handleException"))
-                        .or(named("handleError")));
+    AsmVisitorWrapper step;
+    if (name.equals(DRIVER)) {
+      step = Advice.to(DriveAdvice.class).on(named("drive").and(takesNoArguments()));
+    } else if (name.equals(CALLBACK)) {
+      step =
+          Advice.to(FinishedAdvice.class)
+              .on(
+                  named("handleResult")
+                      .or(named("handleEmpty"))
+                      .or(named("handleException"))
+                      .or(named("handleError")));
+    } else {
+      step =
+          MemberSubstitution.strict()
+              .method(
+                  named("newFixedThreadPool")
+                      .and(isDeclaredBy(Executors.class))
+                      .and(takesArguments(int.class, ThreadFactory.class)))
+              .replaceWith(orderedPool())
+              .on(isConstructor());
+    }
     return new ByteBuddy()
         .with(TypeValidation.DISABLED)
         .redefine(type, locator)
@@ -197,8 +227,21 @@ public final class DirectDriverPacing {
         .getBytes();
   }
 
+  private static java.lang.reflect.Method orderedPool() {
+    try {
+      return DirectWorkOrder.class.getMethod("newFixedThreadPool", int.class, ThreadFactory.class);
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private record Rewritten(
-      byte[] driver, byte[] pacedDriver, byte[] callback, byte[] wakingCallback) {}
+      byte[] driver,
+      byte[] pacedDriver,
+      byte[] callback,
+      byte[] wakingCallback,
+      byte[] executor,
+      byte[] orderedExecutor) {}
 
   /** Whether the driver class loaded with the bytes {@link #prepare} had rewritten. */
   static boolean pacedFromPrepared() {
@@ -208,6 +251,11 @@ public final class DirectDriverPacing {
   /** Whether the completion callback was found and rewritten to wake the driver. */
   public static boolean wakes() {
     return callbackInstalled;
+  }
+
+  /** Whether the runner's executor class was found and rewritten to order its queue. */
+  public static boolean ordersWork() {
+    return executorInstalled;
   }
 
   /** Whether the driver class was found and rewritten. */
@@ -320,10 +368,17 @@ public final class DirectDriverPacing {
         ProtectionDomain domain,
         byte[] bytes) {
       boolean driver = INTERNAL_NAME.equals(className);
-      if (!driver && !CALLBACK_INTERNAL_NAME.equals(className) || redefined != null) {
+      boolean executor = EXECUTOR_INTERNAL_NAME.equals(className);
+      if (!driver && !executor && !CALLBACK_INTERNAL_NAME.equals(className) || redefined != null) {
         return null;
       }
       try {
+        if (executor) {
+          boolean same = ready != null && Arrays.equals(ready.executor(), bytes);
+          byte[] ordered = same ? ready.orderedExecutor() : rewrite(EXECUTOR, bytes, loader);
+          executorInstalled = true;
+          return ordered;
+        }
         if (driver) {
           boolean same = ready != null && Arrays.equals(ready.driver(), bytes);
           byte[] paced = same ? ready.pacedDriver() : rewrite(DRIVER, bytes, loader);

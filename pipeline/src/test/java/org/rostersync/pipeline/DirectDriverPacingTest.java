@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,7 +30,11 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +50,12 @@ class DirectDriverPacingTest {
 
   /** Steps after the long wait, each a bundle of one element that waits 20 ms. */
   private static final int CHAIN = 20;
+
+  /** Bundles of one element each that wait {@value #QUEUED_SLEEP_MS} ms, on two runner threads. */
+  private static final int QUEUED = 40;
+
+  private static final long QUEUED_SLEEP_MS = 100;
+  private static final int QUEUE_THREADS = 2;
 
   @TempDir Path dir;
 
@@ -77,6 +88,37 @@ class DirectDriverPacingTest {
     assertThat(unpaced + " against " + paced, unpacedPerSecond, greaterThan(3 * pacedPerSecond));
   }
 
+  /**
+   * Two steps: the first's {@value #QUEUED} bundles each wait, the second's run at once. In Beam's
+   * order the second step's first bundle (and the driver that hands it on) waits behind the first
+   * step's queue; with later steps first it runs as soon as the first bundles finish.
+   */
+  @Test
+  void laterStepsTakeTheRunnersThreadsBeforeQueuedEarlierOnes() throws Exception {
+    Map<String, Long> fifo =
+        runProbe(DirectDriverPacing.DEFAULT_PAUSE_MICROS, "queue", DirectWorkOrder.FIFO);
+    Map<String, Long> ordered =
+        runProbe(DirectDriverPacing.DEFAULT_PAUSE_MICROS, "queue", "later-first");
+
+    System.out.println("Beam's order: " + fifo + "; later steps first: " + ordered);
+    long expectedSum = (long) QUEUED * (QUEUED - 1) / 2;
+    for (Map<String, Long> run : List.of(fifo, ordered)) {
+      assertThat(run.toString(), run.get("installed"), is(1L));
+      assertThat(run.toString(), run.get("sum"), is(expectedSum));
+      assertThat(run.toString(), run.get("seen"), is((long) QUEUED));
+    }
+    assertThat(fifo.toString(), fifo.get("ordered"), is(0L));
+    assertThat(ordered.toString(), ordered.get("ordered"), is(1L));
+    // Beam's order: many of the first step's bundles (12 to 26 of 40 in three runs) had started
+    // before the second step's first.
+    assertThat(fifo.toString(), fifo.get("startedBeforeNext"), greaterThan(4L * QUEUE_THREADS));
+    // Later steps first: a few, those the two threads took while the first bundle was handed on.
+    assertThat(
+        ordered.toString(),
+        ordered.get("startedBeforeNext"),
+        lessThanOrEqualTo(2L * QUEUE_THREADS));
+  }
+
   @Test
   void aNegativePauseIsRefused() throws Exception {
     List<String> cmd = command(-1);
@@ -88,7 +130,15 @@ class DirectDriverPacingTest {
   }
 
   private Map<String, Long> runProbe(long pauseMicros) throws Exception {
-    Process p = new ProcessBuilder(command(pauseMicros)).redirectErrorStream(true).start();
+    return runProbe(pauseMicros, "chain", "later-first");
+  }
+
+  private Map<String, Long> runProbe(long pauseMicros, String pipeline, String order)
+      throws Exception {
+    List<String> cmd = command(pauseMicros);
+    cmd.add(1, "-D" + DirectWorkOrder.ORDER_PROPERTY + "=" + order);
+    cmd.add(pipeline);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS), is(true));
     assertThat(out, p.exitValue(), is(0));
@@ -136,8 +186,15 @@ class DirectDriverPacingTest {
   /** The child JVM: a pipeline on the DirectRunner whose elements each wait a while. */
   public static final class Probe {
     static final AtomicLong SUM = new AtomicLong();
+    static final AtomicLong STARTED = new AtomicLong();
+    static final AtomicLong SEEN = new AtomicLong();
+    static final AtomicLong STARTED_BEFORE_NEXT = new AtomicLong(-1);
 
     public static void main(String[] args) {
+      if (args.length > 0 && args[0].equals("queue")) {
+        queue();
+        return;
+      }
       // One element, one bundle: the runner's other threads are idle, free to run the driver.
       DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
       options.setRunner(DirectRunner.class);
@@ -169,6 +226,62 @@ class DirectDriverPacingTest {
               + millis
               + " sum="
               + SUM.get());
+    }
+  }
+
+  /** {@link #QUEUED} bundles of {@link QueuedWaitFn}, then {@link NextFn}; prints what it saw. */
+  static void queue() {
+    DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
+    options.setRunner(DirectRunner.class);
+    options.setTargetParallelism(QUEUE_THREADS);
+    Pipeline p = Pipeline.create(options);
+    List<Integer> elements = new ArrayList<>();
+    for (int i = 0; i < QUEUED; i++) {
+      elements.add(i);
+    }
+    p.apply(Create.of(elements))
+        .apply(WithKeys.of((Integer x) -> x).withKeyType(TypeDescriptors.integers()))
+        // One bundle per key: the first step's bundles queue up on the two threads.
+        .apply(Reshuffle.of())
+        .apply(Values.create())
+        .apply("Waits", ParDo.of(new QueuedWaitFn()))
+        .apply("Next", ParDo.of(new NextFn()));
+    DirectDriverPacing.prepare();
+    DirectDriverPacing.pace();
+    DirectWorkOrder.rankSteps(p); // as RosterSyncPipeline.run does
+    p.run().waitUntilFinish();
+    System.out.println(
+        "probe installed="
+            + (DirectDriverPacing.ordersWork() ? 1 : 0)
+            + " ordered="
+            + (DirectWorkOrder.inUse() ? 1 : 0)
+            + " turns="
+            + DirectDriverPacing.turns()
+            + " startedBeforeNext="
+            + Probe.STARTED_BEFORE_NEXT.get()
+            + " seen="
+            + Probe.SEEN.get()
+            + " sum="
+            + Probe.SUM.get());
+  }
+
+  static final class QueuedWaitFn extends DoFn<Integer, Integer> {
+    @ProcessElement
+    public void process(@Element Integer x, OutputReceiver<Integer> out)
+        throws InterruptedException {
+      Probe.STARTED.incrementAndGet();
+      Thread.sleep(QUEUED_SLEEP_MS);
+      out.output(x);
+    }
+  }
+
+  static final class NextFn extends DoFn<Integer, Integer> {
+    @ProcessElement
+    public void process(@Element Integer x, OutputReceiver<Integer> out) {
+      Probe.STARTED_BEFORE_NEXT.compareAndSet(-1, Probe.STARTED.get());
+      Probe.SEEN.incrementAndGet();
+      Probe.SUM.addAndGet(x);
+      out.output(x);
     }
   }
 

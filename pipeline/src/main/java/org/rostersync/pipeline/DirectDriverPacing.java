@@ -46,8 +46,10 @@ import net.bytebuddy.pool.TypePool;
  * its turn began, it pauses ({@value #PAUSE_PROPERTY}, 5 ms by default; 0 counts without pausing)
  * until a bundle finishes: the runner's completion callback, rewritten the same way, wakes it. So a
  * finished bundle does not wait for the pause, and the pause only bounds what else may be due
- * (processing-time timers). Nothing else in the runner changes. If a Beam release renames what this
- * looks for, the classes load as they are and {@code DirectDriverPacingTest} fails.
+ * (processing-time timers). The same transformer rewrites the runner's executor so that its thread
+ * pool is {@link DirectWorkOrder}'s, which hands out the driver and the work of later steps first.
+ * Nothing else in the runner changes. If a Beam release renames what this looks for, the classes
+ * load as they are and {@code DirectDriverPacingTest} fails.
  */
 public final class DirectDriverPacing {
   /**

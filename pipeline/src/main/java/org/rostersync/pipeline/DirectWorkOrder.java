@@ -1,9 +1,9 @@
 package org.rostersync.pipeline;
 
 import java.lang.reflect.Field;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
@@ -51,7 +51,7 @@ public final class DirectWorkOrder {
 
   /** Ranks the steps of {@code pipeline}, the next to run; call after it is built. */
   public static void rankSteps(Pipeline pipeline) {
-    Map<String, Integer> found = new ConcurrentHashMap<>();
+    Map<String, Integer> found = new HashMap<>();
     int[] next = {0};
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
@@ -68,7 +68,7 @@ public final class DirectWorkOrder {
             found.putIfAbsent(node.getFullName(), next[0]++);
           }
         });
-    ranks = found;
+    ranks = Map.copyOf(found);
   }
 
   static Map<String, Integer> ranks() {
@@ -178,10 +178,8 @@ public final class DirectWorkOrder {
 
     @Override
     public int compareTo(Ranked<?> o) {
-      if (rank != o.rank) {
-        return rank > o.rank ? -1 : 1;
-      }
-      return Long.compare(sequence, o.sequence);
+      int higherFirst = Integer.compare(o.rank, rank);
+      return higherFirst != 0 ? higherFirst : Long.compare(sequence, o.sequence);
     }
   }
 }

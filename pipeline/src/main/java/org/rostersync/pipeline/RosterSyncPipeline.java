@@ -107,7 +107,9 @@ public final class RosterSyncPipeline {
       // Before the warm-up's thread loads classes: the pacing's transformer sees every class
       // loaded while it is in place. Without the agent (tests) this does nothing.
       DirectDriverPacing.pace();
-      DirectWorkOrder.rankSteps(pipeline);
+      if (DirectDriverPacing.ordersWork()) {
+        DirectWorkOrder.rankSteps(pipeline);
+      }
       InvokerWarmUp.start(pipeline);
     }
     return pipeline.run();

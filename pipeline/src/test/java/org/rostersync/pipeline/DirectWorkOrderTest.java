@@ -46,33 +46,22 @@ class DirectWorkOrderTest {
 
   @Test
   void theQueueHandsOutHigherRanksFirstAndEqualRanksInTheirOrder() {
+    List<String> ran = new ArrayList<>();
     PriorityBlockingQueue<DirectWorkOrder.Ranked<?>> queue = new PriorityBlockingQueue<>();
-    long seq = 0;
-    queue.add(ranked("fetch 1", 3, seq++));
-    queue.add(ranked("fetch 2", 3, seq++));
-    queue.add(ranked("join", 9, seq++));
-    queue.add(ranked("driver", Integer.MAX_VALUE, seq++));
-    queue.add(ranked("fetch 3", 3, seq++));
-    queue.add(ranked("write", 12, seq++));
-    queue.add(ranked("join 2", 9, seq++));
-    List<String> order = new ArrayList<>();
-    while (!queue.isEmpty()) {
-      DirectWorkOrder.Ranked<?> next = queue.poll();
-      next.run();
-      order.add(NAMES.get(NAMES.size() - 1));
+    String[] names = {"fetch 1", "fetch 2", "join", "driver", "fetch 3", "write", "join 2"};
+    int[] ranks = {3, 3, 9, Integer.MAX_VALUE, 3, 12, 9};
+    for (int i = 0; i < names.length; i++) {
+      String name = names[i];
+      queue.add(new DirectWorkOrder.Ranked<>(() -> ran.add(name), null, ranks[i], i));
     }
-    assertThat(
-        order, contains("driver", "write", "join", "join 2", "fetch 1", "fetch 2", "fetch 3"));
+    while (!queue.isEmpty()) {
+      queue.poll().run();
+    }
+    assertThat(ran, contains("driver", "write", "join", "join 2", "fetch 1", "fetch 2", "fetch 3"));
   }
 
   @Test
   void workThatIsNotAStepsBundleRanksFirst() {
     assertThat(DirectWorkOrder.rankOf(() -> {}), is(Integer.MAX_VALUE));
-  }
-
-  private static final List<String> NAMES = new ArrayList<>();
-
-  private static DirectWorkOrder.Ranked<?> ranked(String name, int rank, long seq) {
-    return new DirectWorkOrder.Ranked<>(() -> NAMES.add(name), null, rank, seq);
   }
 }

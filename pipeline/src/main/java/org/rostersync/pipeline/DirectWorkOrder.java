@@ -29,6 +29,8 @@ import org.apache.beam.sdk.runners.TransformHierarchy;
  * step in the order they came. A started type is then joined and written before another type's
  * fetch starts; nothing runs that would not have run, only sooner or later. {@link
  * DirectDriverPacing} puts this pool in place of the runner's when it loads the runner's executor.
+ * After each bundle the pool also drops the thread's Beam encoding buffer ({@link
+ * EncodingBuffers}).
  */
 public final class DirectWorkOrder {
   /** JVM system property: {@value #FIFO} keeps Beam's first-in, first-out queue. */
@@ -152,11 +154,50 @@ public final class DirectWorkOrder {
     }
 
     @Override
+    protected void afterExecute(Runnable task, Throwable thrown) {
+      EncodingBuffers.drop();
+    }
+
+    @Override
     public void execute(Runnable task) {
       super.execute(
           task instanceof Ranked<?>
               ? task
               : new Ranked<>(task, null, rankOf(task), sequence.getAndIncrement()));
+    }
+  }
+
+  /**
+   * Beam's {@code CoderUtils} keeps one encoding buffer per thread, as large as the largest element
+   * that thread ever encoded; the runner's in-memory state encodes each waiting join element when
+   * it copies a bag, so every runner thread ends up holding a buffer of a whole shard (about 2.5 MB
+   * on the mixed fleet, 17 threads: 43–45 MB in the old generation, docs/benchmark-process.md).
+   * Dropped after each bundle, it dies young instead.
+   */
+  static final class EncodingBuffers {
+    private static final ThreadLocal<?> BUFFER = find();
+
+    private EncodingBuffers() {}
+
+    private static ThreadLocal<?> find() {
+      try {
+        Field f =
+            org.apache.beam.sdk.util.CoderUtils.class.getDeclaredField("threadLocalOutputStream");
+        f.setAccessible(true);
+        return (ThreadLocal<?>) f.get(null);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return null; // a Beam release without it: nothing to drop
+      }
+    }
+
+    static void drop() {
+      if (BUFFER != null) {
+        BUFFER.remove();
+      }
+    }
+
+    static boolean found() {
+      return BUFFER != null;
     }
   }
 

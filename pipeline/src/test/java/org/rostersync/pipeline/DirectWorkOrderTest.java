@@ -5,15 +5,20 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.PriorityBlockingQueue;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +63,27 @@ class DirectWorkOrderTest {
       queue.poll().run();
     }
     assertThat(ran, contains("driver", "write", "join", "join 2", "fetch 1", "fetch 2", "fetch 3"));
+  }
+
+  @Test
+  void aThreadKeepsNoEncodingBufferFromOneBundleToTheNext() throws Exception {
+    assertThat(DirectWorkOrder.EncodingBuffers.found(), is(true));
+    ExecutorService pool = DirectWorkOrder.newFixedThreadPool(1, Executors.defaultThreadFactory());
+    try {
+      // A bundle that encodes a 2 MB element, as a join's copied bag does.
+      pool.submit(() -> CoderUtils.encodeToByteArray(ByteArrayCoder.of(), new byte[2 << 20])).get();
+      // The next bundle on the same thread finds no buffer left for CoderUtils to reuse.
+      Object kept = pool.submit(() -> threadLocalBuffer().get()).get();
+      assertThat(String.valueOf(kept), kept == null, is(true));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static ThreadLocal<?> threadLocalBuffer() throws ReflectiveOperationException {
+    Field f = CoderUtils.class.getDeclaredField("threadLocalOutputStream");
+    f.setAccessible(true);
+    return (ThreadLocal<?>) f.get(null);
   }
 
   @Test

@@ -37,6 +37,7 @@ class RunDirectScriptTest {
   public static final class Echo {
     public static void main(String[] args) {
       System.out.println("args " + String.join(" ", args));
+      System.out.println("arenas " + System.getenv("MALLOC_ARENA_MAX"));
       if (List.of(args).contains("--fail")) {
         System.exit(3);
       }
@@ -84,6 +85,17 @@ class RunDirectScriptTest {
     assertThat(r.output, not(containsString("error")));
   }
 
+  @Test
+  void mallocArenasAreCappedUnlessTheCallerSaysOtherwise() throws Exception {
+    Path jar = jar();
+    Result byDefault = run(jar, Map.of(), "--a");
+    assertThat(byDefault.output, containsString("arenas 2"));
+    Result four = run(jar, Map.of("MALLOC_ARENA_MAX", "4"), "--b");
+    assertThat(four.output, containsString("arenas 4"));
+    Result glibcs = run(jar, Map.of("MALLOC_ARENA_MAX", ""), "--c");
+    assertThat(glibcs.output, containsString("arenas null"));
+  }
+
   private List<Path> archives() throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(p -> p.toString().endsWith(".jsa")).toList();
@@ -99,6 +111,7 @@ class RunDirectScriptTest {
     pb.environment().put("ROSTER_SYNC_JAR", jar.toString());
     pb.environment().put("ROSTER_SYNC_CDS_DIR", dir.toString());
     pb.environment().put("ROSTER_SYNC_JVM_FLAGS", "-Xmx64m");
+    pb.environment().remove("MALLOC_ARENA_MAX");
     pb.environment()
         .put(
             "PATH",

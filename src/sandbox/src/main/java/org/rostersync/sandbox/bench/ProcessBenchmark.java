@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -77,6 +78,8 @@ public final class ProcessBenchmark {
           "       [--timeout-minutes=30] [--pipeline-args='--flag=v ...'] [--plain-args='--batch=5000 ...']",
           "       [--pipeline-jvm-args='-XX:StartFlightRecording=...'] (JVM flags of the pipeline only, e.g. a profiler)",
           "       [--jvm-args='-XX:TieredStopAtLevel=1 ...'] (more JVM flags of both programs)",
+          "       [--malloc-arenas=2] (glibc's MALLOC_ARENA_MAX for both programs, as templates/run-direct.sh sets it;",
+          "        --malloc-arenas= : glibc's own)",
           "       [--cds=true] (both programs map a class-data archive that a warm-up run wrote, as templates/run-direct.sh",
           "        does on the cron VM; --cds=false: neither does)",
           "  Needs the bundled jar: mvn -B -q -pl pipeline -am package -DskipTests",
@@ -253,7 +256,7 @@ public final class ProcessBenchmark {
     return String.format(
         Locale.ROOT,
         "Machine: %d cores (%s), %,d MB RAM, %s %s; load average at start %s."
-            + " Both programs: %s, their own JVM each; the simulator in a third JVM, answering after %d ms"
+            + " Both programs: %s, %s, their own JVM each; the simulator in a third JVM, answering after %d ms"
             + " (--latency-ms); one embedded PostgreSQL (%s). %s"
             + " Pipeline: %s by templates/run-direct.sh on the DirectRunner, --allIntegrations --mode=full --enforceImmutability=false"
             + " --enforceEncodability=false. Plain: PlainSync (nine types concurrently, $first=10000, 5,000-row"
@@ -265,6 +268,7 @@ public final class ProcessBenchmark {
         System.getProperty("java.version"),
         loadAverage(),
         String.join(" ", jvm),
+        arenas().isEmpty() ? "glibc's malloc arenas" : "MALLOC_ARENA_MAX=" + arenas(),
         latencyMillis(),
         "two databases, same content",
         cds == null
@@ -347,7 +351,7 @@ public final class ProcessBenchmark {
         q =
             measure(
                 plainCommand(baseUrl),
-                Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD", "postgres"),
+                plainEnv(),
                 plainDb,
                 source,
                 fleet + "-" + scenario + "-plain");
@@ -419,8 +423,31 @@ public final class ProcessBenchmark {
         String.join(" ", flags),
         "ROSTER_SYNC_CDS_DIR",
         cds == null ? "" : cds.toString(),
+        "MALLOC_ARENA_MAX",
+        arenas(),
         "PATH",
         Path.of(java).getParent() + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+  }
+
+  /**
+   * The plain program's environment: its secrets, and glibc's malloc arenas capped as
+   * templates/run-direct.sh caps them for the pipeline (the same settings for both).
+   */
+  private Map<String, String> plainEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put("EDLINK_APP_SECRET", SECRET);
+    env.put("JDBC_PASSWORD", "postgres");
+    if (!arenas().isEmpty()) {
+      env.put("MALLOC_ARENA_MAX", arenas());
+    }
+    return env;
+  }
+
+  /**
+   * glibc's malloc arenas for both programs, as the cron VM's command sets them; empty: glibc's.
+   */
+  private String arenas() {
+    return flags.getOrDefault("malloc-arenas", "2");
   }
 
   private List<String> plainCommand(String baseUrl) {
@@ -497,7 +524,7 @@ public final class ProcessBenchmark {
           spawn(
               plainCommand(
                   sim.baseUrl(), db, List.of("-XX:ArchiveClassesAtExit=" + plainArchive())),
-              Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD", "postgres"),
+              plainEnv(),
               work.resolve("warmup-plain.log"));
       long archives;
       try (Stream<Path> files = Files.list(cds)) {
@@ -524,11 +551,7 @@ public final class ProcessBenchmark {
   }
 
   private void prime(String baseUrl, BenchDb db) throws Exception {
-    ProcessReport.Run r =
-        spawn(
-            plainCommand(baseUrl, db),
-            Map.of("EDLINK_APP_SECRET", SECRET, "JDBC_PASSWORD", "postgres"),
-            work.resolve("prime.log"));
+    ProcessReport.Run r = spawn(plainCommand(baseUrl, db), plainEnv(), work.resolve("prime.log"));
     if (r.exitCode() != 0) {
       throw new IllegalStateException("priming the database failed; see " + r.log());
     }

@@ -171,8 +171,8 @@ public final class DirectWorkOrder {
    * Beam's {@code CoderUtils} keeps one encoding buffer per thread, as large as the largest element
    * that thread ever encoded; the runner's in-memory state encodes each waiting join element when
    * it copies a bag, so every runner thread ends up holding a buffer of a whole shard (about 2.5 MB
-   * on the mixed fleet, 17 threads: 43–45 MB in the old generation, docs/benchmark-process.md).
-   * Dropped after each bundle, it dies young instead.
+   * on the mixed fleet: 43–45 MB in the old generation, docs/benchmark-process.md). Dropped after
+   * each bundle, it dies young instead.
    */
   static final class EncodingBuffers {
     private static final ThreadLocal<?> BUFFER = find();

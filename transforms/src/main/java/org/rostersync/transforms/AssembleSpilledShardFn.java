@@ -103,7 +103,7 @@ final class AssembleSpilledShardFn
   private static void append(IdRows into, IdRows from) {
     IdRows.JsonReader json = from.reader();
     for (int i = 0; i < from.size; i++) {
-      into.add(from.msb[i], from.lsb[i], from.hashes[i], json.json(i));
+      into.addFrom(from, i, json.json(i));
     }
   }
 

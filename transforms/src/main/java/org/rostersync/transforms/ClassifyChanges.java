@@ -1,7 +1,6 @@
 package org.rostersync.transforms;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -186,7 +185,7 @@ public final class ClassifyChanges
         kinds[i] = CREATE;
       } else {
         seen[s] = true;
-        if (Arrays.equals(stored.hash(s), remote.hash(i))) {
+        if (stored.sameHash(s, remote.rows(), i)) {
           b.unchanged();
         } else {
           kinds[i] = UPDATE;
@@ -308,7 +307,7 @@ public final class ClassifyChanges
         open = packed ? IdRows.packed(capacity) : new IdRows(capacity);
         openBytes = 0;
       }
-      open.add(remote.msb(i), remote.lsb(i), remote.hash(i), json);
+      open.addFrom(remote.rows(), i, json);
       openBytes += json.length;
       rows++;
     }

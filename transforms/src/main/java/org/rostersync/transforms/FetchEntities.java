@@ -755,16 +755,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       RemoteShard[] shards = new RemoteShard[shardCount];
       IdRows.JsonReader json = all.jsonReader();
       for (int s = 0; s < shardCount; s++) {
-        int m = members[s].length;
-        long[] msb = new long[m];
-        long[] lsb = new long[m];
-        byte[][] hashes = new byte[m][];
-        byte[][] jsons = new byte[m][];
-        int kept = 0;
+        IdRows rows = new IdRows(members[s].length);
         int prev = -1;
         for (int i : members[s]) {
           if (prev >= 0 && all.msb(prev) == all.msb(i) && all.lsb(prev) == all.lsb(i)) {
-            if (!Arrays.equals(all.hash(prev), all.hash(i))) {
+            if (!all.rows().hashEquals(prev, all.rows(), i)) {
               throw new BadRecordException(
                   "id "
                       + new UUID(all.msb(i), all.lsb(i))
@@ -773,20 +768,11 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
             SyncMetrics.DUPLICATES_DROPPED.inc();
             continue;
           }
-          msb[kept] = all.msb(i);
-          lsb[kept] = all.lsb(i);
-          hashes[kept] = all.hash(i);
-          jsons[kept] = json.json(i);
-          kept++;
+          rows.addFrom(all.rows(), i, json.json(i));
           prev = i;
         }
-        if (kept < m) {
-          msb = Arrays.copyOf(msb, kept);
-          lsb = Arrays.copyOf(lsb, kept);
-          hashes = Arrays.copyOf(hashes, kept);
-          jsons = Arrays.copyOf(jsons, kept);
-        }
-        shards[s] = RemoteShard.of(job, summary, new IdRows(kept, msb, lsb, hashes, jsons));
+        rows.seal();
+        shards[s] = RemoteShard.of(job, summary, rows);
       }
       return shards;
     }

@@ -100,7 +100,7 @@ final class PagedShards {
       IdRows rows = buckets[e >>> ROW_BITS];
       int row = e & ROW_MASK;
       if ((int) (t >>> 32) == idHash && rows.msb[row] == msb && rows.lsb[row] == lsb) {
-        if (!Arrays.equals(rows.hashes[row], hash)) {
+        if (!rows.hashEquals(row, hash)) {
           throw new BadRecordException(
               "id " + new UUID(msb, lsb) + " was served twice with different content in one fetch");
         }
@@ -181,7 +181,7 @@ final class PagedShards {
       IdRows.JsonReader json = src.reader();
       for (int i = 0; i < src.size; i++) {
         try {
-          finer.add(src.msb[i], src.lsb[i], src.hashes[i], json.json(i));
+          finer.add(src.msb[i], src.lsb[i], src.hash(i), json.json(i));
         } catch (BadRecordException e) {
           throw new IllegalStateException("an id repeated within one paged type", e);
         }
@@ -212,7 +212,7 @@ final class PagedShards {
       }
       IdRows.JsonReader json = src.reader();
       for (int i = src.size / PackedJson.FRAME * PackedJson.FRAME; i < src.size; i++) {
-        out.add(src.msb[i], src.lsb[i], src.hashes[i], json.json(i));
+        out.addFrom(src, i, json.json(i));
       }
     }
     out.seal();

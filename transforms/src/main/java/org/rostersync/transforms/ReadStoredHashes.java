@@ -124,13 +124,23 @@ public final class ReadStoredHashes
       ByteBuffer in = ByteBuffer.wrap(pairs);
       long[] msb = new long[n];
       long[] lsb = new long[n];
-      byte[][] h = new byte[n][];
+      int w = IdRows.HASH_BYTES;
+      byte[] h = new byte[n * w];
+      byte[][] odd = null;
       try {
         for (int i = 0; i < n; i++) {
           msb[i] = in.getLong();
           lsb[i] = in.getLong();
-          h[i] = new byte[in.get() & 0xff];
-          in.get(h[i]);
+          int len = in.get() & 0xff;
+          if (len == w) {
+            in.get(h, i * w, w);
+          } else {
+            if (odd == null) {
+              odd = new byte[n][];
+            }
+            odd[i] = new byte[len];
+            in.get(odd[i]);
+          }
         }
       } catch (java.nio.BufferUnderflowException e) {
         throw new IllegalStateException(
@@ -144,7 +154,7 @@ public final class ReadStoredHashes
         throw new IllegalStateException(
             "stored hashes of a shard hold more than the " + n + " pairs counted");
       }
-      return new StoredShard(n, msb, lsb, h);
+      return new StoredShard(n, msb, lsb, h, odd);
     }
   }
 }

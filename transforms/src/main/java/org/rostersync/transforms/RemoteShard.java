@@ -126,8 +126,9 @@ public final class RemoteShard {
     return rows.lsb[i];
   }
 
+  /** Record {@code i}'s hash, a copy (empty for a rejected record). */
   public byte[] hash(int i) {
-    return rows.hashes[i];
+    return rows.hash(i);
   }
 
   /**

@@ -7,24 +7,56 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
  * The local side of one join group: the (id, hash) pairs the database holds for one shard. Never
- * the payload.
+ * the payload. The hashes sit in one flat array, {@value IdRows#HASH_BYTES} bytes a row; one of
+ * another length (a row written by hand) is kept apart and never equals a fetched record's.
  */
 @DefaultCoder(StoredShard.Coder.class)
 public final class StoredShard {
+  /** Stands for a null hash in {@link #odd}. */
+  private static final byte[] NULL_HASH = new byte[0];
+
   /** No stored rows. Shared: nothing changes a shard once made. */
   public static final StoredShard EMPTY =
       new StoredShard(0, new long[0], new long[0], new byte[0][]);
 
+  private static final int W = IdRows.HASH_BYTES;
+
   private final int size;
   private final long[] msb;
   private final long[] lsb;
-  private final byte[][] hashes;
+
+  /** Row {@code i}'s hash at {@code i * W}, unless {@link #odd} holds it. */
+  private final byte[] hashes;
+
+  /** The hashes of another length (null ones included) by row, or null when there are none. */
+  private final byte[][] odd;
 
   public StoredShard(int size, long[] msb, long[] lsb, byte[][] hashes) {
     this.size = size;
     this.msb = msb;
     this.lsb = lsb;
+    this.hashes = new byte[size * W];
+    byte[][] o = null;
+    for (int i = 0; i < size; i++) {
+      if (hashes[i] != null && hashes[i].length == W) {
+        System.arraycopy(hashes[i], 0, this.hashes, i * W, W);
+      } else {
+        if (o == null) {
+          o = new byte[size][];
+        }
+        o[i] = hashes[i] == null ? NULL_HASH : hashes[i];
+      }
+    }
+    this.odd = o;
+  }
+
+  /** Wraps flat hashes (not copied); {@code odd} may be null. */
+  StoredShard(int size, long[] msb, long[] lsb, byte[] hashes, byte[][] odd) {
+    this.size = size;
+    this.msb = msb;
+    this.lsb = lsb;
     this.hashes = hashes;
+    this.odd = odd;
   }
 
   public int size() {
@@ -39,8 +71,21 @@ public final class StoredShard {
     return lsb[i];
   }
 
+  private boolean isOdd(int i) {
+    return odd != null && odd[i] != null;
+  }
+
+  /** Row {@code i}'s hash: a copy, or for one of another length the array itself (or null). */
   public byte[] hash(int i) {
-    return hashes[i];
+    if (isOdd(i)) {
+      return odd[i] == NULL_HASH ? null : odd[i];
+    }
+    return java.util.Arrays.copyOfRange(hashes, i * W, (i + 1) * W);
+  }
+
+  /** Whether row {@code i}'s hash equals {@code rows}' row {@code j}'s, without copying either. */
+  boolean sameHash(int i, IdRows rows, int j) {
+    return isOdd(i) ? rows.hashEquals(j, hash(i)) : rows.hashEquals(j, hashes, i * W);
   }
 
   /** Versioned binary coder (v1) of the parallel arrays. */
@@ -65,14 +110,45 @@ public final class StoredShard {
       out.writeInt(s.size);
       Codec.writeLongs(out, s.msb, s.size);
       Codec.writeLongs(out, s.lsb, s.size);
-      Codec.writeBytesArray(out, s.hashes, s.size);
+      // One array per row, as Codec.writeBytesArray writes them: each row's length (-1 for null).
+      for (int i = 0; i < s.size; i++) {
+        byte[] odd = s.isOdd(i) ? s.odd[i] : null;
+        if (odd == null) {
+          out.writeInt(W);
+          out.write(s.hashes, i * W, W);
+        } else if (odd == NULL_HASH) {
+          out.writeInt(-1);
+        } else {
+          out.writeInt(odd.length);
+          out.write(odd);
+        }
+      }
     }
 
     @Override
     StoredShard read(DataInputStream in, int version) throws IOException {
       int n = in.readInt();
-      return new StoredShard(
-          n, Codec.readLongs(in, n), Codec.readLongs(in, n), Codec.readBytesArray(in, n));
+      long[] msb = Codec.readLongs(in, n);
+      long[] lsb = Codec.readLongs(in, n);
+      byte[] hashes = new byte[n * W];
+      byte[][] odd = null;
+      for (int i = 0; i < n; i++) {
+        int len = in.readInt();
+        if (len == W) {
+          in.readFully(hashes, i * W, W);
+          continue;
+        }
+        if (len < -1) {
+          throw new org.apache.beam.sdk.coders.CoderException("negative length");
+        }
+        byte[] hash = len == -1 ? NULL_HASH : new byte[len];
+        in.readFully(hash);
+        if (odd == null) {
+          odd = new byte[n][];
+        }
+        odd[i] = hash;
+      }
+      return new StoredShard(n, msb, lsb, hashes, odd);
     }
   }
 }

@@ -294,7 +294,7 @@ public final class WriteChanges
               UUID.fromString(batch.key().integrationId()),
               System.currentTimeMillis())) {
         for (int i : order) {
-          copy.add(rows.msb[i], rows.lsb[i], rows.hashes[i], json.json(i));
+          copy.add(rows.msb[i], rows.lsb[i], rows.hash(i), json.json(i));
         }
         copy.finish();
       }
@@ -329,7 +329,7 @@ public final class WriteChanges
           ps.setString(1, batch.key().type().path());
           ps.setObject(2, integration);
           ps.setObject(3, new UUID(rows.msb[i], rows.lsb[i]));
-          ps.setBytes(4, rows.hashes[i]);
+          ps.setBytes(4, rows.hash(i));
           ps.setString(5, new String(json.json(i), java.nio.charset.StandardCharsets.UTF_8));
           ps.setTimestamp(6, now);
           ps.addBatch();

@@ -14,8 +14,8 @@ final class IdRows {
   /** The length of a record's hash, SHA-256 of its canonical JSON. */
   static final int HASH_BYTES = 32;
 
-  /** Stands for a null hash in {@link #odd}. */
-  private static final byte[] NULL_HASH = new byte[0];
+  /** Stands for a null hash in {@link #odd} (and {@link StoredShard}'s). */
+  static final byte[] NULL_HASH = new byte[0];
 
   int size;
   long[] msb;
@@ -383,20 +383,27 @@ final class IdRows {
     return new IdRows(n, msb, lsb, hashes, odd, json);
   }
 
-  /**
-   * The hashes as {@link Codec#writeBytesArray} writes one array per row (the coders' layout since
-   * their first version): each row's length (-1 for null), then its bytes.
-   */
   private void writeHashes(java.io.DataOutputStream out) throws java.io.IOException {
+    writeHashes(out, hashes, odd, size);
+  }
+
+  /**
+   * Flat hashes ({@code odd} by row for those of another length, {@link #NULL_HASH} for null) as
+   * {@link Codec#writeBytesArray} writes one array per row, the coders' layout since their first
+   * version: each row's length (-1 for null), then its bytes. Shared with {@link StoredShard}.
+   */
+  static void writeHashes(java.io.DataOutputStream out, byte[] hashes, byte[][] odd, int size)
+      throws java.io.IOException {
     for (int i = 0; i < size; i++) {
-      if (!isOdd(i)) {
+      byte[] other = odd == null ? null : odd[i];
+      if (other == null) {
         out.writeInt(HASH_BYTES);
         out.write(hashes, i * HASH_BYTES, HASH_BYTES);
-      } else if (odd[i] == NULL_HASH) {
+      } else if (other == NULL_HASH) {
         out.writeInt(-1);
       } else {
-        out.writeInt(odd[i].length);
-        out.write(odd[i]);
+        out.writeInt(other.length);
+        out.write(other);
       }
     }
   }
@@ -404,7 +411,7 @@ final class IdRows {
   /**
    * Reads {@link #writeHashes}' layout into {@code into}; the hashes of another length, or null.
    */
-  private static byte[][] readHashes(java.io.DataInputStream in, int n, byte[] into)
+  static byte[][] readHashes(java.io.DataInputStream in, int n, byte[] into)
       throws java.io.IOException {
     byte[][] odd = null;
     for (int i = 0; i < n; i++) {

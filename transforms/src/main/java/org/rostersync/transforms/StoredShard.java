@@ -12,9 +12,6 @@ import org.apache.beam.sdk.coders.DefaultCoder;
  */
 @DefaultCoder(StoredShard.Coder.class)
 public final class StoredShard {
-  /** Stands for a null hash in {@link #odd}. */
-  private static final byte[] NULL_HASH = new byte[0];
-
   /** No stored rows. Shared: nothing changes a shard once made. */
   public static final StoredShard EMPTY =
       new StoredShard(0, new long[0], new long[0], new byte[0][]);
@@ -44,7 +41,7 @@ public final class StoredShard {
         if (o == null) {
           o = new byte[size][];
         }
-        o[i] = hashes[i] == null ? NULL_HASH : hashes[i];
+        o[i] = hashes[i] == null ? IdRows.NULL_HASH : hashes[i];
       }
     }
     this.odd = o;
@@ -78,7 +75,7 @@ public final class StoredShard {
   /** Row {@code i}'s hash: a copy, or for one of another length the array itself (or null). */
   public byte[] hash(int i) {
     if (isOdd(i)) {
-      return odd[i] == NULL_HASH ? null : odd[i];
+      return odd[i] == IdRows.NULL_HASH ? null : odd[i];
     }
     return java.util.Arrays.copyOfRange(hashes, i * W, (i + 1) * W);
   }
@@ -110,19 +107,7 @@ public final class StoredShard {
       out.writeInt(s.size);
       Codec.writeLongs(out, s.msb, s.size);
       Codec.writeLongs(out, s.lsb, s.size);
-      // One array per row, as Codec.writeBytesArray writes them: each row's length (-1 for null).
-      for (int i = 0; i < s.size; i++) {
-        byte[] odd = s.isOdd(i) ? s.odd[i] : null;
-        if (odd == null) {
-          out.writeInt(W);
-          out.write(s.hashes, i * W, W);
-        } else if (odd == NULL_HASH) {
-          out.writeInt(-1);
-        } else {
-          out.writeInt(odd.length);
-          out.write(odd);
-        }
-      }
+      IdRows.writeHashes(out, s.hashes, s.odd, s.size);
     }
 
     @Override
@@ -131,23 +116,7 @@ public final class StoredShard {
       long[] msb = Codec.readLongs(in, n);
       long[] lsb = Codec.readLongs(in, n);
       byte[] hashes = new byte[n * W];
-      byte[][] odd = null;
-      for (int i = 0; i < n; i++) {
-        int len = in.readInt();
-        if (len == W) {
-          in.readFully(hashes, i * W, W);
-          continue;
-        }
-        if (len < -1) {
-          throw new org.apache.beam.sdk.coders.CoderException("negative length");
-        }
-        byte[] hash = len == -1 ? NULL_HASH : new byte[len];
-        in.readFully(hash);
-        if (odd == null) {
-          odd = new byte[n][];
-        }
-        odd[i] = hash;
-      }
+      byte[][] odd = IdRows.readHashes(in, n, hashes);
       return new StoredShard(n, msb, lsb, hashes, odd);
     }
   }

@@ -52,19 +52,6 @@ final class IdRows {
     this.packed = packed;
   }
 
-  /** Wraps the id and JSON arrays (not copied); the hashes are copied into the flat array. */
-  IdRows(int size, long[] msb, long[] lsb, byte[][] hashes, byte[][] json) {
-    this.size = size;
-    this.msb = msb;
-    this.lsb = lsb;
-    this.hashes = new byte[size * HASH_BYTES];
-    for (int i = 0; i < size; i++) {
-      setHash(i, hashes[i]);
-    }
-    this.json = json;
-    this.packed = null;
-  }
-
   private IdRows(int size, long[] msb, long[] lsb, byte[] hashes, byte[][] odd, PackedJson packed) {
     this.size = size;
     this.msb = msb;

@@ -126,7 +126,7 @@ public final class RemoteShard {
     return rows.lsb[i];
   }
 
-  /** Record {@code i}'s hash, a copy (empty for a rejected record). */
+  /** Record {@code i}'s hash: a copy of its 32 bytes (a rejected record's is empty). */
   public byte[] hash(int i) {
     return rows.hash(i);
   }

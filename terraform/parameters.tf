@@ -16,6 +16,7 @@ locals {
     dbPoolSize                = tostring(var.db_pool_size)
     pageSize                  = tostring(var.page_size)
     pageFromBothEnds          = tostring(var.page_from_both_ends)
+    pageRecordsInFlight       = tostring(var.page_records_in_flight)
     maxSkipAge                = var.max_skip_age
     leaseTtl                  = var.lease_ttl
     maxRunDuration            = var.max_run_duration

@@ -187,6 +187,12 @@ variable "page_from_both_ends" {
   default     = true
 }
 
+variable "page_records_in_flight" {
+  description = "Records of Edlink pages read or waiting to be handled that one worker holds at once; -1: 15,000 per core of the worker, 0: no bound."
+  type        = number
+  default     = -1
+}
+
 variable "max_skip_age" {
   description = "Force a full sync when the last one is older than this, even without new events."
   type        = string

@@ -72,7 +72,8 @@ public final class SyncConfigs {
             "edlinkAppSecret");
     return EdlinkConfig.of(o.getEdlinkBaseUrl(), secret)
         .withPageSize(o.getPageSize())
-        .withPagingFromBothEnds(o.getPageFromBothEnds());
+        .withPagingFromBothEnds(o.getPageFromBothEnds())
+        .withRecordsInFlight(o.getPageRecordsInFlight());
   }
 
   public static JdbcConfig jdbc(SyncOptions o) {

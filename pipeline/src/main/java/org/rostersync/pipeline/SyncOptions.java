@@ -5,6 +5,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
+import org.rostersync.transforms.EdlinkConfig;
 import org.rostersync.transforms.SyncDefaults;
 
 /**
@@ -89,6 +90,17 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
   Boolean getPageFromBothEnds();
 
   void setPageFromBothEnds(Boolean value);
+
+  @Description(
+      "Records of Edlink pages read or waiting to be handled that one worker holds at once, over "
+          + "all the types it pages (a page takes the page size of them once its response "
+          + "arrives). Many types paged at once otherwise hold two parsed pages per paging "
+          + "thread. -1 (the default): 15,000 per core of the worker, 30,000 on two cores; 0: no "
+          + "bound.")
+  @Default.Integer(EdlinkConfig.DEFAULT_RECORDS_IN_FLIGHT)
+  Integer getPageRecordsInFlight();
+
+  void setPageRecordsInFlight(Integer value);
 
   @Description("Batch job source: comma-separated integration ids to sync once.")
   String getIntegrationIds();

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -78,6 +79,7 @@ public final class EdlinkClient implements AutoCloseable {
   private final String appSecret;
   private final int pageSize;
   private final boolean fromBothEnds;
+  private final PageBudget pageBudget;
   private final int maxAttempts;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
@@ -93,6 +95,7 @@ public final class EdlinkClient implements AutoCloseable {
     this.appSecret = b.appSecret;
     this.pageSize = b.pageSize;
     this.fromBothEnds = b.fromBothEnds;
+    this.pageBudget = b.pageBudget;
     this.maxAttempts = b.maxAttempts;
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
@@ -226,21 +229,23 @@ public final class EdlinkClient implements AutoCloseable {
         Future<Envelope<Page>> ahead =
             pause == null && following != null ? askAhead(following, call) : null;
         boolean goOn = true;
-        if (fromEnd != null || !page.data().isEmpty()) {
-          try {
+        try {
+          if (fromEnd != null || !page.data().isEmpty()) {
             if (fromEnd != null) {
               goOn = fromEnd.forward(page.data(), following == null);
             } else {
               records += page.data().size();
               handler.onPage(page.data());
             }
-          } catch (StopPaging stop) {
-            drop(ahead);
-            break;
-          } catch (EdlinkException | RuntimeException | Error e) {
-            drop(ahead);
-            throw e;
           }
+        } catch (StopPaging stop) {
+          drop(ahead);
+          break;
+        } catch (EdlinkException | RuntimeException | Error e) {
+          drop(ahead);
+          throw e;
+        } finally {
+          page.data().release();
         }
         if (badNext != null) {
           drop(ahead);
@@ -253,6 +258,7 @@ public final class EdlinkClient implements AutoCloseable {
         if (pause != null && pause.getAsBoolean()) {
           return new FetchStats(records, pages, call.retries.get(), following.toString());
         }
+        page = null; // handled: not kept while the next one comes
         page = ahead != null ? await(ahead, following) : getPage(following, call);
         next = following;
       }
@@ -372,28 +378,35 @@ public final class EdlinkClient implements AutoCloseable {
           if (before == null && following != null) {
             before = askBackward(following);
           }
-          synchronized (lock) {
-            if (done || records.anyIn(backwardIds)) {
-              return;
+          try {
+            synchronized (lock) {
+              if (done || records.anyIn(backwardIds)) {
+                return;
+              }
+              Page rest = records.without(forwardIds);
+              try {
+                handOn(rest);
+              } catch (StopPaging stop) {
+                done = true;
+                return;
+              } catch (EdlinkException | RuntimeException | Error e) {
+                failure = e;
+                done = true;
+                return;
+              }
+              pages++;
+              backwardIds = records.idSet();
+              if (rest.size() < records.size()) {
+                done = true;
+                return;
+              }
             }
-            Page rest = records.without(forwardIds);
-            try {
-              handOn(rest);
-            } catch (StopPaging stop) {
-              done = true;
-              return;
-            } catch (EdlinkException | RuntimeException | Error e) {
-              failure = e;
-              done = true;
-              return;
-            }
-            pages++;
-            backwardIds = records.idSet();
-            if (rest.size() < records.size()) {
-              done = true;
-              return;
-            }
+          } finally {
+            records.release();
           }
+          // Not kept while the page before it comes.
+          arrived = null;
+          records = null;
           if (following == null) {
             return;
           }
@@ -424,7 +437,7 @@ public final class EdlinkClient implements AutoCloseable {
           PageAhead.THREADS.submit(
               () -> {
                 try {
-                  return getPage(uri, call, first::complete);
+                  return releasedIfDropped(getPage(uri, call, first::complete));
                 } finally {
                   first.complete(null);
                 }
@@ -495,7 +508,7 @@ public final class EdlinkClient implements AutoCloseable {
 
   /** Starts the GET of the next page on a page-ahead thread (retries and deadline as any GET). */
   private Future<Envelope<Page>> askAhead(URI uri, Call call) {
-    return PageAhead.THREADS.submit(() -> getPage(uri, call));
+    return PageAhead.THREADS.submit(() -> releasedIfDropped(getPage(uri, call)));
   }
 
   /** The page asked for ahead, or the error its GET ended with. */
@@ -521,11 +534,28 @@ public final class EdlinkClient implements AutoCloseable {
     }
   }
 
-  /** A page asked for ahead that will not be used: its GET is interrupted, its result ignored. */
-  private static void drop(Future<?> ahead) {
-    if (ahead != null) {
-      ahead.cancel(true);
+  /**
+   * A page asked for ahead that will not be used: its GET is interrupted, its result ignored, and
+   * what it holds of the page budget given back (by the page's collection if it arrives later).
+   */
+  private static void drop(Future<Envelope<Page>> ahead) {
+    if (ahead != null && !ahead.cancel(true) && ahead.isDone()) {
+      try {
+        ahead.get().data().release();
+      } catch (ExecutionException | CancellationException e) {
+        // No page: nothing held.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
+  }
+
+  /** A page read on a page-ahead thread after it was dropped gives its share back at once. */
+  private static Envelope<Page> releasedIfDropped(Envelope<Page> page) {
+    if (Thread.currentThread().isInterrupted()) {
+      page.data().release();
+    }
+    return page;
   }
 
   /** The newest event id ({@code /events?$last=1}), or empty when the integration has no events. */
@@ -669,15 +699,26 @@ public final class EdlinkClient implements AutoCloseable {
         uri,
         call,
         in -> {
-          if (jacksonRefused[0]) {
-            return readPageGenerally(in);
-          }
+          // Taken once the response has arrived: the round trip holds nothing of the budget.
+          PageBudget.Held taken = pageBudget.take(pageSize);
+          Envelope<Page> env;
           try {
-            return readPageByJackson(in, firstId);
-          } catch (JsonProcessingException | IllegalStateException e) {
-            jacksonRefused[0] = true;
+            if (jacksonRefused[0]) {
+              env = readPageGenerally(in);
+            } else {
+              try {
+                env = readPageByJackson(in, firstId);
+              } catch (JsonProcessingException | IllegalStateException e) {
+                jacksonRefused[0] = true;
+                throw e;
+              }
+            }
+          } catch (IOException | RuntimeException | Error e) {
+            taken.run();
             throw e;
           }
+          env.data().hold(taken);
+          return env;
         });
   }
 
@@ -1230,6 +1271,7 @@ public final class EdlinkClient implements AutoCloseable {
     private String appSecret;
     private int pageSize = MAX_PAGE_SIZE;
     private boolean fromBothEnds;
+    private PageBudget pageBudget = PageBudget.NONE;
     private int maxAttempts = 6;
     private Duration initialBackoff = Duration.ofMillis(500);
     private Duration maxBackoff = Duration.ofSeconds(30);
@@ -1259,6 +1301,15 @@ public final class EdlinkClient implements AutoCloseable {
      */
     public Builder fromBothEnds(boolean v) {
       this.fromBothEnds = v;
+      return this;
+    }
+
+    /**
+     * The records of pages read or waiting for their handler that this client shares with every
+     * client of the JVM given the same budget ({@link PageBudget}; none by default).
+     */
+    public Builder pageBudget(PageBudget v) {
+      this.pageBudget = v;
       return this;
     }
 
@@ -1329,6 +1380,7 @@ public final class EdlinkClient implements AutoCloseable {
       requirePositive(connectTimeout, "connectTimeout");
       requirePositive(readTimeout, "readTimeout");
       Objects.requireNonNull(retryListener, "retryListener");
+      Objects.requireNonNull(pageBudget, "pageBudget");
       return new EdlinkClient(this);
     }
 

@@ -39,6 +39,9 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
    */
   private final int[] idHashes;
 
+  /** What this page holds of a {@link PageBudget}; null for none. */
+  private volatile PageBudget.Held held;
+
   private Page(CanonicalHash.Read[] records) {
     this(records, idHashes(records));
   }
@@ -118,6 +121,26 @@ public final class Page extends AbstractList<JsonObject> implements RandomAccess
   @Override
   public int size() {
     return records.length;
+  }
+
+  /**
+   * Keeps one record of {@code taken} per record of this page until {@link #release} (or until the
+   * page is collected), and gives back the rest.
+   */
+  void hold(PageBudget.Held taken) {
+    taken.keep(records.length);
+    if (this != EMPTY) {
+      held = taken;
+      taken.untilCollected(this);
+    }
+  }
+
+  /** Gives back what this page holds of its budget: its handler is done with it. */
+  void release() {
+    PageBudget.Held h = held;
+    if (h != null) {
+      h.run();
+    }
   }
 
   /** The string {@code id} of record {@code index}, or null when it has none. */

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.time.Duration;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.rostersync.edlink.EdlinkClient;
+import org.rostersync.edlink.PageBudget;
 import org.rostersync.edlink.RetryListener;
 
 /**
@@ -16,6 +17,7 @@ public final class EdlinkConfig implements Serializable {
   private final int maxAttempts;
   private final long initialBackoffMillis;
   private final boolean fromBothEnds;
+  private final int recordsInFlight;
 
   private EdlinkConfig(
       String baseUrl,
@@ -23,31 +25,55 @@ public final class EdlinkConfig implements Serializable {
       int pageSize,
       int maxAttempts,
       long initialBackoffMillis,
-      boolean fromBothEnds) {
+      boolean fromBothEnds,
+      int recordsInFlight) {
     this.baseUrl = baseUrl;
     this.appSecret = appSecret;
     this.pageSize = pageSize;
     this.maxAttempts = maxAttempts;
     this.initialBackoffMillis = initialBackoffMillis;
     this.fromBothEnds = fromBothEnds;
+    this.recordsInFlight = recordsInFlight;
   }
 
-  /** Pages of 10,000; a type paged whole is paged from both ends. */
+  /**
+   * Pages of 10,000; a type paged whole is paged from both ends; the records of pages held at once
+   * bounded per worker by its cores ({@link PageBudget#perCore()}).
+   */
   public static EdlinkConfig of(String baseUrl, SecretRef appSecret) {
-    return new EdlinkConfig(baseUrl, appSecret, EdlinkClient.MAX_PAGE_SIZE, 6, 500, true);
+    return new EdlinkConfig(
+        baseUrl, appSecret, EdlinkClient.MAX_PAGE_SIZE, 6, 500, true, DEFAULT_RECORDS_IN_FLIGHT);
   }
+
+  /**
+   * {@link PageBudget#RECORDS_PER_CORE} per core of the worker, decided on the worker
+   * (docs/benchmark-process.md, "Fewer parsed pages at once").
+   */
+  public static final int DEFAULT_RECORDS_IN_FLIGHT = -1;
 
   public EdlinkConfig withPageSize(int pageSize) {
     if (pageSize < 1 || pageSize > EdlinkClient.MAX_PAGE_SIZE) {
       throw new IllegalArgumentException("page size must be 1.." + EdlinkClient.MAX_PAGE_SIZE);
     }
     return new EdlinkConfig(
-        baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis, fromBothEnds);
+        baseUrl,
+        appSecret,
+        pageSize,
+        maxAttempts,
+        initialBackoffMillis,
+        fromBothEnds,
+        recordsInFlight);
   }
 
   public EdlinkConfig withRetries(int maxAttempts, long initialBackoffMillis) {
     return new EdlinkConfig(
-        baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis, fromBothEnds);
+        baseUrl,
+        appSecret,
+        pageSize,
+        maxAttempts,
+        initialBackoffMillis,
+        fromBothEnds,
+        recordsInFlight);
   }
 
   /**
@@ -56,7 +82,26 @@ public final class EdlinkConfig implements Serializable {
    */
   public EdlinkConfig withPagingFromBothEnds(boolean fromBothEnds) {
     return new EdlinkConfig(
-        baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis, fromBothEnds);
+        baseUrl,
+        appSecret,
+        pageSize,
+        maxAttempts,
+        initialBackoffMillis,
+        fromBothEnds,
+        recordsInFlight);
+  }
+
+  /**
+   * The records of pages read or waiting for their handler that all clients of a JVM hold at once
+   * ({@link PageBudget}); 0: no bound; -1: {@link PageBudget#perCore()}.
+   */
+  public EdlinkConfig withRecordsInFlight(int records) {
+    if (records < -1) {
+      throw new IllegalArgumentException(
+          "records in flight must be -1 (per core), 0 (no bound) or more, got " + records);
+    }
+    return new EdlinkConfig(
+        baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis, fromBothEnds, records);
   }
 
   public String baseUrl() {
@@ -70,7 +115,10 @@ public final class EdlinkConfig implements Serializable {
         .add(DisplayData.item("pageSize", pageSize).withLabel("Edlink page size"))
         .add(
             DisplayData.item("pageFromBothEnds", fromBothEnds)
-                .withLabel("Page a type from both ends"));
+                .withLabel("Page a type from both ends"))
+        .add(
+            DisplayData.item("recordsInFlight", recordsInFlight)
+                .withLabel("Records of pages held at once per worker (0: no bound, -1: per core)"));
   }
 
   public int pageSize() {
@@ -96,6 +144,7 @@ public final class EdlinkConfig implements Serializable {
         .appSecret(secret)
         .pageSize(pageSize)
         .fromBothEnds(fromBothEnds)
+        .pageBudget(PageBudget.shared(recordsInFlight))
         .maxAttempts(maxAttempts)
         .initialBackoff(Duration.ofMillis(initialBackoffMillis))
         .retryListener(retries)
@@ -110,6 +159,8 @@ public final class EdlinkConfig implements Serializable {
         + pageSize
         + ", fromBothEnds="
         + fromBothEnds
+        + ", recordsInFlight="
+        + recordsInFlight
         + "}";
   }
 }

@@ -1,0 +1,139 @@
+package org.rostersync.edlink;
+
+import java.lang.ref.Cleaner;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A bound, shared by every client of a JVM that is given the same budget, on the records of pages
+ * read or waiting for their handler. Many types paged at once on two cores otherwise hold two
+ * parsed pages per paging thread, most of them waiting for the CPU (docs/benchmark-process.md,
+ * "Fewer parsed pages at once").
+ *
+ * <p>A page takes a page size of records once its response has arrived, so the round trip itself
+ * holds nothing, keeps what it read once read, and gives it back when its handler is done with it;
+ * a page that is never handed on (asked for ahead and dropped, or failed) gives it back when it is
+ * collected. The bound is soft: a page that waits longer than {@link #WAIT_MILLIS} for its share is
+ * read anyway, so no paging can ever wait on another for good.
+ */
+public final class PageBudget {
+  /** No bound: every page is read at once. */
+  public static final PageBudget NONE = new PageBudget(0);
+
+  /** How long a page waits for its share before it is read over the bound. */
+  static final long WAIT_MILLIS = 2_000;
+
+  private static final ConcurrentHashMap<Integer, PageBudget> SHARED = new ConcurrentHashMap<>();
+  private static final Cleaner CLEANER = Cleaner.create();
+
+  private final int records;
+  private final Semaphore permits;
+  private final AtomicLong overdrafts = new AtomicLong();
+
+  private PageBudget(int records) {
+    this.records = records;
+    this.permits = records > 0 ? new Semaphore(records, true) : null;
+  }
+
+  /** Records per core of {@link #perCore()}: a page and a half of 10,000. */
+  public static final int RECORDS_PER_CORE = 15_000;
+
+  /**
+   * The JVM's budget of {@code records} records: 0 for {@link #NONE}, a negative number for {@link
+   * #perCore()}.
+   */
+  public static PageBudget shared(int records) {
+    if (records < 0) {
+      return perCore();
+    }
+    return records == 0 ? NONE : SHARED.computeIfAbsent(records, PageBudget::new);
+  }
+
+  /**
+   * {@link #RECORDS_PER_CORE} for each core of this JVM: 30,000 on two cores. Pages are parsed and
+   * handed on by the CPU; more of them at once than the cores can work on only wait, holding
+   * memory.
+   */
+  public static PageBudget perCore() {
+    return shared(RECORDS_PER_CORE * Math.max(1, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** A budget of its own, shared with no other client (tests). */
+  static PageBudget unshared(int records) {
+    return new PageBudget(records);
+  }
+
+  /** The bound, in records; 0 for none. */
+  public int records() {
+    return records;
+  }
+
+  /** Records not taken now (the bound for {@link #NONE}). */
+  int available() {
+    return permits == null ? 0 : permits.availablePermits();
+  }
+
+  /** How many pages were read over the bound after waiting {@link #WAIT_MILLIS}. */
+  long overdrafts() {
+    return overdrafts.get();
+  }
+
+  /**
+   * Takes up to {@code pageSize} records of the budget, waiting up to {@link #WAIT_MILLIS}; none
+   * when the wait runs out or the thread is interrupted (the interrupt stays set, so the read stops
+   * at once).
+   */
+  Held take(int pageSize) {
+    if (permits == null) {
+      return new Held(this, 0);
+    }
+    int n = Math.min(pageSize, records);
+    try {
+      if (permits.tryAcquire(n, WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+        return new Held(this, n);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Held(this, 0);
+    }
+    overdrafts.incrementAndGet();
+    return new Held(this, 0);
+  }
+
+  /** What one page holds of a budget; given back once, however often it is asked to be. */
+  static final class Held implements Runnable {
+    private final PageBudget budget;
+    private int n;
+
+    private Held(PageBudget budget, int n) {
+      this.budget = budget;
+      this.n = n;
+    }
+
+    /** Gives back all but {@code records}. */
+    synchronized void keep(int records) {
+      if (records < n) {
+        budget.permits.release(n - records);
+        n = records;
+      }
+    }
+
+    /** Gives back everything held. */
+    @Override
+    public synchronized void run() {
+      if (n > 0) {
+        budget.permits.release(n);
+        n = 0;
+      }
+    }
+
+    /** Gives back what is held once {@code page} is collected, if nothing did it before. */
+    synchronized void untilCollected(Object page) {
+      if (n > 0) {
+        CLEANER.register(page, this);
+      }
+    }
+  }
+}

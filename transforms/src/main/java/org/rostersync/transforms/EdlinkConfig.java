@@ -11,29 +11,34 @@ import org.rostersync.edlink.RetryListener;
  * How workers reach Edlink. The application secret is a {@link SecretRef}, resolved on the worker.
  */
 public final class EdlinkConfig implements Serializable {
-  private final String baseUrl;
-  private final SecretRef appSecret;
-  private final int pageSize;
-  private final int maxAttempts;
-  private final long initialBackoffMillis;
-  private final boolean fromBothEnds;
-  private final int recordsInFlight;
+  /**
+   * {@link PageBudget#RECORDS_PER_CORE} per core of the worker, decided on the worker
+   * (docs/benchmark-process.md, "Fewer parsed pages at once").
+   */
+  public static final int DEFAULT_RECORDS_IN_FLIGHT = -1;
 
-  private EdlinkConfig(
-      String baseUrl,
-      SecretRef appSecret,
-      int pageSize,
-      int maxAttempts,
-      long initialBackoffMillis,
-      boolean fromBothEnds,
-      int recordsInFlight) {
+  // Not final only so that each withX changes one field of a copy; no instance changes once made.
+  private String baseUrl;
+  private SecretRef appSecret;
+  private int pageSize = EdlinkClient.MAX_PAGE_SIZE;
+  private int maxAttempts = 6;
+  private long initialBackoffMillis = 500;
+  private boolean fromBothEnds = true;
+  private int recordsInFlight = DEFAULT_RECORDS_IN_FLIGHT;
+
+  private EdlinkConfig(String baseUrl, SecretRef appSecret) {
     this.baseUrl = baseUrl;
     this.appSecret = appSecret;
-    this.pageSize = pageSize;
-    this.maxAttempts = maxAttempts;
-    this.initialBackoffMillis = initialBackoffMillis;
-    this.fromBothEnds = fromBothEnds;
-    this.recordsInFlight = recordsInFlight;
+  }
+
+  private EdlinkConfig copy() {
+    EdlinkConfig c = new EdlinkConfig(baseUrl, appSecret);
+    c.pageSize = pageSize;
+    c.maxAttempts = maxAttempts;
+    c.initialBackoffMillis = initialBackoffMillis;
+    c.fromBothEnds = fromBothEnds;
+    c.recordsInFlight = recordsInFlight;
+    return c;
   }
 
   /**
@@ -41,39 +46,23 @@ public final class EdlinkConfig implements Serializable {
    * bounded per worker by its cores ({@link PageBudget#perCore()}).
    */
   public static EdlinkConfig of(String baseUrl, SecretRef appSecret) {
-    return new EdlinkConfig(
-        baseUrl, appSecret, EdlinkClient.MAX_PAGE_SIZE, 6, 500, true, DEFAULT_RECORDS_IN_FLIGHT);
+    return new EdlinkConfig(baseUrl, appSecret);
   }
-
-  /**
-   * {@link PageBudget#RECORDS_PER_CORE} per core of the worker, decided on the worker
-   * (docs/benchmark-process.md, "Fewer parsed pages at once").
-   */
-  public static final int DEFAULT_RECORDS_IN_FLIGHT = -1;
 
   public EdlinkConfig withPageSize(int pageSize) {
     if (pageSize < 1 || pageSize > EdlinkClient.MAX_PAGE_SIZE) {
       throw new IllegalArgumentException("page size must be 1.." + EdlinkClient.MAX_PAGE_SIZE);
     }
-    return new EdlinkConfig(
-        baseUrl,
-        appSecret,
-        pageSize,
-        maxAttempts,
-        initialBackoffMillis,
-        fromBothEnds,
-        recordsInFlight);
+    EdlinkConfig c = copy();
+    c.pageSize = pageSize;
+    return c;
   }
 
   public EdlinkConfig withRetries(int maxAttempts, long initialBackoffMillis) {
-    return new EdlinkConfig(
-        baseUrl,
-        appSecret,
-        pageSize,
-        maxAttempts,
-        initialBackoffMillis,
-        fromBothEnds,
-        recordsInFlight);
+    EdlinkConfig c = copy();
+    c.maxAttempts = maxAttempts;
+    c.initialBackoffMillis = initialBackoffMillis;
+    return c;
   }
 
   /**
@@ -81,14 +70,9 @@ public final class EdlinkConfig implements Serializable {
    * EdlinkClient.Builder#fromBothEnds}).
    */
   public EdlinkConfig withPagingFromBothEnds(boolean fromBothEnds) {
-    return new EdlinkConfig(
-        baseUrl,
-        appSecret,
-        pageSize,
-        maxAttempts,
-        initialBackoffMillis,
-        fromBothEnds,
-        recordsInFlight);
+    EdlinkConfig c = copy();
+    c.fromBothEnds = fromBothEnds;
+    return c;
   }
 
   /**
@@ -100,8 +84,9 @@ public final class EdlinkConfig implements Serializable {
       throw new IllegalArgumentException(
           "records in flight must be -1 (per core), 0 (no bound) or more, got " + records);
     }
-    return new EdlinkConfig(
-        baseUrl, appSecret, pageSize, maxAttempts, initialBackoffMillis, fromBothEnds, records);
+    EdlinkConfig c = copy();
+    c.recordsInFlight = records;
+    return c;
   }
 
   public String baseUrl() {

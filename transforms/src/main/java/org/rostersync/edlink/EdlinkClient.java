@@ -378,31 +378,8 @@ public final class EdlinkClient implements AutoCloseable {
           if (before == null && following != null) {
             before = askBackward(following);
           }
-          try {
-            synchronized (lock) {
-              if (done || records.anyIn(backwardIds)) {
-                return;
-              }
-              Page rest = records.without(forwardIds);
-              try {
-                handOn(rest);
-              } catch (StopPaging stop) {
-                done = true;
-                return;
-              } catch (EdlinkException | RuntimeException | Error e) {
-                failure = e;
-                done = true;
-                return;
-              }
-              pages++;
-              backwardIds = records.idSet();
-              if (rest.size() < records.size()) {
-                done = true;
-                return;
-              }
-            }
-          } finally {
-            records.release();
+          if (!handOnFromTheEnd(records)) {
+            return;
           }
           // Not kept while the page before it comes.
           arrived = null;
@@ -423,6 +400,41 @@ public final class EdlinkClient implements AutoCloseable {
       } finally {
         drop(page);
         drop(before);
+      }
+    }
+
+    /**
+     * Hands on a page from the end, less what the forward direction handed on, and gives back its
+     * share of the page budget; false once this direction is done. A method of its own, so that
+     * nothing of the page stays referenced from the loop while the page before it comes.
+     */
+    private boolean handOnFromTheEnd(Page records) {
+      try {
+        synchronized (lock) {
+          if (done || records.anyIn(backwardIds)) {
+            return false;
+          }
+          Page rest = records.without(forwardIds);
+          try {
+            handOn(rest);
+          } catch (StopPaging stop) {
+            done = true;
+            return false;
+          } catch (EdlinkException | RuntimeException | Error e) {
+            failure = e;
+            done = true;
+            return false;
+          }
+          pages++;
+          backwardIds = records.idSet();
+          if (rest.size() < records.size()) {
+            done = true;
+            return false;
+          }
+          return true;
+        }
+      } finally {
+        records.release();
       }
     }
 

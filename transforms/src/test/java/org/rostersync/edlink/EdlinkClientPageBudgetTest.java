@@ -5,21 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.rostersync.sandbox.simulator.DatasetSize;
 import org.rostersync.sandbox.simulator.EdlinkSimulator;
+import org.rostersync.sandbox.simulator.FaultKind;
+import org.rostersync.sandbox.simulator.FaultRule;
 import org.rostersync.sandbox.simulator.SimIntegration;
 import org.rostersync.testing.TestSimulator;
 
@@ -202,6 +210,57 @@ class EdlinkClientPageBudgetTest {
             new java.io.ByteArrayInputStream(
                 body.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
         .page();
+  }
+
+  /**
+   * While the next page comes (each answer takes 400 ms), nothing keeps the page just handed on:
+   * neither the forward loop nor the backward one, whose page stayed referenced until the next one
+   * arrived before 7e50c5e.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aPageHandedOnIsNotKeptWhileTheNextOneComes(boolean fromBothEnds) throws Exception {
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(small.id())
+                .endpoint("people")
+                .kind(FaultKind.SLOW)
+                .delayMillis(400)
+                .build());
+    ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor();
+    List<Future<Boolean>> collected = new CopyOnWriteArrayList<>();
+    try {
+      EdlinkClient client =
+          EdlinkClient.builder()
+              .baseUrl(sim.baseUrl())
+              .appSecret(sim.appSecret())
+              .pageSize(PAGE)
+              .fromBothEnds(fromBothEnds)
+              .deadline(Duration.ofSeconds(60))
+              .build();
+      client.fetchAll(
+          small.accessToken(),
+          EntityType.PEOPLE,
+          page -> {
+            WeakReference<Page> handed = new WeakReference<>(page);
+            collected.add(
+                checker.schedule(
+                    () -> {
+                      System.gc();
+                      return handed.get() == null;
+                    },
+                    150,
+                    TimeUnit.MILLISECONDS));
+          });
+      assertTrue(collected.size() >= 4, "pages handed on: " + collected.size());
+      for (Future<Boolean> c : collected) {
+        assertTrue(c.get(), "a page handed on was still referenced 150 ms later");
+      }
+    } finally {
+      checker.shutdownNow();
+      sim.faults().clear();
+    }
   }
 
   @Test

@@ -26,8 +26,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.rostersync.sandbox.simulator.DatasetSize;
 import org.rostersync.sandbox.simulator.EdlinkSimulator;
-import org.rostersync.sandbox.simulator.FaultKind;
-import org.rostersync.sandbox.simulator.FaultRule;
 import org.rostersync.sandbox.simulator.SimIntegration;
 import org.rostersync.testing.TestSimulator;
 
@@ -220,14 +218,7 @@ class EdlinkClientPageBudgetTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void aPageHandedOnIsNotKeptWhileTheNextOneComes(boolean fromBothEnds) throws Exception {
-    sim.faults()
-        .add(
-            FaultRule.builder()
-                .integration(small.id())
-                .endpoint("people")
-                .kind(FaultKind.SLOW)
-                .delayMillis(400)
-                .build());
+    TestSimulator.slow(sim, small.id(), "people", 400);
     ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor();
     List<Future<Boolean>> collected = new CopyOnWriteArrayList<>();
     try {

@@ -376,14 +376,7 @@ class EdlinkClientTest {
 
   /** Every people request of the small integration waits 60 ms, so directions take turns. */
   private void slowPeople() {
-    sim.faults()
-        .add(
-            FaultRule.builder()
-                .integration(small.id())
-                .endpoint("people")
-                .kind(FaultKind.SLOW)
-                .delayMillis(60)
-                .build());
+    TestSimulator.slow(sim, small.id(), "people", 60);
   }
 
   @Test

@@ -3,6 +3,8 @@ package org.rostersync.testing;
 import org.rostersync.edlink.EntityType;
 import org.rostersync.sandbox.simulator.DatasetSize;
 import org.rostersync.sandbox.simulator.EdlinkSimulator;
+import org.rostersync.sandbox.simulator.FaultKind;
+import org.rostersync.sandbox.simulator.FaultRule;
 import org.rostersync.sandbox.simulator.RosterType;
 
 /**
@@ -25,6 +27,18 @@ public final class TestSimulator {
       builder.integration(size);
     }
     return builder.start();
+  }
+
+  /** Every request of {@code integrationId} to {@code endpoint} is answered {@code millis} late. */
+  public static void slow(EdlinkSimulator sim, String integrationId, String endpoint, long millis) {
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .integration(integrationId)
+                .endpoint(endpoint)
+                .kind(FaultKind.SLOW)
+                .delayMillis(millis)
+                .build());
   }
 
   /**

@@ -13,14 +13,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * "Fewer parsed pages at once").
  *
  * <p>A page takes a page size of records once its response has arrived, so the round trip itself
- * holds nothing, keeps what it read once read, and gives it back when its handler is done with it;
- * a page that is never handed on (asked for ahead and dropped, or failed) gives it back when it is
- * collected. The bound is soft: a page that waits longer than {@link #WAIT_MILLIS} for its share is
- * read anyway, so no paging can ever wait on another for good.
+ * holds nothing, keeps as many as it holds once read, and gives them back when its handler is done;
+ * a read that fails, or a page asked for ahead and dropped, gives them back at once, and a page
+ * that arrives after it was dropped gives them back when it is collected. The bound is soft: a page
+ * that waits longer than {@link #WAIT_MILLIS} for its share is read anyway, so no paging can ever
+ * wait on another for good.
  */
 public final class PageBudget {
   /** No bound: every page is read at once. */
   public static final PageBudget NONE = new PageBudget(0);
+
+  /** Records per core of {@link #perCore()}: a page and a half of 10,000. */
+  public static final int RECORDS_PER_CORE = 15_000;
 
   /** How long a page waits for its share before it is read over the bound. */
   static final long WAIT_MILLIS = 2_000;
@@ -36,9 +40,6 @@ public final class PageBudget {
     this.records = records;
     this.permits = records > 0 ? new Semaphore(records, true) : null;
   }
-
-  /** Records per core of {@link #perCore()}: a page and a half of 10,000. */
-  public static final int RECORDS_PER_CORE = 15_000;
 
   /**
    * The JVM's budget of {@code records} records: 0 for {@link #NONE}, a negative number for {@link
@@ -70,7 +71,7 @@ public final class PageBudget {
     return records;
   }
 
-  /** Records not taken now (the bound for {@link #NONE}). */
+  /** Records not taken now (0 for {@link #NONE}, which takes none). */
   int available() {
     return permits == null ? 0 : permits.availablePermits();
   }

@@ -92,7 +92,7 @@ final class IdRows {
     room();
     msb[size] = idMsb;
     lsb[size] = idLsb;
-    setHash(size, hash);
+    odd = putHash(hashes, odd, msb.length, size, hash);
     addJson(canonicalJson);
   }
 
@@ -102,7 +102,7 @@ final class IdRows {
     msb[size] = src.msb[i];
     lsb[size] = src.lsb[i];
     if (src.isOdd(i)) {
-      setOdd(size, src.odd[i]);
+      odd = putHash(hashes, odd, msb.length, size, src.odd[i]);
     } else {
       System.arraycopy(src.hashes, i * HASH_BYTES, hashes, size * HASH_BYTES, HASH_BYTES);
       if (odd != null) {
@@ -127,23 +127,33 @@ final class IdRows {
     }
   }
 
-  private void setHash(int row, byte[] hash) {
+  /**
+   * Puts {@code hash} as row {@code row}'s: into {@code flat}, or, of another length or null, into
+   * {@code odd} (made for {@code rows} rows when first needed). Answers {@code odd}. Shared with
+   * {@link StoredShard}.
+   */
+  static byte[][] putHash(byte[] flat, byte[][] odd, int rows, int row, byte[] hash) {
     if (hash != null && hash.length == HASH_BYTES) {
-      System.arraycopy(hash, 0, hashes, row * HASH_BYTES, HASH_BYTES);
+      System.arraycopy(hash, 0, flat, row * HASH_BYTES, HASH_BYTES);
       if (odd != null) {
         odd[row] = null;
       }
-    } else {
-      setOdd(row, hash == null ? NULL_HASH : hash);
+      return odd;
     }
+    byte[][] o = odd != null ? odd : new byte[rows][];
+    o[row] = hash == null ? NULL_HASH : hash;
+    return o;
   }
 
-  /** Keeps {@code hash} (of another length, or {@link #NULL_HASH}) as row {@code row}'s. */
-  private void setOdd(int row, byte[] hash) {
-    if (odd == null) {
-      odd = new byte[msb.length][];
+  /**
+   * Row {@code row}'s hash of {@link #putHash}'s arrays: a copy, or for one of another length the
+   * array itself (or null).
+   */
+  static byte[] hashAt(byte[] flat, byte[][] odd, int row) {
+    if (odd != null && odd[row] != null) {
+      return odd[row] == NULL_HASH ? null : odd[row];
     }
-    odd[row] = hash;
+    return Arrays.copyOfRange(flat, row * HASH_BYTES, (row + 1) * HASH_BYTES);
   }
 
   private boolean isOdd(int i) {
@@ -155,10 +165,7 @@ final class IdRows {
     if (i >= size) {
       throw new IndexOutOfBoundsException("row " + i + " of " + size);
     }
-    if (isOdd(i)) {
-      return odd[i] == NULL_HASH ? null : odd[i];
-    }
-    return Arrays.copyOfRange(hashes, i * HASH_BYTES, (i + 1) * HASH_BYTES);
+    return hashAt(hashes, odd, i);
   }
 
   /** Whether row {@code i}'s hash has {@code other}'s bytes ({@link Arrays#equals} on both). */
@@ -235,7 +242,7 @@ final class IdRows {
     }
     for (int i = 0; i < n; i++) {
       if (src.isOdd(first + i)) {
-        setOdd(size + i, src.odd[first + i]);
+        odd = putHash(hashes, odd, msb.length, size + i, src.odd[first + i]);
       }
     }
     size += n;

@@ -35,14 +35,7 @@ public final class StoredShard {
     this.hashes = new byte[size * W];
     byte[][] o = null;
     for (int i = 0; i < size; i++) {
-      if (hashes[i] != null && hashes[i].length == W) {
-        System.arraycopy(hashes[i], 0, this.hashes, i * W, W);
-      } else {
-        if (o == null) {
-          o = new byte[size][];
-        }
-        o[i] = hashes[i] == null ? IdRows.NULL_HASH : hashes[i];
-      }
+      o = IdRows.putHash(this.hashes, o, size, i, hashes[i]);
     }
     this.odd = o;
   }
@@ -74,10 +67,7 @@ public final class StoredShard {
 
   /** Row {@code i}'s hash: a copy, or for one of another length the array itself (or null). */
   public byte[] hash(int i) {
-    if (isOdd(i)) {
-      return odd[i] == IdRows.NULL_HASH ? null : odd[i];
-    }
-    return java.util.Arrays.copyOfRange(hashes, i * W, (i + 1) * W);
+    return IdRows.hashAt(hashes, odd, i);
   }
 
   /** Whether row {@code i}'s hash equals {@code rows}' row {@code j}'s, without copying either. */

@@ -42,6 +42,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -256,7 +257,7 @@ public final class EdlinkClient implements AutoCloseable {
           break;
         }
         if (pause != null && pause.getAsBoolean()) {
-          return new FetchStats(records, pages, call.retries.get(), following.toString());
+          return call.stats(records, pages, following.toString(), 0);
         }
         page = null; // handled: not kept while the next one comes
         page = ahead != null ? await(ahead, following) : getPage(following, call);
@@ -268,16 +269,11 @@ public final class EdlinkClient implements AutoCloseable {
       }
     }
     if (fromEnd == null) {
-      return new FetchStats(records, pages, call.retries.get());
+      return call.stats(records, pages, null, 0);
     }
     fromEnd.rethrow();
     // Pages from either end that arrived after the two met are not counted: they were dropped.
-    return new FetchStats(
-        fromEnd.records,
-        fromEnd.forwardPages + fromEnd.pages,
-        call.retries.get(),
-        null,
-        fromEnd.pages);
+    return call.stats(fromEnd.records, fromEnd.forwardPages + fromEnd.pages, null, fromEnd.pages);
   }
 
   /**
@@ -639,11 +635,17 @@ public final class EdlinkClient implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------------------------
   // One GET with retries.
 
-  /** Per logical call: the credential, the deadline, and the retries spent so far. */
+  /**
+   * Per logical call: the credential, the deadline, and the retries and waits for the page budget
+   * so far.
+   */
   private final class Call {
     final String credential;
     final long deadlineNanos = System.nanoTime() + deadline.toNanos();
     final java.util.concurrent.atomic.AtomicInteger retries =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicLong budgetWaitNanos = new AtomicLong();
+    final java.util.concurrent.atomic.AtomicInteger pagesOverBudget =
         new java.util.concurrent.atomic.AtomicInteger();
 
     Call(String credential) {
@@ -652,6 +654,27 @@ public final class EdlinkClient implements AutoCloseable {
 
     long remainingNanos() {
       return deadlineNanos - System.nanoTime();
+    }
+
+    /** Counts what a page's share of the budget cost it. */
+    void waited(PageBudget.Held taken) {
+      if (taken.waitedNanos() > 0) {
+        budgetWaitNanos.addAndGet(taken.waitedNanos());
+      }
+      if (taken.overdrawn()) {
+        pagesOverBudget.incrementAndGet();
+      }
+    }
+
+    FetchStats stats(long records, int pages, String resumeFrom, int pagesFromEnd) {
+      return new FetchStats(
+          records,
+          pages,
+          retries.get(),
+          resumeFrom,
+          pagesFromEnd,
+          TimeUnit.NANOSECONDS.toMillis(budgetWaitNanos.get()),
+          pagesOverBudget.get());
     }
   }
 
@@ -713,6 +736,7 @@ public final class EdlinkClient implements AutoCloseable {
         in -> {
           // Taken once the response has arrived: the round trip holds nothing of the budget.
           PageBudget.Held taken = pageBudget.take(pageSize);
+          call.waited(taken);
           Envelope<Page> env;
           try {
             if (jacksonRefused[0]) {

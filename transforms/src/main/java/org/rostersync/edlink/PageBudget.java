@@ -88,29 +88,49 @@ public final class PageBudget {
    */
   Held take(int pageSize) {
     if (permits == null) {
-      return new Held(this, 0);
+      return new Held(this, 0, 0, false);
     }
     int n = Math.min(pageSize, records);
+    long start = 0;
     try {
+      // A zero timeout keeps the semaphore's fairness, which a plain tryAcquire would not.
+      if (permits.tryAcquire(n, 0, TimeUnit.MILLISECONDS)) {
+        return new Held(this, n, 0, false);
+      }
+      start = System.nanoTime();
       if (permits.tryAcquire(n, WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-        return new Held(this, n);
+        return new Held(this, n, System.nanoTime() - start, false);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Held(this, 0);
+      return new Held(this, 0, start == 0 ? 0 : System.nanoTime() - start, false);
     }
     overdrafts.incrementAndGet();
-    return new Held(this, 0);
+    return new Held(this, 0, System.nanoTime() - start, true);
   }
 
   /** What one page holds of a budget; given back once, however often it is asked to be. */
   static final class Held implements Runnable {
     private final PageBudget budget;
     private int n;
+    private final long waitedNanos;
+    private final boolean overdrawn;
 
-    private Held(PageBudget budget, int n) {
+    private Held(PageBudget budget, int n, long waitedNanos, boolean overdrawn) {
       this.budget = budget;
       this.n = n;
+      this.waitedNanos = waitedNanos;
+      this.overdrawn = overdrawn;
+    }
+
+    /** How long the page waited for its share (0 when it was free at once). */
+    long waitedNanos() {
+      return waitedNanos;
+    }
+
+    /** Whether the page was read over the bound, its wait having run out. */
+    boolean overdrawn() {
+      return overdrawn;
     }
 
     /** Gives back all but {@code records}. */

@@ -333,6 +333,8 @@ public final class FetchEntities extends PTransform<PCollection<TypeTask>, PColl
       SyncMetrics.FETCHED.inc(batch.size());
       SyncMetrics.PAGES.inc(stats.pages());
       SyncMetrics.PAGES_FROM_END.inc(stats.pagesFromEnd());
+      SyncMetrics.PAGE_BUDGET_WAIT_MS.inc(stats.budgetWaitMillis());
+      SyncMetrics.PAGES_OVER_BUDGET.inc(stats.pagesOverBudget());
       SyncMetrics.FETCH_ELEMENT_BYTES.update(bytes[0]);
       return batch;
     }

@@ -14,6 +14,16 @@ public final class SyncMetrics {
   /** Of {@link #PAGES}, those paged backward from a type's end (paging from both ends). */
   public static final Counter PAGES_FROM_END = Metrics.counter(NAMESPACE, "pages_fetched_from_end");
 
+  /**
+   * Milliseconds a worker's pages waited for their share of its page budget ({@code
+   * --pageRecordsInFlight}); steady growth means pages wait for the CPU or their handlers.
+   */
+  public static final Counter PAGE_BUDGET_WAIT_MS =
+      Metrics.counter(NAMESPACE, "page_budget_wait_ms");
+
+  /** Pages read over the page budget because their wait for a share ran out (2 s). */
+  public static final Counter PAGES_OVER_BUDGET = Metrics.counter(NAMESPACE, "pages_over_budget");
+
   public static final Counter RETRIES = Metrics.counter(NAMESPACE, "edlink_retries");
   public static final Counter FETCH_FAILURES = Metrics.counter(NAMESPACE, "types_failed");
   public static final Counter DUPLICATES_DROPPED =

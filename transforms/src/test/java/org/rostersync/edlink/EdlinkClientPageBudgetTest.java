@@ -254,6 +254,53 @@ class EdlinkClientPageBudgetTest {
     }
   }
 
+  /**
+   * A fetch's stats say how long its pages waited for their share, and how many were read over the
+   * bound: a page asked for ahead waits while the page before holds the whole budget in its
+   * handler, and is read over it once the handler takes longer than {@link PageBudget#WAIT_MILLIS}.
+   */
+  @Test
+  void aFetchCountsItsWaitsForTheBudgetAndItsPagesReadOverIt() throws Exception {
+    FetchStats waited = forwardWithHandlerTaking(PageBudget.unshared(PAGE), 300);
+    assertTrue(waited.budgetWaitMillis() >= 100, "waited " + waited.budgetWaitMillis() + " ms");
+    assertEquals(0, waited.pagesOverBudget());
+
+    long slow = PageBudget.WAIT_MILLIS + 500;
+    FetchStats over = forwardWithHandlerTaking(PageBudget.unshared(PAGE), slow);
+    assertTrue(over.pagesOverBudget() >= 1, "pages over the budget: " + over.pagesOverBudget());
+    assertTrue(
+        over.budgetWaitMillis() >= PageBudget.WAIT_MILLIS,
+        "waited " + over.budgetWaitMillis() + " ms");
+
+    FetchStats none = forwardWithHandlerTaking(PageBudget.NONE, 300);
+    assertEquals(0, none.budgetWaitMillis());
+    assertEquals(0, none.pagesOverBudget());
+  }
+
+  /** Pages people forward, the handler taking {@code millis} over each of the first two pages. */
+  private FetchStats forwardWithHandlerTaking(PageBudget budget, long millis) throws Exception {
+    AtomicInteger handled = new AtomicInteger();
+    FetchStats stats =
+        EdlinkClient.builder()
+            .baseUrl(sim.baseUrl())
+            .appSecret(sim.appSecret())
+            .pageSize(PAGE)
+            .pageBudget(budget)
+            .deadline(Duration.ofSeconds(60))
+            .build()
+            .fetchAll(
+                small.accessToken(),
+                EntityType.PEOPLE,
+                page -> {
+                  if (handled.incrementAndGet() <= 2) {
+                    sleep(millis);
+                  }
+                });
+    assertTrue(stats.pages() > 2, "pages: " + stats.pages());
+    assertAllGivenBack(budget);
+    return stats;
+  }
+
   @Test
   void theSharedBudgetIsOnePerSizeAndPerCoreByDefault() {
     assertTrue(PageBudget.shared(12_345) == PageBudget.shared(12_345));

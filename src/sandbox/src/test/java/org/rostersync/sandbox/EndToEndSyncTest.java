@@ -361,6 +361,26 @@ class EndToEndSyncTest {
     assertThat(out.counter("edlink_retries"), is(recorded));
   }
 
+  /**
+   * A worker's pages waiting for their share of its page budget show in the job's counters (an
+   * operator's sign that {@code --pageRecordsInFlight} holds pages back), and nothing is lost: with
+   * a budget of one page of 100 for nine types paged from both ends at once, pages wait.
+   */
+  @Test
+  @Order(7)
+  void pagesWaitingForThePageBudgetAreCountedInTheJobsMetrics() throws Exception {
+    SyncOptions bounded = fullSyncOfBInPagesOf100();
+    bounded.setPageRecordsInFlight(100);
+    SyncRunner.Outcome out = sync(bounded);
+    assertThat(out.runs().get(0).status(), equalTo("succeeded"));
+    assertThat(out.counter("page_budget_wait_ms"), greaterThan(0L));
+    assertDatabaseEqualsSource(b);
+
+    SyncOptions unbounded = fullSyncOfBInPagesOf100();
+    unbounded.setPageRecordsInFlight(0);
+    assertThat(sync(unbounded).counter("page_budget_wait_ms"), is(0L));
+  }
+
   @Test
   @Order(8)
   void aMassDeleteIsHeldUntilApproved() throws Exception {

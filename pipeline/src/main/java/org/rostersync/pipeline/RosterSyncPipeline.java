@@ -19,6 +19,8 @@ import org.rostersync.transforms.JobRequest;
 import org.rostersync.transforms.RunResult;
 import org.rostersync.transforms.SpreadEvenly;
 import org.rostersync.transforms.SyncJob;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Flex Template entry point: {@code main} → {@link #run}. With {@code --integrationIds} or
@@ -27,6 +29,8 @@ import org.rostersync.transforms.SyncJob;
  * DirectRunner blocks until done by itself.
  */
 public final class RosterSyncPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(RosterSyncPipeline.class);
+
   private RosterSyncPipeline() {}
 
   public static void main(String[] args) {
@@ -36,7 +40,11 @@ public final class RosterSyncPipeline {
       DirectDriverPacing.prepare();
     }
     try {
-      run(options);
+      PipelineResult result = run(options);
+      if (DirectRunner.class.equals(options.getRunner()) && isBatch(options)) {
+        // The run is done (the DirectRunner blocks); on a cron VM no one else collects counters.
+        LOG.info(JobCounters.line(JobCounters.of(result)));
+      }
     } finally {
       if (DirectRunner.class.equals(options.getRunner())) {
         // The run is over (a streaming one never gets here): no Edlink call can follow.

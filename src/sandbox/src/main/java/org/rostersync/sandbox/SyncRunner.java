@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -15,17 +14,13 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.DistributionResult;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.joda.time.Duration;
+import org.rostersync.pipeline.JobCounters;
 import org.rostersync.pipeline.Migrations;
 import org.rostersync.pipeline.RosterSyncPipeline;
 import org.rostersync.pipeline.SyncOptions;
 import org.rostersync.transforms.JdbcConfig;
-import org.rostersync.transforms.SyncMetrics;
 
 /**
  * Runs the real pipeline once on the DirectRunner and reads back what it recorded. Used by the
@@ -96,27 +91,7 @@ public final class SyncRunner {
   }
 
   static Map<String, Long> counters(PipelineResult result) {
-    Map<String, Long> out = new LinkedHashMap<>();
-    try {
-      MetricQueryResults q = result.metrics().queryMetrics(MetricsFilter.builder().build());
-      for (MetricResult<Long> c : q.getCounters()) {
-        if (SyncMetrics.NAMESPACE.equals(c.getName().getNamespace())) {
-          Long v = c.getAttempted();
-          out.merge(c.getName().getName(), v == null ? 0L : v, Long::sum);
-        }
-      }
-      for (MetricResult<DistributionResult> d : q.getDistributions()) {
-        DistributionResult v = d.getAttempted();
-        if (SyncMetrics.NAMESPACE.equals(d.getName().getNamespace())
-            && v != null
-            && v.getCount() > 0) {
-          out.merge(d.getName().getName() + ".max", v.getMax(), Math::max);
-        }
-      }
-    } catch (RuntimeException e) {
-      // Metrics are best-effort while the pipeline is still running.
-    }
-    return out;
+    return JobCounters.of(result);
   }
 
   /** The {@code sync_runs} rows of runs that finished at or after {@code since} (database time). */

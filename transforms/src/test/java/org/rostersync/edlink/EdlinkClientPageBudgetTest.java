@@ -54,11 +54,15 @@ class EdlinkClientPageBudgetTest {
   }
 
   private EdlinkClient client(PageBudget budget) {
+    return client(budget, true);
+  }
+
+  private EdlinkClient client(PageBudget budget, boolean fromBothEnds) {
     return EdlinkClient.builder()
         .baseUrl(sim.baseUrl())
         .appSecret(sim.appSecret())
         .pageSize(PAGE)
-        .fromBothEnds(true)
+        .fromBothEnds(fromBothEnds)
         .pageBudget(budget)
         .readTimeout(Duration.ofSeconds(10))
         .deadline(Duration.ofSeconds(60))
@@ -222,28 +226,21 @@ class EdlinkClientPageBudgetTest {
     ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor();
     List<Future<Boolean>> collected = new CopyOnWriteArrayList<>();
     try {
-      EdlinkClient client =
-          EdlinkClient.builder()
-              .baseUrl(sim.baseUrl())
-              .appSecret(sim.appSecret())
-              .pageSize(PAGE)
-              .fromBothEnds(fromBothEnds)
-              .deadline(Duration.ofSeconds(60))
-              .build();
-      client.fetchAll(
-          small.accessToken(),
-          EntityType.PEOPLE,
-          page -> {
-            WeakReference<Page> handed = new WeakReference<>(page);
-            collected.add(
-                checker.schedule(
-                    () -> {
-                      System.gc();
-                      return handed.get() == null;
-                    },
-                    150,
-                    TimeUnit.MILLISECONDS));
-          });
+      client(PageBudget.NONE, fromBothEnds)
+          .fetchAll(
+              small.accessToken(),
+              EntityType.PEOPLE,
+              page -> {
+                WeakReference<Page> handed = new WeakReference<>(page);
+                collected.add(
+                    checker.schedule(
+                        () -> {
+                          System.gc();
+                          return handed.get() == null;
+                        },
+                        150,
+                        TimeUnit.MILLISECONDS));
+              });
       assertTrue(collected.size() >= 4, "pages handed on: " + collected.size());
       for (Future<Boolean> c : collected) {
         assertTrue(c.get(), "a page handed on was still referenced 150 ms later");
@@ -281,13 +278,7 @@ class EdlinkClientPageBudgetTest {
   private FetchStats forwardWithHandlerTaking(PageBudget budget, long millis) throws Exception {
     AtomicInteger handled = new AtomicInteger();
     FetchStats stats =
-        EdlinkClient.builder()
-            .baseUrl(sim.baseUrl())
-            .appSecret(sim.appSecret())
-            .pageSize(PAGE)
-            .pageBudget(budget)
-            .deadline(Duration.ofSeconds(60))
-            .build()
+        client(budget, false)
             .fetchAll(
                 small.accessToken(),
                 EntityType.PEOPLE,

@@ -87,6 +87,22 @@ final class IdRows {
     return packed != null;
   }
 
+  /**
+   * Forgets every row and lets go of its arrays, the JSON of every row with them (rows of one array
+   * per row only: packed frames cannot start over).
+   */
+  void clear() {
+    if (packed != null) {
+      throw new IllegalStateException("packed rows cannot start over");
+    }
+    size = 0;
+    msb = new long[4];
+    lsb = new long[4];
+    hashes = new byte[4 * HASH_BYTES];
+    odd = null;
+    json = new byte[4][];
+  }
+
   /** Adds a row. */
   void add(long idMsb, long idLsb, byte[] hash, byte[] canonicalJson) {
     room();

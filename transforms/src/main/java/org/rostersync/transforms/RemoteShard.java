@@ -67,12 +67,12 @@ public final class RemoteShard {
     rows.add(idMsb, idLsb, hash, canonicalJson);
   }
 
-  /** Forgets every record (a fetch that starts over; not for a packed shard). */
+  /**
+   * Forgets every record and lets go of its JSON (a type that goes on into {@link PagedShards});
+   * not for a packed shard.
+   */
   public void clear() {
-    if (rows.isPacked()) {
-      throw new IllegalStateException("a packed shard cannot start over");
-    }
-    rows.size = 0;
+    rows.clear();
   }
 
   /** Done adding: compresses the last frame of packed JSON and trims the arrays. */

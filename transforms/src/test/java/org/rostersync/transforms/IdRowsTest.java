@@ -8,8 +8,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,6 +68,36 @@ class IdRowsTest {
       assertThat("row " + i, r.hashEquals(row, expected), is(true));
       assertThat("row " + i, r.hashEquals(row, hashOf(i + 1)), is(false));
     }
+  }
+
+  /**
+   * Rows cleared (a type that goes on into {@link PagedShards}) no longer hold their JSON: before,
+   * the arrays of the first 8 MB of a large type's records stayed referenced until its last page.
+   */
+  @Test
+  void clearedRowsLetGoOfTheirJson() throws Exception {
+    RemoteShard shard = new RemoteShard(null, null, 4);
+    List<WeakReference<byte[]>> added = new ArrayList<>();
+    for (int i = 0; i < ROWS; i++) {
+      byte[] json = jsonOf(i);
+      added.add(new WeakReference<>(json));
+      shard.add(i, -i, hashOf(i), json);
+    }
+    shard.clear();
+    assertThat(shard.size(), is(0));
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (added.stream().anyMatch(r -> r.get() != null) && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertThat(
+        "records' JSON still referenced after clear",
+        added.stream().filter(r -> r.get() != null).count(),
+        is(0L));
+
+    shard.add(1, 2, hashOf(0), jsonOf(0));
+    assertThat(shard.size(), is(1));
+    assertThat(new String(shard.jsonReader().json(0), StandardCharsets.UTF_8), is("{\"n\":0}"));
   }
 
   @Test

@@ -42,6 +42,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -642,11 +643,9 @@ public final class EdlinkClient implements AutoCloseable {
   private final class Call {
     final String credential;
     final long deadlineNanos = System.nanoTime() + deadline.toNanos();
-    final java.util.concurrent.atomic.AtomicInteger retries =
-        new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger retries = new AtomicInteger();
     final AtomicLong budgetWaitNanos = new AtomicLong();
-    final java.util.concurrent.atomic.AtomicInteger pagesOverBudget =
-        new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger pagesOverBudget = new AtomicInteger();
 
     Call(String credential) {
       this.credential = credential;

@@ -4,7 +4,6 @@ import java.lang.ref.Cleaner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A bound, shared by every client of a JVM that is given the same budget, on the records of pages
@@ -34,7 +33,6 @@ public final class PageBudget {
 
   private final int records;
   private final Semaphore permits;
-  private final AtomicLong overdrafts = new AtomicLong();
 
   private PageBudget(int records) {
     this.records = records;
@@ -76,11 +74,6 @@ public final class PageBudget {
     return permits == null ? 0 : permits.availablePermits();
   }
 
-  /** How many pages were read over the bound after waiting {@link #WAIT_MILLIS}. */
-  long overdrafts() {
-    return overdrafts.get();
-  }
-
   /**
    * Takes up to {@code pageSize} records of the budget, waiting up to {@link #WAIT_MILLIS}; none
    * when the wait runs out or the thread is interrupted (the interrupt stays set, so the read stops
@@ -91,22 +84,18 @@ public final class PageBudget {
       return new Held(this, 0, 0, false);
     }
     int n = Math.min(pageSize, records);
-    long start = 0;
     try {
       // A zero timeout keeps the semaphore's fairness, which a plain tryAcquire would not.
       if (permits.tryAcquire(n, 0, TimeUnit.MILLISECONDS)) {
         return new Held(this, n, 0, false);
       }
-      start = System.nanoTime();
-      if (permits.tryAcquire(n, WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-        return new Held(this, n, System.nanoTime() - start, false);
-      }
+      long start = System.nanoTime();
+      boolean got = permits.tryAcquire(n, WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      return new Held(this, got ? n : 0, System.nanoTime() - start, !got);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Held(this, 0, start == 0 ? 0 : System.nanoTime() - start, false);
+      return new Held(this, 0, 0, false);
     }
-    overdrafts.incrementAndGet();
-    return new Held(this, 0, System.nanoTime() - start, true);
   }
 
   /** What one page holds of a budget; given back once, however often it is asked to be. */

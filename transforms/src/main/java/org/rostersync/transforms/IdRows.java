@@ -36,20 +36,24 @@ final class IdRows {
   private final PackedJson packed;
 
   IdRows(int capacity) {
-    int c = Math.max(capacity, 4);
-    this.msb = new long[c];
-    this.lsb = new long[c];
-    this.hashes = new byte[c * HASH_BYTES];
-    this.json = new byte[c][];
     this.packed = null;
+    allocate(capacity);
   }
 
   private IdRows(int capacity, PackedJson packed) {
-    int c = Math.max(capacity, 4);
-    this.msb = new long[c];
-    this.lsb = new long[c];
-    this.hashes = new byte[c * HASH_BYTES];
     this.packed = packed;
+    allocate(capacity);
+  }
+
+  /** No rows, room for {@code capacity}; an array per row for the JSON unless it is packed. */
+  private void allocate(int capacity) {
+    int c = Math.max(capacity, 4);
+    size = 0;
+    msb = new long[c];
+    lsb = new long[c];
+    hashes = new byte[c * HASH_BYTES];
+    odd = null;
+    json = packed == null ? new byte[c][] : null;
   }
 
   private IdRows(int size, long[] msb, long[] lsb, byte[] hashes, byte[][] odd, PackedJson packed) {
@@ -95,12 +99,7 @@ final class IdRows {
     if (packed != null) {
       throw new IllegalStateException("packed rows cannot start over");
     }
-    size = 0;
-    msb = new long[4];
-    lsb = new long[4];
-    hashes = new byte[4 * HASH_BYTES];
-    odd = null;
-    json = new byte[4][];
+    allocate(4);
   }
 
   /** Adds a row. */

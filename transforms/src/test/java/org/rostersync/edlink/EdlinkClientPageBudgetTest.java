@@ -77,22 +77,26 @@ class EdlinkClientPageBudgetTest {
   @Test
   void aBudgetOfOnePageLetsOneFullPageBeHandledAtATime() throws Exception {
     PageBudget budget = PageBudget.unshared(PAGE);
-    int bounded = fetchAtOnce(client(budget));
-    assertEquals(1, bounded, "full pages handled at once within a budget of one page");
+    AtOnce bounded = fetchAtOnce(client(budget));
+    assertEquals(1, bounded.most(), "full pages handled at once within a budget of one page");
     assertAllGivenBack(budget);
-    assertEquals(0, budget.overdrafts(), "no page waited out its share");
+    assertEquals(0, bounded.pagesOverBudget(), "no page waited out its share");
 
-    int unbounded = fetchAtOnce(client(PageBudget.NONE));
+    int unbounded = fetchAtOnce(client(PageBudget.NONE)).most();
     assertTrue(unbounded > 1, "without a budget, full pages handled at once: " + unbounded);
   }
 
+  /** The most full pages handled at the same time, and the pages read over the budget. */
+  private record AtOnce(int most, int pagesOverBudget) {}
+
   /**
    * Fetches every type of {@link #TYPES} at once on its own thread, checks each record arrives once
-   * and every one arrives, and answers the most full pages handled at the same time.
+   * and every one arrives, and answers what {@link AtOnce} says.
    */
-  private int fetchAtOnce(EdlinkClient client) throws Exception {
+  private AtOnce fetchAtOnce(EdlinkClient client) throws Exception {
     AtomicInteger handling = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
+    AtomicInteger overBudget = new AtomicInteger();
     ExecutorService threads = Executors.newFixedThreadPool(TYPES.size());
     try {
       List<Future<Map<String, JsonObject>>> fetches = new ArrayList<>();
@@ -101,25 +105,27 @@ class EdlinkClientPageBudgetTest {
             threads.submit(
                 () -> {
                   Map<String, JsonObject> byId = new ConcurrentHashMap<>();
-                  client.fetchAll(
-                      small.accessToken(),
-                      type,
-                      page -> {
-                        boolean full = page.size() == PAGE;
-                        if (full) {
-                          most.accumulateAndGet(handling.incrementAndGet(), Math::max);
-                        }
-                        try {
-                          for (JsonObject r : page) {
-                            assertNull(byId.put(r.get("id").getAsString(), r), "twice");
-                          }
-                          sleep(15);
-                        } finally {
-                          if (full) {
-                            handling.decrementAndGet();
-                          }
-                        }
-                      });
+                  FetchStats stats =
+                      client.fetchAll(
+                          small.accessToken(),
+                          type,
+                          page -> {
+                            boolean full = page.size() == PAGE;
+                            if (full) {
+                              most.accumulateAndGet(handling.incrementAndGet(), Math::max);
+                            }
+                            try {
+                              for (JsonObject r : page) {
+                                assertNull(byId.put(r.get("id").getAsString(), r), "twice");
+                              }
+                              sleep(15);
+                            } finally {
+                              if (full) {
+                                handling.decrementAndGet();
+                              }
+                            }
+                          });
+                  overBudget.addAndGet(stats.pagesOverBudget());
                   return byId;
                 }));
       }
@@ -133,7 +139,7 @@ class EdlinkClientPageBudgetTest {
     } finally {
       threads.shutdownNow();
     }
-    return most.get();
+    return new AtOnce(most.get(), overBudget.get());
   }
 
   /**

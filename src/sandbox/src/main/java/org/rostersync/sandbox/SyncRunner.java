@@ -83,15 +83,11 @@ public final class SyncRunner {
     do {
       state = result.waitUntilFinish(Duration.millis(500));
       if (progress != null) {
-        progress.accept(counters(result));
+        progress.accept(JobCounters.of(result));
       }
     } while (state == null || !state.isTerminal());
     long millis = System.currentTimeMillis() - start;
-    return new Outcome(state, counters(result), runsSince(options, since), millis);
-  }
-
-  static Map<String, Long> counters(PipelineResult result) {
-    return JobCounters.of(result);
+    return new Outcome(state, JobCounters.of(result), runsSince(options, since), millis);
   }
 
   /** The {@code sync_runs} rows of runs that finished at or after {@code since} (database time). */

@@ -14,6 +14,7 @@ locals {
     edlinkAppSecretSecretName = "${google_secret_manager_secret.edlink_app_secret.id}/versions/latest"
     edlinkBaseUrl             = var.edlink_base_url
     dbPoolSize                = tostring(var.db_pool_size)
+    writeRowsInFlight         = tostring(var.write_rows_in_flight)
     pageSize                  = tostring(var.page_size)
     pageFromBothEnds          = tostring(var.page_from_both_ends)
     pageRecordsInFlight       = tostring(var.page_records_in_flight)

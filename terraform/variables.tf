@@ -175,6 +175,12 @@ variable "db_pool_size" {
   default     = 8
 }
 
+variable "write_rows_in_flight" {
+  description = "Rows of creates and updates that one worker writes to the database at once; -1: 5,000 per core of the worker, 0: no bound but db_pool_size."
+  type        = number
+  default     = -1
+}
+
 variable "page_size" {
   description = "Records per Edlink page ($first), 1..10000."
   type        = number

@@ -93,7 +93,8 @@ public final class SyncConfigs {
             JDBC_PASSWORD_ENV,
             "jdbcPassword");
     return JdbcConfig.of(o.getJdbcUrl(), o.getJdbcUser(), password)
-        .withMaxPoolSize(o.getDbPoolSize());
+        .withMaxPoolSize(o.getDbPoolSize())
+        .withWriteRowsInFlight(o.getWriteRowsInFlight());
   }
 
   public static DeletePolicy deletePolicy(SyncOptions o) {

@@ -6,6 +6,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.rostersync.transforms.EdlinkConfig;
+import org.rostersync.transforms.JdbcConfig;
 import org.rostersync.transforms.SyncDefaults;
 
 /**
@@ -47,6 +48,17 @@ public interface SyncOptions extends PipelineOptions, StreamingOptions {
   Integer getDbPoolSize();
 
   void setDbPoolSize(Integer value);
+
+  @Description(
+      "Rows of creates and updates that one worker writes to the database at once, over all "
+          + "its writers (a batch larger than the bound takes all of it). More bulk writes into "
+          + "one table at once than the cores cost the database CPU for little throughput. -1 "
+          + "(the default): 5,000 per core of the worker, 10,000 on two cores; 0: no bound but "
+          + "--dbPoolSize.")
+  @Default.Integer(JdbcConfig.DEFAULT_WRITE_ROWS_IN_FLIGHT)
+  Integer getWriteRowsInFlight();
+
+  void setWriteRowsInFlight(Integer value);
 
   @Description(
       "Apply the Flyway migrations before the pipeline starts (idempotent; safe with several launchers).")

@@ -21,6 +21,13 @@ public final class SyncMetrics {
   public static final Counter PAGE_BUDGET_WAIT_MS =
       Metrics.counter(NAMESPACE, "page_budget_wait_ms");
 
+  /**
+   * Milliseconds batches of creates and updates waited for their rows of the worker's write budget
+   * ({@code --writeRowsInFlight}).
+   */
+  public static final Counter WRITE_BUDGET_WAIT_MS =
+      Metrics.counter(NAMESPACE, "write_budget_wait_ms");
+
   /** Pages read over the page budget because their wait for a share ran out (2 s). */
   public static final Counter PAGES_OVER_BUDGET = Metrics.counter(NAMESPACE, "pages_over_budget");
 

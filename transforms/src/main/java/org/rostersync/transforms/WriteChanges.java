@@ -101,6 +101,11 @@ public final class WriteChanges
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("batchSize", batchSize).withLabel("JDBC batch size"));
+    if (jdbc != null) {
+      builder.add(
+          DisplayData.item("writeRowsInFlight", jdbc.writeRowsInFlight())
+              .withLabel("Rows written at once per worker (-1: per core, 0: no bound)"));
+    }
     deletes.addTo(builder);
   }
 
@@ -151,6 +156,7 @@ public final class WriteChanges
     private final JdbcConfig jdbc;
     private final int batchSize;
     private transient DataSource ds;
+    private transient WriteBudget budget;
 
     WriteRowsFn(JdbcConfig jdbc, int batchSize) {
       this.jdbc = jdbc;
@@ -160,6 +166,7 @@ public final class WriteChanges
     @Setup
     public void setup() {
       ds = PooledDataSources.get(jdbc);
+      budget = jdbc.writeBudget();
     }
 
     @ProcessElement
@@ -167,8 +174,28 @@ public final class WriteChanges
       out.output(KV.of(rows.key().typeKey(), TypeProgress.of(write(rows))));
     }
 
-    /** Writes the batch; the receipt says how many rows were written, or why it failed. */
+    /**
+     * Writes the batch once its rows fit in the worker's write budget; the receipt says how many
+     * rows were written, or why it failed.
+     */
     BatchWritten write(RowBatch rows) {
+      WriteBudget.Taken taken;
+      try {
+        taken = budget.take(rows.size());
+      } catch (InterruptedException e) {
+        // The worker is shutting down: the batch fails, so its type deletes nothing.
+        Thread.currentThread().interrupt();
+        return receipt(
+            rows, 0, "writing " + rows.key() + " failed: interrupted while waiting to write");
+      }
+      try (taken) {
+        SyncMetrics.WRITE_BUDGET_WAIT_MS.inc(
+            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(taken.waitedNanos()));
+        return writeNow(rows);
+      }
+    }
+
+    private BatchWritten writeNow(RowBatch rows) {
       Integer[] all = sortedById(rows);
       try {
         if (rows.creates()) {

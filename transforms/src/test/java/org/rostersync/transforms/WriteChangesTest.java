@@ -205,6 +205,69 @@ class WriteChangesTest {
     }
   }
 
+  /**
+   * A batch waits for its rows of the worker's write budget: while they are held, nothing of it is
+   * written; once they are given back it writes every row. Interrupted while it waits (the worker
+   * shutting down), its batch fails, so its type deletes nothing, and it writes nothing.
+   */
+  @Test
+  void aBatchWaitsForItsRowsOfTheWriteBudget() throws Exception {
+    int bound = 4_321; // a budget of its own: budgets are shared per bound in a JVM
+    WriteChanges.WriteRowsFn writer =
+        new WriteChanges.WriteRowsFn(DB.get().config().withWriteRowsInFlight(bound), 500);
+    writer.setup();
+    WriteBudget budget = WriteBudget.shared(bound);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      String integration = UUID.randomUUID().toString();
+      RowBatch batch = newPeople(integration, 50, new java.util.HashMap<>());
+      WriteBudget.Taken held = budget.take(bound);
+      java.util.concurrent.Future<BatchWritten> written = pool.submit(() -> writer.write(batch));
+      Thread.sleep(300);
+      assertThat("it waits while the budget is held", written.isDone(), is(false));
+      assertThat(rowsOf(integration), is(0));
+      held.close();
+      BatchWritten receipt = written.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(receipt.error(), is((String) null));
+      assertThat(receipt.written(), is(50));
+      assertThat(rowsOf(integration), is(50));
+      assertThat("its rows were given back", budget.available(), is(bound));
+
+      String other = UUID.randomUUID().toString();
+      RowBatch second = newPeople(other, 50, new java.util.HashMap<>());
+      WriteBudget.Taken again = budget.take(bound);
+      BatchWritten[] interrupted = new BatchWritten[1];
+      Thread t = new Thread(() -> interrupted[0] = writer.write(second));
+      t.start();
+      while (t.getState() != Thread.State.WAITING) {
+        Thread.sleep(10);
+      }
+      t.interrupt();
+      t.join(30_000);
+      assertThat(interrupted[0].written(), is(0));
+      assertThat(interrupted[0].error(), containsString("interrupted while waiting to write"));
+      assertThat(rowsOf(other), is(0));
+      again.close();
+      assertThat(budget.available(), is(bound));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static int rowsOf(String integration) throws Exception {
+    try (Connection c = DriverManager.getConnection(DB.get().jdbcUrl(), "postgres", "postgres");
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT count(*) FROM roster_entities WHERE integration_id = '"
+                        + integration
+                        + "'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   /** A batch writer set up as on a worker, with statements of 500 rows. */
   private static WriteChanges.WriteRowsFn writer() {
     WriteChanges.WriteRowsFn writer = new WriteChanges.WriteRowsFn(DB.get().config(), 500);

@@ -261,7 +261,18 @@ public final class EdlinkClient implements AutoCloseable {
           return call.stats(records, pages, following.toString(), 0);
         }
         page = null; // handled: not kept while the next one comes
-        page = ahead != null ? await(ahead, following) : getPage(following, call);
+        if (fromEnd != null && !fromEnd.awaiting(ahead)) {
+          break; // the pages from the end met the forward ones meanwhile
+        }
+        try {
+          page = ahead != null ? await(ahead, following) : getPage(following, call);
+        } catch (EdlinkException | java.util.concurrent.CancellationException e) {
+          if (fromEnd != null && fromEnd.isDone()) {
+            // Dropped when the directions met: every record was handed on without this page.
+            break;
+          }
+          throw e;
+        }
         next = following;
       }
     } finally {
@@ -305,6 +316,7 @@ public final class EdlinkClient implements AutoCloseable {
     private Page.IdSet forwardIds = Page.IdSet.EMPTY;
     private Page.IdSet backwardIds = Page.IdSet.EMPTY;
     private boolean done;
+    private Future<Envelope<Page>> forwardAhead;
     private Throwable failure;
     long records;
     int forwardPages;
@@ -415,23 +427,52 @@ public final class EdlinkClient implements AutoCloseable {
           try {
             handOn(rest);
           } catch (StopPaging stop) {
-            done = true;
+            endFromTheEnd();
             return false;
           } catch (EdlinkException | RuntimeException | Error e) {
             failure = e;
-            done = true;
+            endFromTheEnd();
             return false;
           }
           pages++;
           backwardIds = records.idSet();
           if (rest.size() < records.size()) {
-            done = true;
+            endFromTheEnd();
             return false;
           }
           return true;
         }
       } finally {
         records.release();
+      }
+    }
+
+    /**
+     * Ends the fetch from this direction (met, stopped or failed), dropping the forward page the
+     * caller waits for: it is not needed, and a GET that fails for good would otherwise fail a type
+     * whose every record was handed on. Called under the lock.
+     */
+    private void endFromTheEnd() {
+      done = true;
+      if (forwardAhead != null) {
+        // Only interrupted: a page that arrived already is the caller's to release.
+        forwardAhead.cancel(true);
+        forwardAhead = null;
+      }
+    }
+
+    /**
+     * The forward page the caller is about to wait for; false (and the page dropped) if the fetch
+     * is done already.
+     */
+    boolean awaiting(Future<Envelope<Page>> ahead) {
+      synchronized (lock) {
+        if (done) {
+          EdlinkClient.drop(ahead);
+          return false;
+        }
+        forwardAhead = ahead;
+        return true;
       }
     }
 
@@ -467,7 +508,7 @@ public final class EdlinkClient implements AutoCloseable {
       }
     }
 
-    private boolean isDone() {
+    boolean isDone() {
       synchronized (lock) {
         return done;
       }

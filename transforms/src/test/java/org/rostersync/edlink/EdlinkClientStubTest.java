@@ -601,6 +601,55 @@ class EdlinkClientStubTest {
     assertTrue(stats.pagesFromEnd() >= 2, "paged from the end: " + stats);
   }
 
+  /**
+   * Once the pages from the end met the forward ones, the forward page asked for ahead is dropped,
+   * not waited for: every record was handed on. It failed the fetch when its GET failed for good
+   * after the two had met (found by the soak, where a forward page that always fails was reached
+   * from the end first).
+   */
+  @Test
+  void aForwardPageNotNeededOnceTheDirectionsMetIsDroppedNotWaitedFor() throws Exception {
+    List<String> ids = uuids(9);
+    java.util.concurrent.CountDownLatch met = new java.util.concurrent.CountDownLatch(1);
+    int[] secondPageAttempts = {0};
+    server.removeContext("/");
+    server.createContext(
+        "/",
+        ex -> {
+          java.util.Map<String, String> q = query(ex);
+          seen.add(ex.getRequestURI().getRawQuery());
+          if (q.containsKey("$last")) {
+            int end = q.containsKey("$before") ? ids.indexOf(q.get("$before")) : ids.size();
+            json(200, listPage(null, ids.subList(Math.max(0, end - 2), end))).send(ex);
+            if (ids.get(3).equals(q.get("$before"))) {
+              met.countDown(); // records 1 and 2: 1 was on the first forward page
+            }
+          } else if (q.containsKey("$after")) {
+            // The second forward page: held until the directions met, then 5 s more, then 500.
+            secondPageAttempts[0]++;
+            try {
+              met.await(5, java.util.concurrent.TimeUnit.SECONDS);
+              Thread.sleep(5_000);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            json(500, "{\"$errors\":[{\"code\":\"INTERNAL\",\"message\":\"always\"}]}").send(ex);
+          } else {
+            sendForward(ex, ids, q, null);
+          }
+        });
+    List<String> handed = new ArrayList<>();
+    long start = System.nanoTime();
+    FetchStats stats = fetchFromBothEnds(handed);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(new java.util.TreeSet<>(ids), new java.util.TreeSet<>(handed));
+    assertEquals(9, handed.size(), "each record once: " + handed);
+    assertEquals(9, stats.records());
+    assertEquals(4, stats.pagesFromEnd(), "stats: " + stats);
+    assertEquals(1, secondPageAttempts[0], "asked for once, then dropped");
+    assertTrue(millis < 4_000, "not waited for: " + millis + " ms");
+  }
+
   /** A page whose records have a field before their id and one after, as any API may send. */
   private static String listPage(String next, List<String> ids) {
     return envelope(next, ids, "{\"role\":\"student\",\"id\":\"%s\",\"grades\":[\"09\"]}");

@@ -60,6 +60,20 @@ final class FaultPlan {
             .build());
   }
 
+  /**
+   * Every page of {@code endpoint} asked from the list's end fails with 500, for good: the pages
+   * from the end would otherwise page around a forward page that fails for good.
+   */
+  void refusePagingFromTheEnd(String integrationId, String endpoint) {
+    rules.add(
+        FaultRule.builder()
+            .integration(integrationId)
+            .endpoint(endpoint)
+            .fromTheEnd()
+            .kind(FaultKind.SERVER_ERROR_500)
+            .build());
+  }
+
   private void add(String integrationId, FaultKind kind, double probability) {
     rules.add(
         FaultRule.builder()

@@ -258,10 +258,12 @@ public final class Soak {
       // A naive sync would take the records behind the cut for deletes.
       sim.delete(peopleCut, RosterType.PEOPLE, 5);
       sim.delete(enrollmentsCut, RosterType.ENROLLMENTS, 20);
-      // Page 2: the forward direction asks for it as soon as page 1 arrives. A later page can be
-      // reached first from the end ($before), whose records then complete the type without it.
+      // A cut the pages from the end cannot page around: they fail too, so the forward direction
+      // goes on alone to the page that fails for good (page 2: asked as soon as page 1 arrives).
       faults.addPermanentPageFault(peopleCut, "people", 2, FaultKind.SERVER_ERROR_500);
+      faults.refusePagingFromTheEnd(peopleCut, "people");
       faults.addPermanentPageFault(enrollmentsCut, "enrollments", 2, FaultKind.DROP_MID_BODY);
+      faults.refusePagingFromTheEnd(enrollmentsCut, "enrollments");
       roles.put(disabled, Role.DISABLED);
       roles.put(massDeleted, Role.HELD);
       roles.put(peopleCut, Role.FETCH_CUT);
@@ -271,7 +273,7 @@ public final class Soak {
               Locale.ROOT,
               "revoked the token of %s, disabled %s, deleted all enrollments of %s,"
                   + " people page 2 of %d of %s fails with 500 and enrollments page 2 of %d of %s drops mid-body on every"
-                  + " try (page size %d)",
+                  + " try, and both refuse paging from the end (page size %d)",
               shortId(revoked),
               shortId(disabled),
               shortId(massDeleted),

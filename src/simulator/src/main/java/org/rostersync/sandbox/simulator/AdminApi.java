@@ -178,6 +178,9 @@ final class AdminApi {
     if (has(o, "on_page")) {
       b.onPage(o.get("on_page").getAsInt());
     }
+    if (has(o, "from_the_end") && o.get("from_the_end").getAsBoolean()) {
+      b.fromTheEnd();
+    }
     if (has(o, "probability")) {
       b.probability(o.get("probability").getAsDouble());
     }

@@ -354,11 +354,17 @@ final class ApiHandler implements HttpHandler {
     sendData(ex, requestId, data, next, warnings, breakage);
   }
 
-  /** The page number a request belongs to in its paging run (for {@link FaultRule#onPage}). */
+  /**
+   * The page number a request belongs to in its paging run forward, or {@link
+   * FaultRule#FROM_THE_END} for a page asked from the list's end (for {@link FaultRule#onPage}).
+   */
   private int pageNumber(Map<String, String> query) {
     String cursor = query.get("$cursor");
     Cursor c = cursor == null ? null : cursors.get(cursor);
-    return c == null ? 1 : c.page();
+    if (c != null) {
+      return c.page();
+    }
+    return query.containsKey("$last") ? FaultRule.FROM_THE_END : 1;
   }
 
   private static Page forward(

@@ -5,11 +5,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * When and how to break requests. Selectors combine: a rule fires on a request that matches its
- * integration and endpoint (null = any), is on page {@code onPage} of its paging run (0 = any
- * page), passes the {@code probability} draw, and while {@code times} firings remain (default:
- * unlimited).
+ * integration and endpoint (null = any), is on page {@code onPage} of its paging run (0 = any page;
+ * {@link #FROM_THE_END}: any page asked from the list's end), passes the {@code probability} draw,
+ * and while {@code times} firings remain (default: unlimited).
  */
 public final class FaultRule {
+  /**
+   * {@link #onPage()} of a rule that fires only on pages asked from a list's end ({@code $last}).
+   */
+  public static final int FROM_THE_END = -1;
+
   private final String integration;
   private final String endpoint;
   private final FaultKind kind;
@@ -159,12 +164,23 @@ public final class FaultRule {
       return this;
     }
 
-    /** Fire only on the k-th page of a paging run (1 = the request without {@code $cursor}). */
+    /**
+     * Fire only on the k-th page of a paging run forward (1 = the request with neither {@code
+     * $cursor} nor {@code $last}; the pages after it follow {@code $next}).
+     */
     public Builder onPage(int k) {
       if (k < 1) {
         throw new IllegalArgumentException("pages count from 1");
       }
       this.onPage = k;
+      return this;
+    }
+
+    /**
+     * Fire only on pages asked from a list's end ({@code $last}, with or without {@code $before}).
+     */
+    public Builder fromTheEnd() {
+      this.onPage = FROM_THE_END;
       return this;
     }
 

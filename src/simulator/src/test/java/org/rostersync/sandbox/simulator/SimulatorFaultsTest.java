@@ -132,6 +132,43 @@ class SimulatorFaultsTest {
         is(200));
   }
 
+  /**
+   * Pages asked from a list's end ($last, $before) are not page 1 of a forward run: a rule on page
+   * 1 leaves them alone, and only a rule from the end breaks them.
+   */
+  @Test
+  void fromTheEndFiresOnlyOnPagesAskedFromTheEnd() {
+    String last = sim.baseUrl() + "/api/v2/graph/people?$last=100";
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .endpoint("people")
+                .kind(FaultKind.SERVER_ERROR_500)
+                .onPage(1)
+                .build());
+    assertThat("page 1 forward", SimHttp.get(people, a.accessToken()).status(), is(500));
+    JsonObject end = SimHttp.get(last, a.accessToken()).json();
+    String oldest = end.getAsJsonArray("$data").get(0).getAsJsonObject().get("id").getAsString();
+    String before = last + "&$before=" + oldest;
+    assertThat("the page before it", SimHttp.get(before, a.accessToken()).status(), is(200));
+
+    sim.faults().clear();
+    sim.faults()
+        .add(
+            FaultRule.builder()
+                .endpoint("people")
+                .kind(FaultKind.SERVER_ERROR_500)
+                .fromTheEnd()
+                .build());
+    assertThat(SimHttp.get(last, a.accessToken()).status(), is(500));
+    assertThat(SimHttp.get(before, a.accessToken()).status(), is(500));
+    JsonObject page1 = SimHttp.get(people, a.accessToken()).json();
+    assertThat(
+        "forward pages are not from the end",
+        SimHttp.get(page1.get("$next").getAsString(), a.accessToken()).status(),
+        is(200));
+  }
+
   @Test
   void probabilityAndClear() {
     sim.faults().add(FaultRule.builder().kind(FaultKind.SERVER_ERROR_500).probability(0.5).build());

@@ -266,7 +266,7 @@ public final class EdlinkClient implements AutoCloseable {
         }
         try {
           page = ahead != null ? await(ahead, following) : getPage(following, call);
-        } catch (EdlinkException | java.util.concurrent.CancellationException e) {
+        } catch (EdlinkException | CancellationException e) {
           if (fromEnd != null && fromEnd.isDone()) {
             // Dropped when the directions met: every record was handed on without this page.
             break;

@@ -70,10 +70,6 @@ final class WriteBudget {
       return new Taken(this, 0, 0);
     }
     int n = Math.min(batchRows, rows);
-    // A zero timeout keeps the semaphore's fairness, which a plain tryAcquire would not.
-    if (permits.tryAcquire(n, 0, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-      return new Taken(this, n, 0);
-    }
     long start = System.nanoTime();
     permits.acquire(n);
     return new Taken(this, n, System.nanoTime() - start);
@@ -96,7 +92,7 @@ final class WriteBudget {
       return n;
     }
 
-    /** How long the batch waited for its rows (0 when they were free at once). */
+    /** How long the batch waited for its rows. */
     long waitedNanos() {
       return waitedNanos;
     }

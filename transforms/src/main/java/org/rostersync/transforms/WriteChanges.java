@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
@@ -189,8 +190,7 @@ public final class WriteChanges
             rows, 0, "writing " + rows.key() + " failed: interrupted while waiting to write");
       }
       try (taken) {
-        SyncMetrics.WRITE_BUDGET_WAIT_MS.inc(
-            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(taken.waitedNanos()));
+        SyncMetrics.WRITE_BUDGET_WAIT_MS.inc(TimeUnit.NANOSECONDS.toMillis(taken.waitedNanos()));
         return writeNow(rows);
       }
     }

@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.Writer;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -46,8 +45,12 @@ final class ApiHandler implements HttpHandler {
   private record Cursor(
       String scope, int pageSize, int afterPosition, int page, long expiresAtMillis) {}
 
-  /** A page to serve: records, the position of the last one, and whether more follow. */
-  private record Page(List<JsonObject> items, int lastPosition, boolean more) {}
+  /**
+   * A page to serve: its records (as trees to shuffle, or as the bytes they are served as), the
+   * position of the last one, and whether more follow.
+   */
+  private record Page(
+      List<JsonObject> items, List<byte[]> served, int lastPosition, boolean more) {}
 
   /** An Edlink-style error response. */
   static final class ApiError extends RuntimeException {
@@ -289,6 +292,8 @@ final class ApiHandler implements HttpHandler {
       FaultKind breakage)
       throws IOException {
     List<JsonObject> warnings = new ArrayList<>();
+    // Shuffled keys need the trees; otherwise each record goes out as the bytes it is served as.
+    boolean asServed = !sim.shuffleKeys();
     String cursorParam = query.get("$cursor");
     Page page;
     int pageNumber = 1;
@@ -310,7 +315,9 @@ final class ApiHandler implements HttpHandler {
       }
       pageNumber = c.page();
       pageSize = c.pageSize();
-      page = readLocked(roster, () -> forward(listing, c.afterPosition(), c.pageSize(), filter));
+      page =
+          readLocked(
+              roster, () -> forward(listing, c.afterPosition(), c.pageSize(), filter, asServed));
     } else if (query.containsKey("$last")) {
       int last = pageSize(query.get("$last"), "$last");
       int before =
@@ -318,18 +325,18 @@ final class ApiHandler implements HttpHandler {
               ? position(listing, roster, query.get("$before"))
               : Integer.MAX_VALUE;
       pageSize = last;
-      page = readLocked(roster, () -> backward(listing, before, last, filter));
+      page = readLocked(roster, () -> backward(listing, before, last, filter, asServed));
     } else {
       pageSize =
           query.containsKey("$first") ? pageSize(query.get("$first"), "$first") : DEFAULT_PAGE_SIZE;
       int size = pageSize;
       if (query.containsKey("$before")) {
         int before = position(listing, roster, query.get("$before"));
-        page = readLocked(roster, () -> backward(listing, before, size, filter));
+        page = readLocked(roster, () -> backward(listing, before, size, filter, asServed));
       } else {
         int after =
             query.containsKey("$after") ? position(listing, roster, query.get("$after")) : -1;
-        page = readLocked(roster, () -> forward(listing, after, size, filter));
+        page = readLocked(roster, () -> forward(listing, after, size, filter, asServed));
       }
     }
     String next = null;
@@ -348,6 +355,11 @@ final class ApiHandler implements HttpHandler {
         cursors.values().removeIf(c -> c.expiresAtMillis() < now);
       }
       next = sim.baseUrl() + path + "?$cursor=" + id;
+    }
+    if (page.served() != null) {
+      List<byte[]> records = page.served();
+      send(ex, requestId, (w, raw) -> writeServed(w, raw, records), next, warnings, breakage);
+      return;
     }
     JsonArray data = new JsonArray(page.items().size());
     page.items().forEach(data::add);
@@ -368,14 +380,16 @@ final class ApiHandler implements HttpHandler {
   }
 
   private static Page forward(
-      Listing l, int afterPosition, int size, Predicate<JsonObject> filter) {
-    List<JsonObject> items = new ArrayList<>(Math.min(size, 1024));
+      Listing l, int afterPosition, int size, Predicate<JsonObject> filter, boolean asServed) {
+    List<JsonObject> items = asServed ? null : new ArrayList<>(Math.min(size, 1024));
+    List<byte[]> served = asServed ? new ArrayList<>(Math.min(size, 1024)) : null;
+    int count = 0;
     int last = afterPosition;
     int p = l.nextLive(afterPosition + 1);
-    while (items.size() < size && p < l.end()) {
-      JsonObject o = l.get(p);
-      if (filter == null || filter.test(o)) {
-        items.add(o);
+    while (count < size && p < l.end()) {
+      if (filter == null || filter.test(l.get(p))) {
+        add(l, p, items, served);
+        count++;
         last = p;
       }
       p = l.nextLive(p + 1);
@@ -385,7 +399,15 @@ final class ApiHandler implements HttpHandler {
       more = filter == null || filter.test(l.get(p));
       p = l.nextLive(p + 1);
     }
-    return new Page(items, last, more);
+    return new Page(items, served, last, more);
+  }
+
+  private static void add(Listing l, int position, List<JsonObject> items, List<byte[]> served) {
+    if (served != null) {
+      served.add(l.served(position));
+    } else {
+      items.add(l.get(position));
+    }
   }
 
   /**
@@ -393,18 +415,20 @@ final class ApiHandler implements HttpHandler {
    * $next}.
    */
   private static Page backward(
-      Listing l, int beforePosition, int size, Predicate<JsonObject> filter) {
-    List<JsonObject> items = new ArrayList<>();
+      Listing l, int beforePosition, int size, Predicate<JsonObject> filter, boolean asServed) {
+    List<JsonObject> items = asServed ? null : new ArrayList<>();
+    List<byte[]> served = asServed ? new ArrayList<>() : null;
+    int count = 0;
     int p = l.previousLive(Math.min(beforePosition, l.end()) - 1);
-    while (items.size() < size && p >= 0) {
-      JsonObject o = l.get(p);
-      if (filter == null || filter.test(o)) {
-        items.add(o);
+    while (count < size && p >= 0) {
+      if (filter == null || filter.test(l.get(p))) {
+        add(l, p, items, served);
+        count++;
       }
       p = l.previousLive(p - 1);
     }
-    Collections.reverse(items);
-    return new Page(items, -1, false);
+    Collections.reverse(asServed ? served : items);
+    return new Page(items, served, -1, false);
   }
 
   private static int pageSize(String value, String parameter) {
@@ -530,16 +554,33 @@ final class ApiHandler implements HttpHandler {
       List<JsonObject> warnings,
       FaultKind breakage)
       throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     Random shuffle = sim.shuffleKeys() ? ThreadLocalRandom.current() : null;
+    send(ex, requestId, (w, raw) -> writeTree(w, data, shuffle), next, warnings, breakage);
+  }
+
+  /** Writes a response's {@code $data} value, with its JSON writer or raw to the bytes under it. */
+  @FunctionalInterface
+  private interface DataWriter {
+    void write(JsonWriter w, Utf8Writer raw) throws IOException;
+  }
+
+  private void send(
+      HttpExchange ex,
+      String requestId,
+      DataWriter data,
+      String next,
+      List<JsonObject> warnings,
+      FaultKind breakage)
+      throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     if (breakage == null) {
       ex.sendResponseHeaders(
           200, 0); // chunked: a 10,000-record page is streamed, never held as one string
-      writeEnvelope(ex.getResponseBody(), requestId, data, next, warnings, shuffle);
+      writeEnvelope(ex.getResponseBody(), requestId, data, next, warnings);
       return;
     }
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    writeEnvelope(buffer, requestId, data, next, warnings, shuffle);
+    writeEnvelope(buffer, requestId, data, next, warnings);
     byte[] body = buffer.toByteArray();
     if (breakage == FaultKind.TRUNCATED_JSON) {
       int cut = Math.max(1, body.length * 6 / 10);
@@ -556,27 +597,14 @@ final class ApiHandler implements HttpHandler {
   }
 
   private static void writeEnvelope(
-      OutputStream out,
-      String requestId,
-      JsonElement data,
-      String next,
-      List<JsonObject> warnings,
-      Random shuffle)
+      OutputStream out, String requestId, DataWriter data, String next, List<JsonObject> warnings)
       throws IOException {
-    Writer writer = new Utf8Writer(out, 1 << 16);
-    JsonWriter w = new JsonWriter(writer);
+    Utf8Writer raw = new Utf8Writer(out, 1 << 16);
+    JsonWriter w = new JsonWriter(raw);
     w.setSerializeNulls(true);
     w.beginObject();
     w.name("$data");
-    if (data.isJsonArray()) {
-      w.beginArray();
-      for (JsonElement record : data.getAsJsonArray()) {
-        JsonOut.write(w, record, shuffle);
-      }
-      w.endArray();
-    } else {
-      JsonOut.write(w, data, shuffle);
-    }
+    data.write(w, raw);
     if (next != null) {
       w.name("$next").value(next);
     }
@@ -591,6 +619,36 @@ final class ApiHandler implements HttpHandler {
     w.name("$request").value(requestId);
     w.endObject();
     w.flush();
+  }
+
+  private static void writeTree(JsonWriter w, JsonElement data, Random shuffle) throws IOException {
+    if (data.isJsonArray()) {
+      w.beginArray();
+      for (JsonElement record : data.getAsJsonArray()) {
+        JsonOut.write(w, record, shuffle);
+      }
+      w.endArray();
+    } else {
+      JsonOut.write(w, data, shuffle);
+    }
+  }
+
+  /**
+   * A page's records as they are served, the bytes {@link #writeTree} would write for them. The
+   * writer is told of a value (empty: it writes the name and its colon, then nothing), so that it
+   * puts the comma before the next member; the array itself goes to the bytes under it.
+   */
+  private static void writeServed(JsonWriter w, Utf8Writer raw, List<byte[]> records)
+      throws IOException {
+    w.jsonValue("");
+    raw.write('[');
+    for (int i = 0; i < records.size(); i++) {
+      if (i > 0) {
+        raw.write(',');
+      }
+      raw.writeUtf8(records.get(i));
+    }
+    raw.write(']');
   }
 
   static void sendError(

@@ -4,7 +4,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.stream.JsonWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,6 +16,20 @@ import java.util.Random;
 /** Writes Gson trees to a stream, optionally with every object's keys in a random order. */
 final class JsonOut {
   private JsonOut() {}
+
+  /** One value as a page's envelope writes it, keys in insertion order: its UTF-8 bytes. */
+  static byte[] bytes(JsonElement e) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    try {
+      JsonWriter w = new JsonWriter(new Utf8Writer(out, 1024));
+      w.setSerializeNulls(true);
+      write(w, e, null);
+      w.flush();
+    } catch (IOException impossible) {
+      throw new UncheckedIOException(impossible);
+    }
+    return out.toByteArray();
+  }
 
   /**
    * @param shuffle null keeps insertion order

@@ -23,6 +23,14 @@ interface Listing {
   JsonObject get(int position);
 
   /**
+   * The record at a live position as the bytes a page serves it as: its UTF-8 JSON, keys in
+   * insertion order, the bytes {@link JsonOut#write} gives.
+   */
+  default byte[] served(int position) {
+    return JsonOut.bytes(get(position));
+  }
+
+  /**
    * The position of an id (live or removed), or -1 if this collection never had it (or has
    * forgotten it).
    */

@@ -65,6 +65,22 @@ final class Utf8Writer extends Writer {
     return this;
   }
 
+  /** Bytes already UTF-8 (a whole JSON value), between two characters written. */
+  void writeUtf8(byte[] bytes) throws IOException {
+    if (pendingHigh != 0) {
+      throw new IllegalStateException("half a surrogate pair is pending");
+    }
+    if (n + bytes.length > buf.length) {
+      drain();
+    }
+    if (bytes.length > buf.length) {
+      out.write(bytes);
+    } else {
+      System.arraycopy(bytes, 0, buf, n, bytes.length);
+      n += bytes.length;
+    }
+  }
+
   private void put(char c) throws IOException {
     if (n + 4 > buf.length) {
       drain();

@@ -2,16 +2,25 @@ package org.rostersync.sandbox.simulator;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.internal.Streams;
+import com.google.gson.stream.JsonWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +81,94 @@ class SimulatorOutputTest {
       codes[i] = text[i];
     }
     return codes;
+  }
+
+  /**
+   * Pages serve each record as bytes written once; they must be the bytes Gson writes for the
+   * record's tree through the JDK's UTF-8 writer, before and after the records change.
+   */
+  @Test
+  void aPageServesTheBytesGsonWritesForItsRecords() throws IOException {
+    try (EdlinkSimulator sim =
+        EdlinkSimulator.builder().seed(20261201).integration(DatasetSize.SMALL).start()) {
+      SimIntegration small = sim.integrations().get(0);
+      String graph = sim.baseUrl() + "/api/v2/graph/";
+      for (RosterType type : List.of(RosterType.PEOPLE, RosterType.ENROLLMENTS)) {
+        String all = graph + type.path() + "?$first=10000";
+        String first = body(all, small.accessToken());
+        assertThat(
+            type + ", every record",
+            first,
+            equalTo(envelope(sim.records(small.id(), type), first)));
+        String again = body(all, small.accessToken());
+        assertThat(
+            type + ", served again from the kept bytes",
+            again,
+            equalTo(envelope(sim.records(small.id(), type), again)));
+        List<JsonObject> records = sim.records(small.id(), type);
+        String last = body(graph + type.path() + "?$last=7", small.accessToken());
+        assertThat(
+            type + ", the last page",
+            last,
+            equalTo(envelope(records.subList(records.size() - 7, records.size()), last)));
+        String second = body(nextOf(graph + type.path() + "?$first=5", small), small.accessToken());
+        assertThat(
+            type + ", a second page", second, equalTo(envelope(records.subList(5, 10), second)));
+
+        // Records changed, removed and added after their bytes were kept.
+        sim.update(small.id(), type, 25);
+        sim.delete(small.id(), type, 10);
+        sim.create(small.id(), type, 10);
+        String changed = body(all, small.accessToken());
+        assertThat(
+            type + ", after the changes",
+            changed,
+            equalTo(envelope(sim.records(small.id(), type), changed)));
+        assertThat(type + ", the changes are served", changed, not(equalTo(first)));
+      }
+    }
+  }
+
+  /** The body as Latin-1 text: one character per byte, so equal text is equal bytes. */
+  private static String body(String url, String token) throws IOException {
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token).build();
+    try {
+      HttpResponse<byte[]> r = SimHttp.CLIENT.send(req, HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(r.statusCode(), equalTo(200));
+      return new String(r.body(), StandardCharsets.ISO_8859_1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  private static String nextOf(String url, SimIntegration integration) {
+    return SimHttp.get(url, integration.accessToken()).json().get("$next").getAsString();
+  }
+
+  /** The page as Gson writes it, with the {@code $next} and {@code $request} of the reply. */
+  private static String envelope(List<JsonObject> records, String reply) throws IOException {
+    JsonObject parsed =
+        JsonParser.parseString(
+                new String(reply.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8))
+            .getAsJsonObject();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonWriter w = new JsonWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) {
+      w.setSerializeNulls(true);
+      w.beginObject();
+      w.name("$data").beginArray();
+      for (JsonObject record : records) {
+        Streams.write(record, w);
+      }
+      w.endArray();
+      if (parsed.has("$next")) {
+        w.name("$next").value(parsed.get("$next").getAsString());
+      }
+      w.name("$request").value(parsed.get("$request").getAsString());
+      w.endObject();
+    }
+    return out.toString(StandardCharsets.ISO_8859_1);
   }
 
   @Test

@@ -83,6 +83,31 @@ class SimulatorOutputTest {
     return codes;
   }
 
+  @Test
+  void bytesWrittenWholeGoBetweenTheCharactersAroundThem() throws IOException {
+    byte[] small = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+    byte[] large = ("{\"b\":\"" + "é".repeat(40) + "\"}").getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // a buffer of 16 bytes: the small value fits beside what is buffered, the large one does not
+    try (Utf8Writer w = new Utf8Writer(out, 16)) {
+      w.write("[é");
+      w.writeUtf8(small);
+      w.write(',');
+      w.writeUtf8(large);
+      w.write("]");
+    }
+    String expected =
+        "[é"
+            + new String(small, StandardCharsets.UTF_8)
+            + ","
+            + new String(large, StandardCharsets.UTF_8)
+            + "]";
+    assertThat(
+        out.toString(StandardCharsets.ISO_8859_1),
+        equalTo(
+            new String(expected.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)));
+  }
+
   /**
    * Pages serve each record as bytes written once; they must be the bytes Gson writes for the
    * record's tree through the JDK's UTF-8 writer, before and after the records change.

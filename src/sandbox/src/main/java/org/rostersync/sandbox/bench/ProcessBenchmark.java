@@ -324,6 +324,11 @@ public final class ProcessBenchmark {
     }
   }
 
+  /** A run's log: numbered by row, so a fleet measured more than once keeps every row's logs. */
+  private String logName(String fleet, String scenario, String program) {
+    return String.format(Locale.ROOT, "%02d-%s-%s-%s", rows.size() + 1, fleet, scenario, program);
+  }
+
   private ProcessReport.Row scenario(
       String fleet, String scenario, String baseUrl, SourceSnapshot source) throws Exception {
     pipelineDb.vacuum();
@@ -351,7 +356,7 @@ public final class ProcessBenchmark {
                 pipelineEnv(),
                 pipelineDb,
                 source,
-                fleet + "-" + scenario + "-pipeline");
+                logName(fleet, scenario, "pipeline"));
       } else {
         q =
             measure(
@@ -359,7 +364,7 @@ public final class ProcessBenchmark {
                 plainEnv(),
                 plainDb,
                 source,
-                fleet + "-" + scenario + "-plain");
+                logName(fleet, scenario, "plain"));
       }
     }
     ProcessReport.Row row =

@@ -68,7 +68,7 @@ public final class CopyRows implements AutoCloseable {
     put(hash);
     putInt(1 + json.length);
     buf[n++] = 1; // jsonb's binary format version
-    put(json);
+    n = JsonbKeyOrder.write(json, buf, n);
     putInt(8);
     putLong(syncedAtMicros);
     rows++;

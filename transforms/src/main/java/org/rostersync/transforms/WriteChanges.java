@@ -357,7 +357,10 @@ public final class WriteChanges
           ps.setObject(2, integration);
           ps.setObject(3, new UUID(rows.msb[i], rows.lsb[i]));
           ps.setBytes(4, rows.hash(i));
-          ps.setString(5, new String(json.json(i), java.nio.charset.StandardCharsets.UTF_8));
+          ps.setString(
+              5,
+              new String(
+                  JsonbKeyOrder.reordered(json.json(i)), java.nio.charset.StandardCharsets.UTF_8));
           ps.setTimestamp(6, now);
           ps.addBatch();
           if (++pending == batchSize) {

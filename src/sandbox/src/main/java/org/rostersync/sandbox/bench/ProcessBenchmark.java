@@ -642,7 +642,9 @@ public final class ProcessBenchmark {
     return StandaloneSimulator.start(
         java,
         classpath,
-        work.resolve(fleet + "-simulator.log"),
+        // Numbered by the fleet's first row, as the programs' logs are: a fleet repeated keeps
+        // each.
+        work.resolve(String.format(Locale.ROOT, "%02d-%s-simulator.log", rows.size() + 1, fleet)),
         List.of("-Xmx3g", "-XX:+UseParallelGC"),
         List.of(
             "--port=0",

@@ -7,9 +7,9 @@ package org.rostersync.transforms;
  * was about a twentieth of PostgreSQL's CPU (docs/benchmark-process.md, "Keys in jsonb's order").
  *
  * <p>Only a hint: jsonb sorts whatever it is given, so the stored value is the same in any order,
- * and JSON this cannot read (not an object, whitespace, a key with an escape, more than {@link
- * #MOST} members) is sent as it is. The length and the bytes of each member stay; only their order
- * changes.
+ * and JSON this cannot read (not an object, whitespace around a key, an escaped key, more than
+ * {@link #MOST} members) is sent as it is. The length and the bytes of each member stay; only their
+ * order changes.
  */
 final class JsonbKeyOrder {
   /** Objects with more members are sent as they are: insertion sort is for the few of a record. */

@@ -95,6 +95,11 @@ class JsonbKeyOrderTest {
         equalTo("{\"a\":\"x\",\"bb\":[1,2]}"));
     assertThat(out[0], is((byte) 7));
     assertThat(out[1], is((byte) 8));
+    // Whitespace inside a value is the value's: the members still move whole.
+    byte[] spaced = "{\"bb\": [1, 2],\"c\":\"x y\"}".getBytes(StandardCharsets.UTF_8);
+    assertThat(
+        new String(JsonbKeyOrder.reordered(spaced), StandardCharsets.UTF_8),
+        equalTo("{\"c\":\"x y\",\"bb\": [1, 2]}"));
   }
 
   /** It is only a hint: what it cannot read, or need not change, goes as it is. */

@@ -324,9 +324,12 @@ public final class ProcessBenchmark {
     }
   }
 
-  /** A run's log: numbered by row, so a fleet measured more than once keeps every row's logs. */
-  private String logName(String fleet, String scenario, String program) {
-    return String.format(Locale.ROOT, "%02d-%s-%s-%s", rows.size() + 1, fleet, scenario, program);
+  /**
+   * A log's name, numbered by the row measured next, so a fleet measured more than once keeps every
+   * row's logs (a simulator's takes its fleet's first row).
+   */
+  private String logName(String... parts) {
+    return String.format(Locale.ROOT, "%02d-%s", rows.size() + 1, String.join("-", parts));
   }
 
   private ProcessReport.Row scenario(
@@ -642,9 +645,7 @@ public final class ProcessBenchmark {
     return StandaloneSimulator.start(
         java,
         classpath,
-        // Numbered by the fleet's first row, as the programs' logs are: a fleet repeated keeps
-        // each.
-        work.resolve(String.format(Locale.ROOT, "%02d-%s-simulator.log", rows.size() + 1, fleet)),
+        work.resolve(logName(fleet, "simulator") + ".log"),
         List.of("-Xmx3g", "-XX:+UseParallelGC"),
         List.of(
             "--port=0",

@@ -46,10 +46,22 @@ require_secret_name() {
     || die "$name must be a Secret Manager version name projects/<p>/secrets/<s>/versions/<v>"
 }
 
-# The worker network flags shared by launch-streaming.sh and run-batch.sh, into the array named by $1.
-add_network_args() {
+# The flags of `gcloud dataflow flex-template run` shared by launch-streaming.sh and run-batch.sh: where the
+# template and the job's files are, who the workers are, their machines and network. Appended to the array named
+# by $1; the job's name and parameters are the caller's.
+add_flex_run_args() {
   local -n args=$1
-  args+=(--network="$NETWORK")
+  args+=(
+    --project="$PROJECT"
+    --region="$REGION"
+    --template-file-gcs-location="$(template_path "$TEMPLATE_VERSION")"
+    --service-account-email="$WORKER_SERVICE_ACCOUNT"
+    --staging-location="gs://${BUCKET}/staging"
+    --temp-location="gs://${BUCKET}/temp"
+    --worker-machine-type="$MACHINE_TYPE"
+    --max-workers="$MAX_WORKERS"
+    --network="$NETWORK"
+  )
   [[ -z "$SUBNETWORK" ]] || args+=(--subnetwork="$SUBNETWORK")
   case "$USE_PUBLIC_IPS" in
     true) ;;

@@ -31,19 +31,11 @@ PARAMETERS+="~edlinkAppSecretSecretName=${EDLINK_APP_SECRET_SECRET_NAME}"
 
 ARGS=(
   "$JOB_NAME"
-  --project="$PROJECT"
-  --region="$REGION"
-  --template-file-gcs-location="$(template_path "$TEMPLATE_VERSION")"
-  --service-account-email="$WORKER_SERVICE_ACCOUNT"
-  --staging-location="gs://${BUCKET}/staging"
-  --temp-location="gs://${BUCKET}/temp"
-  --worker-machine-type="$MACHINE_TYPE"
-  --max-workers="$MAX_WORKERS"
   --enable-streaming-engine
   # "^~^" makes "~" the separator, so values such as entityTypes may contain commas.
   --parameters="^~^${PARAMETERS}"
 )
-add_network_args ARGS
+add_flex_run_args ARGS
 [[ "$UPDATE" == false ]] || ARGS+=(--update)
 
 gcloud dataflow flex-template run "${ARGS[@]}"

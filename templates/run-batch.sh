@@ -38,17 +38,9 @@ PARAMETERS+="~edlinkAppSecretSecretName=${EDLINK_APP_SECRET_SECRET_NAME}"
 ARGS=(
   # A unique name per run: Dataflow refuses a second active job of the same name.
   "${PREFIX}-batch-$(date -u +%Y%m%d-%H%M%S)-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
-  --project="$PROJECT"
-  --region="$REGION"
-  --template-file-gcs-location="$(template_path "$TEMPLATE_VERSION")"
-  --service-account-email="$WORKER_SERVICE_ACCOUNT"
-  --staging-location="gs://${BUCKET}/staging"
-  --temp-location="gs://${BUCKET}/temp"
-  --worker-machine-type="$MACHINE_TYPE"
-  --max-workers="$MAX_WORKERS"
   --parameters="^~^${PARAMETERS}"
 )
-add_network_args ARGS
+add_flex_run_args ARGS
 
 gcloud dataflow flex-template run "${ARGS[@]}"
 echo "Follow it with: gcloud dataflow jobs list --project=$PROJECT --region=$REGION --status=active"

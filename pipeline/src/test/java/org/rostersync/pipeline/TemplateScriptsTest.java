@@ -3,6 +3,7 @@ package org.rostersync.pipeline;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,6 +49,32 @@ class TemplateScriptsTest {
           gcloudArgs(script, Map.of("SUBNETWORK", "regions/us-central1/subnetworks/dataflow")),
           hasItem("--subnetwork=regions/us-central1/subnetworks/dataflow"));
     }
+  }
+
+  @Test
+  void bothScriptsLaunchTheTemplateWithTheSameWorkerSettings() throws Exception {
+    List<String> shared =
+        List.of(
+            "--project=my-project",
+            "--region=us-central1",
+            "--template-file-gcs-location="
+                + "gs://my-project-roster-sync/templates/roster-sync-abc1234-20261128.json",
+            "--service-account-email=roster-sync-worker@my-project.iam.gserviceaccount.com",
+            "--staging-location=gs://my-project-roster-sync/staging",
+            "--temp-location=gs://my-project-roster-sync/temp",
+            "--worker-machine-type=n1-standard-4",
+            "--max-workers=7",
+            "--network=default");
+    Map<String, String> env = Map.of("MACHINE_TYPE", "n1-standard-4", "MAX_WORKERS", "7");
+    List<String> streaming = gcloudArgs("launch-streaming.sh", env);
+    List<String> batch = gcloudArgs("run-batch.sh", env);
+    assertThat(streaming, hasItems(shared.toArray(String[]::new)));
+    assertThat(batch, hasItems(shared.toArray(String[]::new)));
+    // A flag given twice is ambiguous (gcloud takes the last): each once.
+    assertThat(new HashSet<>(streaming).size(), is(streaming.size()));
+    assertThat(new HashSet<>(batch).size(), is(batch.size()));
+    assertThat(streaming, hasItem("--enable-streaming-engine"));
+    assertThat(batch, not(hasItem("--enable-streaming-engine")));
   }
 
   @Test
